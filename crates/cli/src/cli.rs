@@ -1,0 +1,736 @@
+//! Argument definitions (clap) and one function per verb. No credential logic lives here.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use simcred_core::{vendor, KeyMeta, Profile, Secret, Service, Simcred};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "simcred",
+    version,
+    about = "Keep simulation-cloud credentials (Ansys SimAI, Modelon Impact, Dlubal API) in the OS keyring",
+    long_about = "Keep simulation-cloud credentials (Ansys SimAI, Modelon Impact, Dlubal API) in the OS keyring.\n\nProfiles (no secrets) live in profiles.toml in the config dir ($SIMCRED_CONFIG_DIR overrides it); secrets live in the OS keyring (Secret Service on Linux). Secrets are read from standard input or a no-echo prompt, never from arguments.",
+    after_help = "Environment: SIMCRED_CONFIG_DIR (config dir), SIMCRED_TIMEOUT (HTTP timeout, s, default 15), SIMCRED_KEYRING_TIMEOUT (keyring timeout, s, default 10).\nExit codes: 0 ok, 1 something needs attention (status) or the command failed, 2 usage error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create, list, show, edit and remove profiles
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Add, list, read, copy, check and manage API keys
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Show every profile's state and the keyring in use; exits 1 when a key is invalid or expired
+    Status {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a command with the profile's credentials in its environment (and nowhere else)
+    #[command(
+        after_help = "Modelon Impact: MODELON_IMPACT_CLIENT_API_KEY and MODELON_IMPACT_CLIENT_URL.\nDlubal API: DLUBAL_API_KEY and DLUBAL_API_KEY_NAME (pass it as rfem.Application(api_key_value=os.environ[\"DLUBAL_API_KEY\"])).\nThe command's exit code, standard streams and signals pass through."
+    )]
+    Run {
+        profile: String,
+        /// The key to use (default: the profile's default key)
+        #[arg(long)]
+        key: Option<String>,
+        /// The command and its arguments, after --
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Write a profile's key(s) to the vendor's own file (~/.impact/api.key or Dlubal's config.ini), mode 0600
+    Export {
+        profile: String,
+        /// Only this key (Dlubal; default: all keys of the profile)
+        #[arg(long)]
+        key: Option<String>,
+        /// Write here instead of the file the vendor's client reads
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// Overwrite a different key already in the file
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move keys from the vendors' plaintext files and MODELON_IMPACT_CLIENT_API_KEY into the keyring
+    Import {
+        /// Only this service (modelon or dlubal; default: both)
+        #[arg(long)]
+        service: Option<Service>,
+        /// Import into this profile (default: a profile named after the service)
+        #[arg(long)]
+        profile: Option<String>,
+        /// Delete the plaintext copies once the keys are in the keyring
+        #[arg(long)]
+        remove_plaintext: bool,
+        /// Keep the plaintext copies and do not ask
+        #[arg(long, conflicts_with = "remove_plaintext")]
+        keep_plaintext: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep a secret on the clipboard until a deadline (used by `key copy`)
+    #[command(hide = true, name = "__serve-clipboard")]
+    ServeClipboard {
+        #[arg(long)]
+        clear_after: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProfileCmd {
+    /// Create a profile: simcred profile add NAME --service dlubal|modelon|simai|oidc [--url URL] [--set KEY=VALUE]...
+    Add {
+        name: String,
+        #[arg(long)]
+        service: Service,
+        /// Server or API URL (Modelon default: https://impact.modelon.cloud/)
+        #[arg(long)]
+        url: Option<String>,
+        /// SimAI organization
+        #[arg(long)]
+        organization: Option<String>,
+        /// Any other setting, KEY=VALUE (https_proxy, tls_ca_bundle, timeout, workspace, project, ...)
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List profiles
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one profile's settings and keys (never the secrets)
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change settings: --set KEY=VALUE, --unset KEY
+    Edit {
+        name: String,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        #[arg(long = "unset", value_name = "KEY")]
+        unset: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a profile and its secrets from the keyring
+    Remove {
+        name: String,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+#[derive(Args)]
+struct KeyRef {
+    profile: String,
+    /// Key name (default: the profile's default key)
+    key: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum KeyCmd {
+    /// Store a key, read from standard input (or a no-echo prompt): simcred key add PROFILE KEYNAME
+    Add {
+        profile: String,
+        /// Key name (Dlubal: required, e.g. project_1; Modelon: optional, one key per server)
+        key: Option<String>,
+        /// Make it the profile's default key
+        #[arg(long)]
+        default: bool,
+    },
+    /// List a profile's keys, masked (last 4 characters)
+    List {
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a key alone on standard output (the default key when KEYNAME is omitted)
+    Get(KeyRef),
+    /// Copy a key to the clipboard and clear it after a while (if it still holds the key)
+    Copy {
+        #[command(flatten)]
+        key: KeyRef,
+        /// Seconds until the clipboard is cleared
+        #[arg(long, default_value_t = 30)]
+        clear_after: u64,
+        /// Stay in the foreground until the clipboard is cleared
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Make a key the profile's default
+    Default { profile: String, key: String },
+    /// Rename a key
+    Rename {
+        profile: String,
+        old: String,
+        new: String,
+    },
+    /// Replace a key's value (regenerate-and-replace): the new key is read from standard input,
+    /// checked with the service, and only then swapped in and re-exported where the old one was
+    Replace {
+        #[command(flatten)]
+        key: KeyRef,
+        /// Store the new key even if the check fails or cannot be made
+        #[arg(long)]
+        no_check: bool,
+    },
+    /// Delete a key from the keyring and the profile
+    Remove {
+        profile: String,
+        key: String,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Ask the service whether a key works; records the result and time
+    Check {
+        #[command(flatten)]
+        key: KeyRef,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Parses arguments, runs the verb, prints errors; returns the exit code.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let mut msg = format!("{e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            eprintln!("simcred: {msg}");
+            1
+        }
+    }
+}
+
+fn open() -> Result<Simcred> {
+    Ok(Simcred::open()?)
+}
+
+fn dispatch(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Profile(c) => profile_cmd(c),
+        Command::Key(c) => key_cmd(c),
+        Command::Status { json } => status(json),
+        Command::Run {
+            profile,
+            key,
+            command,
+        } => run_child(&profile, key.as_deref(), &command),
+        Command::Export {
+            profile,
+            key,
+            path,
+            force,
+            json,
+        } => {
+            let sc = open()?;
+            let out = vendor::export(&sc, &profile, key.as_deref(), path.as_deref(), force)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                println!(
+                    "Wrote {} to {} (mode 0600). This is a plaintext copy: `simcred run {profile} -- CMD` avoids it.",
+                    out.keys.join(", "),
+                    out.path
+                );
+            }
+            Ok(0)
+        }
+        Command::Import {
+            service,
+            profile,
+            remove_plaintext,
+            keep_plaintext,
+            json,
+        } => import(
+            service,
+            profile.as_deref(),
+            remove_plaintext,
+            keep_plaintext,
+            json,
+        ),
+        Command::ServeClipboard { clear_after } => serve_clipboard(clear_after),
+    }
+}
+
+fn parse_pairs(set: &[String]) -> Result<Vec<(String, String)>> {
+    set.iter()
+        .map(|s| match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => bail!("--set takes KEY=VALUE, got \"{s}\""),
+        })
+        .collect()
+}
+
+fn print_profile(p: &Profile) {
+    println!("{} ({})", p.name, p.service.display_name());
+    for (k, v) in &p.settings {
+        println!("  {k} = {v}");
+    }
+    if p.keys.is_empty() {
+        println!("  no keys");
+    } else {
+        println!("  keys:");
+        print_keys(&p.keys, "    ");
+    }
+}
+
+fn print_keys(keys: &[KeyMeta], indent: &str) {
+    for k in keys {
+        let checked = k
+            .checked
+            .as_deref()
+            .map(|c| format!(", checked {c}"))
+            .unwrap_or_default();
+        let detail = k
+            .detail
+            .as_deref()
+            .map(|d| format!(" — {d}"))
+            .unwrap_or_default();
+        println!(
+            "{indent}{}{} {} [{}] created {}{}{}",
+            k.name,
+            if k.default { " (default)" } else { "" },
+            simcred_core::secret::masked(&k.last4),
+            k.status,
+            k.created,
+            checked,
+            detail
+        );
+    }
+}
+
+fn confirm(question: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("{question} Refusing without a terminal to ask on: pass --yes");
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+}
+
+fn profile_cmd(c: ProfileCmd) -> Result<i32> {
+    let sc = open()?;
+    match c {
+        ProfileCmd::Add {
+            name,
+            service,
+            url,
+            organization,
+            set,
+            json,
+        } => {
+            let mut pairs = parse_pairs(&set)?;
+            if let Some(u) = url {
+                pairs.push(("url".into(), u));
+            }
+            if let Some(o) = organization {
+                pairs.push(("organization".into(), o));
+            }
+            let p = sc.add_profile(&name, service, &pairs)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                println!("Created profile {} ({}).", p.name, service.display_name());
+            }
+        }
+        ProfileCmd::List { json } => {
+            let all = sc.list_profiles()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else if all.is_empty() {
+                println!("No profiles yet. Create one with `simcred profile add NAME --service dlubal|modelon|simai|oidc`, or `simcred import`.");
+            } else {
+                for p in all {
+                    println!("{}\t{}\t{} key(s)", p.name, p.service, p.keys.len());
+                }
+            }
+        }
+        ProfileCmd::Show { name, json } => {
+            let p = sc.profile(&name)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                print_profile(&p);
+            }
+        }
+        ProfileCmd::Edit {
+            name,
+            set,
+            unset,
+            json,
+        } => {
+            if set.is_empty() && unset.is_empty() {
+                bail!("nothing to change: pass --set KEY=VALUE or --unset KEY");
+            }
+            let p = sc.edit_profile(&name, &parse_pairs(&set)?, &unset)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                print_profile(&p);
+            }
+        }
+        ProfileCmd::Remove { name, yes } => {
+            let p = sc.profile(&name)?;
+            if !yes
+                && !confirm(&format!(
+                    "Delete profile {name} and its {} key(s) from the keyring?",
+                    p.keys.len()
+                ))?
+            {
+                eprintln!("Nothing deleted.");
+                return Ok(1);
+            }
+            let removed = sc.remove_profile(&name)?;
+            println!(
+                "Deleted profile {name}{}.",
+                if removed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and its keys {}", removed.join(", "))
+                }
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// Reads a secret from standard input (piped) or a no-echo prompt (terminal).
+fn read_secret(prompt: &str) -> Result<Secret> {
+    let raw = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).context("cannot read the key from the terminal")?
+    } else {
+        let mut s = String::new();
+        std::io::stdin()
+            .take(64 * 1024)
+            .read_to_string(&mut s)
+            .context("cannot read the key from standard input")?;
+        s
+    };
+    Secret::from_user_input(&raw).ok_or_else(|| {
+        anyhow::anyhow!("the key is empty; pipe it on standard input (e.g. `pbpaste | simcred key add ...`) or type it at the prompt")
+    })
+}
+
+fn key_cmd(c: KeyCmd) -> Result<i32> {
+    let sc = open()?;
+    match c {
+        KeyCmd::Add {
+            profile,
+            key,
+            default,
+        } => {
+            let p = sc.profile(&profile)?;
+            let secret = read_secret(&format!(
+                "Paste the {} API key for {profile} (input hidden): ",
+                p.service.display_name()
+            ))?;
+            let meta = sc.add_key(&profile, key.as_deref(), secret, default)?;
+            println!(
+                "Stored key {} in {} ({}){}.",
+                meta.name,
+                profile,
+                simcred_core::secret::masked(&meta.last4),
+                if meta.default { ", the default" } else { "" }
+            );
+        }
+        KeyCmd::List { profile, json } => {
+            let keys = sc.list_keys(&profile)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&keys)?);
+            } else if keys.is_empty() {
+                println!("No keys in {profile}. Add one with `simcred key add {profile} NAME`.");
+            } else {
+                print_keys(&keys, "");
+            }
+        }
+        KeyCmd::Get(k) => {
+            let (_, secret) = sc.get_key(&k.profile, k.key.as_deref())?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(secret.expose().as_bytes())?;
+            if std::io::stdout().is_terminal() {
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+        }
+        KeyCmd::Copy {
+            key,
+            clear_after,
+            wait,
+        } => return copy(&sc, &key, clear_after, wait),
+        KeyCmd::Default { profile, key } => {
+            let m = sc.set_default(&profile, &key)?;
+            println!("{} is now the default key of {profile}.", m.name);
+        }
+        KeyCmd::Rename { profile, old, new } => {
+            let m = sc.rename_key(&profile, &old, &new)?;
+            println!("Renamed {old} to {} in {profile}.", m.name);
+            if !m.exported.is_empty() {
+                println!(
+                    "Note: it was exported under its old name to {}; run `simcred export {profile}` again.",
+                    m.exported.join(", ")
+                );
+            }
+        }
+        KeyCmd::Replace { key, no_check } => {
+            let secret = read_secret("Paste the new key (input hidden): ")?;
+            let r = sc.replace_key(&key.profile, key.key.as_deref(), secret, !no_check)?;
+            println!(
+                "Replaced {} in {} with {} [{}].",
+                r.key.name,
+                r.profile,
+                simcred_core::secret::masked(&r.key.last4),
+                r.key.status
+            );
+            for p in &r.reexported {
+                println!("Re-exported to {p}.");
+            }
+        }
+        KeyCmd::Remove { profile, key, yes } => {
+            if !yes && !confirm(&format!("Delete key {key} of {profile} from the keyring?"))? {
+                eprintln!("Nothing deleted.");
+                return Ok(1);
+            }
+            let new_default = sc.remove_key(&profile, &key)?;
+            println!("Deleted key {key} from {profile}.");
+            if let Some(d) = new_default {
+                println!("{d} is now the default key.");
+            }
+        }
+        KeyCmd::Check { key, json } => {
+            let r = sc.check_key(&key.profile, key.key.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "{}/{}: {}{}",
+                    r.profile,
+                    r.key.name,
+                    r.key.status,
+                    r.key
+                        .detail
+                        .as_deref()
+                        .map(|d| format!(" — {d}"))
+                        .unwrap_or_default()
+                );
+            }
+            return Ok(if r.key.status.needs_attention() { 1 } else { 0 });
+        }
+    }
+    Ok(0)
+}
+
+fn status(json: bool) -> Result<i32> {
+    let sc = open()?;
+    let r = sc.status()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        match &r.backend_error {
+            None => println!("Secret store: {} — reachable", r.backend),
+            Some(e) => println!("Secret store: {} — NOT reachable: {e}", r.backend),
+        }
+        println!("Profiles: {}", r.config_file);
+        if r.profiles.is_empty() {
+            println!("No profiles yet. Create one with `simcred profile add` or `simcred import`.");
+        }
+        for p in &r.profiles {
+            println!(
+                "{}{}\t{}\t{}",
+                if p.needs_attention { "! " } else { "  " },
+                p.name,
+                p.service,
+                p.state
+            );
+            for pr in &p.problems {
+                println!("      {pr}");
+            }
+        }
+    }
+    Ok(if r.needs_attention { 1 } else { 0 })
+}
+
+fn run_child(profile: &str, key: Option<&str>, command: &[String]) -> Result<i32> {
+    let sc = open()?;
+    let env = sc.run_env(profile, key)?;
+    let mut cmd = std::process::Command::new(&command[0]);
+    cmd.args(&command[1..]);
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Replace this process: exit code, standard streams and signals are the child's own.
+        let err = cmd.exec();
+        bail!("cannot run {}: {err}", command[0]);
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd
+            .status()
+            .with_context(|| format!("cannot run {}", command[0]))?;
+        Ok(status.code().unwrap_or(1))
+    }
+}
+
+fn copy(sc: &Simcred, k: &KeyRef, clear_after: u64, wait: bool) -> Result<i32> {
+    let (meta, secret) = sc.get_key(&k.profile, k.key.as_deref())?;
+    let what = format!("{}/{}", k.profile, meta.name);
+    if wait {
+        let end = simcred_core::clipboard::copy_then_clear(
+            &secret,
+            Duration::from_secs(clear_after),
+            || {
+                eprintln!("Copied {what} to the clipboard; clearing it in {clear_after} s (Ctrl-C clears now).")
+            },
+            |_| true,
+        )?;
+        match end {
+            simcred_core::clipboard::CopyEnd::Cleared => eprintln!("Clipboard cleared."),
+            simcred_core::clipboard::CopyEnd::Replaced => {
+                eprintln!("Something else was copied since; the clipboard was left alone.")
+            }
+        }
+        return Ok(0);
+    }
+    // A background copy of simcred serves the clipboard until the deadline; the secret goes to
+    // it through a pipe, never through arguments or the environment.
+    let exe = std::env::current_exe().context("cannot find the simcred executable")?;
+    let mut child = std::process::Command::new(exe)
+        .args([
+            "__serve-clipboard",
+            "--clear-after",
+            &clear_after.to_string(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("cannot start the clipboard helper")?;
+    {
+        let mut stdin = child.stdin.take().expect("piped");
+        stdin.write_all(secret.expose().as_bytes())?;
+    }
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("piped")),
+        &mut line,
+    )?;
+    if line.trim() != "copied" {
+        let status = child.wait()?;
+        bail!("the clipboard could not be set (helper exited with {status})");
+    }
+    eprintln!("Copied {what} to the clipboard; it will be cleared in {clear_after} s if it still holds the key.");
+    Ok(0)
+}
+
+fn serve_clipboard(clear_after: u64) -> Result<i32> {
+    let mut raw = String::new();
+    std::io::stdin().take(64 * 1024).read_to_string(&mut raw)?;
+    let secret = Secret::new(raw);
+    let end = simcred_core::clipboard::copy_then_clear(
+        &secret,
+        Duration::from_secs(clear_after),
+        || {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(b"copied\n");
+            let _ = out.flush();
+        },
+        |_| true,
+    )?;
+    let _ = end;
+    Ok(0)
+}
+
+fn import(
+    service: Option<Service>,
+    profile: Option<&str>,
+    remove: bool,
+    keep: bool,
+    json: bool,
+) -> Result<i32> {
+    let sc = open()?;
+    let services: Vec<Service> = match service {
+        Some(s @ (Service::Modelon | Service::Dlubal)) => vec![s],
+        Some(s) => bail!(
+            "{} has no key files to import; sign in with `simcred login` instead",
+            s.display_name()
+        ),
+        None => vec![Service::Modelon, Service::Dlubal],
+    };
+    let found = vendor::scan(&services)?;
+    if found.is_empty() {
+        if json {
+            println!("[]");
+        } else {
+            println!("Found no keys in ~/.impact/api.key, $MODELON_IMPACT_CLIENT_API_KEY or Dlubal's config.ini.");
+        }
+        return Ok(0);
+    }
+    let done = vendor::import(&sc, &found, profile)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&done)?);
+    } else {
+        for d in &done {
+            println!(
+                "{}: {}/{} from {}{}",
+                d.action,
+                d.profile,
+                d.key,
+                d.source,
+                d.note
+                    .as_deref()
+                    .map(|n| format!(" — {n}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let mut sources: Vec<&str> = found.iter().map(|f| f.source.as_str()).collect();
+    sources.dedup();
+    let remove = if remove {
+        true
+    } else if keep || json || !std::io::stdin().is_terminal() {
+        if !json {
+            eprintln!(
+                "Plaintext copies remain in: {}. Remove them with `simcred import --remove-plaintext` once you no longer need them there.",
+                sources.join(", ")
+            );
+        }
+        false
+    } else {
+        confirm(&format!(
+            "Plaintext copies remain in: {}. Remove them now?",
+            sources.join(", ")
+        ))?
+    };
+    if remove {
+        for line in vendor::remove_plaintext(&found, &done)? {
+            eprintln!("{line}");
+        }
+    }
+    Ok(0)
+}

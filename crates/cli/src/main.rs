@@ -1,0 +1,8 @@
+//! `simcred`: the command-line face of SimCred. Parses arguments, calls `simcred-core`, prints.
+//! Secrets are read from standard input or a no-echo prompt, never from arguments.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::run());
+}

@@ -1,0 +1,757 @@
+//! [`Simcred`]: every operation the CLI and the desktop app offer, written once.
+//!
+//! Order of writes: the secret goes to the keyring first, then its metadata to `profiles.toml`
+//! under the file lock, so a failure in between leaves at worst an unused keyring entry, never
+//! metadata pointing at a secret that is not there.
+
+use crate::config::ConfigStore;
+use crate::error::{Error, Result};
+use crate::profile::{validate_name, KeyMeta, KeyStatus, Profile, Service};
+use crate::providers::{net_options, provider, CheckOutcome, KeyPolicy};
+use crate::secret::Secret;
+use crate::store::{KeyringStore, SecretId, SecretKind, SecretStore};
+use serde::Serialize;
+
+/// Settings every profile may have.
+const COMMON_SETTINGS: [&str; 5] = [
+    "url",
+    "https_proxy",
+    "tls_ca_bundle",
+    "timeout",
+    "description",
+];
+
+/// Settings per service, beyond the common ones.
+pub fn service_settings(service: Service) -> &'static [&'static str] {
+    match service {
+        Service::Simai => &[
+            "organization",
+            "workspace",
+            "project",
+            "geomai_workspace",
+            "geomai_project",
+            "interactive",
+            "skip_version_check",
+            "no_sse_connection",
+        ],
+        Service::Oidc => &["issuer", "client_id", "scope"],
+        Service::Modelon | Service::Dlubal => &[],
+    }
+}
+
+/// The current time as RFC 3339 (seconds, UTC).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The result of checking a key.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub profile: String,
+    pub key: KeyMeta,
+}
+
+/// The result of replacing a key.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplaceReport {
+    pub profile: String,
+    pub key: KeyMeta,
+    /// Files the new key was written to because the old one had been exported there.
+    pub reexported: Vec<String>,
+}
+
+/// One profile's line in `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileStatus {
+    pub name: String,
+    pub service: Service,
+    /// The worst key status, or `"no key"`.
+    pub state: String,
+    pub needs_attention: bool,
+    pub keys: Vec<KeyMeta>,
+    pub problems: Vec<String>,
+}
+
+/// Everything `status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub backend: String,
+    /// `None` when the backend answered; the reason otherwise.
+    pub backend_error: Option<String>,
+    pub config_file: String,
+    pub profiles: Vec<ProfileStatus>,
+    pub needs_attention: bool,
+}
+
+/// The SimCred core: profiles file plus secret store.
+pub struct Simcred {
+    config: ConfigStore,
+    store: Box<dyn SecretStore>,
+}
+
+impl Simcred {
+    /// Opens the user's profiles (`SIMCRED_CONFIG_DIR` or the platform dir) and the OS keyring.
+    pub fn open() -> Result<Self> {
+        Ok(Simcred {
+            config: ConfigStore::from_env()?,
+            store: Box::new(KeyringStore::from_env()),
+        })
+    }
+
+    pub fn with(config: ConfigStore, store: Box<dyn SecretStore>) -> Self {
+        Simcred { config, store }
+    }
+
+    pub fn config(&self) -> &ConfigStore {
+        &self.config
+    }
+
+    pub fn backend(&self) -> String {
+        self.store.backend()
+    }
+
+    pub(crate) fn store(&self) -> &dyn SecretStore {
+        self.store.as_ref()
+    }
+
+    // ---- profiles -------------------------------------------------------------------------
+
+    pub fn list_profiles(&self) -> Result<Vec<Profile>> {
+        Ok(self.config.read()?)
+    }
+
+    pub fn profile(&self, name: &str) -> Result<Profile> {
+        let all = self.config.read()?;
+        find_profile(&all, name).cloned()
+    }
+
+    /// Creates a profile. `settings` are `name=value` pairs checked against the service.
+    pub fn add_profile(
+        &self,
+        name: &str,
+        service: Service,
+        settings: &[(String, String)],
+    ) -> Result<Profile> {
+        validate_name("profile", name).map_err(Error::Invalid)?;
+        check_setting_names(service, settings.iter().map(|(k, _)| k.as_str()))?;
+        self.config.update(|doc| {
+            if doc.profile(name).is_some() {
+                return Err(Error::ProfileExists(name.to_string()));
+            }
+            doc.insert_profile(name, service);
+            let p = provider(service);
+            for (k, v) in p.default_settings() {
+                if !settings.iter().any(|(sk, _)| sk == k) {
+                    doc.set_setting(name, k, Some(v));
+                }
+            }
+            for (k, v) in settings {
+                doc.set_setting(name, k, Some(v.trim()));
+            }
+            let mut prof = Profile {
+                name: name.to_string(),
+                service,
+                settings: Default::default(),
+                default_key: None,
+                keys: vec![],
+            };
+            for (k, v) in p.default_settings() {
+                prof.settings.insert(k.into(), v.into());
+            }
+            for (k, v) in settings {
+                prof.settings.insert(k.clone(), v.trim().to_string());
+            }
+            validate_profile(&prof)?;
+            Ok(prof)
+        })
+    }
+
+    /// Changes settings of a profile: `set` pairs, then `unset` names.
+    pub fn edit_profile(
+        &self,
+        name: &str,
+        set: &[(String, String)],
+        unset: &[String],
+    ) -> Result<Profile> {
+        self.config.update(|doc| {
+            let mut prof = find_profile(doc.profiles(), name)?.clone();
+            check_setting_names(
+                prof.service,
+                set.iter()
+                    .map(|(k, _)| k.as_str())
+                    .chain(unset.iter().map(|s| s.as_str())),
+            )?;
+            for (k, v) in set {
+                doc.set_setting(name, k, Some(v.trim()));
+                prof.settings.insert(k.clone(), v.trim().to_string());
+            }
+            for k in unset {
+                doc.set_setting(name, k, None);
+                prof.settings.remove(k);
+            }
+            validate_profile(&prof)?;
+            Ok(prof)
+        })
+    }
+
+    /// Deletes a profile and every secret it has in the keyring. Returns the key names removed.
+    pub fn remove_profile(&self, name: &str) -> Result<Vec<String>> {
+        self.config.update(|doc| {
+            let prof = find_profile(doc.profiles(), name)?.clone();
+            let mut removed = Vec::new();
+            for k in &prof.keys {
+                self.store
+                    .delete(&SecretId::new(name, SecretKind::ApiKey, &k.name))?;
+                removed.push(k.name.clone());
+            }
+            for kind in [
+                SecretKind::OfflineToken,
+                SecretKind::AccessToken,
+                SecretKind::Password,
+            ] {
+                self.store.delete(&SecretId::new(name, kind, "default"))?;
+            }
+            doc.remove_profile(name);
+            Ok(removed)
+        })
+    }
+
+    // ---- keys -----------------------------------------------------------------------------
+
+    /// Stores a new key. `name` may be omitted for single-key services (Modelon).
+    pub fn add_key(
+        &self,
+        profile: &str,
+        name: Option<&str>,
+        secret: Secret,
+        make_default: bool,
+    ) -> Result<KeyMeta> {
+        self.config.update(|doc| {
+            let prof = find_profile(doc.profiles(), profile)?.clone();
+            let p = provider(prof.service);
+            let name = match (p.key_policy(), name) {
+                (KeyPolicy::TokensOnly, _) => {
+                    return Err(Error::Invalid(format!(
+                        "{} profiles hold sign-in tokens, not API keys; sign in with `simcred login {profile}`",
+                        prof.service.display_name()
+                    )))
+                }
+                (KeyPolicy::Single { .. }, _) if !prof.keys.is_empty() => {
+                    return Err(Error::Invalid(format!(
+                        "{} allows one API key per server and \"{profile}\" has one; to change it use `simcred key replace {profile}`",
+                        prof.service.display_name()
+                    )))
+                }
+                (KeyPolicy::Single { default_name }, n) => n.unwrap_or(default_name).to_string(),
+                (KeyPolicy::Named, Some(n)) => n.to_string(),
+                (KeyPolicy::Named, None) => {
+                    return Err(Error::Invalid(format!(
+                        "{} keys need a name, such as project_1: `simcred key add {profile} NAME`",
+                        prof.service.display_name()
+                    )))
+                }
+            };
+            validate_name("key", &name).map_err(Error::Invalid)?;
+            let name = p.normalize_key_name(&name).map_err(Error::Invalid)?;
+            if prof.key(&name).is_some() {
+                return Err(Error::KeyExists {
+                    profile: profile.to_string(),
+                    name,
+                });
+            }
+            if prof.service == Service::Dlubal {
+                crate::providers::dlubal::check_value(secret.expose()).map_err(Error::Invalid)?;
+            }
+            self.store
+                .set(&SecretId::new(profile, SecretKind::ApiKey, &name), &secret)?;
+            let is_default = make_default || prof.keys.is_empty() || prof.default_key.is_none();
+            let meta = KeyMeta {
+                name: name.clone(),
+                created: now(),
+                last4: secret.last4(),
+                status: KeyStatus::Unverified,
+                checked: None,
+                detail: None,
+                expires: None,
+                exported: vec![],
+                default: is_default,
+            };
+            doc.put_key(profile, &meta);
+            if is_default {
+                doc.set_default_key(profile, Some(&name));
+            }
+            Ok(meta)
+        })
+    }
+
+    pub fn list_keys(&self, profile: &str) -> Result<Vec<KeyMeta>> {
+        Ok(self.profile(profile)?.keys)
+    }
+
+    /// Reads a key's secret: the named one, or the profile's default.
+    pub fn get_key(&self, profile: &str, name: Option<&str>) -> Result<(KeyMeta, Secret)> {
+        let prof = self.profile(profile)?;
+        let meta = resolve_key(&prof, name)?.clone();
+        let secret = self
+            .store
+            .get(&SecretId::new(profile, SecretKind::ApiKey, &meta.name))?
+            .ok_or_else(|| Error::SecretMissing {
+                profile: profile.to_string(),
+                name: meta.name.clone(),
+            })?;
+        Ok((meta, secret))
+    }
+
+    pub fn set_default(&self, profile: &str, name: &str) -> Result<KeyMeta> {
+        self.config.update(|doc| {
+            let prof = find_profile(doc.profiles(), profile)?;
+            let mut meta = resolve_key(prof, Some(name))?.clone();
+            meta.default = true;
+            doc.set_default_key(profile, Some(&meta.name));
+            Ok(meta)
+        })
+    }
+
+    pub fn rename_key(&self, profile: &str, old: &str, new: &str) -> Result<KeyMeta> {
+        self.config.update(|doc| {
+            let prof = find_profile(doc.profiles(), profile)?.clone();
+            let meta = resolve_key(&prof, Some(old))?.clone();
+            validate_name("key", new).map_err(Error::Invalid)?;
+            let new = provider(prof.service)
+                .normalize_key_name(new)
+                .map_err(Error::Invalid)?;
+            if new == meta.name {
+                return Ok(meta);
+            }
+            if prof.key(&new).is_some() {
+                return Err(Error::KeyExists {
+                    profile: profile.to_string(),
+                    name: new,
+                });
+            }
+            let old_id = SecretId::new(profile, SecretKind::ApiKey, &meta.name);
+            let new_id = SecretId::new(profile, SecretKind::ApiKey, &new);
+            let secret = self
+                .store
+                .get(&old_id)?
+                .ok_or_else(|| Error::SecretMissing {
+                    profile: profile.to_string(),
+                    name: meta.name.clone(),
+                })?;
+            self.store.set(&new_id, &secret)?;
+            self.store.delete(&old_id)?;
+            let mut renamed = meta.clone();
+            renamed.name = new.clone();
+            doc.remove_key(profile, &meta.name);
+            doc.put_key(profile, &renamed);
+            if meta.default {
+                doc.set_default_key(profile, Some(&new));
+            }
+            Ok(renamed)
+        })
+    }
+
+    /// Deletes a key from the keyring and the profile. If it was the default and other keys
+    /// remain, the first of them becomes the default.
+    pub fn remove_key(&self, profile: &str, name: &str) -> Result<Option<String>> {
+        self.config.update(|doc| {
+            let prof = find_profile(doc.profiles(), profile)?.clone();
+            let meta = resolve_key(&prof, Some(name))?.clone();
+            self.store
+                .delete(&SecretId::new(profile, SecretKind::ApiKey, &meta.name))?;
+            doc.remove_key(profile, &meta.name);
+            let mut new_default = None;
+            if meta.default {
+                new_default = prof
+                    .keys
+                    .iter()
+                    .find(|k| k.name != meta.name)
+                    .map(|k| k.name.clone());
+                doc.set_default_key(profile, new_default.as_deref());
+            }
+            Ok(new_default)
+        })
+    }
+
+    /// Asks the service whether a key works and records the answer and the time.
+    pub fn check_key(&self, profile: &str, name: Option<&str>) -> Result<CheckReport> {
+        let (meta, secret) = self.get_key(profile, name)?;
+        let prof = self.profile(profile)?;
+        let outcome = provider(prof.service).check(&prof, &secret, &net_options(&prof));
+        let meta = self.record_check(profile, &meta.name, &outcome)?;
+        Ok(CheckReport {
+            profile: profile.to_string(),
+            key: meta,
+        })
+    }
+
+    fn record_check(&self, profile: &str, name: &str, outcome: &CheckOutcome) -> Result<KeyMeta> {
+        self.config.update(|doc| {
+            let prof = find_profile(doc.profiles(), profile)?;
+            let mut meta = resolve_key(prof, Some(name))?.clone();
+            apply_outcome(&mut meta, outcome);
+            doc.put_key(profile, &meta);
+            Ok(meta)
+        })
+    }
+
+    /// Regenerate-and-replace: checks `new` with the service first (unless `check` is false)
+    /// and keeps the old key when the check fails; then swaps it in and re-exports it wherever
+    /// the old key had been exported.
+    pub fn replace_key(
+        &self,
+        profile: &str,
+        name: Option<&str>,
+        new: Secret,
+        check: bool,
+    ) -> Result<ReplaceReport> {
+        let prof = self.profile(profile)?;
+        let old = resolve_key(&prof, name)?.clone();
+        if prof.service == Service::Dlubal {
+            crate::providers::dlubal::check_value(new.expose()).map_err(Error::Invalid)?;
+        }
+        let mut meta = old.clone();
+        meta.created = now();
+        meta.last4 = new.last4();
+        meta.status = KeyStatus::Unverified;
+        meta.checked = None;
+        meta.detail = None;
+        if check {
+            let outcome = provider(prof.service).check(&prof, &new, &net_options(&prof));
+            match &outcome {
+                CheckOutcome::Invalid { reason } | CheckOutcome::Unreachable { reason } => {
+                    return Err(Error::Invalid(format!(
+                        "the new key was not stored, the old one is kept: {reason}. Use --no-check to store it anyway"
+                    )))
+                }
+                _ => apply_outcome(&mut meta, &outcome),
+            }
+        }
+        self.store
+            .set(&SecretId::new(profile, SecretKind::ApiKey, &old.name), &new)?;
+        self.config.update(|doc| {
+            find_profile(doc.profiles(), profile)?;
+            doc.put_key(profile, &meta);
+            Ok::<_, Error>(())
+        })?;
+        let mut reexported = Vec::new();
+        for path in &old.exported {
+            crate::vendor::export_key_to(
+                self,
+                &prof,
+                &meta.name,
+                &new,
+                std::path::Path::new(path),
+                true,
+            )?;
+            reexported.push(path.clone());
+        }
+        Ok(ReplaceReport {
+            profile: profile.to_string(),
+            key: meta,
+            reexported,
+        })
+    }
+
+    /// Records that a key was exported to a file.
+    pub(crate) fn mark_exported(&self, profile: &str, name: &str, path: &str) -> Result<()> {
+        self.config.update(|doc| {
+            let prof = find_profile(doc.profiles(), profile)?;
+            let mut meta = resolve_key(prof, Some(name))?.clone();
+            if !meta.exported.iter().any(|p| p == path) {
+                meta.exported.push(path.to_string());
+                doc.put_key(profile, &meta);
+            }
+            Ok(())
+        })
+    }
+
+    /// The environment variables `simcred run` gives the child (values include the secret).
+    pub fn run_env(&self, profile: &str, name: Option<&str>) -> Result<Vec<(String, String)>> {
+        let prof = self.profile(profile)?;
+        let p = provider(prof.service);
+        if p.key_policy() == KeyPolicy::TokensOnly {
+            return Err(Error::Invalid(format!(
+                "`simcred run` for {} profiles is not built yet",
+                prof.service.display_name()
+            )));
+        }
+        let (meta, secret) = self.get_key(profile, name)?;
+        Ok(p.env(&prof, &meta.name, &secret))
+    }
+
+    // ---- status ---------------------------------------------------------------------------
+
+    /// The state of every profile from stored metadata, plus whether the keyring answers.
+    /// Reads no secret and asks no server.
+    pub fn status(&self) -> Result<StatusReport> {
+        let profiles = self.config.read()?;
+        let backend_error = self.store.probe().err().map(|e| e.to_string());
+        let mut out = Vec::new();
+        for p in profiles {
+            let mut problems: Vec<String> = provider(p.service).validate_settings(&p);
+            let mut worst: Option<KeyStatus> = None;
+            for k in &p.keys {
+                worst = Some(match worst {
+                    None => k.status,
+                    Some(w) if rank(k.status) > rank(w) => k.status,
+                    Some(w) => w,
+                });
+                if k.status.needs_attention() {
+                    problems.push(format!(
+                        "key \"{}\" is {}{}",
+                        k.name,
+                        k.status,
+                        k.detail
+                            .as_deref()
+                            .map(|d| format!(": {d}"))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+            let needs_attention = p.keys.iter().any(|k| k.status.needs_attention());
+            out.push(ProfileStatus {
+                state: worst
+                    .map(|w| w.as_str().to_string())
+                    .unwrap_or_else(|| "no key".into()),
+                name: p.name,
+                service: p.service,
+                needs_attention,
+                keys: p.keys,
+                problems,
+            });
+        }
+        let needs_attention = backend_error.is_some() || out.iter().any(|p| p.needs_attention);
+        Ok(StatusReport {
+            backend: self.store.backend(),
+            backend_error,
+            config_file: self.config.profiles_path().display().to_string(),
+            profiles: out,
+            needs_attention,
+        })
+    }
+}
+
+fn rank(s: KeyStatus) -> u8 {
+    match s {
+        KeyStatus::Valid => 0,
+        KeyStatus::Unverified => 1,
+        KeyStatus::Unreachable => 2,
+        KeyStatus::Expired => 3,
+        KeyStatus::Revoked => 4,
+        KeyStatus::Invalid => 5,
+    }
+}
+
+fn apply_outcome(meta: &mut KeyMeta, outcome: &CheckOutcome) {
+    meta.checked = Some(now());
+    match outcome {
+        CheckOutcome::Valid { detail } => {
+            meta.status = KeyStatus::Valid;
+            meta.detail = Some(detail.clone());
+        }
+        CheckOutcome::Invalid { reason } => {
+            meta.status = KeyStatus::Invalid;
+            meta.detail = Some(reason.clone());
+        }
+        CheckOutcome::Unreachable { reason } => {
+            meta.status = KeyStatus::Unreachable;
+            meta.detail = Some(reason.clone());
+        }
+        CheckOutcome::NotCheckable { reason } => {
+            meta.checked = None;
+            meta.status = KeyStatus::Unverified;
+            meta.detail = Some(reason.clone());
+        }
+    }
+}
+
+pub(crate) fn find_profile<'a>(all: &'a [Profile], name: &str) -> Result<&'a Profile> {
+    all.iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| Error::UnknownProfile {
+            name: name.to_string(),
+            known: all.iter().map(|p| p.name.clone()).collect(),
+        })
+}
+
+pub(crate) fn resolve_key<'a>(prof: &'a Profile, name: Option<&str>) -> Result<&'a KeyMeta> {
+    match name {
+        Some(n) => {
+            let normalized = provider(prof.service)
+                .normalize_key_name(n)
+                .unwrap_or_else(|_| n.to_string());
+            prof.key(n)
+                .or_else(|| prof.key(&normalized))
+                .ok_or_else(|| Error::UnknownKey {
+                    profile: prof.name.clone(),
+                    name: n.to_string(),
+                    known: prof.keys.iter().map(|k| k.name.clone()).collect(),
+                })
+        }
+        None => {
+            if prof.keys.is_empty() {
+                return Err(Error::NoKeys {
+                    profile: prof.name.clone(),
+                });
+            }
+            prof.default_key
+                .as_deref()
+                .and_then(|d| prof.key(d))
+                .or(if prof.keys.len() == 1 { prof.keys.first() } else { None })
+                .ok_or_else(|| Error::Invalid(format!(
+                    "profile \"{}\" has several keys and no default; name one ({}) or set a default with `simcred key default {} NAME`",
+                    prof.name,
+                    prof.keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", "),
+                    prof.name
+                )))
+        }
+    }
+}
+
+fn check_setting_names<'a>(service: Service, names: impl Iterator<Item = &'a str>) -> Result<()> {
+    for n in names {
+        let reserved = ["service", "keys", "default_key"];
+        if reserved.contains(&n) {
+            return Err(Error::Invalid(format!(
+                "\"{n}\" is managed by SimCred and cannot be set by hand"
+            )));
+        }
+        if !COMMON_SETTINGS.contains(&n) && !service_settings(service).contains(&n) {
+            let mut known: Vec<&str> = COMMON_SETTINGS.to_vec();
+            known.extend_from_slice(service_settings(service));
+            return Err(Error::Invalid(format!(
+                "\"{n}\" is not a {} setting; known settings: {}",
+                service.display_name(),
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn validate_profile(p: &Profile) -> Result<()> {
+    let mut problems = provider(p.service).validate_settings(p);
+    if let Some(u) = p.setting("url") {
+        if p.service != Service::Modelon {
+            if let Err(e) = crate::http::parse_service_url(u) {
+                problems.push(format!("url: {e}"));
+            }
+        }
+    }
+    if let Some(proxy) = p.setting("https_proxy") {
+        if url::Url::parse(proxy).is_err() {
+            problems.push(format!(
+                "https_proxy: \"{proxy}\" is not a URL such as http://proxy:3128"
+            ));
+        }
+    }
+    if let Some(ca) = p.setting("tls_ca_bundle") {
+        if ca != "system" && ca != "unsecure-none" && !std::path::Path::new(ca).is_file() {
+            problems.push(format!(
+                "tls_ca_bundle: {ca} is not a file (use system, unsecure-none or the path of a PEM file)"
+            ));
+        }
+    }
+    if let Some(t) = p.setting("timeout") {
+        if t.parse::<u64>().map(|t| t == 0).unwrap_or(true) {
+            problems.push(format!("timeout: \"{t}\" is not a number of seconds"));
+        }
+    }
+    for b in ["interactive", "skip_version_check", "no_sse_connection"] {
+        if let Some(v) = p.setting(b) {
+            if v != "true" && v != "false" {
+                problems.push(format!("{b}: must be true or false, not \"{v}\""));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    fn sc() -> (tempfile::TempDir, Simcred) {
+        let d = tempfile::tempdir().unwrap();
+        let s = Simcred::with(ConfigStore::at(d.path()), Box::new(MemoryStore::default()));
+        (d, s)
+    }
+
+    #[test]
+    fn named_keys_default_rename_remove() {
+        let (_d, s) = sc();
+        s.add_profile("rfem", Service::Dlubal, &[]).unwrap();
+        s.add_key(
+            "rfem",
+            Some("Project_1"),
+            Secret::new("ak-1111111111"),
+            false,
+        )
+        .unwrap();
+        s.add_key("rfem", Some("p2"), Secret::new("ak-2222222222"), false)
+            .unwrap();
+        // Names are lower-cased like Dlubal's reader does; the first key is the default.
+        let (m, v) = s.get_key("rfem", None).unwrap();
+        assert_eq!(
+            (m.name.as_str(), v.expose()),
+            ("project_1", "ak-1111111111")
+        );
+        s.set_default("rfem", "p2").unwrap();
+        assert_eq!(s.get_key("rfem", None).unwrap().1.expose(), "ak-2222222222");
+        s.rename_key("rfem", "p2", "second").unwrap();
+        assert_eq!(s.get_key("rfem", None).unwrap().0.name, "second");
+        assert_eq!(
+            s.remove_key("rfem", "second").unwrap().as_deref(),
+            Some("project_1")
+        );
+        let err = s.get_key("rfem", Some("nope")).unwrap_err().to_string();
+        assert!(err.contains("the keys are: project_1"), "{err}");
+    }
+
+    #[test]
+    fn modelon_holds_one_key() {
+        let (_d, s) = sc();
+        s.add_profile("impact", Service::Modelon, &[]).unwrap();
+        s.add_key("impact", None, Secret::new("k-123456789"), false)
+            .unwrap();
+        let e = s
+            .add_key("impact", None, Secret::new("k-2"), false)
+            .unwrap_err();
+        assert!(e.to_string().contains("key replace"));
+    }
+
+    #[test]
+    fn unknown_profile_lists_names_and_bad_settings_refused() {
+        let (_d, s) = sc();
+        s.add_profile("a", Service::Dlubal, &[]).unwrap();
+        let e = s.profile("b").unwrap_err().to_string();
+        assert!(e.contains("the profiles are: a"), "{e}");
+        let e = s
+            .add_profile(
+                "c",
+                Service::Simai,
+                &[
+                    ("organization".into(), "x".into()),
+                    ("bogus".into(), "1".into()),
+                ],
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("not a Ansys SimAI setting") || e.contains("not a"),
+            "{e}"
+        );
+        let e = s
+            .add_profile("d", Service::Simai, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("organization"), "{e}");
+        assert!(s.profile("d").is_err());
+    }
+}

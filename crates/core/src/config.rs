@@ -1,0 +1,518 @@
+//! `profiles.toml`: reading, validating and editing the profile file without losing comments.
+//!
+//! The file lives in `$SIMCRED_CONFIG_DIR` or the platform config dir (`~/.config/simcred` on
+//! Linux). Every change runs under an exclusive lock on `profiles.lock` and is written with an
+//! atomic rename, so two processes editing at once lose nothing and a crash leaves the old file.
+//! A file that does not parse is reported with its path and line and is never written.
+
+use crate::atomic::write_atomic;
+use crate::profile::{KeyMeta, KeyStatus, Profile, Service};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use toml_edit::{value, Array, DocumentMut, ImDocument, Item, Table};
+
+const HEADER: &str = "# SimCred profiles. No secrets are kept here: they live in the OS keyring.\n# Edit by hand or with `simcred profile edit`; comments and unknown keys are kept.\n";
+
+/// Settings written as TOML booleans (the SimAI SDK's own types).
+const BOOL_SETTINGS: [&str; 3] = ["interactive", "skip_version_check", "no_sse_connection"];
+
+/// Problems with the profile file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}:{line}: {message}. Fix the file by hand; SimCred left it unchanged")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("cannot use {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot find a configuration directory; set SIMCRED_CONFIG_DIR or HOME")]
+    NoConfigDir,
+}
+
+/// Where SimCred keeps its files.
+#[derive(Debug, Clone)]
+pub struct ConfigStore {
+    dir: PathBuf,
+}
+
+impl ConfigStore {
+    /// The config dir from `SIMCRED_CONFIG_DIR`, else the platform's (`~/.config/simcred`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if let Some(d) = std::env::var_os("SIMCRED_CONFIG_DIR").filter(|d| !d.is_empty()) {
+            return Ok(ConfigStore { dir: d.into() });
+        }
+        let dirs = directories::ProjectDirs::from("dev", "simcred", "simcred")
+            .ok_or(ConfigError::NoConfigDir)?;
+        Ok(ConfigStore {
+            dir: dirs.config_dir().to_path_buf(),
+        })
+    }
+
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        ConfigStore { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn profiles_path(&self) -> PathBuf {
+        self.dir.join("profiles.toml")
+    }
+
+    fn io(&self, path: &Path, source: std::io::Error) -> ConfigError {
+        ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn lock(&self, exclusive: bool) -> Result<Option<fs::File>, ConfigError> {
+        let path = self.dir.join("profiles.lock");
+        if !exclusive && !self.dir.exists() {
+            return Ok(None);
+        }
+        fs::create_dir_all(&self.dir).map_err(|e| self.io(&self.dir, e))?;
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| self.io(&path, e))?;
+        if exclusive {
+            f.lock().map_err(|e| self.io(&path, e))?;
+        } else {
+            f.lock_shared().map_err(|e| self.io(&path, e))?;
+        }
+        Ok(Some(f))
+    }
+
+    fn read_text(&self) -> Result<Option<String>, ConfigError> {
+        let path = self.profiles_path();
+        match fs::read(&path) {
+            Ok(bytes) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|e| ConfigError::Invalid {
+                    line: line_of(
+                        &String::from_utf8_lossy(e.as_bytes()),
+                        e.utf8_error().valid_up_to(),
+                    ),
+                    path: path.clone(),
+                    message: "the file is not valid UTF-8".into(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io(&path, e)),
+        }
+    }
+
+    /// All profiles, sorted by name.
+    pub fn read(&self) -> Result<Vec<Profile>, ConfigError> {
+        let _lock = self.lock(false)?;
+        match self.read_text()? {
+            None => Ok(Vec::new()),
+            Some(text) => parse(&self.profiles_path(), &text).map(|(_, p)| p),
+        }
+    }
+
+    /// Runs `f` on the parsed file under an exclusive lock and writes the result atomically if it
+    /// changed. When the file does not parse, nothing is written and `f` does not run.
+    pub fn update<T, E: From<ConfigError>>(
+        &self,
+        f: impl FnOnce(&mut ProfilesDoc) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let _lock = self.lock(true)?;
+        let path = self.profiles_path();
+        let text = self.read_text()?;
+        let (doc, profiles) = match &text {
+            Some(t) => parse(&path, t)?,
+            None => (DocumentMut::new(), Vec::new()),
+        };
+        let mut pd = ProfilesDoc { doc, profiles };
+        let out = f(&mut pd)?;
+        let new_text = match &text {
+            Some(_) => pd.doc.to_string(),
+            None => format!("{HEADER}\n{}", pd.doc),
+        };
+        if text.as_deref() != Some(new_text.as_str()) {
+            write_atomic(&path, new_text.as_bytes(), false).map_err(|e| self.io(&path, e))?;
+        }
+        Ok(out)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigError> {
+    let invalid = |offset: usize, message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: line_of(text, offset),
+        message,
+    };
+    let im = ImDocument::parse(text.to_string()).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        let msg = e.message().trim().to_string();
+        invalid(offset, format!("not valid TOML: {msg}"))
+    })?;
+    let mut profiles = Vec::new();
+    if let Some(item) = im.get("profiles") {
+        let table = item.as_table_like().ok_or_else(|| {
+            invalid(
+                span_start(item),
+                "`profiles` must be a table of profiles".into(),
+            )
+        })?;
+        for (name, item) in table.iter() {
+            let pt = item.as_table_like().ok_or_else(|| {
+                invalid(
+                    span_start(item),
+                    format!("profile \"{name}\" must be a table"),
+                )
+            })?;
+            crate::profile::validate_name("profile", name)
+                .map_err(|m| invalid(span_start(item), m))?;
+            let service_item = pt.get("service").ok_or_else(|| {
+                invalid(
+                    span_start(item),
+                    format!("profile \"{name}\" has no `service` (simai, modelon, dlubal or oidc)"),
+                )
+            })?;
+            let service: Service = service_item
+                .as_str()
+                .ok_or_else(|| "`service` must be a string".to_string())
+                .and_then(|s| s.parse())
+                .map_err(|m| invalid(span_start(service_item), m))?;
+            let mut settings = BTreeMap::new();
+            let mut default_key = None;
+            let mut keys = Vec::new();
+            for (k, v) in pt.iter() {
+                match k {
+                    "service" => {}
+                    "default_key" => {
+                        default_key = Some(
+                            v.as_str()
+                                .ok_or_else(|| {
+                                    invalid(span_start(v), "`default_key` must be a string".into())
+                                })?
+                                .to_string(),
+                        )
+                    }
+                    "keys" => {
+                        let kt = v.as_table_like().ok_or_else(|| {
+                            invalid(span_start(v), "`keys` must be a table".into())
+                        })?;
+                        for (kn, kv) in kt.iter() {
+                            keys.push(parse_key(kn, kv, &invalid)?);
+                        }
+                    }
+                    _ => {
+                        if let Some(val) = v.as_value() {
+                            let s = match val {
+                                toml_edit::Value::String(s) => s.value().clone(),
+                                toml_edit::Value::Boolean(b) => b.value().to_string(),
+                                toml_edit::Value::Integer(i) => i.value().to_string(),
+                                toml_edit::Value::Float(f) => f.value().to_string(),
+                                _ => continue, // arrays and tables of other tools are kept, not used
+                            };
+                            settings.insert(k.to_string(), s);
+                        }
+                    }
+                }
+            }
+            if let Some(d) = &default_key {
+                for k in keys.iter_mut() {
+                    k.default = &k.name == d;
+                }
+            }
+            profiles.push(Profile {
+                name: name.to_string(),
+                service,
+                settings,
+                default_key,
+                keys,
+            });
+        }
+    }
+    profiles.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((im.into_mut(), profiles))
+}
+
+fn span_start(item: &Item) -> usize {
+    item.span()
+        .or_else(|| item.as_table().and_then(|t| t.span()))
+        .map(|s| s.start)
+        .unwrap_or(0)
+}
+
+fn parse_key(
+    name: &str,
+    item: &Item,
+    invalid: &dyn Fn(usize, String) -> ConfigError,
+) -> Result<KeyMeta, ConfigError> {
+    let t = item
+        .as_table_like()
+        .ok_or_else(|| invalid(span_start(item), format!("key \"{name}\" must be a table")))?;
+    let get = |k: &str| -> Result<Option<String>, ConfigError> {
+        match t.get(k) {
+            None => Ok(None),
+            Some(v) => v.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
+                invalid(
+                    span_start(v),
+                    format!("`{k}` of key \"{name}\" must be a string"),
+                )
+            }),
+        }
+    };
+    let status = match t.get("status") {
+        None => KeyStatus::Unverified,
+        Some(v) => v.as_str().and_then(KeyStatus::parse).ok_or_else(|| {
+            invalid(
+                span_start(v),
+                format!("`status` of key \"{name}\" must be one of unverified, valid, invalid, unreachable, expired, revoked"),
+            )
+        })?,
+    };
+    let exported = match t.get("exported") {
+        None => Vec::new(),
+        Some(v) => v
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .ok_or_else(|| {
+                invalid(
+                    span_start(v),
+                    format!("`exported` of key \"{name}\" must be an array of paths"),
+                )
+            })?,
+    };
+    Ok(KeyMeta {
+        name: name.to_string(),
+        created: get("created")?.unwrap_or_default(),
+        last4: get("last4")?.unwrap_or_default(),
+        status,
+        checked: get("checked")?,
+        detail: get("detail")?,
+        expires: get("expires")?,
+        exported,
+        default: false,
+    })
+}
+
+/// The parsed file, open for editing inside [`ConfigStore::update`].
+pub struct ProfilesDoc {
+    doc: DocumentMut,
+    profiles: Vec<Profile>,
+}
+
+impl ProfilesDoc {
+    /// The profiles as they were when the file was read (edits do not show here).
+    pub fn profiles(&self) -> &[Profile] {
+        &self.profiles
+    }
+
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    fn profiles_table(&mut self) -> &mut Table {
+        if !self.doc.contains_key("profiles") {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            self.doc.insert("profiles", Item::Table(t));
+        }
+        self.doc["profiles"]
+            .as_table_mut()
+            .expect("validated as a table")
+    }
+
+    fn profile_table(&mut self, name: &str) -> &mut Table {
+        self.profiles_table()[name]
+            .as_table_mut()
+            .expect("validated as a table")
+    }
+
+    /// Adds a new profile table.
+    pub fn insert_profile(&mut self, name: &str, service: Service) {
+        let mut t = Table::new();
+        t.insert("service", value(service.as_str()));
+        self.profiles_table().insert(name, Item::Table(t));
+    }
+
+    pub fn remove_profile(&mut self, name: &str) {
+        self.profiles_table().remove(name);
+    }
+
+    /// Sets (or with `None`, removes) one setting of a profile.
+    pub fn set_setting(&mut self, profile: &str, key: &str, val: Option<&str>) {
+        let t = self.profile_table(profile);
+        match val {
+            None => {
+                t.remove(key);
+            }
+            Some(v) if BOOL_SETTINGS.contains(&key) && (v == "true" || v == "false") => {
+                t.insert(key, value(v == "true"));
+            }
+            Some(v) => {
+                t.insert(key, value(v));
+            }
+        }
+    }
+
+    pub fn set_default_key(&mut self, profile: &str, key: Option<&str>) {
+        let t = self.profile_table(profile);
+        match key {
+            Some(k) => {
+                t.insert("default_key", value(k));
+            }
+            None => {
+                t.remove("default_key");
+            }
+        }
+    }
+
+    /// Writes a key's metadata (creating or replacing its table).
+    pub fn put_key(&mut self, profile: &str, meta: &KeyMeta) {
+        let pt = self.profile_table(profile);
+        if !pt.contains_key("keys") {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            pt.insert("keys", Item::Table(t));
+        }
+        let keys = pt["keys"].as_table_mut().expect("validated as a table");
+        let mut t = keys
+            .get(&meta.name)
+            .and_then(|i| i.as_table())
+            .cloned()
+            .unwrap_or_default();
+        t.insert("created", value(&meta.created));
+        t.insert("last4", value(&meta.last4));
+        t.insert("status", value(meta.status.as_str()));
+        for (k, v) in [
+            ("checked", &meta.checked),
+            ("detail", &meta.detail),
+            ("expires", &meta.expires),
+        ] {
+            match v {
+                Some(v) => {
+                    t.insert(k, value(v));
+                }
+                None => {
+                    t.remove(k);
+                }
+            }
+        }
+        if meta.exported.is_empty() {
+            t.remove("exported");
+        } else {
+            let mut a = Array::new();
+            for p in &meta.exported {
+                a.push(p.as_str());
+            }
+            t.insert("exported", value(a));
+        }
+        keys.insert(&meta.name, Item::Table(t));
+    }
+
+    pub fn remove_key(&mut self, profile: &str, key: &str) {
+        let pt = self.profile_table(profile);
+        if let Some(keys) = pt.get_mut("keys").and_then(|k| k.as_table_mut()) {
+            keys.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, ConfigStore) {
+        let d = tempfile::tempdir().unwrap();
+        let s = ConfigStore::at(d.path());
+        (d, s)
+    }
+
+    #[test]
+    fn comments_and_unknown_keys_survive_edits() {
+        let (_d, s) = store();
+        let text =
+            "# my notes\n[profiles.rfem] # inline\nservice = \"dlubal\"\ncolor = \"blue\" # mine\n";
+        fs::write(s.profiles_path(), text).unwrap();
+        s.update(|d| -> Result<(), ConfigError> {
+            d.set_setting("rfem", "url", Some("x"));
+            Ok(())
+        })
+        .unwrap();
+        let out = fs::read_to_string(s.profiles_path()).unwrap();
+        assert!(out.contains("# my notes"));
+        assert!(out.contains("color = \"blue\" # mine"));
+        assert!(out.contains("url = \"x\""));
+    }
+
+    #[test]
+    fn malformed_file_reports_line_and_is_not_written() {
+        let (_d, s) = store();
+        let text = "[profiles.a]\nservice = \"dlubal\"\n\n[profiles.b]\nservice = \n";
+        fs::write(s.profiles_path(), text).unwrap();
+        let err = s
+            .update(|d| -> Result<(), ConfigError> {
+                d.insert_profile("c", Service::Dlubal);
+                Ok(())
+            })
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("profiles.toml:5:"), "{msg}");
+        assert_eq!(fs::read_to_string(s.profiles_path()).unwrap(), text);
+    }
+
+    #[test]
+    fn unknown_service_points_at_its_line() {
+        let (_d, s) = store();
+        fs::write(s.profiles_path(), "[profiles.a]\n\nservice = \"aws\"\n").unwrap();
+        let msg = s.read().unwrap_err().to_string();
+        assert!(msg.contains(":3:"), "{msg}");
+        assert!(msg.contains("unknown service"), "{msg}");
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        let (_d, s) = store();
+        s.update(|d| -> Result<(), ConfigError> {
+            d.insert_profile("p", Service::Modelon);
+            d.put_key(
+                "p",
+                &KeyMeta {
+                    name: "api-key".into(),
+                    created: "2026-01-01T00:00:00Z".into(),
+                    last4: "abcd".into(),
+                    status: KeyStatus::Valid,
+                    checked: Some("2026-01-02T00:00:00Z".into()),
+                    detail: None,
+                    expires: None,
+                    exported: vec!["/tmp/x".into()],
+                    default: false,
+                },
+            );
+            d.set_default_key("p", Some("api-key"));
+            Ok(())
+        })
+        .unwrap();
+        let p = &s.read().unwrap()[0];
+        assert_eq!(p.keys[0].status, KeyStatus::Valid);
+        assert!(p.keys[0].default);
+        assert_eq!(p.keys[0].exported, vec!["/tmp/x".to_string()]);
+    }
+}

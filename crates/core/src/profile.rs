@@ -1,0 +1,224 @@
+//! Profiles and key metadata: the non-secret half of SimCred's data.
+//!
+//! A profile names one account on one service (`simai`, `modelon`, `dlubal`, `oidc`) with that
+//! service's settings. Key metadata (created, last 4 characters, status, last check, expiry,
+//! where it was exported) sits beside the profile; the secrets themselves are in the keyring.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// The services SimCred knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Simai,
+    Modelon,
+    Dlubal,
+    Oidc,
+}
+
+impl Service {
+    pub const ALL: [Service; 4] = [
+        Service::Simai,
+        Service::Modelon,
+        Service::Dlubal,
+        Service::Oidc,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Simai => "simai",
+            Service::Modelon => "modelon",
+            Service::Dlubal => "dlubal",
+            Service::Oidc => "oidc",
+        }
+    }
+
+    /// The vendor's product name, for people.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Service::Simai => "Ansys SimAI",
+            Service::Modelon => "Modelon Impact",
+            Service::Dlubal => "Dlubal API",
+            Service::Oidc => "OpenID Connect",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Service {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Service::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                format!("unknown service \"{s}\"; choose one of: simai, modelon, dlubal, oidc")
+            })
+    }
+}
+
+/// What is known about a key without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStatus {
+    /// Stored, never checked (or cannot be checked from here).
+    Unverified,
+    /// The service accepted it at the last check.
+    Valid,
+    /// The service rejected it at the last check.
+    Invalid,
+    /// The last check could not reach the service.
+    Unreachable,
+    /// Past its expiry.
+    Expired,
+    /// Revoked at the service.
+    Revoked,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Unverified => "unverified",
+            KeyStatus::Valid => "valid",
+            KeyStatus::Invalid => "invalid",
+            KeyStatus::Unreachable => "unreachable",
+            KeyStatus::Expired => "expired",
+            KeyStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            KeyStatus::Unverified,
+            KeyStatus::Valid,
+            KeyStatus::Invalid,
+            KeyStatus::Unreachable,
+            KeyStatus::Expired,
+            KeyStatus::Revoked,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// Whether this status means the key will not work.
+    pub fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            KeyStatus::Invalid | KeyStatus::Expired | KeyStatus::Revoked
+        )
+    }
+}
+
+impl fmt::Display for KeyStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Metadata of one stored key. Never holds the key itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyMeta {
+    pub name: String,
+    /// RFC 3339 time the key was stored.
+    pub created: String,
+    /// The key's last four characters (empty for keys too short to show any).
+    pub last4: String,
+    pub status: KeyStatus,
+    /// RFC 3339 time of the last check, if any.
+    pub checked: Option<String>,
+    /// What the last check said (user name and license, or the reason it failed).
+    pub detail: Option<String>,
+    /// RFC 3339 expiry, when the service says.
+    pub expires: Option<String>,
+    /// Files this key was exported to.
+    pub exported: Vec<String>,
+    /// Whether this is the profile's default key.
+    pub default: bool,
+}
+
+/// A profile as read from `profiles.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Profile {
+    pub name: String,
+    pub service: Service,
+    /// The service's settings (url, organization, https_proxy, ...), as strings.
+    pub settings: BTreeMap<String, String>,
+    pub default_key: Option<String>,
+    pub keys: Vec<KeyMeta>,
+}
+
+impl Profile {
+    /// A setting's value, if set and not empty.
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.settings
+            .get(key)
+            .map(|s| s.as_str())
+            .filter(|s| !s.is_empty())
+    }
+
+    pub fn key(&self, name: &str) -> Option<&KeyMeta> {
+        self.keys.iter().find(|k| k.name == name)
+    }
+}
+
+/// Checks a profile or key name: 1–64 characters from letters, digits, `_`, `-`, `.`, `@`,
+/// not starting with `.` or `-`.
+pub fn validate_name(what: &str, name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err(format!("the {what} name is empty"));
+    }
+    if name.chars().count() > 64 {
+        return Err(format!("the {what} name is longer than 64 characters"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@')))
+    {
+        let shown = if c.is_control() {
+            format!("control character U+{:04X}", c as u32)
+        } else {
+            format!("\"{c}\"")
+        };
+        return Err(format!(
+            "the {what} name \"{}\" contains {shown}; use letters, digits, _ - . @",
+            name.escape_default()
+        ));
+    }
+    if name.starts_with('.') || name.starts_with('-') {
+        return Err(format!(
+            "the {what} name \"{name}\" must not start with . or -"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(validate_name("key", "project_1").is_ok());
+        assert!(validate_name("key", "a/b").unwrap_err().contains("\"/\""));
+        assert!(validate_name("key", "a\nb").unwrap_err().contains("U+000A"));
+        assert!(validate_name("key", "").is_err());
+        assert!(validate_name("key", "-x").is_err());
+    }
+
+    #[test]
+    fn service_parse() {
+        assert_eq!("Dlubal".parse::<Service>().unwrap(), Service::Dlubal);
+        assert!("aws"
+            .parse::<Service>()
+            .unwrap_err()
+            .contains("simai, modelon"));
+    }
+}

@@ -1,0 +1,268 @@
+//! Where secrets live: the [`SecretStore`] trait and its OS-keyring implementation.
+//!
+//! One keyring entry per secret: service `simcred`, user `<profile>/<kind>/<name>`. Every call
+//! runs with a deadline, because a locked keyring can block forever waiting for a prompt. There
+//! is no silent fallback: when no keyring answers, the error says so and how to start one.
+
+use crate::secret::Secret;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The keyring service name every SimCred entry uses.
+pub const SERVICE: &str = "simcred";
+
+/// What kind of secret an entry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// A vendor API key (Modelon, Dlubal).
+    ApiKey,
+    /// An OAuth refresh token with `offline_access` (SimAI, OIDC).
+    OfflineToken,
+    /// A cached OAuth access token.
+    AccessToken,
+    /// A password the user chose to keep.
+    Password,
+}
+
+impl SecretKind {
+    /// The kind's segment in the keyring user name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::ApiKey => "api-key",
+            SecretKind::OfflineToken => "offline-token",
+            SecretKind::AccessToken => "access-token",
+            SecretKind::Password => "password",
+        }
+    }
+}
+
+/// Names one secret: the profile it belongs to, its kind and its name within the profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretId {
+    pub profile: String,
+    pub kind: SecretKind,
+    pub name: String,
+}
+
+impl SecretId {
+    pub fn new(profile: &str, kind: SecretKind, name: &str) -> Self {
+        SecretId {
+            profile: profile.to_string(),
+            kind,
+            name: name.to_string(),
+        }
+    }
+
+    /// The keyring user name: `<profile>/<kind>/<name>`.
+    pub fn user(&self) -> String {
+        format!("{}/{}/{}", self.profile, self.kind.as_str(), self.name)
+    }
+}
+
+/// Failures of the secret store. Messages never contain a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no keyring is reachable ({backend}): {reason}. {hint}")]
+    Unavailable {
+        backend: String,
+        reason: String,
+        hint: String,
+    },
+    #[error("the keyring did not answer within {secs} s; it may be locked and waiting for a password prompt. Unlock it (for GNOME: open \"Passwords and Keys\" or run `gnome-keyring-daemon --unlock`) and try again, or raise SIMCRED_KEYRING_TIMEOUT")]
+    Timeout { secs: u64 },
+    #[error("the keyring refused the request: {0}")]
+    Failed(String),
+}
+
+/// A place to keep secrets. The OS keyring is the product's implementation; a team vault can be
+/// another one later.
+pub trait SecretStore: Send + Sync {
+    /// A human name for the backend, shown by `status`.
+    fn backend(&self) -> String;
+    /// Reads a secret; `Ok(None)` when there is no such entry.
+    fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError>;
+    /// Creates or overwrites a secret.
+    fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError>;
+    /// Deletes a secret; `Ok(false)` when there was none.
+    fn delete(&self, id: &SecretId) -> Result<bool, StoreError>;
+    /// Checks that the backend answers (without reading any secret).
+    fn probe(&self) -> Result<(), StoreError>;
+}
+
+/// The OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows).
+pub struct KeyringStore {
+    timeout: Duration,
+}
+
+impl KeyringStore {
+    /// A keyring store with the deadline from `SIMCRED_KEYRING_TIMEOUT` (seconds, default 10).
+    pub fn from_env() -> Self {
+        let secs = std::env::var("SIMCRED_KEYRING_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(10);
+        KeyringStore {
+            timeout: Duration::from_secs(secs),
+        }
+    }
+
+    fn backend_name() -> &'static str {
+        if cfg!(target_os = "linux") {
+            "Secret Service (D-Bus org.freedesktop.secrets)"
+        } else if cfg!(target_os = "macos") {
+            "macOS Keychain"
+        } else if cfg!(target_os = "windows") {
+            "Windows Credential Manager"
+        } else {
+            "OS keyring"
+        }
+    }
+
+    /// Runs `f` on a worker thread and gives up after the deadline.
+    fn with_deadline<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T, keyring::Error> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        match rx.recv_timeout(self.timeout) {
+            Ok(r) => r.map_err(map_keyring_error),
+            Err(_) => Err(StoreError::Timeout {
+                secs: self.timeout.as_secs(),
+            }),
+        }
+    }
+}
+
+fn unavailable(reason: String) -> StoreError {
+    let hint = if cfg!(target_os = "linux") {
+        "Run SimCred inside a desktop session, or start a session bus and an unlocked keyring, for example: `dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets >/dev/null; simcred status'`"
+    } else {
+        "Make sure the OS keyring is available and unlocked"
+    };
+    StoreError::Unavailable {
+        backend: KeyringStore::backend_name().to_string(),
+        reason,
+        hint: hint.to_string(),
+    }
+}
+
+fn map_keyring_error(e: keyring::Error) -> StoreError {
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    if lower.contains("autolaunch") || lower.contains("dbus_session_bus_address") {
+        return unavailable("there is no D-Bus session bus".into());
+    }
+    if lower.contains("org.freedesktop.secrets") || lower.contains("serviceunknown") {
+        return unavailable("no Secret Service daemon (such as gnome-keyring or KeePassXC) is running on the session bus".into());
+    }
+    match e {
+        keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
+            unavailable(first_line(&text))
+        }
+        _ => StoreError::Failed(first_line(&text)),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim().to_string()
+}
+
+impl SecretStore for KeyringStore {
+    fn backend(&self) -> String {
+        Self::backend_name().to_string()
+    }
+
+    fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
+        let user = id.user();
+        self.with_deadline(move || {
+            let entry = keyring::Entry::new(SERVICE, &user)?;
+            match entry.get_password() {
+                Ok(p) => Ok(Some(Secret::new(p))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError> {
+        let user = id.user();
+        let value = secret.clone();
+        self.with_deadline(move || {
+            let entry = keyring::Entry::new(SERVICE, &user)?;
+            entry.set_password(value.expose())
+        })
+    }
+
+    fn delete(&self, id: &SecretId) -> Result<bool, StoreError> {
+        let user = id.user();
+        self.with_deadline(move || {
+            let entry = keyring::Entry::new(SERVICE, &user)?;
+            match entry.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(keyring::Error::NoEntry) => Ok(false),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    fn probe(&self) -> Result<(), StoreError> {
+        // Reading an entry that does not exist reaches the backend without touching a secret.
+        let id = SecretId::new("_simcred", SecretKind::ApiKey, "_probe");
+        self.get(&id).map(|_| ())
+    }
+}
+
+/// An in-memory store for unit tests only.
+#[cfg(test)]
+#[derive(Default)]
+pub struct MemoryStore {
+    map: std::sync::Mutex<std::collections::HashMap<String, String>>,
+}
+
+#[cfg(test)]
+impl SecretStore for MemoryStore {
+    fn backend(&self) -> String {
+        "memory (tests only)".into()
+    }
+    fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
+        Ok(self.map.lock().unwrap().get(&id.user()).map(Secret::new))
+    }
+    fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError> {
+        self.map
+            .lock()
+            .unwrap()
+            .insert(id.user(), secret.expose().to_string());
+        Ok(())
+    }
+    fn delete(&self, id: &SecretId) -> Result<bool, StoreError> {
+        Ok(self.map.lock().unwrap().remove(&id.user()).is_some())
+    }
+    fn probe(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_name_layout() {
+        let id = SecretId::new("work", SecretKind::ApiKey, "project_1");
+        assert_eq!(id.user(), "work/api-key/project_1");
+    }
+
+    #[test]
+    fn no_bus_becomes_a_sentence() {
+        let e = map_keyring_error(keyring::Error::PlatformFailure(
+            "Unable to autolaunch a dbus-daemon without a $DISPLAY for X11".into(),
+        ));
+        let msg = e.to_string();
+        assert!(msg.contains("no D-Bus session bus"), "{msg}");
+        assert!(msg.contains("gnome-keyring-daemon --unlock"), "{msg}");
+    }
+}
