@@ -293,11 +293,13 @@ pub fn import(sc: &Simcred, found: &[Found], profile: Option<&str>) -> Result<Ve
         let pname = profile.unwrap_or(f.service.as_str()).to_string();
         let existing = sc.list_profiles()?;
         let prof = match find_profile(&existing, &pname) {
-            Ok(p) if p.service != f.service => return Err(Error::Invalid(format!(
+            Ok(p) if p.service != f.service => {
+                return Err(Error::Invalid(format!(
                 "profile \"{pname}\" is a {} profile; import {} keys into another with --profile",
                 p.service.display_name(),
                 f.service.display_name()
-            ))),
+            )))
+            }
             Ok(p) => p.clone(),
             Err(_) => {
                 let settings: Vec<(String, String)> = f

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs SimCred's whole test suite on a fresh Debian 12 machine: installs what is missing, builds
+# once (debug), then runs unit, integration and end-to-end tests against a real Secret Service
+# (gnome-keyring in a private D-Bus session), a loopback sandbox and an Xvfb display, and the
+# interop tests with the vendors' Python clients from PyPI. `.ci/run` calls this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+bash scripts/install-deps.sh
+
+export CARGO_TERM_COLOR=never
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+export PATH="$CARGO_HOME/bin:$PATH"
+
+echo "== build (debug, once)"
+cargo build --workspace --all-targets --locked
+
+echo "== lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== interop virtualenv (modelon-impact-client, dlubal-api from PyPI)"
+bash scripts/interop-venv.sh "$ROOT/target/interop-venv"
+
+# A private HOME (gnome-keyring keeps its files there), display and session bus.
+TEST_HOME=$(mktemp -d)
+XVFB_PID=""
+cleanup() {
+  [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null || true
+  rm -rf "$TEST_HOME"
+}
+trap cleanup EXIT
+DISPLAY_NUM=$((90 + RANDOM % 100))
+Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+XVFB_PID=$!
+export DISPLAY=":$DISPLAY_NUM"
+for _ in $(seq 1 100); do
+  [ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ] && break
+  sleep 0.1
+done
+
+export SIMCRED_BIN="$ROOT/target/debug/simcred"
+export HOME="$TEST_HOME"
+unset MODELON_IMPACT_CLIENT_API_KEY MODELON_IMPACT_CLIENT_URL SIMCRED_CONFIG_DIR || true
+
+timeout 1500 dbus-run-session -- bash -c '
+  set -euo pipefail
+  eval "$(printf ci-pass | gnome-keyring-daemon --unlock --components=secrets)"
+  export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+  echo "== cargo test (real Secret Service, loopback sandbox, Xvfb)"
+  cargo test --workspace --locked
+  echo "== interop (vendors Python clients)"
+  "'"$ROOT"'/target/interop-venv/bin/python" -m pytest -q "'"$ROOT"'/tests/interop"
+'

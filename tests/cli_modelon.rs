@@ -1,0 +1,177 @@
+//! Modelon Impact keys checked against the loopback sandbox over real HTTP: valid, invalid,
+//! JupyterHub front, every fault, and regenerate-and-replace.
+
+use simcred_sandbox::{Fault, Sandbox, SandboxOptions};
+use simcred_tests::{secret, Env};
+
+fn sandbox(keys: &[&str]) -> Sandbox {
+    Sandbox::start(SandboxOptions {
+        port: 0,
+        modelon_keys: keys.iter().map(|k| k.to_string()).collect(),
+    })
+    .expect("start sandbox")
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+#[test]
+fn check_valid_invalid_and_hub() {
+    let good = secret("mk-");
+    let sb = sandbox(&[&good]);
+    let env = Env::new();
+    let p = env.name("impact");
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "modelon",
+        "--url",
+        &sb.modelon_url(),
+    ])
+    .ok();
+    env.run_in(&["key", "add", &p], &good).ok();
+    let out = env.run(&["key", "check", &p]);
+    out.ok();
+    assert!(
+        out.stdout
+            .contains("valid — user demo-user, license impact-pro"),
+        "{out:?}"
+    );
+    let st = json(&env.run(&["status", "--json"]).ok().stdout);
+    assert_eq!(st["profiles"][0]["state"], "valid");
+    assert!(st["profiles"][0]["keys"][0]["checked"].is_string());
+
+    // Behind a JupyterHub front, the API is found under the user's server.
+    let h = env.name("hub");
+    env.run(&[
+        "profile",
+        "add",
+        &h,
+        "--service",
+        "modelon",
+        "--url",
+        &sb.modelon_hub_url(),
+    ])
+    .ok();
+    env.run_in(&["key", "add", &h], &good).ok();
+    let out = env.run(&["key", "check", &h, "--json"]);
+    out.ok();
+    assert_eq!(json(&out.stdout)["key"]["status"], "valid");
+
+    // The key dies when a new one is generated: check says invalid, status exits 1.
+    sb.regenerate_modelon_key();
+    let out = env.run(&["key", "check", &p]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("invalid — the server rejected the key (401: Invalid API key)"),
+        "{out:?}"
+    );
+    let st = env.run(&["status"]);
+    assert_eq!(st.code, 1, "{st:?}");
+    assert!(st.stdout.contains(&format!("! {p}")), "{st:?}");
+    let out = env.run(&["key", "check", &h]);
+    assert!(out.stdout.contains("invalid"), "{out:?}");
+}
+
+#[test]
+fn faults_become_one_line_reasons() {
+    let good = secret("mk-");
+    let sb = sandbox(&[&good]);
+    let env = Env::new();
+    let p = env.name("impact");
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "modelon",
+        "--url",
+        &sb.modelon_url(),
+    ])
+    .ok();
+    env.run_in(&["key", "add", &p], &good).ok();
+    let cases = [
+        (Fault::Html, "HTML page"),
+        (Fault::ServerError, "answered 500: internal error"),
+        (Fault::Garbage, "not JSON"),
+        (Fault::Reset, "closed the connection"),
+        (Fault::Hang, "no answer from 127.0.0.1"),
+    ];
+    for (fault, expect) in cases {
+        sb.set_fault(fault);
+        let out = env.run_with(&["key", "check", &p], None, &[("SIMCRED_TIMEOUT", "1")]);
+        assert_eq!(
+            out.code, 0,
+            "unreachable is not a verdict on the key: {out:?}"
+        );
+        assert!(out.stdout.contains("unreachable — "), "{fault:?}: {out:?}");
+        assert!(out.stdout.contains(expect), "{fault:?}: {out:?}");
+        assert_eq!(out.stdout.lines().count(), 1, "{out:?}");
+        assert!(!out.stderr.contains("panicked"), "{out:?}");
+    }
+    sb.set_fault(Fault::None);
+    env.run(&["key", "check", &p]).ok();
+
+    // Nothing listening at all.
+    let dead = env.name("dead");
+    let url = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/", l.local_addr().unwrap())
+    };
+    env.run(&[
+        "profile",
+        "add",
+        &dead,
+        "--service",
+        "modelon",
+        "--url",
+        &url,
+    ])
+    .ok();
+    env.run_in(&["key", "add", &dead], &good).ok();
+    let out = env.run(&["key", "check", &dead]);
+    assert!(out.stdout.contains("connection refused"), "{out:?}");
+}
+
+#[test]
+fn replace_keeps_the_old_key_until_the_new_one_checks_out() {
+    let old = secret("mk-");
+    let sb = sandbox(&[&old]);
+    let env = Env::new();
+    let p = env.name("impact");
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "modelon",
+        "--url",
+        &sb.modelon_url(),
+    ])
+    .ok();
+    env.run_in(&["key", "add", &p], &old).ok();
+    let e = env.run_in(&["key", "add", &p], "mk-another-one");
+    assert!(e.stderr.contains("one API key per server"), "{e:?}");
+    let keyfile = env.home().join(".impact/api.key");
+    env.run(&["export", &p]).ok();
+    assert_eq!(std::fs::read_to_string(&keyfile).unwrap(), old);
+
+    // A mistyped new key is refused and the old one kept.
+    let out = env.run_in(&["key", "replace", &p], "mk-typo-typo-typo");
+    out.fails();
+    assert!(out.stderr.contains("old one is kept"), "{out:?}");
+    assert_eq!(env.run(&["key", "get", &p]).stdout, old);
+
+    // Regenerate on the server, replace: checked, swapped, re-exported.
+    let new = sb.regenerate_modelon_key();
+    let out = env.run_in(&["key", "replace", &p], &format!("{new}\n"));
+    out.ok();
+    assert!(out.stdout.contains("[valid]"), "{out:?}");
+    assert!(out.stdout.contains("Re-exported to"), "{out:?}");
+    assert_eq!(env.run(&["key", "get", &p]).stdout, new);
+    assert_eq!(std::fs::read_to_string(&keyfile).unwrap(), new);
+}

@@ -1,0 +1,147 @@
+//! Export to and import from the vendors' own files (the Python clients' view of them is in
+//! tests/interop): atomic 0600 writes, merging, refusing to clobber, malformed input left alone.
+
+use simcred_tests::{secret, Env};
+use std::fs;
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn dlubal_export_merges_and_import_round_trips() {
+    let env = Env::new();
+    let ini = env.xdg_config().join("Dlubal/api/config.ini");
+    fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    fs::write(
+        &ini,
+        "[api_keys]\nforeign = ak-foreign-value\ndefault = ak-foreign-value\n\n[other]\nx = 1\n",
+    )
+    .unwrap();
+    let p = env.name("rfem");
+    env.run(&["profile", "add", &p, "--service", "dlubal"]).ok();
+    let k1 = secret("ak-");
+    let k2 = secret("ak-");
+    env.run_in(&["key", "add", &p, "p1"], &k1).ok();
+    env.run_in(&["key", "add", &p, "p2", "--default"], &k2).ok();
+    env.run(&["export", &p]).ok();
+    let text = fs::read_to_string(&ini).unwrap();
+    assert_eq!(
+        text,
+        format!("[api_keys]\nforeign = ak-foreign-value\ndefault = {k2}\np1 = {k1}\np2 = {k2}\n\n[other]\nx = 1\n")
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&ini), 0o600);
+
+    // A different value under the same name is not clobbered without --force.
+    fs::write(
+        &ini,
+        text.replace(&format!("p1 = {k1}"), "p1 = ak-changed-by-hand"),
+    )
+    .unwrap();
+    let before = fs::read(&ini).unwrap();
+    let e = env.run(&["export", &p]);
+    e.fails();
+    assert!(e.stderr.contains("different values for p1"), "{e:?}");
+    assert_eq!(fs::read(&ini).unwrap(), before);
+    env.run(&["export", &p, "--force"]).ok();
+
+    // Import into a fresh user: all keys, the one copied to `default` is the default.
+    let env2 = Env::new();
+    let ini2 = env2.xdg_config().join("Dlubal/api/config.ini");
+    fs::create_dir_all(ini2.parent().unwrap()).unwrap();
+    fs::copy(&ini, &ini2).unwrap();
+    let prof = env2.name("imp");
+    let out = env2.run(&[
+        "import",
+        "--service",
+        "dlubal",
+        "--profile",
+        &prof,
+        "--keep-plaintext",
+    ]);
+    out.ok();
+    assert!(out.stderr.contains("Plaintext copies remain in"), "{out:?}");
+    assert_eq!(env2.run(&["key", "get", &prof]).stdout, k2);
+    assert_eq!(
+        env2.run(&["key", "get", &prof, "foreign"]).stdout,
+        "ak-foreign-value"
+    );
+    // Again: nothing duplicated.
+    let out = env2.run(&[
+        "import",
+        "--service",
+        "dlubal",
+        "--profile",
+        &prof,
+        "--remove-plaintext",
+    ]);
+    out.ok();
+    assert!(out.stdout.contains("already stored"), "{out:?}");
+    let left = fs::read_to_string(&ini2).unwrap();
+    assert_eq!(left, "[api_keys]\n\n[other]\nx = 1\n");
+    assert_eq!(env2.run(&["key", "get", &prof, "p1"]).stdout, k1);
+}
+
+#[test]
+fn modelon_export_and_import() {
+    let env = Env::new();
+    let p = env.name("impact");
+    env.run(&["profile", "add", &p, "--service", "modelon"])
+        .ok();
+    let k = secret("mk-");
+    env.run_in(&["key", "add", &p], &k).ok();
+    env.run(&["export", &p]).ok();
+    let f = env.home().join(".impact/api.key");
+    assert_eq!(fs::read_to_string(&f).unwrap(), k);
+    #[cfg(unix)]
+    assert_eq!(mode(&f), 0o600);
+    let meta = env.run(&["key", "list", &p, "--json"]).stdout;
+    assert!(meta.contains(".impact/api.key"), "{meta}");
+
+    let env2 = Env::new();
+    fs::create_dir_all(env2.home().join(".impact")).unwrap();
+    fs::write(env2.home().join(".impact/api.key"), format!("{k}\n")).unwrap();
+    let prof = env2.name("m");
+    let other = secret("mk-env-");
+    let out = env2.run_with(
+        &["import", "--profile", &prof, "--json"],
+        None,
+        &[
+            ("MODELON_IMPACT_CLIENT_API_KEY", &other),
+            ("MODELON_IMPACT_CLIENT_URL", "https://impact.example.com/"),
+        ],
+    );
+    out.ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    // The variable wins (as in the vendor's client); the file's different key is not forced in.
+    assert_eq!(v[0]["action"], "imported");
+    assert_eq!(v[0]["source"], "$MODELON_IMPACT_CLIENT_API_KEY");
+    assert_eq!(v[1]["action"], "skipped");
+    assert_eq!(env2.run(&["key", "get", &prof]).stdout, other);
+    let show = env2.run(&["profile", "show", &prof, "--json"]).stdout;
+    assert!(show.contains("https://impact.example.com/"), "{show}");
+}
+
+#[test]
+fn malformed_vendor_file_is_reported_with_line_and_kept() {
+    let env = Env::new();
+    let ini = env.xdg_config().join("Dlubal/api/config.ini");
+    fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    let bad = "[api_keys]\na = ak-1\nthis line has no delimiter\n";
+    fs::write(&ini, bad).unwrap();
+    let p = env.name("rfem");
+    env.run(&["profile", "add", &p, "--service", "dlubal"]).ok();
+    env.run_in(&["key", "add", &p, "x"], "ak-1234567890").ok();
+    for args in [
+        vec!["export", p.as_str()],
+        vec!["import", "--service", "dlubal"],
+    ] {
+        let e = env.run(&args);
+        e.fails();
+        assert!(e.stderr.contains(&format!("{}:3:", ini.display())), "{e:?}");
+    }
+    assert_eq!(fs::read_to_string(&ini).unwrap(), bad);
+}

@@ -1,0 +1,107 @@
+//! The leak test: after a full run of the CLI, no secret appears in any file it wrote (other
+//! than the explicit exports), in any output (other than `key get`'s stdout), or in argv.
+
+use simcred_sandbox::{Sandbox, SandboxOptions};
+use simcred_tests::{files_under, secret, Env};
+
+#[test]
+fn secrets_appear_nowhere_they_should_not() {
+    let good = secret("mk-leak-");
+    let bad = secret("mk-wrong-");
+    let dl1 = secret("ak-leak-");
+    let dl2 = secret("ak-leak-");
+    let sb = Sandbox::start(SandboxOptions {
+        port: 0,
+        modelon_keys: vec![good.clone()],
+    })
+    .unwrap();
+    let env = Env::new();
+    let m = env.name("m");
+    let d = env.name("d");
+    let impact_export = env.home().join("exports/api.key");
+    let ini_export = env.home().join("exports/config.ini");
+    // Every verb, including failing ones, so error texts are covered too.
+    env.run(&[
+        "profile",
+        "add",
+        &m,
+        "--service",
+        "modelon",
+        "--url",
+        &sb.modelon_url(),
+    ])
+    .ok();
+    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    env.run_in(&["key", "add", &m], &good).ok();
+    env.run_in(&["key", "add", &d, "one"], &dl1).ok();
+    env.run_in(&["key", "add", &d, "two"], &dl2).ok();
+    env.run_in(&["key", "add", &d, "one"], &dl2).fails();
+    env.run(&["key", "list", &d]).ok();
+    env.run(&["key", "list", &d, "--json"]).ok();
+    env.run(&["profile", "show", &m, "--json"]).ok();
+    env.run(&["profile", "list", "--json"]).ok();
+    env.run(&["key", "check", &m]).ok();
+    env.run(&["key", "check", &d, "two"]).ok();
+    env.run_in(&["key", "replace", &m], &bad).fails();
+    env.run(&["key", "default", &d, "two"]).ok();
+    env.run(&["key", "rename", &d, "one", "first"]).ok();
+    env.run(&["status"]).ok();
+    env.run(&["status", "--json"]).ok();
+    env.run(&["export", &m, "--path", impact_export.to_str().unwrap()])
+        .ok();
+    env.run(&["export", &d, "--path", ini_export.to_str().unwrap()])
+        .ok();
+    env.run(&["run", &m, "--", "true"]).ok();
+    env.run(&["import", "--keep-plaintext"]).ok();
+    env.run(&["key", "remove", &d, "first", "--yes"]).ok();
+    let printed = env.all_output();
+    // `key get` prints the secret on purpose; it is run after the scan of outputs.
+    assert_eq!(env.run(&["key", "get", &m]).stdout, good);
+
+    let secrets = [&good, &bad, &dl1, &dl2];
+    for s in secrets {
+        assert!(
+            !printed.contains(s.as_str()),
+            "a secret was printed:\n{printed}"
+        );
+    }
+    let exports = [impact_export.clone(), ini_export.clone()];
+    let mut scanned = 0;
+    for f in files_under(env.home()) {
+        if exports.contains(&f) {
+            continue;
+        }
+        let bytes = std::fs::read(&f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for s in secrets {
+            assert!(
+                !text.contains(s.as_str()),
+                "secret found in {}",
+                f.display()
+            );
+        }
+        scanned += 1;
+    }
+    assert!(scanned >= 1, "profiles.toml at least was scanned");
+    // The explicit exports do hold the keys, and only those.
+    assert_eq!(std::fs::read_to_string(&impact_export).unwrap(), good);
+    let ini = std::fs::read_to_string(&ini_export).unwrap();
+    assert!(ini.contains(&dl2) && ini.contains(&dl1));
+}
+
+#[test]
+fn secrets_never_in_argv() {
+    // The only way to hand simcred a secret is stdin or the prompt: no flag takes one.
+    let env = Env::new();
+    for verb in [
+        vec!["key", "add", "--help"],
+        vec!["key", "replace", "--help"],
+    ] {
+        let help = env.run(&verb).ok().stdout.clone();
+        assert!(help.contains("standard input"), "{help}");
+        assert!(
+            !help.contains("--value") && !help.contains("--secret"),
+            "{help}"
+        );
+    }
+}
