@@ -145,3 +145,28 @@ fn malformed_vendor_file_is_reported_with_line_and_kept() {
     }
     assert_eq!(fs::read_to_string(&ini).unwrap(), bad);
 }
+
+#[test]
+fn remove_plaintext_removes_every_copy_of_a_duplicated_value() {
+    let env = Env::new();
+    let ini = env.xdg_config().join("Dlubal/api/config.ini");
+    fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    let v = secret("ak-same-");
+    fs::write(
+        &ini,
+        format!("[api_keys]\none = {v}\ntwo = {v}\ndefault = {v}\n"),
+    )
+    .unwrap();
+    let prof = env.name("dup");
+    env.run(&[
+        "import",
+        "--service",
+        "dlubal",
+        "--profile",
+        &prof,
+        "--remove-plaintext",
+    ])
+    .ok();
+    assert_eq!(fs::read_to_string(&ini).unwrap(), "[api_keys]\n");
+    assert_eq!(env.run(&["key", "get", &prof]).stdout, v);
+}

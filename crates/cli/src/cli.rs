@@ -254,6 +254,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
                     out.keys.join(", "),
                     out.path
                 );
+                if std::env::var_os("MODELON_IMPACT_CLIENT_API_KEY").is_some()
+                    && out.path.ends_with("api.key")
+                {
+                    eprintln!("Note: MODELON_IMPACT_CLIENT_API_KEY is set in this environment; the Modelon client uses it before the file.");
+                }
             }
             Ok(0)
         }

@@ -359,12 +359,22 @@ pub fn import(sc: &Simcred, found: &[Found], profile: Option<&str>) -> Result<Ve
 /// is removed; Dlubal entries (and a `default` that copies one of them) are taken out of
 /// `config.ini`, everything else in it is kept. Returns what was removed, as sentences.
 pub fn remove_plaintext(found: &[Found], imported: &[Imported]) -> Result<Vec<String>> {
-    let safe = |f: &Found| {
-        imported.iter().any(|i| {
-            i.source == f.source
-                && (i.action == "imported" || i.action == "already stored")
-                && (i.key == f.name || f.service == Service::Modelon)
+    // `imported` has one record per found key, in the same order.
+    let safe_list: Vec<bool> = found
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            imported.get(i).is_some_and(|r| {
+                r.source == f.source && (r.action == "imported" || r.action == "already stored")
+            })
         })
+        .collect();
+    let safe = |f: &Found| {
+        found
+            .iter()
+            .position(|g| std::ptr::eq(g, f))
+            .map(|i| safe_list[i])
+            .unwrap_or(false)
     };
     let mut done = Vec::new();
     for f in found

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Creates (if missing) a Python virtualenv at VENV_DIR with the vendors' own
+# clients from PyPI, pinned, plus pytest, for the interop suite in tests/interop/.
+# Reruns are fast: pip is skipped while VENV_DIR/.simcred-interop-ok holds the
+# same requirement string.
+#
+# Usage: scripts/interop-venv.sh VENV_DIR
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+  echo "usage: $0 VENV_DIR" >&2
+  exit 2
+fi
+VENV_DIR=$1
+REQS="modelon-impact-client==4.14.1 dlubal-api==2.16.4 pytest"
+MARKER="$VENV_DIR/.simcred-interop-ok"
+PY="${PYTHON:-python3}"
+
+if [ ! -x "$VENV_DIR/bin/python" ]; then
+  "$PY" -m venv "$VENV_DIR"
+fi
+
+if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$REQS" ]; then
+  exit 0
+fi
+
+rm -f "$MARKER"
+# shellcheck disable=SC2086  # REQS is a space-separated list of requirement specifiers
+"$VENV_DIR/bin/python" -m pip install -q --disable-pip-version-check $REQS
+# Fail here, not in the tests, if a client's module cannot be imported.
+"$VENV_DIR/bin/python" -c 'import modelon.impact.client.credential_manager, dlubal.api.common.connection, pytest'
+printf '%s' "$REQS" >"$MARKER"
