@@ -59,6 +59,9 @@ enum Command {
         /// Overwrite a different key already in the file
         #[arg(long)]
         force: bool,
+        /// SimAI: also write the offline token into the SDK's config file (mode 0600)
+        #[arg(long)]
+        include_secret: bool,
         #[arg(long)]
         json: bool,
     },
@@ -79,11 +82,77 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in to a SimAI or OIDC profile: browser device login (default) or --password (+ TOTP)
+    #[command(
+        after_help = "The browser opens the identity provider's page; approve there. With --no-browser (or no display) the URL and code are printed to open on another device. Ctrl-C cancels."
+    )]
+    Login(LoginArgs),
+    /// Sign in with `openid offline_access` and keep the offline token in the keyring
+    #[command(name = "offline-token")]
+    OfflineToken(LoginArgs),
+    /// Print a fresh access token (cached in the keyring until shortly before it expires)
+    Token {
+        profile: String,
+        /// Mint a new one even if the cached one is still good
+        #[arg(long)]
+        refresh: bool,
+    },
+    /// List or revoke SimAI consents (offline tokens granted to clients)
+    #[command(subcommand)]
+    Consents(ConsentsCmd),
+    /// Revoke the stored tokens at the identity provider and delete them locally
+    Logout { profile: String },
+    /// Run the loopback sandbox (a demo SimAI realm + API and Modelon Impact server) until killed
+    Sandbox {
+        /// Port on 127.0.0.1 (0 = any free port)
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Keep a secret on the clipboard until a deadline (used by `key copy`)
     #[command(hide = true, name = "__serve-clipboard")]
     ServeClipboard {
         #[arg(long)]
         clear_after: u64,
+    },
+}
+
+#[derive(Args)]
+struct LoginArgs {
+    profile: String,
+    /// Sign in with user name, password and a one-time code (TOTP) instead of the browser
+    #[arg(long)]
+    password: bool,
+    /// User name for --password (default: the profile's `username`, else asked)
+    #[arg(long)]
+    username: Option<String>,
+    /// Do not ask for a TOTP code (accounts without two-factor authentication)
+    #[arg(long)]
+    no_totp: bool,
+    /// Keep the password in the keyring (off by default)
+    #[arg(long)]
+    remember_password: bool,
+    /// Do not open a browser; print the URL and code instead
+    #[arg(long)]
+    no_browser: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum ConsentsCmd {
+    /// List the consents of the signed-in user
+    List {
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke one client's consent (its offline tokens stop working)
+    Revoke {
+        profile: String,
+        client_id: String,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
     },
 }
 
@@ -100,6 +169,15 @@ enum ProfileCmd {
         /// SimAI organization
         #[arg(long)]
         organization: Option<String>,
+        /// OIDC issuer URL (its /.well-known/openid-configuration is read)
+        #[arg(long)]
+        issuer: Option<String>,
+        /// OIDC client id
+        #[arg(long)]
+        client_id: Option<String>,
+        /// OIDC scopes (default: openid)
+        #[arg(long)]
+        scope: Option<String>,
         /// Any other setting, KEY=VALUE (https_proxy, tls_ca_bundle, timeout, workspace, project, ...)
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
@@ -242,10 +320,18 @@ fn dispatch(cli: Cli) -> Result<i32> {
             key,
             path,
             force,
+            include_secret,
             json,
         } => {
             let sc = open()?;
-            let out = vendor::export(&sc, &profile, key.as_deref(), path.as_deref(), force)?;
+            let out = vendor::export(
+                &sc,
+                &profile,
+                key.as_deref(),
+                path.as_deref(),
+                force,
+                include_secret,
+            )?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
@@ -276,6 +362,53 @@ fn dispatch(cli: Cli) -> Result<i32> {
             json,
         ),
         Command::ServeClipboard { clear_after } => serve_clipboard(clear_after),
+        Command::Login(a) => login(a, false),
+        Command::OfflineToken(a) => login(a, true),
+        Command::Token { profile, refresh } => {
+            let sc = open()?;
+            let t = sc.access_token(&profile, refresh)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(t.token.expose().as_bytes())?;
+            if std::io::stdout().is_terminal() {
+                out.write_all(b"\n")?;
+            }
+            Ok(0)
+        }
+        Command::Consents(c) => consents(c),
+        Command::Logout { profile } => {
+            let sc = open()?;
+            let r = sc.logout(&profile)?;
+            if let Some(e) = &r.remote_error {
+                eprintln!("Could not revoke the token at the identity provider: {e}");
+            }
+            println!(
+                "Signed out of {profile}: {} secret(s) deleted from the keyring{}.",
+                r.deleted_locally,
+                if r.revoked_remotely {
+                    ", tokens revoked at the identity provider"
+                } else {
+                    ""
+                }
+            );
+            Ok(0)
+        }
+        Command::Sandbox { port } => {
+            let sb = simcred_sandbox::Sandbox::start(simcred_sandbox::SandboxOptions {
+                port,
+                modelon_keys: vec![],
+            })?;
+            println!("SIMCRED_SANDBOX_URL={}", sb.url());
+            eprintln!(
+                "Sandbox running (Ctrl-C stops it).\n  SimAI API:      {}   (user demo@example.com, password demo-password, organization demo-org)\n  Modelon Impact: {}   (make a key at {}admin/server-management)\nTry: simcred profile add demo --service simai --url {} --organization demo-org && simcred login demo",
+                sb.simai_api_url(),
+                sb.modelon_url(),
+                sb.modelon_url(),
+                sb.simai_api_url()
+            );
+            loop {
+                std::thread::park();
+            }
+        }
     }
 }
 
@@ -345,10 +478,22 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
             service,
             url,
             organization,
+            issuer,
+            client_id,
+            scope,
             set,
             json,
         } => {
             let mut pairs = parse_pairs(&set)?;
+            for (k, v) in [
+                ("issuer", issuer),
+                ("client_id", client_id),
+                ("scope", scope),
+            ] {
+                if let Some(v) = v {
+                    pairs.push((k.into(), v));
+                }
+            }
             if let Some(u) = url {
                 pairs.push(("url".into(), u));
             }
@@ -735,6 +880,147 @@ fn import(
     if remove {
         for line in vendor::remove_plaintext(&found, &done)? {
             eprintln!("{line}");
+        }
+    }
+    Ok(0)
+}
+
+fn login(a: LoginArgs, offline: bool) -> Result<i32> {
+    let sc = open()?;
+    let what = if offline { "offline token" } else { "sign-in" };
+    let result = if a.password {
+        let prof = sc.profile(&a.profile)?;
+        let username = match a
+            .username
+            .or_else(|| prof.setting("username").map(String::from))
+        {
+            Some(u) => u,
+            None => {
+                if !std::io::stdin().is_terminal() {
+                    bail!("pass --username (no terminal to ask on)");
+                }
+                eprint!("User name: ");
+                std::io::stderr().flush()?;
+                let mut u = String::new();
+                std::io::stdin().read_line(&mut u)?;
+                u.trim().to_string()
+            }
+        };
+        let (password, totp) = if std::io::stdin().is_terminal() {
+            let p = rpassword::prompt_password("Password (input hidden): ")?;
+            let t = if a.no_totp {
+                String::new()
+            } else {
+                rpassword::prompt_password("One-time code (TOTP, empty if none): ")?
+            };
+            (p, t)
+        } else {
+            // Piped: first line the password, second line the TOTP code (may be absent).
+            let mut s = String::new();
+            std::io::stdin().take(64 * 1024).read_to_string(&mut s)?;
+            let mut lines = s.lines();
+            let p = lines.next().unwrap_or("").to_string();
+            let t = lines.next().unwrap_or("").to_string();
+            (p, t)
+        };
+        let password = Secret::from_user_input(&password)
+            .ok_or_else(|| anyhow::anyhow!("the password is empty"))?;
+        let totp = Secret::from_user_input(&totp);
+        sc.password_login(
+            &a.profile,
+            &username,
+            &password,
+            totp.as_ref(),
+            offline,
+            a.remember_password,
+        )?
+    } else {
+        let dl = sc.start_device_login(&a.profile, offline)?;
+        let url = dl.browser_url().to_string();
+        eprintln!("Your code: {}", dl.auth.user_code);
+        let opened = !a.no_browser
+            && (std::env::var_os("DISPLAY").is_some()
+                || std::env::var_os("WAYLAND_DISPLAY").is_some()
+                || cfg!(not(target_os = "linux")))
+            && open_browser(&url);
+        if opened {
+            eprintln!("Opened {url} in your browser: check the code and approve. Waiting… (Ctrl-C cancels)");
+        } else {
+            eprintln!("Open {url} in a browser (on any device), check the code and approve. Waiting… (Ctrl-C cancels)");
+        }
+        sc.finish_device_login(dl, &|| false)?
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        println!(
+            "Signed in to {}{}{}.",
+            result.profile,
+            if result.offline_token {
+                "; the offline token is in the keyring"
+            } else {
+                ""
+            },
+            result
+                .access_expires
+                .as_deref()
+                .map(|e| format!("; access token valid until {e}"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = what;
+    Ok(0)
+}
+
+/// Opens a URL in the user's browser (the `open` crate); false when none could be started.
+fn open_browser(url: &str) -> bool {
+    open::that_detached(url).is_ok()
+}
+
+fn consents(c: ConsentsCmd) -> Result<i32> {
+    let sc = open()?;
+    match c {
+        ConsentsCmd::List { profile, json } => {
+            let list = sc.consents(&profile)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("No consents: no client holds an offline token for this account.");
+            } else {
+                for c in list {
+                    println!(
+                        "{}{}\tcreated {}\tlast used {}\t{}",
+                        c.client_id,
+                        if c.stored_here {
+                            " (SimCred's offline token)"
+                        } else {
+                            ""
+                        },
+                        c.created_date.as_deref().unwrap_or("?"),
+                        c.last_updated_date.as_deref().unwrap_or("?"),
+                        c.granted_scopes.join(" ")
+                    );
+                }
+            }
+        }
+        ConsentsCmd::Revoke {
+            profile,
+            client_id,
+            yes,
+        } => {
+            if !yes
+                && !confirm(&format!(
+                    "Revoke the consent of {client_id}? Its offline tokens stop working."
+                ))?
+            {
+                eprintln!("Nothing revoked.");
+                return Ok(1);
+            }
+            let local = sc.revoke_consent(&profile, &client_id)?;
+            println!("Revoked the consent of {client_id}.");
+            if local {
+                println!("It backed SimCred's offline token for {profile}, which is now deleted; run `simcred offline-token {profile}` for a new one.");
+            }
         }
     }
     Ok(0)

@@ -69,6 +69,8 @@ pub struct ProfileStatus {
     pub state: String,
     pub needs_attention: bool,
     pub keys: Vec<KeyMeta>,
+    /// When the cached access token expires (sign-in services).
+    pub access_expires: Option<String>,
     pub problems: Vec<String>,
 }
 
@@ -154,6 +156,7 @@ impl Simcred {
                 settings: Default::default(),
                 default_key: None,
                 keys: vec![],
+                tokens: vec![],
             };
             for (k, v) in p.default_settings() {
                 prof.settings.insert(k.into(), v.into());
@@ -207,6 +210,7 @@ impl Simcred {
             for kind in [
                 SecretKind::OfflineToken,
                 SecretKind::AccessToken,
+                SecretKind::RefreshToken,
                 SecretKind::Password,
             ] {
                 self.store.delete(&SecretId::new(name, kind, "default"))?;
@@ -471,10 +475,13 @@ impl Simcred {
         let prof = self.profile(profile)?;
         let p = provider(prof.service);
         if p.key_policy() == KeyPolicy::TokensOnly {
-            return Err(Error::Invalid(format!(
-                "`simcred run` for {} profiles is not built yet",
-                prof.service.display_name()
-            )));
+            let t = self.access_token(profile, false)?;
+            let var = if prof.service == Service::Simai {
+                "SIMAI_ACCESS_TOKEN"
+            } else {
+                "OIDC_ACCESS_TOKEN"
+            };
+            return Ok(vec![(var.to_string(), t.token.expose().to_string())]);
         }
         let (meta, secret) = self.get_key(profile, name)?;
         Ok(p.env(&prof, &meta.name, &secret))
@@ -509,11 +516,48 @@ impl Simcred {
                     ));
                 }
             }
-            let needs_attention = p.keys.iter().any(|k| k.status.needs_attention());
+            let mut needs_attention = p.keys.iter().any(|k| k.status.needs_attention());
+            let mut state = worst
+                .map(|w| w.as_str().to_string())
+                .unwrap_or_else(|| "no key".into());
+            let access_expires = p
+                .token(crate::signin::ACCESS)
+                .and_then(|a| a.expires.clone());
+            if provider(p.service).key_policy() == KeyPolicy::TokensOnly {
+                let offline = p.token(crate::signin::OFFLINE);
+                let session = p.token(crate::signin::SESSION);
+                state = match (offline, session) {
+                    (Some(o), _) if o.status.needs_attention() => {
+                        needs_attention = true;
+                        problems.push(format!(
+                            "the offline token is {}{}",
+                            o.status,
+                            o.detail
+                                .as_deref()
+                                .map(|d| format!(": {d}"))
+                                .unwrap_or_default()
+                        ));
+                        format!("offline token {}", o.status)
+                    }
+                    (Some(o), _) => format!(
+                        "offline token (created {}{})",
+                        o.created,
+                        o.checked
+                            .as_deref()
+                            .map(|c| format!(", last used {c}"))
+                            .unwrap_or_default()
+                    ),
+                    (None, Some(s)) if s.status.needs_attention() => {
+                        needs_attention = true;
+                        format!("session {}", s.status)
+                    }
+                    (None, Some(_)) => "signed in".into(),
+                    (None, None) => "signed out".into(),
+                };
+            }
             out.push(ProfileStatus {
-                state: worst
-                    .map(|w| w.as_str().to_string())
-                    .unwrap_or_else(|| "no key".into()),
+                access_expires,
+                state,
                 name: p.name,
                 service: p.service,
                 needs_attention,

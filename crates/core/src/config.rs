@@ -196,6 +196,7 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
             let mut settings = BTreeMap::new();
             let mut default_key = None;
             let mut keys = Vec::new();
+            let mut tokens = Vec::new();
             for (k, v) in pt.iter() {
                 match k {
                     "service" => {}
@@ -208,12 +209,17 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
                                 .to_string(),
                         )
                     }
-                    "keys" => {
+                    "keys" | "tokens" => {
                         let kt = v.as_table_like().ok_or_else(|| {
-                            invalid(span_start(v), "`keys` must be a table".into())
+                            invalid(span_start(v), format!("`{k}` must be a table"))
                         })?;
                         for (kn, kv) in kt.iter() {
-                            keys.push(parse_key(kn, kv, &invalid)?);
+                            let meta = parse_key(kn, kv, &invalid)?;
+                            if k == "keys" {
+                                keys.push(meta);
+                            } else {
+                                tokens.push(meta);
+                            }
                         }
                     }
                     _ => {
@@ -241,6 +247,7 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
                 settings,
                 default_key,
                 keys,
+                tokens,
             });
         }
     }
@@ -386,13 +393,29 @@ impl ProfilesDoc {
 
     /// Writes a key's metadata (creating or replacing its table).
     pub fn put_key(&mut self, profile: &str, meta: &KeyMeta) {
+        self.put_entry(profile, "keys", meta)
+    }
+
+    /// Writes a sign-in token's metadata.
+    pub fn put_token(&mut self, profile: &str, meta: &KeyMeta) {
+        self.put_entry(profile, "tokens", meta)
+    }
+
+    pub fn remove_token(&mut self, profile: &str, name: &str) {
         let pt = self.profile_table(profile);
-        if !pt.contains_key("keys") {
+        if let Some(t) = pt.get_mut("tokens").and_then(|k| k.as_table_mut()) {
+            t.remove(name);
+        }
+    }
+
+    fn put_entry(&mut self, profile: &str, table: &str, meta: &KeyMeta) {
+        let pt = self.profile_table(profile);
+        if !pt.contains_key(table) {
             let mut t = Table::new();
             t.set_implicit(true);
-            pt.insert("keys", Item::Table(t));
+            pt.insert(table, Item::Table(t));
         }
-        let keys = pt["keys"].as_table_mut().expect("validated as a table");
+        let keys = pt[table].as_table_mut().expect("validated as a table");
         let mut t = keys
             .get(&meta.name)
             .and_then(|i| i.as_table())

@@ -14,6 +14,10 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error(transparent)]
     VendorFile(#[from] IniError),
+    #[error(transparent)]
+    Auth(#[from] crate::providers::oidc::AuthError),
+    #[error(transparent)]
+    Http(#[from] crate::http::HttpError),
     #[error("no profile named \"{name}\"; {}", known_list("profiles", .known, "create one with `simcred profile add NAME --service SERVICE`"))]
     UnknownProfile { name: String, known: Vec<String> },
     #[error("profile \"{profile}\" has no key named \"{name}\"; {}", known_list("keys", .known, "add one with `simcred key add`"))]

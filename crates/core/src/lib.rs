@@ -12,6 +12,7 @@ pub mod http;
 pub mod profile;
 pub mod providers;
 pub mod secret;
+pub mod signin;
 pub mod store;
 pub mod vendor;
 

@@ -153,6 +153,8 @@ pub struct Profile {
     pub settings: BTreeMap<String, String>,
     pub default_key: Option<String>,
     pub keys: Vec<KeyMeta>,
+    /// Sign-in tokens (SimAI, OIDC): `offline`, `session`, `access`. Metadata only.
+    pub tokens: Vec<KeyMeta>,
 }
 
 impl Profile {
@@ -166,6 +168,10 @@ impl Profile {
 
     pub fn key(&self, name: &str) -> Option<&KeyMeta> {
         self.keys.iter().find(|k| k.name == name)
+    }
+
+    pub fn token(&self, name: &str) -> Option<&KeyMeta> {
+        self.tokens.iter().find(|k| k.name == name)
     }
 }
 

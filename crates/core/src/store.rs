@@ -20,6 +20,8 @@ pub enum SecretKind {
     OfflineToken,
     /// A cached OAuth access token.
     AccessToken,
+    /// An OAuth refresh token of a browser/password session (not offline).
+    RefreshToken,
     /// A password the user chose to keep.
     Password,
 }
@@ -31,6 +33,7 @@ impl SecretKind {
             SecretKind::ApiKey => "api-key",
             SecretKind::OfflineToken => "offline-token",
             SecretKind::AccessToken => "access-token",
+            SecretKind::RefreshToken => "refresh-token",
             SecretKind::Password => "password",
         }
     }

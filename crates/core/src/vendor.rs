@@ -47,9 +47,11 @@ pub fn export(
     key: Option<&str>,
     path: Option<&Path>,
     force: bool,
+    include_secret: bool,
 ) -> Result<Exported> {
     let prof = sc.profile(profile)?;
     match prof.service {
+        Service::Simai => export_simai(sc, &prof, path, include_secret),
         Service::Modelon => {
             let (meta, secret) = sc.get_key(profile, key)?;
             let target = target(path, modelon::key_file(), "~/.impact/api.key")?;
@@ -89,6 +91,133 @@ pub fn export(
             s.display_name()
         ))),
     }
+}
+
+/// Where the SimAI SDK reads its config: the first existing of its search list, else the first
+/// entry (`$XDG_CONFIG_HOME/ansys_simai.conf`).
+pub fn simai_config_path() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".config")));
+    let mut candidates = Vec::new();
+    if cfg!(windows) {
+        if let Some(a) = std::env::var_os("APPDATA") {
+            candidates.push(PathBuf::from(a).join("Ansys").join("simai.conf"));
+        }
+    } else {
+        if let Some(x) = &xdg {
+            candidates.push(x.join("ansys_simai.conf"));
+            candidates.push(x.join("ansys").join("simai.conf"));
+        }
+        if let Some(h) = &home {
+            candidates.push(h.join(".ansys_simai.conf"));
+            candidates.push(h.join(".ansys").join("simai.conf"));
+        }
+        candidates.push(PathBuf::from("/etc/ansys_simai.conf"));
+        candidates.push(PathBuf::from("/etc/ansys/simai.conf"));
+    }
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .or_else(|| candidates.first().cloned())
+}
+
+/// The SimAI SDK's config fields SimCred writes (the SDK's own names).
+const SIMAI_FIELDS: [&str; 11] = [
+    "organization",
+    "url",
+    "workspace",
+    "project",
+    "geomai_workspace",
+    "geomai_project",
+    "https_proxy",
+    "tls_ca_bundle",
+    "interactive",
+    "skip_version_check",
+    "no_sse_connection",
+];
+
+fn export_simai(
+    sc: &Simcred,
+    prof: &Profile,
+    path: Option<&Path>,
+    include_secret: bool,
+) -> Result<Exported> {
+    let target = match path {
+        Some(p) => p.to_path_buf(),
+        None => simai_config_path().ok_or_else(|| {
+            Error::Invalid(
+                "cannot find where the SimAI config goes (HOME is not set); pass --path".into(),
+            )
+        })?,
+    };
+    let text = read_opt(&target)?.unwrap_or_default();
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(1);
+        Error::Invalid(format!(
+            "{}:{line}: not valid TOML ({}). SimCred left the file unchanged",
+            target.display(),
+            e.message().trim()
+        ))
+    })?;
+    if !doc.contains_key(&prof.name) {
+        doc.insert(&prof.name, toml_edit::Item::Table(toml_edit::Table::new()));
+    }
+    let t = doc[&prof.name].as_table_mut().ok_or_else(|| {
+        Error::Invalid(format!(
+            "{}: `{}` is not a table; SimCred left the file unchanged",
+            target.display(),
+            prof.name
+        ))
+    })?;
+    for f in SIMAI_FIELDS {
+        match prof.setting(f) {
+            Some(v)
+                if matches!(
+                    f,
+                    "interactive" | "skip_version_check" | "no_sse_connection"
+                ) =>
+            {
+                t.insert(f, toml_edit::value(v == "true"));
+            }
+            Some(v) => {
+                t.insert(f, toml_edit::value(v));
+            }
+            None => {}
+        }
+    }
+    let mut keys = vec!["settings".to_string()];
+    if include_secret {
+        let tok = sc
+            .store()
+            .get(&SecretId::new(&prof.name, SecretKind::OfflineToken, "default"))?
+            .filter(|_| prof.token(crate::signin::OFFLINE).is_some_and(|m| !m.status.needs_attention()))
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "profile \"{}\" has no usable offline token; run `simcred offline-token {}` first",
+                    prof.name, prof.name
+                ))
+            })?;
+        // The SDK treats credentials, offline_token and access_token as exclusive.
+        t.remove("credentials");
+        t.remove("access_token");
+        t.insert("offline_token", toml_edit::value(tok.expose()));
+        keys.push("offline_token".into());
+    }
+    let private = include_secret || doc.to_string().contains("offline_token");
+    write_atomic(&target, doc.to_string().as_bytes(), private).map_err(|e| io_err(&target, e))?;
+    Ok(Exported {
+        path: target.display().to_string(),
+        keys,
+    })
 }
 
 fn target(path: Option<&Path>, default: Option<PathBuf>, what: &str) -> Result<PathBuf> {

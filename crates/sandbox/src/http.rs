@@ -22,7 +22,6 @@ pub(crate) struct Request {
     /// The path part of the target, without the query, not percent-decoded.
     pub path: String,
     /// The query string after `?`, if any.
-    #[allow(dead_code)] // no vendor reads queries yet; SimAI's OAuth endpoints will
     pub query: Option<String>,
     /// Header fields in arrival order; names as sent, values trimmed.
     pub headers: Vec<(String, String)>,
@@ -44,6 +43,27 @@ impl Request {
         serde_json::from_slice(&self.body).ok()
     }
 
+    /// The query's parameters, percent-decoded (`+` as a space), in order.
+    pub fn query_params(&self) -> Form {
+        Form::parse(self.query.as_deref().unwrap_or(""))
+    }
+
+    /// Whether the body is declared `application/x-www-form-urlencoded`.
+    pub fn has_form_body(&self) -> bool {
+        self.header("content-type").is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        })
+    }
+
+    /// The body parsed as an HTML form (`application/x-www-form-urlencoded`); invalid UTF-8 is
+    /// replaced, not refused.
+    pub fn form_body(&self) -> Form {
+        Form::parse(&String::from_utf8_lossy(&self.body))
+    }
+
     /// Whether this is a HEAD request (answered like GET, without the body).
     pub fn is_head(&self) -> bool {
         self.method == "HEAD"
@@ -53,6 +73,71 @@ impl Request {
     pub fn is_get(&self) -> bool {
         self.method == "GET" || self.is_head()
     }
+}
+
+/// Decoded `application/x-www-form-urlencoded` pairs (a query string or a form body).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Form(pub Vec<(String, String)>);
+
+impl Form {
+    /// Parses `a=1&b=x+y&c`, percent-decoding names and values (`+` is a space); empty pieces
+    /// are skipped and a name without `=` gets an empty value.
+    pub fn parse(text: &str) -> Form {
+        Form(
+            text.split('&')
+                .filter(|piece| !piece.is_empty())
+                .map(|piece| {
+                    let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+                    (percent_decode(name, true), percent_decode(value, true))
+                })
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of `name`, unless it is missing or empty.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+}
+
+/// Percent-decodes `text` (and `+` to a space when `plus_as_space`, as forms want). A `%` not
+/// followed by two hex digits stays as it is; bytes that are not UTF-8 are replaced.
+pub(crate) fn percent_decode(text: &str, plus_as_space: bool) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let decoded = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|pair| Some(hex(pair[0])? << 4 | hex(pair[1])?));
+                if let Some(b) = decoded {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                out.push(b'%');
+            }
+            b'+' if plus_as_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Why no request could be read.
@@ -310,6 +395,7 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Content Too Large",
+        415 => "Unsupported Media Type",
         500 => "Internal Server Error",
         501 => "Not Implemented",
         503 => "Service Unavailable",
@@ -417,6 +503,29 @@ mod tests {
             .unwrap();
         let head = String::from_utf8(head).unwrap();
         assert!(head.contains("Content-Length: 7\r\n") && head.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn parses_forms_and_percent_decodes() {
+        let form = Form::parse("a=1&b=x+y%2Bz&&c&d=%E2%9C%93&e=%zz%4&a=2");
+        assert_eq!(form.get("a"), Some("1"), "the first value wins");
+        assert_eq!(form.get("b"), Some("x y+z"));
+        assert_eq!(form.get("c"), Some(""));
+        assert_eq!(form.non_empty("c"), None);
+        assert_eq!(form.get("d"), Some("\u{2713}"));
+        assert_eq!(form.get("e"), Some("%zz%4"));
+        assert_eq!(form.get("nope"), None);
+        assert_eq!(Form::parse(""), Form::default());
+        assert_eq!(percent_decode("a+b%2Fc%", false), "a+b/c%");
+        assert_eq!(percent_decode("%ff", false), "\u{fffd}");
+
+        let mut req = parse("POST / HTTP/1.1\r\nContent-Type: Application/X-WWW-Form-Urlencoded; charset=UTF-8\r\nContent-Length: 3\r\n\r\nk=v").unwrap();
+        assert!(req.has_form_body());
+        assert_eq!(req.form_body().get("k"), Some("v"));
+        req.headers.clear();
+        assert!(!req.has_form_body());
+        let req = parse("GET /x?user_code=AB-CD HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(req.query_params().get("user_code"), Some("AB-CD"));
     }
 
     #[test]

@@ -1,32 +1,36 @@
 //! `simcred-sandbox`: runs the loopback fake cloud until killed.
 //!
 //! Prints exactly one line to stdout, `SIMCRED_SANDBOX_URL=http://127.0.0.1:PORT`, for scripts to
-//! read, then a human note to stderr. Keys given with `--modelon-key` are never printed.
+//! read, then a human note to stderr (the services' URLs and SimAI's demo user and password).
+//! Keys given with `--modelon-key` and the code given with `--simai-totp` are never printed.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use simcred_sandbox::{Sandbox, SandboxOptions};
+use simcred_sandbox::{Sandbox, SandboxOptions, SimaiOptions};
 
 const USAGE: &str = "\
-Usage: simcred-sandbox [--port N] [--modelon-key KEY]...
+Usage: simcred-sandbox [--port N] [--modelon-key KEY]... [--simai-totp CODE] [--device-interval N]
 
 Runs a loopback fake cloud speaking the vendors' protocols, until killed.
 
 Options:
-  --port N             port on 127.0.0.1 (default 0: pick a free one)
-  --modelon-key KEY    a Modelon Impact key valid from the start (repeatable)
-  -h, --help           print this help
-  -V, --version        print the version";
+  --port N               port on 127.0.0.1 (default 0: pick a free one)
+  --modelon-key KEY      a Modelon Impact key valid from the start (repeatable)
+  --simai-totp CODE      SimAI's password login also wants this one-time code
+  --device-interval N    seconds a SimAI device login must wait between polls (default 5)
+  -h, --help             print this help
+  -V, --version          print the version";
 
 enum Command {
-    Run(SandboxOptions),
+    Run(SandboxOptions, SimaiOptions),
     Help,
     Version,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut opts = SandboxOptions::default();
+    let mut simai = SimaiOptions::default();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -57,16 +61,29 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                 }
                 opts.modelon_keys.push(key.trim().to_owned());
             }
+            "--simai-totp" => {
+                let code = value("--simai-totp")?;
+                if code.trim().is_empty() {
+                    return Err("--simai-totp: the code is empty".to_owned());
+                }
+                simai.totp = Some(code.trim().to_owned());
+            }
+            "--device-interval" => {
+                let seconds = value("--device-interval")?;
+                simai.device_interval = seconds.parse().map_err(|_| {
+                    format!("--device-interval: {seconds:?} is not a number of seconds")
+                })?;
+            }
             // Never echo the argument: it may be a misspelt flag followed by a key.
             _ => return Err("unknown argument (see --help)".to_owned()),
         }
     }
-    Ok(Command::Run(opts))
+    Ok(Command::Run(opts, simai))
 }
 
 fn main() -> ExitCode {
-    let opts = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Run(opts)) => opts,
+    let (opts, simai) = match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Run(opts, simai)) => (opts, simai),
         Ok(Command::Help) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -81,7 +98,18 @@ fn main() -> ExitCode {
         }
     };
     let with_keys = !opts.modelon_keys.is_empty();
-    let sandbox = match Sandbox::start(opts) {
+    let simai_note = format!(
+        "user {} password {}{}, organization {}",
+        simai.user,
+        simai.password,
+        if simai.totp.is_some() {
+            " (and the TOTP code given)"
+        } else {
+            ""
+        },
+        simai.organization
+    );
+    let sandbox = match Sandbox::start_with(opts, simai) {
         Ok(sandbox) => sandbox,
         Err(err) => {
             eprintln!("simcred-sandbox: cannot listen on 127.0.0.1: {err}");
@@ -97,7 +125,8 @@ fn main() -> ExitCode {
     }
     drop(stdout);
     eprintln!(
-        "simcred-sandbox: Modelon Impact at {} (JupyterHub front at {}); {}; stop with Ctrl-C",
+        "simcred-sandbox: Modelon Impact at {} (JupyterHub front at {}); {}; \
+         Ansys SimAI API at {} (realm {}), {simai_note}; stop with Ctrl-C",
         sandbox.modelon_url(),
         sandbox.modelon_hub_url(),
         if with_keys {
@@ -107,7 +136,9 @@ fn main() -> ExitCode {
                 "no key is valid yet: make one at {}admin/server-management",
                 sandbox.modelon_url()
             )
-        }
+        },
+        sandbox.simai_api_url(),
+        sandbox.simai_realm_url(),
     );
     loop {
         std::thread::park();
@@ -124,14 +155,24 @@ mod tests {
 
     #[test]
     fn parses_flags() {
-        let Ok(Command::Run(opts)) =
-            parse(&["--port", "8123", "--modelon-key", "a", "--modelon-key=b"])
-        else {
+        let Ok(Command::Run(opts, simai)) = parse(&[
+            "--port",
+            "8123",
+            "--modelon-key",
+            "a",
+            "--modelon-key=b",
+            "--simai-totp",
+            "123456",
+            "--device-interval=1",
+        ]) else {
             panic!("expected a run");
         };
         assert_eq!(opts.port, 8123);
         assert_eq!(opts.modelon_keys, ["a", "b"]);
-        assert!(matches!(parse(&["--port=0"]), Ok(Command::Run(o)) if o.port == 0));
+        assert_eq!(simai.totp.as_deref(), Some("123456"));
+        assert_eq!(simai.device_interval, 1);
+        assert!(matches!(parse(&["--port=0"]), Ok(Command::Run(o, s))
+            if o.port == 0 && s.totp.is_none() && s.device_interval == 5));
         assert!(matches!(parse(&["--help"]), Ok(Command::Help)));
         assert!(matches!(parse(&["-V"]), Ok(Command::Version)));
     }
@@ -141,6 +182,9 @@ mod tests {
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--port", "x"]).is_err());
         assert!(parse(&["--modelon-key", " "]).is_err());
+        assert!(parse(&["--simai-totp", ""]).is_err());
+        assert!(parse(&["--device-interval", "-1"]).is_err());
+        assert!(parse(&["--device-interval"]).is_err());
         let err = parse(&["--modelon-kee", "s3cret"]).err().unwrap();
         assert!(!err.contains("s3cret") && !err.contains("kee"));
     }

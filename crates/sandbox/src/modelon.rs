@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use crate::http::{escape_html, Request, Response};
-use crate::server::{lock, method_not_allowed, not_found, Vendor};
+use crate::server::{below, lock, method_not_allowed, not_found, Vendor};
 
 /// The Impact version the fake server reports.
 pub(crate) const IMPACT_VERSION: &str = "4.14.1";
@@ -167,12 +167,6 @@ impl Vendor for Modelon {
             _ => None,
         }
     }
-}
-
-/// The path below `prefix` (`""` or starting with `/`), or `None` when `path` is not under it.
-fn below<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
-    let rest = path.strip_prefix(prefix)?;
-    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }
 
 fn server_management_page(base: &str) -> Response {

@@ -6,6 +6,7 @@
 //! and listing it in `Sandbox::start`.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{BufReader, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,7 +14,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crate::http::{self, Request, Response};
+use crate::http::{self, escape_html, Request, Response};
 
 /// How long a connection may take to send its request or read its response. Shutdown does not
 /// wait for this: it shuts every open socket down.
@@ -40,7 +41,13 @@ pub enum Fault {
     Reset,
     /// Answer 200 `application/json` with a body that is not JSON.
     Garbage,
+    /// Answer `302 Found` to `https://evil.example.invalid/` + the same path (a hijacked or
+    /// misconfigured front): a client must not follow it with its secrets.
+    Redirect,
 }
+
+/// Where `Fault::Redirect` sends clients.
+pub const REDIRECT_ORIGIN: &str = "https://evil.example.invalid";
 
 impl Fault {
     /// The name used by `POST /_sandbox/fault`.
@@ -53,6 +60,7 @@ impl Fault {
             Fault::Hang => "hang",
             Fault::Reset => "reset",
             Fault::Garbage => "garbage",
+            Fault::Redirect => "redirect",
         }
     }
 }
@@ -61,7 +69,7 @@ impl std::str::FromStr for Fault {
     type Err = String;
 
     /// Parses the names of `POST /_sandbox/fault`: `none`, `html`, `500` (or `server-error`),
-    /// `hang`, `reset`, `garbage`.
+    /// `hang`, `reset`, `garbage`, `redirect`.
     fn from_str(s: &str) -> Result<Fault, String> {
         match s.to_ascii_lowercase().as_str() {
             "none" => Ok(Fault::None),
@@ -70,8 +78,9 @@ impl std::str::FromStr for Fault {
             "hang" => Ok(Fault::Hang),
             "reset" => Ok(Fault::Reset),
             "garbage" => Ok(Fault::Garbage),
+            "redirect" => Ok(Fault::Redirect),
             _ => Err(format!(
-                "unknown fault {s:?}; expected none, html, 500, hang, reset or garbage"
+                "unknown fault {s:?}; expected none, html, 500, hang, reset, garbage or redirect"
             )),
         }
     }
@@ -290,6 +299,20 @@ fn dispatch(shared: &Shared, req: &Request) -> Option<Response> {
                 "application/json",
                 "{\"data\": {\"username\": \"demo-user\", <<garbage>>",
             )),
+            Fault::Redirect => {
+                let location = format!("{REDIRECT_ORIGIN}{}", header_safe(&req.path));
+                Some(
+                    Response::html_page(
+                        302,
+                        "Found",
+                        &format!(
+                            "<p>This page has moved to <a href=\"{0}\">{0}</a>.</p>",
+                            escape_html(&location)
+                        ),
+                    )
+                    .with_header("Location", &location),
+                )
+            }
             Fault::Reset => None,
             Fault::Hang => {
                 let state = shared
@@ -311,6 +334,25 @@ fn route(shared: &Shared, req: &Request) -> Response {
         .iter()
         .find_map(|v| v.handle(req))
         .unwrap_or_else(not_found)
+}
+
+/// `path` with every byte outside visible ASCII percent-encoded, so that it can go in a header.
+fn header_safe(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_graphic() {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The path below `prefix` (`""` or starting with `/`), or `None` when `path` is not under it.
+pub(crate) fn below<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = path.strip_prefix(prefix)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }
 
 /// The 404 every unknown path gets.
@@ -482,10 +524,20 @@ mod tests {
             Fault::Hang,
             Fault::Reset,
             Fault::Garbage,
+            Fault::Redirect,
         ] {
             assert_eq!(fault.as_str().parse::<Fault>(), Ok(fault));
         }
         assert_eq!("Server-Error".parse::<Fault>(), Ok(Fault::ServerError));
         assert!("slow".parse::<Fault>().is_err());
+    }
+
+    #[test]
+    fn redirect_location_cannot_inject_headers() {
+        assert_eq!(header_safe("/a/b?c"), "/a/b?c");
+        assert_eq!(header_safe("/a\r\nX: y é"), "/a%0D%0AX:%20y%20%C3%A9");
+        assert_eq!(below("/v2/x", "/v2"), Some("/x"));
+        assert_eq!(below("/v2", "/v2"), Some(""));
+        assert_eq!(below("/v22", "/v2"), None);
     }
 }

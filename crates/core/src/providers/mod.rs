@@ -6,6 +6,7 @@
 
 pub mod dlubal;
 pub mod modelon;
+pub mod oidc;
 
 use crate::http::NetOptions;
 use crate::profile::{Profile, Service};
@@ -66,16 +67,31 @@ impl Provider for TokenOnly {
     fn key_policy(&self) -> KeyPolicy {
         KeyPolicy::TokensOnly
     }
+    fn default_settings(&self) -> Vec<(&'static str, &'static str)> {
+        if self.0 == Service::Simai {
+            vec![("url", oidc::SIMAI_DEFAULT_URL)]
+        } else {
+            Vec::new()
+        }
+    }
     fn validate_settings(&self, profile: &Profile) -> Vec<String> {
         let mut v = Vec::new();
         if self.0 == Service::Simai && profile.setting("organization").is_none() {
-            v.push("a SimAI profile needs an organization (--set organization=NAME)".into());
+            v.push("a SimAI profile needs an organization (--organization NAME)".into());
+        }
+        if self.0 == Service::Oidc {
+            if profile.setting("issuer").is_none() {
+                v.push("an OIDC profile needs an issuer (--issuer URL)".into());
+            }
+            if profile.setting("client_id").is_none() {
+                v.push("an OIDC profile needs a client id (--client-id ID)".into());
+            }
         }
         v
     }
     fn check(&self, _: &Profile, _: &Secret, _: &NetOptions) -> CheckOutcome {
         CheckOutcome::NotCheckable {
-            reason: "sign-in for this service is not built yet".into(),
+            reason: "sign-in services have no API keys; use `simcred token`".into(),
         }
     }
     fn env(&self, _: &Profile, _: &str, _: &Secret) -> Vec<(String, String)> {

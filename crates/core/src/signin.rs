@@ -1,0 +1,616 @@
+//! Sign-in for SimAI and generic OIDC profiles: device login, password + TOTP login, offline
+//! tokens, fresh access tokens, consents and logout — the operations behind `simcred login`,
+//! `offline-token`, `token`, `consents` and `logout`, and the app's buttons.
+//!
+//! Secrets (refresh/offline tokens, the cached access token) go to the keyring; their metadata
+//! (created, status, last used, access-token expiry) to the profile's `tokens` table.
+
+use crate::app::{find_profile, now, Simcred};
+use crate::error::{Error, Result};
+use crate::http::{parse_service_url, Http};
+use crate::profile::{KeyMeta, KeyStatus, Profile, Service};
+use crate::providers::net_options;
+use crate::providers::oidc::{
+    discover, jwt_claims, simai_endpoints, AuthError, DeviceAuth, Endpoints, OidcClient, TokenSet,
+    SIMAI_CLIENT_ID, SIMAI_DEFAULT_URL, SIMAI_LEGACY_CLIENT_ID,
+};
+use crate::secret::Secret;
+use crate::store::{SecretId, SecretKind};
+use serde::Serialize;
+use url::Url;
+
+/// Token metadata names in the profile's `tokens` table.
+pub const OFFLINE: &str = "offline";
+pub const SESSION: &str = "session";
+pub const ACCESS: &str = "access";
+const SECRET_NAME: &str = "default";
+/// An access token is reused until this many seconds before it expires.
+const ACCESS_MARGIN_SECS: i64 = 60;
+
+/// Who to ask, for one profile.
+pub struct AuthTarget {
+    http: Http,
+    endpoints: Endpoints,
+    client_id: String,
+    scope: String,
+    api_url: Option<Url>,
+    organization: Option<String>,
+}
+
+impl AuthTarget {
+    fn client(&self, client_id: Option<&str>) -> OidcClient<'_> {
+        OidcClient {
+            http: &self.http,
+            endpoints: &self.endpoints,
+            client_id: client_id.unwrap_or(&self.client_id).to_string(),
+        }
+    }
+
+    fn scope(&self, offline: bool) -> String {
+        if offline && !self.scope.split_whitespace().any(|s| s == "offline_access") {
+            format!("{} offline_access", self.scope)
+        } else {
+            self.scope.clone()
+        }
+    }
+}
+
+/// A device login waiting for the user to approve it in the browser.
+pub struct DeviceLogin {
+    pub profile: String,
+    pub offline: bool,
+    pub auth: DeviceAuth,
+    target: AuthTarget,
+}
+
+impl DeviceLogin {
+    /// The page to open: `verification_uri_complete`, else `verification_uri`.
+    pub fn browser_url(&self) -> &str {
+        self.auth
+            .verification_uri_complete
+            .as_deref()
+            .unwrap_or(&self.auth.verification_uri)
+    }
+}
+
+/// The result of a sign-in.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignIn {
+    pub profile: String,
+    pub offline_token: bool,
+    pub access_expires: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// A fresh access token.
+#[derive(Debug)]
+pub struct AccessToken {
+    pub token: Secret,
+    pub expires: Option<String>,
+    /// Whether it came from the keyring cache (no request made).
+    pub cached: bool,
+}
+
+/// One consent (an offline token granted to a client) as the SimAI API lists it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Consent {
+    pub client_id: String,
+    #[serde(default)]
+    pub created_date: Option<String>,
+    #[serde(default)]
+    pub last_updated_date: Option<String>,
+    #[serde(default)]
+    pub granted_scopes: Vec<String>,
+    /// Whether SimCred's stored offline token belongs to this consent.
+    #[serde(default)]
+    pub stored_here: bool,
+}
+
+/// What `logout` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Logout {
+    pub profile: String,
+    pub revoked_remotely: bool,
+    /// Why the remote revocation failed, when it did (local tokens are deleted anyway).
+    pub remote_error: Option<String>,
+    pub deleted_locally: usize,
+}
+
+fn sid(profile: &str, kind: SecretKind) -> SecretId {
+    SecretId::new(profile, kind, SECRET_NAME)
+}
+
+fn expiry(secs: Option<u64>) -> Option<String> {
+    secs.map(|s| {
+        (chrono::Utc::now() + chrono::Duration::seconds(s as i64))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    })
+}
+
+fn token_meta(
+    name: &str,
+    status: KeyStatus,
+    detail: Option<String>,
+    expires: Option<String>,
+) -> KeyMeta {
+    KeyMeta {
+        name: name.to_string(),
+        created: now(),
+        last4: String::new(),
+        status,
+        checked: None,
+        detail,
+        expires,
+        exported: vec![],
+        default: false,
+    }
+}
+
+impl Simcred {
+    /// Endpoints, client and network settings for a SimAI or OIDC profile.
+    pub fn auth_target(&self, prof: &Profile) -> Result<AuthTarget> {
+        let http = Http::new(&net_options(prof))?;
+        match prof.service {
+            Service::Simai => {
+                let api = parse_service_url(prof.setting("url").unwrap_or(SIMAI_DEFAULT_URL))?;
+                let api = if api.path().ends_with('/') {
+                    api
+                } else {
+                    Url::parse(&format!("{api}/")).expect("valid")
+                };
+                Ok(AuthTarget {
+                    endpoints: simai_endpoints(&api),
+                    http,
+                    client_id: SIMAI_CLIENT_ID.into(),
+                    scope: "openid".into(),
+                    api_url: Some(api),
+                    organization: prof.setting("organization").map(String::from),
+                })
+            }
+            Service::Oidc => {
+                let issuer = parse_service_url(prof.setting("issuer").ok_or_else(|| {
+                    Error::Invalid(format!("profile \"{}\" has no issuer; set one with `simcred profile edit {} --set issuer=URL`", prof.name, prof.name))
+                })?)?;
+                let endpoints = discover(&http, &issuer)?;
+                Ok(AuthTarget {
+                    endpoints,
+                    http,
+                    client_id: prof.setting("client_id").unwrap_or("simcred").to_string(),
+                    scope: prof.setting("scope").unwrap_or("openid").to_string(),
+                    api_url: None,
+                    organization: None,
+                })
+            }
+            s => Err(Error::Invalid(format!(
+                "{} profiles use API keys, not sign-in; use `simcred key add`",
+                s.display_name()
+            ))),
+        }
+    }
+
+    /// Starts a browser device login (RFC 8628); show `user_code` and open `browser_url()`,
+    /// then call [`Simcred::finish_device_login`].
+    pub fn start_device_login(&self, profile: &str, offline: bool) -> Result<DeviceLogin> {
+        let prof = self.profile(profile)?;
+        let target = self.auth_target(&prof)?;
+        let auth = target.client(None).start_device(&target.scope(offline))?;
+        Ok(DeviceLogin {
+            profile: profile.to_string(),
+            offline,
+            auth,
+            target,
+        })
+    }
+
+    /// Polls until the user approves (then stores the tokens), denies, the code expires, or
+    /// `cancelled()` returns true. Nothing is stored unless the sign-in succeeds.
+    pub fn finish_device_login(
+        &self,
+        dl: DeviceLogin,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<SignIn> {
+        let tokens = dl.target.client(None).poll_device(&dl.auth, cancelled)?;
+        self.store_signin(&dl.profile, &dl.target, tokens, dl.offline)
+    }
+
+    /// `grant_type=password` with an optional TOTP code. The password is kept in the keyring
+    /// only with `remember_password`.
+    pub fn password_login(
+        &self,
+        profile: &str,
+        username: &str,
+        password: &Secret,
+        totp: Option<&Secret>,
+        offline: bool,
+        remember_password: bool,
+    ) -> Result<SignIn> {
+        let prof = self.profile(profile)?;
+        let target = self.auth_target(&prof)?;
+        let tokens =
+            target
+                .client(None)
+                .password(username, password, totp, &target.scope(offline))?;
+        if remember_password {
+            self.store()
+                .set(&sid(profile, SecretKind::Password), password)?;
+        }
+        self.update_profile_setting(profile, "username", username)?;
+        self.store_signin(profile, &target, tokens, offline)
+    }
+
+    fn update_profile_setting(&self, profile: &str, key: &str, value: &str) -> Result<()> {
+        self.config().update(|doc| {
+            let p = find_profile(doc.profiles(), profile)?;
+            if p.setting(key) != Some(value) {
+                doc.set_setting(profile, key, Some(value));
+            }
+            Ok::<_, Error>(())
+        })
+    }
+
+    fn store_signin(
+        &self,
+        profile: &str,
+        target: &AuthTarget,
+        tokens: TokenSet,
+        offline: bool,
+    ) -> Result<SignIn> {
+        let refresh = tokens.refresh.as_ref().ok_or_else(|| {
+            Error::Auth(AuthError::BadReply(if offline {
+                "the identity provider gave no offline token (refresh_token); does the client allow offline_access?".into()
+            } else {
+                "the identity provider gave no refresh token; nothing was stored".into()
+            }))
+        })?;
+        let (kind, name) = if offline {
+            (SecretKind::OfflineToken, OFFLINE)
+        } else {
+            (SecretKind::RefreshToken, SESSION)
+        };
+        self.store().set(&sid(profile, kind), refresh)?;
+        self.store()
+            .set(&sid(profile, SecretKind::AccessToken), &tokens.access)?;
+        let access_expires = expiry(tokens.expires_in);
+        let client = jwt_claims(refresh.expose())
+            .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from))
+            .unwrap_or_else(|| target.client_id.clone());
+        self.config().update(|doc| {
+            find_profile(doc.profiles(), profile)?;
+            doc.put_token(
+                profile,
+                &token_meta(
+                    name,
+                    KeyStatus::Valid,
+                    Some(format!(
+                        "client {client}{}",
+                        tokens
+                            .scope
+                            .as_deref()
+                            .map(|s| format!(", scope {s}"))
+                            .unwrap_or_default()
+                    )),
+                    None,
+                ),
+            );
+            doc.put_token(
+                profile,
+                &token_meta(ACCESS, KeyStatus::Valid, None, access_expires.clone()),
+            );
+            Ok::<_, Error>(())
+        })?;
+        Ok(SignIn {
+            profile: profile.to_string(),
+            offline_token: offline,
+            access_expires,
+            scope: tokens.scope,
+        })
+    }
+
+    /// A fresh access token: the cached one while it has more than a minute left, else one
+    /// minted from the offline token (or the session's refresh token). A rotated refresh token
+    /// is stored. A refresh the server rejects with `invalid_grant` marks the token revoked.
+    pub fn access_token(&self, profile: &str, force_refresh: bool) -> Result<AccessToken> {
+        let prof = self.profile(profile)?;
+        if !matches!(prof.service, Service::Simai | Service::Oidc) {
+            return Err(Error::Invalid(format!(
+                "{} profiles use API keys; use `simcred key get {profile}`",
+                prof.service.display_name()
+            )));
+        }
+        if !force_refresh {
+            if let Some(meta) = prof.token(ACCESS) {
+                let fresh = meta
+                    .expires
+                    .as_deref()
+                    .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+                    .is_some_and(|e| {
+                        (e.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds()
+                            > ACCESS_MARGIN_SECS
+                    });
+                if fresh {
+                    if let Some(t) = self.store().get(&sid(profile, SecretKind::AccessToken))? {
+                        return Ok(AccessToken {
+                            token: t,
+                            expires: meta.expires.clone(),
+                            cached: true,
+                        });
+                    }
+                }
+            }
+        }
+        let usable = |n: &str| prof.token(n).is_some_and(|m| !m.status.needs_attention());
+        let (kind, name) = if usable(OFFLINE) {
+            (SecretKind::OfflineToken, OFFLINE)
+        } else if usable(SESSION) {
+            (SecretKind::RefreshToken, SESSION)
+        } else if prof.token(OFFLINE).is_some() {
+            (SecretKind::OfflineToken, OFFLINE)
+        } else if prof.token(SESSION).is_some() {
+            (SecretKind::RefreshToken, SESSION)
+        } else {
+            return Err(Error::Invalid(format!(
+                "profile \"{profile}\" is not signed in; run `simcred login {profile}` or `simcred offline-token {profile}`"
+            )));
+        };
+        let meta = prof.token(name).expect("checked").clone();
+        if meta.status.needs_attention() {
+            return Err(Error::Invalid(format!(
+                "the {} token of \"{profile}\" is {}{}; sign in again with `simcred {} {profile}`",
+                name,
+                meta.status,
+                meta.detail
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default(),
+                if name == OFFLINE {
+                    "offline-token"
+                } else {
+                    "login"
+                }
+            )));
+        }
+        let refresh =
+            self.store()
+                .get(&sid(profile, kind))?
+                .ok_or_else(|| Error::SecretMissing {
+                    profile: profile.to_string(),
+                    name: format!("{name} token"),
+                })?;
+        let target = self.auth_target(&prof)?;
+        // Legacy SimAI offline tokens were issued to client "sdk" and refresh only with it.
+        let azp = jwt_claims(refresh.expose())
+            .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from));
+        let client_id = match (prof.service, azp.as_deref()) {
+            (Service::Simai, Some(SIMAI_LEGACY_CLIENT_ID)) => Some(SIMAI_LEGACY_CLIENT_ID),
+            _ => None,
+        };
+        match target.client(client_id).refresh(&refresh) {
+            Ok(t) => {
+                self.store()
+                    .set(&sid(profile, SecretKind::AccessToken), &t.access)?;
+                if let Some(r) = t.refresh.as_ref().filter(|r| *r != &refresh) {
+                    self.store().set(&sid(profile, kind), r)?;
+                }
+                let expires = expiry(t.expires_in);
+                self.config().update(|doc| {
+                    find_profile(doc.profiles(), profile)?;
+                    let mut m = meta.clone();
+                    m.checked = Some(now());
+                    doc.put_token(profile, &m);
+                    doc.put_token(
+                        profile,
+                        &token_meta(ACCESS, KeyStatus::Valid, None, expires.clone()),
+                    );
+                    Ok::<_, Error>(())
+                })?;
+                Ok(AccessToken {
+                    token: t.access,
+                    expires,
+                    cached: false,
+                })
+            }
+            Err(e) if e.token_is_dead() => {
+                let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
+                self.config().update(|doc| {
+                    find_profile(doc.profiles(), profile)?;
+                    let mut m = meta.clone();
+                    m.status = KeyStatus::Revoked;
+                    m.checked = Some(now());
+                    m.detail = Some(format!("refresh refused: {e}"));
+                    doc.put_token(profile, &m);
+                    doc.remove_token(profile, ACCESS);
+                    Ok::<_, Error>(())
+                })?;
+                Err(e.into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn simai_api(&self, prof: &Profile) -> Result<(AuthTarget, Url, String)> {
+        if prof.service != Service::Simai {
+            return Err(Error::Invalid(format!(
+                "consents are a SimAI API feature; \"{}\" is a {} profile",
+                prof.name,
+                prof.service.display_name()
+            )));
+        }
+        let target = self.auth_target(prof)?;
+        let api = target.api_url.clone().expect("SimAI has an API URL");
+        let org = target.organization.clone().ok_or_else(|| {
+            Error::Invalid(format!("profile \"{}\" has no organization", prof.name))
+        })?;
+        Ok((target, api, org))
+    }
+
+    fn api_error(reply: &crate::http::Reply, what: &str) -> Error {
+        let msg = serde_json::from_str::<serde_json::Value>(&reply.body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from));
+        let msg = match (reply.status, msg) {
+            (401, _) => "the SimAI API rejected the access token (401); sign in again".to_string(),
+            (_, Some(m)) => format!("{} ({})", m, reply.status),
+            (s, None) if reply.looks_like_html() => {
+                format!("the server answered {s} with an HTML page; is the URL right?")
+            }
+            (s, None) => format!("the server answered {s}"),
+        };
+        Error::Invalid(format!("{what}: {msg}"))
+    }
+
+    /// Lists the consents (offline tokens granted to clients) of the signed-in user.
+    pub fn consents(&self, profile: &str) -> Result<Vec<Consent>> {
+        let prof = self.profile(profile)?;
+        let (target, api, org) = self.simai_api(&prof)?;
+        let access = self.access_token(profile, false)?;
+        let url = api.join("users/offline-tokens").expect("relative");
+        let bearer = format!("Bearer {}", access.token.expose());
+        let reply = target.http.send(
+            "GET",
+            &url,
+            &[
+                ("authorization", &bearer),
+                ("x-org", &org),
+                ("accept", "application/json"),
+            ],
+            None,
+        )?;
+        if reply.status != 200 {
+            return Err(Self::api_error(&reply, "cannot list consents"));
+        }
+        let mut list: Vec<Consent> = serde_json::from_str(&reply.body).map_err(|_| {
+            Error::Invalid(format!(
+                "cannot list consents: {url} answered with {}",
+                if reply.looks_like_html() {
+                    "an HTML page"
+                } else {
+                    "something that is not a list of consents"
+                }
+            ))
+        })?;
+        let mine = self.stored_offline_client(&prof)?;
+        for c in &mut list {
+            c.stored_here = mine.as_deref() == Some(c.client_id.as_str());
+        }
+        Ok(list)
+    }
+
+    /// The client id the stored offline token belongs to (its `azp`).
+    fn stored_offline_client(&self, prof: &Profile) -> Result<Option<String>> {
+        let Some(meta) = prof.token(OFFLINE) else {
+            return Ok(None);
+        };
+        if meta.status.needs_attention() {
+            return Ok(None);
+        }
+        Ok(self
+            .store()
+            .get(&sid(&prof.name, SecretKind::OfflineToken))?
+            .map(|t| {
+                jwt_claims(t.expose())
+                    .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from))
+                    .unwrap_or_else(|| SIMAI_CLIENT_ID.to_string())
+            }))
+    }
+
+    /// Revokes a consent at the SimAI API. When it backs SimCred's stored offline token, that
+    /// token is deleted and marked revoked in the same operation. Returns whether it did.
+    pub fn revoke_consent(&self, profile: &str, client_id: &str) -> Result<bool> {
+        let prof = self.profile(profile)?;
+        let (target, api, org) = self.simai_api(&prof)?;
+        let mine = self.stored_offline_client(&prof)?;
+        let access = self.access_token(profile, false)?;
+        let mut url = api.join("users/offline-tokens/").expect("relative");
+        url.path_segments_mut()
+            .map_err(|_| Error::Invalid("bad API URL".into()))?
+            .pop_if_empty()
+            .push(client_id);
+        let bearer = format!("Bearer {}", access.token.expose());
+        let reply = target.http.send(
+            "DELETE",
+            &url,
+            &[("authorization", &bearer), ("x-org", &org)],
+            None,
+        )?;
+        if reply.status != 204 && reply.status != 200 {
+            return Err(Self::api_error(
+                &reply,
+                &format!("cannot revoke the consent of {client_id}"),
+            ));
+        }
+        if mine.as_deref() != Some(client_id) {
+            return Ok(false);
+        }
+        self.store()
+            .delete(&sid(profile, SecretKind::OfflineToken))?;
+        self.store()
+            .delete(&sid(profile, SecretKind::AccessToken))?;
+        self.config().update(|doc| {
+            let p = find_profile(doc.profiles(), profile)?;
+            if let Some(m) = p.token(OFFLINE) {
+                let mut m = m.clone();
+                m.status = KeyStatus::Revoked;
+                m.checked = Some(now());
+                m.detail = Some(format!("consent of {client_id} revoked with SimCred"));
+                doc.put_token(profile, &m);
+            }
+            doc.remove_token(profile, ACCESS);
+            Ok::<_, Error>(())
+        })?;
+        Ok(true)
+    }
+
+    /// Revokes the stored refresh/offline tokens at the identity provider (RFC 7009) and deletes
+    /// them locally. Local deletion happens even when the provider cannot be reached.
+    pub fn logout(&self, profile: &str) -> Result<Logout> {
+        let prof = self.profile(profile)?;
+        let mut revoked = false;
+        let mut remote_error = None;
+        let target = self.auth_target(&prof);
+        for kind in [SecretKind::OfflineToken, SecretKind::RefreshToken] {
+            if let Some(t) = self.store().get(&sid(profile, kind))? {
+                match &target {
+                    Ok(target) => {
+                        let azp = jwt_claims(t.expose())
+                            .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from));
+                        let client = match azp.as_deref() {
+                            Some(SIMAI_LEGACY_CLIENT_ID) if prof.service == Service::Simai => {
+                                Some(SIMAI_LEGACY_CLIENT_ID)
+                            }
+                            _ => None,
+                        };
+                        match target.client(client).revoke(&t) {
+                            Ok(()) => revoked = true,
+                            Err(e) => remote_error = Some(e.to_string()),
+                        }
+                    }
+                    Err(e) => remote_error = Some(e.to_string()),
+                }
+            }
+        }
+        let mut deleted = 0;
+        for kind in [
+            SecretKind::OfflineToken,
+            SecretKind::RefreshToken,
+            SecretKind::AccessToken,
+            SecretKind::Password,
+        ] {
+            if self.store().delete(&sid(profile, kind))? {
+                deleted += 1;
+            }
+        }
+        self.config().update(|doc| {
+            find_profile(doc.profiles(), profile)?;
+            for n in [OFFLINE, SESSION, ACCESS] {
+                doc.remove_token(profile, n);
+            }
+            Ok::<_, Error>(())
+        })?;
+        Ok(Logout {
+            profile: profile.to_string(),
+            revoked_remotely: revoked,
+            remote_error,
+            deleted_locally: deleted,
+        })
+    }
+}
