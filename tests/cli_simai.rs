@@ -1,0 +1,352 @@
+//! SimAI and generic OIDC sign-in through the built CLI against the sandbox's Keycloak-style
+//! realm and SimAI API over loopback HTTP, with the real Secret Service.
+
+use simcred_sandbox::{Fault, Sandbox, SandboxOptions, SimaiOptions};
+use simcred_tests::{poll, Env};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+const USER: &str = "demo@example.com";
+const PASSWORD: &str = "demo-password";
+const TOTP: &str = "482913";
+
+fn sandbox(simai: SimaiOptions) -> Sandbox {
+    Sandbox::start_with(
+        SandboxOptions {
+            port: 0,
+            modelon_keys: vec![],
+        },
+        simai,
+    )
+    .expect("start sandbox")
+}
+
+fn fast() -> SimaiOptions {
+    SimaiOptions {
+        device_interval: 1,
+        ..Default::default()
+    }
+}
+
+fn simai_profile(env: &Env, sb: &Sandbox) -> String {
+    let p = env.name("sim");
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "simai",
+        "--organization",
+        "demo-org",
+        "--url",
+        &sb.simai_api_url(),
+    ])
+    .ok();
+    p
+}
+
+/// A login running in the background; its stderr goes to a file the test can read while it runs.
+struct Login {
+    child: Child,
+    err: std::path::PathBuf,
+}
+
+fn spawn_login(env: &Env, args: &[&str]) -> Login {
+    let err = env
+        .home()
+        .join(format!("login-{}.err", env.outputs.lock().unwrap().len()));
+    let child = env
+        .command()
+        .args(args)
+        .arg("--no-browser")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .expect("spawn login");
+    Login { child, err }
+}
+
+impl Login {
+    /// The user code the CLI printed.
+    fn user_code(&self) -> String {
+        poll("the user code on stderr", Duration::from_secs(10), || {
+            let text = std::fs::read_to_string(&self.err).ok()?;
+            let line = text.lines().find(|l| l.starts_with("Your code: "))?;
+            Some(line["Your code: ".len()..].trim().to_string())
+        })
+    }
+
+    fn finish(self, env: &Env) -> simcred_tests::Out {
+        let o = self.child.wait_with_output().unwrap();
+        let out = simcred_tests::Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into(),
+            stderr: std::fs::read_to_string(&self.err).unwrap(),
+        };
+        env.outputs.lock().unwrap().push(out.clone());
+        out
+    }
+}
+
+fn state(env: &Env) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&env.run(&["status", "--json"]).stdout).unwrap();
+    v["profiles"][0]["state"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn device_login_approved_denied_and_expired() {
+    let sb = sandbox(fast());
+    let env = Env::new();
+    let p = simai_profile(&env, &sb);
+    assert_eq!(state(&env), "signed out");
+
+    let login = spawn_login(&env, &["login", &p]);
+    let code = login.user_code();
+    assert!(sb.approve_simai_device(&code));
+    let out = login.finish(&env);
+    out.ok();
+    assert!(
+        out.stderr.contains("/auth/realms/simai/device?user_code="),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("Signed in"), "{out:?}");
+    assert_eq!(state(&env), "signed in");
+    let tok = env.run(&["token", &p]);
+    tok.ok();
+    assert_eq!(tok.stdout.split('.').count(), 3, "a JWT: {tok:?}");
+
+    // Denied in the browser: a sentence, nothing stored.
+    let env2 = Env::new();
+    let p2 = simai_profile(&env2, &sb);
+    let login = spawn_login(&env2, &["offline-token", &p2]);
+    assert!(sb.deny_simai_device(&login.user_code()));
+    let out = login.finish(&env2);
+    out.fails();
+    assert!(
+        out.stderr.contains("the sign-in was denied in the browser"),
+        "{out:?}"
+    );
+    assert_eq!(state(&env2), "signed out");
+    assert!(sb.simai_consents().is_empty());
+}
+
+#[test]
+fn device_code_expiry_and_slow_down_forever() {
+    let sb = sandbox(SimaiOptions {
+        device_interval: 1,
+        device_expires_in: 2,
+        ..Default::default()
+    });
+    let env = Env::new();
+    let p = simai_profile(&env, &sb);
+    let login = spawn_login(&env, &["login", &p]);
+    let out = login.finish(&env);
+    out.fails();
+    assert!(
+        out.stderr
+            .contains("the code expired before the sign-in was approved"),
+        "{out:?}"
+    );
+
+    // A server that answers slow_down forever: the client never polls faster than the
+    // interval, and adds 5 s each time.
+    let sb = sandbox(SimaiOptions {
+        device_interval: 1,
+        device_expires_in: 8,
+        ..Default::default()
+    });
+    sb.set_simai_slow_down_forever(true);
+    let env = Env::new();
+    let p = simai_profile(&env, &sb);
+    let out = spawn_login(&env, &["login", &p]).finish(&env);
+    out.fails();
+    assert!(out.stderr.contains("expired"), "{out:?}");
+    let polls = sb.simai_token_requests();
+    assert!(
+        !polls.is_empty() && polls.len() <= 2,
+        "{} polls in 8 s",
+        polls.len()
+    );
+    for w in polls.windows(2) {
+        assert!(
+            w[1] - w[0] >= Duration::from_secs(6),
+            "polled after {:?}",
+            w[1] - w[0]
+        );
+    }
+}
+
+#[test]
+fn password_totp_offline_token_cache_consents_and_logout() {
+    let sb = sandbox(SimaiOptions {
+        totp: Some(TOTP.into()),
+        ..fast()
+    });
+    let env = Env::new();
+    let p = simai_profile(&env, &sb);
+    let args = ["offline-token", &p, "--password", "--username", USER];
+    let out = env.run_in(&args, &format!("{PASSWORD}\n000000\n"));
+    out.fails();
+    assert!(
+        out.stderr
+            .contains("password or one-time code (TOTP) is wrong"),
+        "{out:?}"
+    );
+    let out = env.run_in(&args, &format!("{PASSWORD}\n"));
+    assert!(out.stderr.contains("is wrong"), "missing TOTP: {out:?}");
+    assert_eq!(state(&env), "signed out");
+    env.run_in(&args, &format!("{PASSWORD}\n{TOTP}\n")).ok();
+    assert!(
+        state(&env).starts_with("offline token (created"),
+        "{}",
+        state(&env)
+    );
+    let show = env.run(&["profile", "show", &p, "--json"]).stdout;
+    assert!(
+        show.contains(USER),
+        "the user name is kept for next time: {show}"
+    );
+
+    // The access token is cached in the keyring until shortly before it expires.
+    let n = sb.simai_token_requests().len();
+    let t1 = env.run(&["token", &p]).ok().stdout.clone();
+    let t2 = env.run(&["token", &p]).ok().stdout.clone();
+    assert_eq!(t1, t2);
+    assert_eq!(sb.simai_token_requests().len(), n, "served from the cache");
+    let t3 = env.run(&["token", &p, "--refresh"]).ok().stdout.clone();
+    assert_ne!(t3, t1);
+    assert_eq!(sb.simai_token_requests().len(), n + 1);
+
+    // run hands the child a fresh access token and nothing else.
+    let out = env.run(&[
+        "run",
+        &p,
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$SIMAI_ACCESS_TOKEN\"",
+    ]);
+    assert_eq!(out.stdout, t3);
+
+    // Consents: listed with Bearer + X-Org; revoking ours marks the local token revoked.
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["consents", "list", &p, "--json"]).ok().stdout).unwrap();
+    assert_eq!(list[0]["client_id"], "com.ansys.simai.sdk");
+    assert_eq!(list[0]["stored_here"], true);
+    let out = env.run(&["consents", "revoke", &p, "com.ansys.simai.sdk", "--yes"]);
+    out.ok();
+    assert!(out.stdout.contains("now deleted"), "{out:?}");
+    assert!(sb.simai_consents().is_empty());
+    let st = env.run(&["status"]);
+    assert_eq!(st.code, 1, "{st:?}");
+    assert!(st.stdout.contains("offline token revoked"), "{st:?}");
+    let out = env.run(&["token", &p]);
+    out.fails();
+    assert!(out.stderr.contains("offline-token"), "{out:?}");
+
+    // Sign in again, then log out: revoked remotely, deleted locally.
+    env.run_in(&args, &format!("{PASSWORD}\n{TOTP}\n")).ok();
+    assert_eq!(sb.simai_consents().len(), 1);
+    let out = env.run(&["consents", "revoke", &p, "no.such.client", "--yes"]);
+    out.fails();
+    assert!(
+        out.stderr
+            .contains("No offline token found for client no.such.client"),
+        "{out:?}"
+    );
+    let out = env.run(&["logout", &p]);
+    out.ok();
+    assert!(
+        out.stdout.contains("revoked at the identity provider"),
+        "{out:?}"
+    );
+    assert_eq!(sb.simai_consents().iter().map(|c| c.1).sum::<usize>(), 0);
+    assert_eq!(state(&env), "signed out");
+}
+
+#[test]
+fn faults_give_sentences_and_keep_the_old_token() {
+    let sb = sandbox(fast());
+    let env = Env::new();
+    let p = simai_profile(&env, &sb);
+    let args = [
+        "offline-token",
+        &p,
+        "--password",
+        "--username",
+        USER,
+        "--no-totp",
+    ];
+    let cases = [
+        (Fault::ServerError, "answered 500"),
+        (Fault::Html, "HTML page"),
+        (Fault::Garbage, "not JSON"),
+        (Fault::Reset, "closed the connection"),
+        (Fault::Hang, "no answer from 127.0.0.1"),
+        (
+            Fault::Redirect,
+            "redirected to https://evil.example.invalid",
+        ),
+    ];
+    for (fault, expect) in cases {
+        sb.set_fault(fault);
+        let out = env.run_with(
+            &args,
+            Some(&format!("{PASSWORD}\n")),
+            &[("SIMCRED_TIMEOUT", "1")],
+        );
+        out.fails();
+        assert!(out.stderr.contains(expect), "{fault:?}: {out:?}");
+        assert!(!out.stderr.contains("panicked"), "{out:?}");
+        assert_eq!(state(&env), "signed out", "nothing stored after {fault:?}");
+    }
+    sb.set_fault(Fault::None);
+    env.run_in(&args, &format!("{PASSWORD}\n")).ok();
+    // A refresh that fails for transport reasons keeps the offline token.
+    sb.set_fault(Fault::ServerError);
+    let out = env.run(&["token", &p, "--refresh"]);
+    out.fails();
+    assert!(out.stderr.contains("500"), "{out:?}");
+    sb.set_fault(Fault::None);
+    env.run(&["token", &p, "--refresh"]).ok();
+}
+
+#[test]
+fn generic_oidc_profile_uses_discovery() {
+    let sb = sandbox(fast());
+    let env = Env::new();
+    let p = env.name("oidc");
+    let e = env.run(&["profile", "add", &p, "--service", "oidc"]);
+    assert!(e.stderr.contains("issuer"), "{e:?}");
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "oidc",
+        "--issuer",
+        &sb.simai_realm_url(),
+        "--client-id",
+        "com.ansys.simai.sdk",
+        "--scope",
+        "openid",
+    ])
+    .ok();
+    let login = spawn_login(&env, &["offline-token", &p]);
+    assert!(sb.approve_simai_device(&login.user_code()));
+    login.finish(&env).ok();
+    assert_eq!(sb.simai_consents().len(), 1);
+    let out = env.run(&[
+        "run",
+        &p,
+        "--",
+        "sh",
+        "-c",
+        "test -n \"$OIDC_ACCESS_TOKEN\"",
+    ]);
+    out.ok();
+    env.run(&["logout", &p]).ok();
+    assert_eq!(sb.simai_consents().iter().map(|c| c.1).sum::<usize>(), 0);
+}
