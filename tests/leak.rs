@@ -105,3 +105,101 @@ fn secrets_never_in_argv() {
         );
     }
 }
+
+#[test]
+fn sign_in_secrets_appear_nowhere_they_should_not() {
+    use simcred_sandbox::SimaiOptions;
+    const PASSWORD: &str = "demo-password";
+    const TOTP: &str = "739104";
+    let sb = Sandbox::start_with(
+        SandboxOptions {
+            port: 0,
+            modelon_keys: vec![],
+        },
+        SimaiOptions {
+            totp: Some(TOTP.into()),
+            device_interval: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let env = Env::new();
+    let p = env.name("sim");
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "simai",
+        "--organization",
+        "demo-org",
+        "--url",
+        &sb.simai_api_url(),
+    ])
+    .ok();
+    let login = [
+        "offline-token",
+        &p,
+        "--password",
+        "--username",
+        "demo@example.com",
+    ];
+    env.run_in(&login, &format!("{PASSWORD}\n000000\n")).fails();
+    env.run_in(&login, &format!("{PASSWORD}\n{TOTP}\n")).ok();
+    env.run(&["status"]).ok();
+    env.run(&["status", "--json"]).ok();
+    env.run(&["consents", "list", &p]).ok();
+    env.run(&["consents", "list", &p, "--json"]).ok();
+    env.run(&["run", &p, "--", "true"]).ok();
+    env.run(&["export", &p]).ok();
+    let sdk_export = env.home().join("exports/simai.conf");
+    env.run(&[
+        "export",
+        &p,
+        "--include-secret",
+        "--path",
+        sdk_export.to_str().unwrap(),
+    ])
+    .ok();
+    env.run(&["profile", "show", &p, "--json"]).ok();
+    let printed = env.all_output();
+    // `token` prints the access token on purpose; collected after the scan of outputs.
+    let access = [
+        env.run(&["token", &p]).ok().stdout.clone(),
+        env.run(&["token", &p, "--refresh"]).ok().stdout.clone(),
+    ];
+    let conf = std::fs::read_to_string(&sdk_export).unwrap();
+    let offline = conf
+        .lines()
+        .find_map(|l| l.strip_prefix("offline_token = \""))
+        .map(|l| l.trim_end_matches('"').to_string())
+        .expect("the explicit export holds the offline token");
+    let secrets: Vec<&str> = vec![PASSWORD, TOTP, &offline, &access[0], &access[1]];
+    for s in &secrets {
+        assert!(
+            !printed.contains(s),
+            "a sign-in secret was printed:\n{printed}"
+        );
+    }
+    let mut scanned = 0;
+    for f in files_under(env.home()) {
+        if f == sdk_export {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        for s in &secrets {
+            assert!(!text.contains(s), "a sign-in secret is in {}", f.display());
+        }
+        scanned += 1;
+    }
+    assert!(
+        scanned >= 2,
+        "profiles.toml and the SDK config were scanned"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&sdk_export).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
