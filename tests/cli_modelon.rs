@@ -175,3 +175,51 @@ fn replace_keeps_the_old_key_until_the_new_one_checks_out() {
     assert_eq!(env.run(&["key", "get", &p]).stdout, new);
     assert_eq!(std::fs::read_to_string(&keyfile).unwrap(), new);
 }
+
+#[test]
+fn the_profile_proxy_is_used() {
+    let good = secret("mk-");
+    let sb = sandbox(&[&good]);
+    let env = Env::new();
+    let p = env.name("proxied");
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "modelon",
+        "--url",
+        &sb.modelon_url(),
+        "--set",
+        &format!("https_proxy={dead}"),
+    ])
+    .ok();
+    env.run_in(&["key", "add", &p], &good).ok();
+    let before = sb.request_count();
+    let out = env.run(&["key", "check", &p]);
+    assert!(out.stdout.contains("unreachable"), "{out:?}");
+    assert!(out.stdout.contains("proxy"), "{out:?}");
+    assert_eq!(sb.request_count(), before, "nothing went around the proxy");
+    env.run(&["profile", "edit", &p, "--unset", "https_proxy"])
+        .ok();
+    assert!(env
+        .run(&["key", "check", &p])
+        .stdout
+        .contains("valid — user demo-user"));
+    let e = env.run(&[
+        "profile",
+        "edit",
+        &p,
+        "--set",
+        "tls_ca_bundle=/nonexistent/ca.pem",
+    ]);
+    assert!(
+        e.stderr
+            .contains("tls_ca_bundle: /nonexistent/ca.pem is not a file"),
+        "{e:?}"
+    );
+}

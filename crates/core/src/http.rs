@@ -97,6 +97,7 @@ pub fn parse_service_url(raw: &str) -> Result<Url, HttpError> {
 pub struct Http {
     agent: ureq::Agent,
     timeout: Duration,
+    proxy: Option<String>,
 }
 
 impl Http {
@@ -144,6 +145,12 @@ impl Http {
         Ok(Http {
             agent: cfg.build().into(),
             timeout,
+            proxy: opts
+                .https_proxy
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(String::from),
         })
     }
 
@@ -155,13 +162,16 @@ impl Http {
         headers: &[(&str, &str)],
         form: Option<&[(&str, &str)]>,
     ) -> Result<Reply, HttpError> {
-        let host = url
+        let mut host = url
             .host_str()
             .map(|h| match url.port() {
                 Some(p) => format!("{h}:{p}"),
                 None => h.to_string(),
             })
             .unwrap_or_default();
+        if let Some(p) = &self.proxy {
+            host = format!("{host} through the proxy {p}");
+        }
         let map_err = |e: ureq::Error| self.map_error(&host, e);
         let mut resp = match method {
             "GET" | "DELETE" => {
@@ -248,6 +258,10 @@ impl Http {
             ureq::Error::ConnectionFailed => HttpError::Connect {
                 host: host.to_string(),
                 reason: "the connection failed".into(),
+            },
+            ureq::Error::ConnectProxyFailed(m) => HttpError::Connect {
+                host: host.to_string(),
+                reason: format!("the proxy refused: {m}"),
             },
             ureq::Error::Tls(m) => HttpError::Connect {
                 host: host.to_string(),
