@@ -459,6 +459,12 @@ fn print_keys(keys: &[KeyMeta], indent: &str) {
     }
 }
 
+fn warn_insecure(p: &Profile) {
+    if p.setting("tls_ca_bundle") == Some("unsecure-none") {
+        eprintln!("WARNING: {} has tls_ca_bundle = unsecure-none: TLS certificates will NOT be checked, so anyone on the network path can read its credentials. Use `system` or a CA bundle path instead.", p.name);
+    }
+}
+
 fn confirm(question: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         bail!("{question} Refusing without a terminal to ask on: pass --yes");
@@ -501,6 +507,7 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
                 pairs.push(("organization".into(), o));
             }
             let p = sc.add_profile(&name, service, &pairs)?;
+            warn_insecure(&p);
             if json {
                 println!("{}", serde_json::to_string_pretty(&p)?);
             } else {
@@ -537,6 +544,7 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
                 bail!("nothing to change: pass --set KEY=VALUE or --unset KEY");
             }
             let p = sc.edit_profile(&name, &parse_pairs(&set)?, &unset)?;
+            warn_insecure(&p);
             if json {
                 println!("{}", serde_json::to_string_pretty(&p)?);
             } else {

@@ -39,6 +39,14 @@ pub fn service_settings(service: Service) -> &'static [&'static str] {
     }
 }
 
+/// Every setting a profile of `service` may have: the common ones, then the service's own.
+/// (What a profile editor offers; `add_profile`/`edit_profile` refuse any other name.)
+pub fn known_settings(service: Service) -> Vec<&'static str> {
+    let mut all = COMMON_SETTINGS.to_vec();
+    all.extend_from_slice(service_settings(service));
+    all
+}
+
 /// The current time as RFC 3339 (seconds, UTC).
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -497,6 +505,11 @@ impl Simcred {
         let mut out = Vec::new();
         for p in profiles {
             let mut problems: Vec<String> = provider(p.service).validate_settings(&p);
+            if p.setting("tls_ca_bundle") == Some("unsecure-none") {
+                problems.push(
+                    "WARNING: tls_ca_bundle = unsecure-none: TLS certificates are not checked, anyone on the network path can read the credentials".into(),
+                );
+            }
             let mut worst: Option<KeyStatus> = None;
             for k in &p.keys {
                 worst = Some(match worst {
@@ -662,8 +675,7 @@ fn check_setting_names<'a>(service: Service, names: impl Iterator<Item = &'a str
             )));
         }
         if !COMMON_SETTINGS.contains(&n) && !service_settings(service).contains(&n) {
-            let mut known: Vec<&str> = COMMON_SETTINGS.to_vec();
-            known.extend_from_slice(service_settings(service));
+            let known = known_settings(service);
             return Err(Error::Invalid(format!(
                 "\"{n}\" is not a {} setting; known settings: {}",
                 service.display_name(),
@@ -756,6 +768,14 @@ mod tests {
         );
         let err = s.get_key("rfem", Some("nope")).unwrap_err().to_string();
         assert!(err.contains("the keys are: project_1"), "{err}");
+    }
+
+    #[test]
+    fn known_settings_are_common_then_service() {
+        let s = known_settings(Service::Simai);
+        assert_eq!(&s[..2], &["url", "https_proxy"]);
+        assert!(s.contains(&"organization"));
+        assert!(!known_settings(Service::Dlubal).contains(&"organization"));
     }
 
     #[test]
