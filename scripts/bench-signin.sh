@@ -22,10 +22,10 @@ dbus-run-session -- bash -c '
   echo "| device polling interval | approval → token in keyring (mean of 5) | min | max |"
   echo "|---:|---:|---:|---:|"
   for interval in 1 5; do
-    "$B/simcred-sandbox" --device-interval "$interval" > "$HOME/sb.out" 2>/dev/null &
+    "$B/simcred-sandbox" --device-interval "$interval" > "$HOME/sb-$interval.out" 2>/dev/null &
     SB=$!
-    until grep -q URL "$HOME/sb.out" 2>/dev/null; do sleep 0.05; done
-    URL=$(sed -n "s/^SIMCRED_SANDBOX_URL=//p" "$HOME/sb.out")
+    until grep -q URL "$HOME/sb-$interval.out" 2>/dev/null; do sleep 0.05; done
+    URL=$(sed -n "s/^SIMCRED_SANDBOX_URL=//p" "$HOME/sb-$interval.out")
     P="dev$interval"
     "$B/simcred" profile add "$P" --service simai --organization demo-org --url "$URL/v2/" >/dev/null
     delays=()
@@ -35,7 +35,7 @@ dbus-run-session -- bash -c '
       LP=$!
       until curl -fsS -X POST "$URL/_sandbox/simai/approve-latest" >/dev/null 2>&1; do sleep 0.02; done
       t0=$(date +%s.%N)
-      until secret-tool lookup service simcred user "$P/refresh-token/default" >/dev/null 2>&1; do sleep 0.005; done
+      until secret-tool lookup service simcred username "$P/refresh-token/default" >/dev/null 2>&1; do sleep 0.005; done
       t1=$(date +%s.%N)
       wait $LP
       delays+=("$(echo "$t1 - $t0" | bc)")
@@ -44,10 +44,10 @@ dbus-run-session -- bash -c '
     kill $SB
   done
   echo
-  "$B/simcred-sandbox" > "$HOME/sb.out" 2>/dev/null &
+  "$B/simcred-sandbox" > "$HOME/sb-tok.out" 2>/dev/null &
   SB=$!
-  until grep -q URL "$HOME/sb.out" 2>/dev/null; do sleep 0.05; done
-  URL=$(sed -n "s/^SIMCRED_SANDBOX_URL=//p" "$HOME/sb.out")
+  until grep -q URL "$HOME/sb-tok.out" 2>/dev/null; do sleep 0.05; done
+  URL=$(sed -n "s/^SIMCRED_SANDBOX_URL=//p" "$HOME/sb-tok.out")
   "$B/simcred" profile add tok --service simai --organization demo-org --url "$URL/v2/" >/dev/null
   printf "demo-password\n\n" | "$B/simcred" offline-token tok --password --username demo@example.com >/dev/null
   hyperfine -N --style none --warmup 3 --runs 30 --export-json "$HOME/c.json" "$B/simcred token tok" >/dev/null

@@ -12,7 +12,7 @@ if [ $# -ne 1 ] || [ -z "$1" ]; then
   exit 2
 fi
 VENV_DIR=$1
-REQS="modelon-impact-client==4.14.1 dlubal-api==2.16.4 pytest"
+REQS="modelon-impact-client==4.14.1 dlubal-api==2.16.4 ansys-simai-core==0.4.8 pytest"
 MARKER="$VENV_DIR/.simcred-interop-ok"
 PY="${PYTHON:-python3}"
 
@@ -28,5 +28,5 @@ rm -f "$MARKER"
 # shellcheck disable=SC2086  # REQS is a space-separated list of requirement specifiers
 "$VENV_DIR/bin/python" -m pip install -q --disable-pip-version-check $REQS
 # Fail here, not in the tests, if a client's module cannot be imported.
-"$VENV_DIR/bin/python" -c 'import modelon.impact.client.credential_manager, dlubal.api.common.connection, pytest'
+"$VENV_DIR/bin/python" -c 'import modelon.impact.client.credential_manager, dlubal.api.common.connection, ansys.simai.core.utils.config_file, pytest'
 printf '%s' "$REQS" >"$MARKER"

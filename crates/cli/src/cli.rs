@@ -335,11 +335,23 @@ fn dispatch(cli: Cli) -> Result<i32> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
-                println!(
-                    "Wrote {} to {} (mode 0600). This is a plaintext copy: `simcred run {profile} -- CMD` avoids it.",
-                    out.keys.join(", "),
-                    out.path
-                );
+                if out.keys == ["settings"] {
+                    println!(
+                        "Wrote the settings of {profile} (no secret) to {}.",
+                        out.path
+                    );
+                } else if out.keys.iter().any(|k| k == "offline_token") {
+                    println!(
+                        "Wrote the settings and the offline token of {profile} to {} (mode 0600). This is a plaintext copy of the token; `simcred logout {profile}` makes it useless. Do not combine it with `simcred run` (the SDK refuses an offline_token and SIMAI_ACCESS_TOKEN together).",
+                        out.path
+                    );
+                } else {
+                    println!(
+                        "Wrote {} to {} (mode 0600). This is a plaintext copy: `simcred run {profile} -- CMD` avoids it.",
+                        out.keys.join(", "),
+                        out.path
+                    );
+                }
                 if std::env::var_os("MODELON_IMPACT_CLIENT_API_KEY").is_some()
                     && out.path.ends_with("api.key")
                 {

@@ -214,6 +214,20 @@ fn export_simai(
     }
     let private = include_secret || doc.to_string().contains("offline_token");
     write_atomic(&target, doc.to_string().as_bytes(), private).map_err(|e| io_err(&target, e))?;
+    if include_secret {
+        let shown = target.display().to_string();
+        sc.config().update(|d| {
+            let p = find_profile(d.profiles(), &prof.name)?;
+            if let Some(m) = p.token(crate::signin::OFFLINE) {
+                if !m.exported.contains(&shown) {
+                    let mut m = m.clone();
+                    m.exported.push(shown.clone());
+                    d.put_token(&prof.name, &m);
+                }
+            }
+            Ok::<_, Error>(())
+        })?;
+    }
     Ok(Exported {
         path: target.display().to_string(),
         keys,
