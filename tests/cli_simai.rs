@@ -350,3 +350,45 @@ fn generic_oidc_profile_uses_discovery() {
     env.run(&["logout", &p]).ok();
     assert_eq!(sb.simai_consents().iter().map(|c| c.1).sum::<usize>(), 0);
 }
+
+#[test]
+fn legacy_offline_token_imported_from_the_sdk_config_refreshes_with_client_sdk() {
+    let sb = sandbox(fast());
+    let env = Env::new();
+    let p = env.name("legacy");
+    let token = sb.mint_legacy_offline_token();
+    let conf = env.xdg_config().join("ansys_simai.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "# my SDK config\n[\"{p}\"]\norganization = \"demo-org\"\nurl = \"{}\"\noffline_token = \"{token}\"\n",
+            sb.simai_api_url()
+        ),
+    )
+    .unwrap();
+    let out = env.run(&["import", "--service", "simai", "--keep-plaintext", "--json"]);
+    out.ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v[0]["action"], "imported", "{out:?}");
+    assert_eq!(v[0]["profile"], p.as_str());
+    // The sandbox, like Keycloak, refuses to refresh an `azp: sdk` token with another client.
+    let t = env.run(&["token", &p]);
+    t.ok();
+    assert_eq!(t.stdout.split('.').count(), 3);
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["consents", "list", &p, "--json"]).ok().stdout).unwrap();
+    let sdk = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == "sdk")
+        .expect("the legacy consent is listed");
+    assert_eq!(sdk["stored_here"], true);
+    let out = env.run(&["import", "--service", "simai", "--remove-plaintext"]);
+    out.ok();
+    assert!(out.stdout.contains("already stored"), "{out:?}");
+    let left = std::fs::read_to_string(&conf).unwrap();
+    assert!(!left.contains("offline_token"), "{left}");
+    assert!(left.contains("# my SDK config") && left.contains("organization = \"demo-org\""));
+    env.run(&["token", &p, "--refresh"]).ok();
+}

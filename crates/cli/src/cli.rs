@@ -65,9 +65,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Move keys from the vendors' plaintext files and MODELON_IMPACT_CLIENT_API_KEY into the keyring
+    /// Move keys from the vendors' plaintext files (~/.impact/api.key, Dlubal's config.ini, the SimAI SDK config's offline_token) and MODELON_IMPACT_CLIENT_API_KEY into the keyring
     Import {
-        /// Only this service (modelon or dlubal; default: both)
+        /// Only this service (modelon, dlubal or simai; default: all)
         #[arg(long)]
         service: Option<Service>,
         /// Import into this profile (default: a profile named after the service)
@@ -845,19 +845,19 @@ fn import(
 ) -> Result<i32> {
     let sc = open()?;
     let services: Vec<Service> = match service {
-        Some(s @ (Service::Modelon | Service::Dlubal)) => vec![s],
+        Some(s @ (Service::Modelon | Service::Dlubal | Service::Simai)) => vec![s],
         Some(s) => bail!(
             "{} has no key files to import; sign in with `simcred login` instead",
             s.display_name()
         ),
-        None => vec![Service::Modelon, Service::Dlubal],
+        None => vec![Service::Modelon, Service::Dlubal, Service::Simai],
     };
     let found = vendor::scan(&services)?;
     if found.is_empty() {
         if json {
             println!("[]");
         } else {
-            println!("Found no keys in ~/.impact/api.key, $MODELON_IMPACT_CLIENT_API_KEY or Dlubal's config.ini.");
+            println!("Found no keys in ~/.impact/api.key, $MODELON_IMPACT_CLIENT_API_KEY, Dlubal's config.ini or the SimAI SDK's config file.");
         }
         return Ok(0);
     }

@@ -306,6 +306,29 @@ impl Simcred {
         })
     }
 
+    /// Stores an offline token obtained elsewhere (imported from the SDK's config file).
+    pub fn store_offline_token(&self, profile: &str, token: &Secret, source: &str) -> Result<()> {
+        self.store()
+            .set(&sid(profile, SecretKind::OfflineToken), token)?;
+        let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
+        let client = jwt_claims(token.expose())
+            .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from))
+            .unwrap_or_else(|| SIMAI_CLIENT_ID.to_string());
+        self.config().update(|doc| {
+            find_profile(doc.profiles(), profile)?;
+            let mut m = token_meta(
+                OFFLINE,
+                KeyStatus::Unverified,
+                Some(format!("client {client}, imported from {source}")),
+                None,
+            );
+            m.exported = vec![source.to_string()];
+            doc.put_token(profile, &m);
+            doc.remove_token(profile, ACCESS);
+            Ok::<_, Error>(())
+        })
+    }
+
     /// A fresh access token: the cached one while it has more than a minute left, else one
     /// minted from the offline token (or the session's refresh token). A rotated refresh token
     /// is stored. A refresh the server rejects with `invalid_grant` marks the token revoked.

@@ -336,6 +336,8 @@ pub struct Found {
     pub url: Option<String>,
     /// Whether the vendor's file marks it as the default.
     pub is_default: bool,
+    /// Profile settings found beside it (SimAI: organization, url, ...).
+    pub settings: Vec<(String, String)>,
 }
 
 /// Looks for keys in the vendors' files and variables. A malformed file is an error.
@@ -357,6 +359,7 @@ pub fn scan(services: &[Service]) -> Result<Vec<Found>> {
                 secret: s,
                 url: Some(url.clone()),
                 is_default: true,
+                settings: vec![],
             });
         }
         if let Some(p) = modelon::key_file() {
@@ -369,8 +372,58 @@ pub fn scan(services: &[Service]) -> Result<Vec<Found>> {
                         secret: s,
                         url: Some(url),
                         is_default: true,
+                        settings: vec![],
                     });
                 }
+            }
+        }
+    }
+    if services.contains(&Service::Simai) {
+        if let Some(p) = simai_config_path().filter(|p| p.is_file()) {
+            let text = read_opt(&p)?.unwrap_or_default();
+            let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+                let line = e
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                    .unwrap_or(1);
+                Error::Invalid(format!(
+                    "{}:{line}: not valid TOML ({}). SimCred left the file unchanged",
+                    p.display(),
+                    e.message().trim()
+                ))
+            })?;
+            for (name, item) in doc.iter() {
+                let Some(t) = item.as_table_like() else {
+                    continue;
+                };
+                let Some(tok) = t
+                    .get("offline_token")
+                    .and_then(|v| v.as_str())
+                    .and_then(Secret::from_user_input)
+                else {
+                    continue;
+                };
+                let settings = SIMAI_FIELDS
+                    .iter()
+                    .filter_map(|f| {
+                        let v = t.get(f)?.as_value()?;
+                        let s = match v {
+                            toml_edit::Value::String(s) => s.value().clone(),
+                            toml_edit::Value::Boolean(b) => b.value().to_string(),
+                            _ => return None,
+                        };
+                        Some((f.to_string(), s))
+                    })
+                    .collect();
+                out.push(Found {
+                    service: Service::Simai,
+                    source: p.display().to_string(),
+                    name: name.to_string(),
+                    secret: tok,
+                    url: None,
+                    is_default: true,
+                    settings,
+                });
             }
         }
     }
@@ -397,6 +450,7 @@ pub fn scan(services: &[Service]) -> Result<Vec<Found>> {
                         secret: s,
                         url: None,
                         is_default,
+                        settings: vec![],
                     });
                 }
                 if let (Some(d), false) = (&default, named_default) {
@@ -408,6 +462,7 @@ pub fn scan(services: &[Service]) -> Result<Vec<Found>> {
                             secret: s,
                             url: None,
                             is_default: true,
+                            settings: vec![],
                         });
                     }
                 }
@@ -433,6 +488,10 @@ pub struct Imported {
 pub fn import(sc: &Simcred, found: &[Found], profile: Option<&str>) -> Result<Vec<Imported>> {
     let mut out = Vec::new();
     for f in found {
+        if f.service == Service::Simai {
+            out.push(import_simai(sc, f, profile)?);
+            continue;
+        }
         let pname = profile.unwrap_or(f.service.as_str()).to_string();
         let existing = sc.list_profiles()?;
         let prof = match find_profile(&existing, &pname) {
@@ -498,6 +557,49 @@ pub fn import(sc: &Simcred, found: &[Found], profile: Option<&str>) -> Result<Ve
     Ok(out)
 }
 
+fn import_simai(sc: &Simcred, f: &Found, profile: Option<&str>) -> Result<Imported> {
+    let pname = profile.unwrap_or(&f.name).to_string();
+    let existing = sc.list_profiles()?;
+    let prof = match find_profile(&existing, &pname) {
+        Ok(p) if p.service != Service::Simai => {
+            return Err(Error::Invalid(format!(
+                "profile \"{pname}\" is a {} profile; import the SimAI token into another with --profile",
+                p.service.display_name()
+            )))
+        }
+        Ok(p) => p.clone(),
+        Err(_) => sc.add_profile(&pname, Service::Simai, &f.settings)?,
+    };
+    let mut rec = Imported {
+        profile: pname.clone(),
+        key: "offline token".into(),
+        source: f.source.clone(),
+        action: "imported".into(),
+        note: None,
+    };
+    let id = SecretId::new(&pname, SecretKind::OfflineToken, "default");
+    if sc.store().get(&id)?.as_ref() == Some(&f.secret) {
+        rec.action = "already stored".into();
+        return Ok(rec);
+    }
+    let offline = prof.token(crate::signin::OFFLINE);
+    if offline.is_some_and(|m| !m.status.needs_attention() && m.exported.contains(&f.source)) {
+        // Imported from this file before and rotated by a refresh since.
+        rec.action = "already stored".into();
+        rec.note = Some("the stored copy has been refreshed since it was imported".into());
+        return Ok(rec);
+    }
+    if offline.is_some_and(|m| !m.status.needs_attention()) {
+        rec.action = "skipped".into();
+        rec.note = Some(format!(
+            "profile \"{pname}\" already has a different offline token; `simcred logout {pname}` first to replace it"
+        ));
+        return Ok(rec);
+    }
+    sc.store_offline_token(&pname, &f.secret, &f.source)?;
+    Ok(rec)
+}
+
 /// Deletes the plaintext copies of keys that are safely in the keyring: `~/.impact/api.key`
 /// is removed; Dlubal entries (and a `default` that copies one of them) are taken out of
 /// `config.ini`, everything else in it is kept. Returns what was removed, as sentences.
@@ -551,6 +653,26 @@ pub fn remove_plaintext(found: &[Found], imported: &[Imported]) -> Result<Vec<St
             }
         }
         write_atomic(&p, ini.to_text().as_bytes(), true).map_err(|e| io_err(&p, e))?;
+    }
+    let sim: Vec<&Found> = found
+        .iter()
+        .filter(|f| f.service == Service::Simai && safe(f))
+        .collect();
+    if let Some(first) = sim.first() {
+        let p = PathBuf::from(&first.source);
+        let text = read_opt(&p)?.unwrap_or_default();
+        if let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() {
+            for f in &sim {
+                if let Some(t) = doc.get_mut(&f.name).and_then(|i| i.as_table_like_mut()) {
+                    t.remove("offline_token");
+                    done.push(format!(
+                        "removed the offline_token of [{}] from {}",
+                        f.name, f.source
+                    ));
+                }
+            }
+            write_atomic(&p, doc.to_string().as_bytes(), true).map_err(|e| io_err(&p, e))?;
+        }
     }
     if found.iter().any(|f| f.source.starts_with('$')) {
         done.push(format!(
