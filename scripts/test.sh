@@ -14,14 +14,15 @@ export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 export PATH="$CARGO_HOME/bin:$PATH"
 
-echo "== build (debug, once)"
+stage() { echo "== $1 (at ${SECONDS}s)"; }
+stage "build (debug, once)"
 cargo build --workspace --all-targets --locked
 
-echo "== lints"
+stage lints
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== interop virtualenv (modelon-impact-client, dlubal-api from PyPI)"
+stage "interop virtualenv (vendor clients from PyPI)"
 bash scripts/interop-venv.sh "$ROOT/target/interop-venv"
 
 # A private HOME (gnome-keyring keeps its files there), display and session bus.
