@@ -429,6 +429,74 @@ mod tests {
         );
     }
 
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            content_type: "application/json".into(),
+            headers: vec![],
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn token_replies_missing_fields_or_garbage_become_sentences() {
+        let http = Http::new(&Default::default()).unwrap();
+        let ep = simai_endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
+        let c = OidcClient {
+            http: &http,
+            endpoints: &ep,
+            client_id: SIMAI_CLIENT_ID.into(),
+        };
+        let url = &ep.token;
+        let e = c
+            .tokens(&reply(200, r#"{"token_type":"Bearer"}"#), url)
+            .unwrap_err();
+        assert!(e.to_string().contains("without an access_token"), "{e}");
+        let e = c
+            .tokens(&reply(200, "<html>login</html>"), url)
+            .unwrap_err();
+        assert!(e.to_string().contains("HTML page"), "{e}");
+        let e = c
+            .tokens(
+                &reply(
+                    400,
+                    r#"{"error":"invalid_grant","error_description":"Offline session not active"}"#,
+                ),
+                url,
+            )
+            .unwrap_err();
+        assert!(e.token_is_dead(), "{e}");
+        let e = c
+            .tokens(
+                &reply(
+                    401,
+                    r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#,
+                ),
+                url,
+            )
+            .unwrap_err();
+        assert!(matches!(e, AuthError::BadCredentials));
+        let e = c
+            .tokens(&reply(401, r#"{"error":"invalid_client"}"#), url)
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("does not know client \"com.ansys.simai.sdk\""),
+            "{e}"
+        );
+        let t = c
+            .tokens(
+                &reply(
+                    200,
+                    r#"{"access_token":"a.b.c","expires_in":300,"refresh_token":"r"}"#,
+                ),
+                url,
+            )
+            .unwrap();
+        assert_eq!(t.expires_in, Some(300));
+        assert!(t.refresh.is_some());
+    }
+
     #[test]
     fn jwt_payload_is_read() {
         use base64::Engine;
