@@ -116,6 +116,11 @@ pub struct Logout {
     pub deleted_locally: usize,
 }
 
+/// The client a token was issued to (its `azp` claim), if it says.
+fn azp(token: &Secret) -> Option<String> {
+    jwt_claims(token.expose()).and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from))
+}
+
 fn sid(profile: &str, kind: SecretKind) -> SecretId {
     SecretId::new(profile, kind, SECRET_NAME)
 }
@@ -271,9 +276,7 @@ impl Simcred {
         self.store()
             .set(&sid(profile, SecretKind::AccessToken), &tokens.access)?;
         let access_expires = expiry(tokens.expires_in);
-        let client = jwt_claims(refresh.expose())
-            .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from))
-            .unwrap_or_else(|| target.client_id.clone());
+        let client = azp(refresh).unwrap_or_else(|| target.client_id.clone());
         self.config().update(|doc| {
             find_profile(doc.profiles(), profile)?;
             doc.put_token(
@@ -311,9 +314,7 @@ impl Simcred {
         self.store()
             .set(&sid(profile, SecretKind::OfflineToken), token)?;
         let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
-        let client = jwt_claims(token.expose())
-            .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from))
-            .unwrap_or_else(|| SIMAI_CLIENT_ID.to_string());
+        let client = azp(token).unwrap_or_else(|| SIMAI_CLIENT_ID.to_string());
         self.config().update(|doc| {
             find_profile(doc.profiles(), profile)?;
             let mut m = token_meta(
@@ -401,8 +402,7 @@ impl Simcred {
                 })?;
         let target = self.auth_target(&prof)?;
         // Legacy SimAI offline tokens were issued to client "sdk" and refresh only with it.
-        let azp = jwt_claims(refresh.expose())
-            .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from));
+        let azp = azp(&refresh);
         let client_id = match (prof.service, azp.as_deref()) {
             (Service::Simai, Some(SIMAI_LEGACY_CLIENT_ID)) => Some(SIMAI_LEGACY_CLIENT_ID),
             _ => None,
@@ -529,11 +529,7 @@ impl Simcred {
         Ok(self
             .store()
             .get(&sid(&prof.name, SecretKind::OfflineToken))?
-            .map(|t| {
-                jwt_claims(t.expose())
-                    .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from))
-                    .unwrap_or_else(|| SIMAI_CLIENT_ID.to_string())
-            }))
+            .map(|t| azp(&t).unwrap_or_else(|| SIMAI_CLIENT_ID.to_string())))
     }
 
     /// Revokes a consent at the SimAI API. When it backs SimCred's stored offline token, that
@@ -594,8 +590,7 @@ impl Simcred {
             if let Some(t) = self.store().get(&sid(profile, kind))? {
                 match &target {
                     Ok(target) => {
-                        let azp = jwt_claims(t.expose())
-                            .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from));
+                        let azp = azp(&t);
                         let client = match azp.as_deref() {
                             Some(SIMAI_LEGACY_CLIENT_ID) if prof.service == Service::Simai => {
                                 Some(SIMAI_LEGACY_CLIENT_ID)

@@ -157,17 +157,7 @@ fn export_simai(
         })?,
     };
     let text = read_opt(&target)?.unwrap_or_default();
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-            .unwrap_or(1);
-        Error::Invalid(format!(
-            "{}:{line}: not valid TOML ({}). SimCred left the file unchanged",
-            target.display(),
-            e.message().trim()
-        ))
-    })?;
+    let mut doc = parse_toml(&target, &text)?;
     if !doc.contains_key(&prof.name) {
         doc.insert(&prof.name, toml_edit::Item::Table(toml_edit::Table::new()));
     }
@@ -231,6 +221,21 @@ fn export_simai(
     Ok(Exported {
         path: target.display().to_string(),
         keys,
+    })
+}
+
+/// Parses a TOML file for editing; a syntax error names the file and line.
+fn parse_toml(path: &Path, text: &str) -> Result<toml_edit::DocumentMut> {
+    text.parse().map_err(|e: toml_edit::TomlError| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(1);
+        Error::Invalid(format!(
+            "{}:{line}: not valid TOML ({}). SimCred left the file unchanged",
+            path.display(),
+            e.message().trim()
+        ))
     })
 }
 
@@ -381,17 +386,7 @@ pub fn scan(services: &[Service]) -> Result<Vec<Found>> {
     if services.contains(&Service::Simai) {
         if let Some(p) = simai_config_path().filter(|p| p.is_file()) {
             let text = read_opt(&p)?.unwrap_or_default();
-            let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-                let line = e
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-                    .unwrap_or(1);
-                Error::Invalid(format!(
-                    "{}:{line}: not valid TOML ({}). SimCred left the file unchanged",
-                    p.display(),
-                    e.message().trim()
-                ))
-            })?;
+            let doc = parse_toml(&p, &text)?;
             for (name, item) in doc.iter() {
                 let Some(t) = item.as_table_like() else {
                     continue;
