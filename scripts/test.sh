@@ -22,6 +22,9 @@ stage lints
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+stage "front-end unit tests (node --test)"
+node --test ui/tests/
+
 stage "interop virtualenv (vendor clients from PyPI)"
 bash scripts/interop-venv.sh "$ROOT/target/interop-venv"
 
@@ -43,6 +46,11 @@ for _ in $(seq 1 100); do
 done
 
 export SIMCRED_BIN="$ROOT/target/debug/simcred"
+export SIMCRED_APP="$ROOT/target/debug/simcred-app"
+# A loaded 2-core CI machine can make gnome-keyring slow to answer; allow more than the default.
+export SIMCRED_KEYRING_TIMEOUT=30
+PYTHON=$(python3 -c "import sys; print(sys.executable)")
+export PYTHON
 export HOME="$TEST_HOME"
 unset MODELON_IMPACT_CLIENT_API_KEY MODELON_IMPACT_CLIENT_URL SIMCRED_CONFIG_DIR || true
 
@@ -54,4 +62,6 @@ timeout 1500 dbus-run-session -- bash -c '
   cargo test --workspace --locked
   echo "== interop (vendors Python clients)"
   "'"$ROOT"'/target/interop-venv/bin/python" -m pytest -q "'"$ROOT"'/tests/interop"
+  echo "== desktop app end to end (tauri-driver + WebKitWebDriver, Xvfb)"
+  bash "'"$ROOT"'/scripts/e2e.sh"
 '

@@ -1,23 +1,1067 @@
-// SimCred UI entry point. Loaded as an external script: the CSP forbids inline scripts.
-"use strict";
+// SimCred UI entry point (an ES module; the CSP forbids inline scripts and styles).
+// Everything secret stays in the Rust backend: this page only ever receives metadata (names,
+// last four characters, statuses, dates). Keys typed into password fields are sent once and
+// the fields wiped; Copy happens in the backend, which only reports the countdown.
 
-/** Asks the backend for the app's name and version and shows them in the footer. */
-async function showAppInfo() {
-  const versionEl = document.getElementById("app-version");
-  const nameEl = document.getElementById("app-name");
-  const tauri = window.__TAURI__;
-  if (!tauri || !tauri.core) {
-    versionEl.textContent = "(not running inside the app)";
-    return;
-  }
+import { call, listen } from "./lib/api.js";
+import { h, replace, $ } from "./lib/dom.js";
+import { confirmDialog, formDialog, openDialog } from "./lib/dialogs.js";
+import {
+  badgeFor,
+  countdownText,
+  errorText,
+  formatTime,
+  groupProfiles,
+  keyPolicy,
+  maskSecret,
+  relativeTime,
+  sentence,
+  serviceName,
+  settingLabel,
+  settingsRows,
+  tokenRows,
+  SERVICES,
+} from "./lib/model.js";
+import {
+  diffSettings,
+  validateCaBundle,
+  validateName,
+  validateProfileForm,
+  validateProxy,
+  validateSecretInput,
+  validateTimeout,
+  validateUrl,
+} from "./lib/validate.js";
+
+const REFRESH_EVERY_MS = 60_000;
+const CLEAR_AFTER_KEY = "simcred.clearAfter";
+
+const state = {
+  info: null,
+  status: null,
+  selected: null,
+  profile: null,
+  consents: null, // {profile, list, error, loading}
+  copyId: null,
+  refreshing: false,
+};
+
+// ---- messages ----------------------------------------------------------------------------
+
+let toastTimer = null;
+/** Shows a sentence in the message bar; errors stay until dismissed or replaced. */
+function notify(text, kind = "info") {
+  const toast = $("#toast");
+  $("#toast-text").textContent = text;
+  toast.dataset.kind = kind;
+  toast.className = `toast toast-${kind}`;
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  if (kind !== "error") toastTimer = setTimeout(() => (toast.hidden = true), 10_000);
+}
+function notifyError(err) {
+  notify(errorText(err), "error");
+}
+
+// ---- badges ------------------------------------------------------------------------------
+
+function badge(stateText, testid) {
+  const b = badgeFor(stateText);
+  return h("span", { class: `badge badge-${b.kind}`, "data-kind": b.kind, "data-testid": testid, title: stateText }, b.label);
+}
+
+function profileStatus(name) {
+  return state.status?.profiles?.find((p) => p.name === name) ?? null;
+}
+
+// ---- list --------------------------------------------------------------------------------
+
+function renderList() {
+  const nav = $("#profile-list");
+  const profiles = state.status?.profiles ?? [];
+  const groups = groupProfiles(profiles);
+  replace(
+    nav,
+    groups.map((g) =>
+      h(
+        "section",
+        { class: "group", "data-testid": `group-${g.service}`, "aria-label": g.name },
+        h("h3", { class: "group-title" }, g.name),
+        h(
+          "ul",
+          { class: "group-list", role: "list" },
+          g.profiles.map((p) =>
+            h(
+              "li",
+              {},
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "profile-item",
+                  "data-testid": `profile-item-${p.name}`,
+                  "data-name": p.name,
+                  "aria-current": state.selected === p.name ? "true" : undefined,
+                  "aria-label": `${p.name}, ${serviceName(p.service)}, ${badgeFor(p.state).label}`,
+                  onclick: () => select(p.name),
+                },
+                h("span", { class: "profile-name" }, p.name),
+                badge(p.state, `badge-${p.name}`),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+  if (!profiles.length) nav.append(h("p", { class: "muted pad" }, "No profiles yet."));
+}
+
+/** Up/Down arrows move between profiles in the list. */
+function onListKey(e) {
+  if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+  const items = [...document.querySelectorAll(".profile-item")];
+  const i = items.indexOf(document.activeElement);
+  if (i === -1) return;
+  e.preventDefault();
+  const next = items[Math.min(items.length - 1, Math.max(0, i + (e.key === "ArrowDown" ? 1 : -1)))];
+  next.focus();
+}
+
+// ---- refresh -----------------------------------------------------------------------------
+
+async function refresh({ quiet = false } = {}) {
+  if (state.refreshing) return;
+  state.refreshing = true;
+  const btn = $("#btn-refresh");
+  btn.disabled = true;
   try {
-    const info = await tauri.core.invoke("app_info");
-    nameEl.textContent = info.name;
-    versionEl.textContent = `version ${info.version}`;
+    state.status = await call("status");
+    const names = state.status.profiles.map((p) => p.name);
+    if (state.selected && !names.includes(state.selected)) state.selected = null;
+    if (!state.selected && names.length) state.selected = groupProfiles(state.status.profiles)[0].profiles[0].name;
+    const empty = names.length === 0;
+    $("#welcome").hidden = !empty;
+    $("#layout").hidden = empty;
+    renderList();
+    const be = state.status.backend_error
+      ? `Keyring: ${state.status.backend} — not reachable`
+      : `Keyring: ${state.status.backend}`;
+    $("#backend").textContent = be;
+    $("#backend").title = state.status.backend_error ?? state.status.config_file;
+    $("#last-refresh").textContent = `Updated ${formatTime(new Date().toISOString())}`;
+    if (state.status.backend_error && !quiet) notify(sentence(state.status.backend_error), "error");
+    if (state.selected) await loadDetail(state.selected, { quiet });
+    else renderNoSelection();
   } catch (err) {
-    versionEl.textContent = "(version unavailable)";
-    console.error("app_info failed:", err);
+    if (!quiet) notifyError(err);
+  } finally {
+    state.refreshing = false;
+    btn.disabled = false;
   }
 }
 
-document.addEventListener("DOMContentLoaded", showAppInfo);
+function renderNoSelection() {
+  replace($("#detail"), h("div", { class: "empty-detail" }, h("p", {}, "Choose a profile on the left, or create one.")));
+}
+
+async function select(name) {
+  state.selected = name;
+  state.consents = null;
+  renderList();
+  await loadDetail(name);
+  const heading = document.querySelector("#detail h2");
+  if (heading) heading.focus();
+}
+
+async function loadDetail(name, { quiet = false } = {}) {
+  try {
+    const p = await call("profile_show", { name });
+    const same = state.profile && JSON.stringify(state.profile) === JSON.stringify(p);
+    state.profile = p;
+    if (quiet && same && document.querySelector(`[data-profile="${CSS.escape(name)}"]`)) return;
+    renderDetail(p);
+    if (p.service === "simai" && p.tokens.length && (!state.consents || state.consents.profile !== name)) {
+      loadConsents(name);
+    }
+  } catch (err) {
+    if (!quiet) notifyError(err);
+  }
+}
+
+// ---- detail ------------------------------------------------------------------------------
+
+function renderDetail(p) {
+  const st = profileStatus(p.name);
+  const known = state.info?.services?.find((s) => s.id === p.service)?.settings ?? [];
+  const policy = keyPolicy(p.service);
+  // The description is shown under the title, not again among the settings.
+  const rows = settingsRows(p.settings, known).filter(([k]) => k !== "description");
+  const sections = [
+    h(
+      "header",
+      { class: "detail-header" },
+      h(
+        "div",
+        { class: "detail-title" },
+        h("h2", { tabindex: "-1", "data-testid": "detail-name" }, p.name),
+        h("span", { class: "service-tag", "data-testid": "detail-service" }, serviceName(p.service)),
+        st ? badge(st.state, "detail-badge") : null,
+      ),
+      h(
+        "div",
+        { class: "detail-actions" },
+        h("button", { type: "button", class: "btn", "data-testid": "profile-edit", onclick: () => editProfile(p) }, "Edit"),
+        p.service !== "oidc"
+          ? h("button", { type: "button", class: "btn", "data-testid": "profile-export", onclick: () => exportProfile(p) }, "Export…")
+          : null,
+        h("button", { type: "button", class: "btn btn-danger-quiet", "data-testid": "profile-remove", onclick: () => removeProfile(p) }, "Delete profile"),
+      ),
+    ),
+    p.settings.description ? h("p", { class: "muted description" }, p.settings.description) : null,
+    st && st.problems.length
+      ? h("div", { class: "problems", role: "note", "data-testid": "problems" }, st.problems.map((x) => h("p", {}, sentence(x))))
+      : null,
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "settings-h" },
+      h("h3", { id: "settings-h" }, "Settings"),
+      rows.length
+        ? h(
+            "dl",
+            { class: "settings", "data-testid": "settings" },
+            rows.map(([k, v]) => [h("dt", {}, settingLabel(k)), h("dd", { "data-testid": `setting-${k}` }, v)]),
+          )
+        : h("p", { class: "muted" }, "No settings: the service's defaults apply."),
+    ),
+  ];
+  if (policy === "tokens") sections.push(signInSection(p));
+  else sections.push(keysSection(p));
+  if (p.service === "simai") sections.push(consentsSection(p));
+  replace($("#detail"), h("div", { class: "detail-inner", "data-profile": p.name }, sections));
+}
+
+function keysSection(p) {
+  const policy = keyPolicy(p.service);
+  const canAdd = policy === "named" || p.keys.length === 0;
+  const header = h(
+    "div",
+    { class: "card-header" },
+    h("h3", { id: "keys-h" }, policy === "single" ? "API key" : "API keys"),
+    h(
+      "div",
+      { class: "card-actions" },
+      canAdd ? h("button", { type: "button", class: "btn btn-primary", "data-testid": "key-add", onclick: () => addKey(p) }, "Add key") : null,
+      policy === "single" && p.keys.length
+        ? h("button", { type: "button", class: "btn", "data-testid": "key-replace", onclick: () => replaceKey(p, p.keys[0]) }, "Replace key…")
+        : null,
+    ),
+  );
+  if (!p.keys.length) {
+    return h(
+      "section",
+      { class: "card", "aria-labelledby": "keys-h" },
+      header,
+      h("p", { class: "muted", "data-testid": "no-keys" }, "No key yet. Add the key you made on the vendor's site; it goes straight into your keyring."),
+    );
+  }
+  const list = h(
+    "ul",
+    { class: "key-list", role: "list", "data-testid": "keys-table" },
+    p.keys.map((k) =>
+      h(
+        "li",
+        { class: k.default ? "key-item is-default" : "key-item", "data-testid": `key-row-${k.name}` },
+        h(
+          "div",
+          { class: "key-main" },
+          h("span", { class: "key-name", "data-testid": `key-name-${k.name}` }, k.name),
+          k.default ? h("span", { class: "default-mark", "data-testid": `key-default-mark-${k.name}`, title: "The default key" }, "default") : null,
+          h("span", { class: "mono key-masked", "data-testid": `key-masked-${k.name}`, "aria-label": `key ending in ${k.last4 || "(too short to show)"}` }, maskSecret(k.last4)),
+          badge(k.status, `key-status-${k.name}`),
+        ),
+        h(
+          "div",
+          { class: "row-actions" },
+          h("button", { type: "button", class: "btn btn-small btn-primary", "data-testid": `key-copy-${k.name}`, "aria-label": `Copy key ${k.name}`, onclick: () => copyKey(p, k) }, "Copy"),
+          h("button", { type: "button", class: "btn btn-small", "data-testid": `key-check-${k.name}`, "aria-label": `Check key ${k.name}`, onclick: (e) => checkKey(p, k, e.currentTarget) }, "Check"),
+          policy === "named"
+            ? h("button", { type: "button", class: "btn btn-small", "data-testid": `key-default-${k.name}`, "aria-label": `Make ${k.name} the default key`, disabled: k.default, onclick: () => setDefault(p, k) }, "Set default")
+            : null,
+          h("button", { type: "button", class: "btn btn-small", "data-testid": `key-rename-${k.name}`, "aria-label": `Rename key ${k.name}`, onclick: () => renameKey(p, k) }, "Rename"),
+          policy === "named"
+            ? h("button", { type: "button", class: "btn btn-small", "data-testid": `key-replace-${k.name}`, "aria-label": `Replace key ${k.name}`, onclick: () => replaceKey(p, k) }, "Replace")
+            : null,
+          h("button", { type: "button", class: "btn btn-small btn-danger-quiet", "data-testid": `key-delete-${k.name}`, "aria-label": `Delete key ${k.name}`, onclick: () => deleteKey(p, k) }, "Delete"),
+        ),
+        h(
+          "div",
+          { class: "key-meta small muted" },
+          h("span", {}, `Created ${formatTime(k.created)}`),
+          h("span", {}, `Last checked ${k.checked ? formatTime(k.checked) : "never"}`),
+          h("span", {}, `Expires ${k.expires ? formatTime(k.expires) : "—"}`),
+          k.exported?.length ? h("span", {}, `Exported to ${k.exported.join(", ")}`) : null,
+        ),
+        k.detail ? h("div", { class: "key-detail small", "data-testid": `key-detail-${k.name}` }, k.detail) : null,
+      ),
+    ),
+  );
+  return h("section", { class: "card", "aria-labelledby": "keys-h" }, header, list);
+}
+
+function signInSection(p) {
+  const tokens = tokenRows(p);
+  const signedIn = tokens.some((t) => t.name === "offline" || t.name === "session");
+  const header = h(
+    "div",
+    { class: "card-header" },
+    h("h3", { id: "signin-h" }, "Sign-in"),
+    h(
+      "div",
+      { class: "card-actions" },
+      h("button", { type: "button", class: "btn btn-primary", "data-testid": "login-browser", onclick: () => deviceLogin(p, false) }, "Log in with browser"),
+      h("button", { type: "button", class: "btn", "data-testid": "login-password", onclick: () => passwordLogin(p, false) }, "Log in with password"),
+      h("button", { type: "button", class: "btn", "data-testid": "offline-token", onclick: () => offlineToken(p) }, "Generate offline token"),
+      signedIn ? h("button", { type: "button", class: "btn btn-danger-quiet", "data-testid": "logout", onclick: () => logout(p) }, "Log out") : null,
+    ),
+  );
+  const body = tokens.length
+    ? h(
+        "table",
+        { class: "table", "data-testid": "tokens-table" },
+        h("thead", {}, h("tr", {}, ["Token", "Status", "Created", "Last used", "Expires", "Details"].map((c) => h("th", { scope: "col" }, c)))),
+        h(
+          "tbody",
+          {},
+          tokens.map((t) =>
+            h(
+              "tr",
+              { "data-testid": `token-row-${t.name}` },
+              h("td", {}, t.label),
+              h("td", {}, badge(t.name === "offline" && t.status === "valid" ? "offline token" : t.status === "valid" && t.name === "session" ? "signed in" : t.status, `token-status-${t.name}`)),
+              h("td", { class: "small" }, t.name === "access" ? "—" : formatTime(t.created)),
+              h("td", { class: "small" }, formatTime(t.checked)),
+              h("td", { class: "expires-cell" }, t.expires ? [h("span", { class: "nowrap" }, formatTime(t.expires)), " ", h("span", { class: "nowrap muted" }, `(${relativeTime(t.expires)})`)] : t.name === "offline" ? "never (until revoked)" : "—"),
+              h("td", { class: "muted wrap-cell" }, t.detail ?? ""),
+            ),
+          ),
+        ),
+      )
+    : h("p", { class: "muted", "data-testid": "signed-out-note" }, "Not signed in. Log in with the browser (single sign-on) or with your password; an offline token lets scripts work without signing in again.");
+  return h("section", { class: "card", "aria-labelledby": "signin-h" }, header, h("div", { class: "table-wrap" }, body));
+}
+
+function consentsSection(p) {
+  const c = state.consents && state.consents.profile === p.name ? state.consents : null;
+  let body;
+  if (!p.tokens.length) body = h("p", { class: "muted" }, "Sign in to see which clients hold offline tokens for your account.");
+  else if (!c || c.loading) body = h("p", { class: "muted", "data-testid": "consents-loading" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Loading consents…");
+  else if (c.error) body = h("p", { class: "dialog-error", role: "alert", "data-testid": "consents-error" }, c.error);
+  else if (!c.list.length) body = h("p", { class: "muted", "data-testid": "consents-empty" }, "No consents: no client holds an offline token for this account.");
+  else
+    body = h(
+      "table",
+      { class: "table", "data-testid": "consents-table" },
+      h("thead", {}, h("tr", {}, ["Client", "Scopes", "Created", "Last used", ""].map((x) => h("th", { scope: "col" }, x)))),
+      h(
+        "tbody",
+        {},
+        c.list.map((x) =>
+          h(
+            "tr",
+            { "data-testid": `consent-row-${x.client_id}` },
+            h("td", {}, h("span", { class: "mono" }, x.client_id), x.stored_here ? h("span", { class: "default-mark" }, "SimCred's token") : null),
+            h("td", { class: "wrap-cell" }, (x.granted_scopes ?? []).join(" ")),
+            h("td", { class: "small" }, formatTime(x.created_date)),
+            h("td", { class: "small" }, formatTime(x.last_updated_date)),
+            h(
+              "td",
+              { class: "row-actions" },
+              h("button", { type: "button", class: "btn btn-small btn-danger-quiet", "data-testid": `consent-revoke-${x.client_id}`, "aria-label": `Revoke the consent of ${x.client_id}`, onclick: () => revokeConsent(p, x) }, "Revoke"),
+            ),
+          ),
+        ),
+      ),
+    );
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "consents-h", "data-testid": "consents" },
+    h(
+      "div",
+      { class: "card-header" },
+      h("h3", { id: "consents-h" }, "Consents"),
+      h("div", { class: "card-actions" }, p.tokens.length ? h("button", { type: "button", class: "btn", "data-testid": "consents-refresh", onclick: () => loadConsents(p.name) }, "Reload") : null),
+    ),
+    h("p", { class: "small muted" }, "Clients that hold an offline token for your account. Revoking one makes its offline tokens stop working."),
+    h("div", { class: "table-wrap" }, body),
+  );
+}
+
+async function loadConsents(name) {
+  state.consents = { profile: name, list: [], error: null, loading: true };
+  if (state.profile?.name === name) renderDetail(state.profile);
+  try {
+    const list = await call("consents_list", { profile: name });
+    state.consents = { profile: name, list, error: null, loading: false };
+  } catch (err) {
+    state.consents = { profile: name, list: [], error: errorText(err), loading: false };
+  }
+  if (state.profile?.name === name) renderDetail(state.profile);
+}
+
+// ---- profile actions ---------------------------------------------------------------------
+
+function serviceFields(service, values = {}) {
+  const fields = [];
+  const add = (name, label, opts = {}) => fields.push({ name, label, value: values[name] ?? "", ...opts });
+  if (service === "simai") {
+    add("organization", "Organization", { required: true, validate: (v) => (String(v ?? "").trim() ? null : "The organization is required for Ansys SimAI.") });
+    add("url", "API URL", { placeholder: "https://api.simai.ansys.com/v2/", validate: (v) => validateUrl(v) });
+    add("workspace", "Workspace");
+    add("project", "Project");
+  } else if (service === "modelon") {
+    add("url", "Server URL", { placeholder: "https://impact.modelon.cloud/", validate: (v) => validateUrl(v) });
+  } else if (service === "oidc") {
+    add("issuer", "Issuer URL", { required: true, placeholder: "https://login.example.com/realms/main", validate: (v) => validateUrl(v, { required: true }) });
+    add("client_id", "Client ID", { placeholder: "simcred" });
+    add("scope", "Scopes", { placeholder: "openid" });
+  }
+  add("https_proxy", "HTTPS proxy", { placeholder: "http://proxy:3128", validate: validateProxy });
+  add("tls_ca_bundle", "TLS CA bundle", { placeholder: "system", help: "system, unsecure-none, or the path of a PEM file", validate: validateCaBundle });
+  add("timeout", "Timeout (seconds)", { placeholder: "15", inputmode: "numeric", validate: validateTimeout });
+  add("description", "Description", { wide: true });
+  return fields;
+}
+
+async function addProfile(service = "dlubal") {
+  const names = state.status?.profiles?.map((p) => p.name) ?? [];
+  const choose = await formDialog({
+    testid: "profile-service",
+    title: "New profile",
+    intro: "A profile is one account on one service. Which service?",
+    fields: [
+      {
+        name: "service",
+        label: "Service",
+        type: "select",
+        value: service,
+        options: SERVICES.map((s) => ({ value: s.id, label: s.name })),
+      },
+    ],
+    submitLabel: "Next",
+    onSubmit: async (v) => v.service,
+  });
+  if (!choose) return;
+  const fields = [
+    {
+      name: "name",
+      label: "Profile name",
+      required: true,
+      placeholder: choose === "dlubal" ? "rfem" : choose === "modelon" ? "impact" : "work",
+      validate: (v) => validateName("profile", String(v ?? "").trim()) ?? (names.includes(String(v).trim()) ? "A profile with this name already exists." : null),
+    },
+    ...serviceFields(choose),
+  ];
+  const created = await formDialog({
+    testid: "profile-form",
+    title: `New ${serviceName(choose)} profile`,
+    fields,
+    columns: 2,
+    submitLabel: "Create profile",
+    onSubmit: async (v) => {
+      const errs = validateProfileForm(choose, v, { isNew: true });
+      const first = Object.values(errs)[0];
+      if (first) throw { code: "invalid", message: first };
+      const { name, ...settings } = v;
+      return await call("profile_add", { name: name.trim(), service: choose, settings });
+    },
+  });
+  if (created) {
+    notify(`Created profile ${created.name}.`, "success");
+    state.selected = created.name;
+    await refresh();
+  }
+}
+
+async function editProfile(p) {
+  const before = { ...p.settings };
+  const fields = serviceFields(p.service, before);
+  const known = new Set(fields.map((f) => f.name));
+  const saved = await formDialog({
+    testid: "profile-form",
+    title: `Edit ${p.name}`,
+    fields,
+    columns: 2,
+    submitLabel: "Save",
+    onSubmit: async (v) => {
+      const errs = validateProfileForm(p.service, v, { isNew: false });
+      const first = Object.values(errs)[0];
+      if (first) throw { code: "invalid", message: first };
+      const scoped = Object.fromEntries(Object.entries(before).filter(([k]) => known.has(k)));
+      const { set, unset } = diffSettings(scoped, v);
+      if (!Object.keys(set).length && !unset.length) return p;
+      return await call("profile_edit", { name: p.name, set, unset });
+    },
+  });
+  if (saved) {
+    notify(`Saved ${p.name}.`, "success");
+    await refresh();
+  }
+}
+
+async function removeProfile(p) {
+  const what = p.keys.length ? ` and its ${p.keys.length} key(s)` : p.tokens.length ? " and its sign-in tokens" : "";
+  const ok = await confirmDialog({
+    title: `Delete ${p.name}?`,
+    text: `This deletes the profile ${p.name}${what} from this computer's keyring. Keys exported to vendor files stay there.`,
+    confirmLabel: "Delete profile",
+    danger: true,
+  });
+  if (!ok) return;
+  try {
+    await call("profile_remove", { name: p.name });
+    notify(`Deleted profile ${p.name}.`, "success");
+    state.selected = null;
+    await refresh();
+  } catch (err) {
+    notifyError(err);
+  }
+}
+
+async function exportProfile(p) {
+  const where =
+    p.service === "modelon" ? "~/.impact/api.key" : p.service === "dlubal" ? "Dlubal's config.ini" : "the SimAI SDK's config file";
+  const res = await formDialog({
+    testid: "export",
+    title: `Export ${p.name}`,
+    intro: `Writes ${p.service === "simai" ? "the profile's settings" : "the key"} to ${where} (mode 0600), where the vendor's own client reads it. That is a plaintext copy outside the keyring.`,
+    fields: [
+      { name: "force", label: "Overwrite a different key already in the file", type: "checkbox", value: false, hidden: p.service === "simai" },
+      { name: "include_secret", label: "Also write the offline token", type: "checkbox", value: false, hidden: p.service !== "simai" },
+    ],
+    submitLabel: "Export",
+    onSubmit: async (v) => await call("export", { profile: p.name, force: v.force, include_secret: v.include_secret }),
+  });
+  if (res) {
+    notify(`Wrote ${res.keys.join(", ")} to ${res.path}.`, "success");
+    await refresh({ quiet: true });
+  }
+}
+
+// ---- key actions -------------------------------------------------------------------------
+
+const ONCE_WARNING = "Vendors show a new key only once. Paste it here before you close their page; SimCred keeps it in your keyring.";
+
+async function addKey(p) {
+  const named = keyPolicy(p.service) === "named";
+  const existing = p.keys.map((k) => k.name);
+  const meta = await formDialog({
+    testid: "key-form",
+    title: `Add a key to ${p.name}`,
+    fields: [
+      {
+        name: "name",
+        label: "Key name",
+        required: named,
+        hidden: !named,
+        placeholder: "project_1",
+        validate: named
+          ? (v) => validateName("key", String(v ?? "").trim()) ?? (existing.includes(String(v).trim().toLowerCase()) ? "This profile already has a key with this name." : null)
+          : undefined,
+      },
+      {
+        name: "secret",
+        label: serviceName(p.service).endsWith("API") ? `${serviceName(p.service)} key` : `${serviceName(p.service)} API key`,
+        type: "password",
+        required: true,
+        warning: ONCE_WARNING,
+        autocomplete: "new-password",
+        validate: (v) => validateSecretInput(p.service, v),
+      },
+      { name: "make_default", label: "Make it the default key", type: "checkbox", value: p.keys.length === 0, hidden: !named },
+    ],
+    submitLabel: "Add key",
+    onSubmit: async (v) =>
+      await call("key_add", {
+        profile: p.name,
+        name: named ? v.name.trim() : null,
+        secret: v.secret,
+        make_default: !!v.make_default,
+      }),
+  });
+  if (meta) {
+    notify(`Stored key ${meta.name} in ${p.name} (${maskSecret(meta.last4)})${meta.default ? ", the default" : ""}.`, "success");
+    await refresh();
+  }
+}
+
+async function replaceKey(p, k) {
+  const modelon = p.service === "modelon";
+  const url = p.settings.url || "https://impact.modelon.cloud/";
+  const extra = modelon
+    ? h(
+        "div",
+        { class: "steps" },
+        h("ol", {}, h("li", {}, "Open the server and make a new key (the old one stops working)."), h("li", {}, "Paste the new key below. SimCred checks it before swapping it in, and writes it again wherever the old one was exported.")),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn",
+            "data-testid": "key-replace-open",
+            onclick: async () => {
+              try {
+                const opened = await call("profile_open_url", { name: p.name });
+                if (!opened) notify(`Open ${url} in your browser.`, "info");
+              } catch (err) {
+                notifyError(err);
+              }
+            },
+          },
+          `Open ${url}`,
+        ),
+      )
+    : null;
+  const r = await formDialog({
+    testid: "replace-form",
+    title: `Replace ${k.name} in ${p.name}`,
+    extra,
+    fields: [
+      { name: "secret", label: "New key", type: "password", required: true, warning: ONCE_WARNING, autocomplete: "new-password", validate: (v) => validateSecretInput(p.service, v) },
+      { name: "check", label: "Check the new key with the service first (keeps the old one if it fails)", type: "checkbox", value: p.service !== "dlubal" },
+    ],
+    submitLabel: "Check and replace",
+    onSubmit: async (v) => await call("key_replace", { profile: p.name, name: k.name, secret: v.secret, check: !!v.check }),
+  });
+  if (r) {
+    const re = r.reexported.length ? ` Re-exported to ${r.reexported.join(", ")}.` : "";
+    notify(`Replaced ${r.key.name} in ${p.name} with ${maskSecret(r.key.last4)} (${r.key.status}).${re}`, "success");
+    await refresh();
+  }
+}
+
+async function renameKey(p, k) {
+  const others = p.keys.filter((x) => x.name !== k.name).map((x) => x.name);
+  const m = await formDialog({
+    testid: "rename-form",
+    title: `Rename ${k.name}`,
+    fields: [
+      {
+        name: "new",
+        label: "New name",
+        value: k.name,
+        required: true,
+        validate: (v) => validateName("key", String(v ?? "").trim()) ?? (others.includes(String(v).trim().toLowerCase()) ? "Another key has this name." : null),
+      },
+    ],
+    submitLabel: "Rename",
+    onSubmit: async (v) => await call("key_rename", { profile: p.name, old: k.name, new: v.new.trim() }),
+  });
+  if (m) {
+    const note = m.exported.length ? ` It was exported under its old name; export ${p.name} again.` : "";
+    notify(`Renamed ${k.name} to ${m.name}.${note}`, "success");
+    await refresh();
+  }
+}
+
+async function deleteKey(p, k) {
+  const ok = await confirmDialog({
+    title: `Delete ${k.name}?`,
+    text: `The key ${k.name} (${maskSecret(k.last4)}) will be deleted from ${p.name} and your keyring. It keeps working at the vendor until you revoke it there.`,
+    confirmLabel: "Delete key",
+    danger: true,
+  });
+  if (!ok) return;
+  try {
+    const newDefault = await call("key_remove", { profile: p.name, name: k.name });
+    notify(`Deleted key ${k.name} from ${p.name}.${newDefault ? ` ${newDefault} is now the default key.` : ""}`, "success");
+    await refresh();
+  } catch (err) {
+    notifyError(err);
+  }
+}
+
+async function setDefault(p, k) {
+  try {
+    const m = await call("key_default", { profile: p.name, name: k.name });
+    notify(`${m.name} is now the default key of ${p.name}.`, "success");
+    await refresh();
+  } catch (err) {
+    notifyError(err);
+  }
+}
+
+async function checkKey(p, k, button) {
+  if (button) {
+    button.disabled = true;
+    button.textContent = "Checking…";
+  }
+  try {
+    const r = await call("key_check", { profile: p.name, name: k.name });
+    const detail = r.key.detail ? ` — ${r.key.detail}` : "";
+    const kind = ["invalid", "expired", "revoked", "unreachable"].includes(r.key.status) ? "error" : "success";
+    notify(sentence(`${p.name}/${r.key.name} is ${r.key.status}${detail}`), kind);
+    await refresh({ quiet: true });
+  } catch (err) {
+    notifyError(err);
+    await refresh({ quiet: true });
+  }
+}
+
+function clearAfter() {
+  const v = Number(localStorage.getItem(CLEAR_AFTER_KEY));
+  if (Number.isInteger(v) && v >= 1 && v <= 3600) return v;
+  return state.info?.clear_after ?? 30;
+}
+
+async function copyKey(p, k) {
+  try {
+    const started = await call("key_copy", { profile: p.name, name: k.name, clear_after: clearAfter() });
+    state.copyId = started.id;
+    showCountdown(started.key, started.clear_after);
+  } catch (err) {
+    notifyError(err);
+  }
+}
+
+function showCountdown(key, seconds) {
+  const el = $("#clipboard-status");
+  el.textContent = countdownText(key, seconds);
+  el.dataset.state = "counting";
+  el.dataset.secondsLeft = String(seconds);
+  $("#btn-clear-clipboard").hidden = false;
+}
+
+function onClipboardEvent(ev) {
+  if (ev.id !== state.copyId) return;
+  const el = $("#clipboard-status");
+  el.dataset.state = ev.state;
+  el.dataset.secondsLeft = String(ev.seconds_left);
+  if (ev.state === "counting") {
+    showCountdown(ev.key, ev.seconds_left);
+    return;
+  }
+  $("#btn-clear-clipboard").hidden = true;
+  state.copyId = null;
+  if (ev.state === "cleared") el.textContent = `Clipboard cleared (${ev.key}).`;
+  else if (ev.state === "replaced") el.textContent = "Something else was copied since; the clipboard was left alone.";
+  else el.textContent = sentence(ev.message ?? "the clipboard could not be used");
+}
+
+// ---- sign-in actions ---------------------------------------------------------------------
+
+/** The device-login dialog: code, Copy code, Open browser, progress while polling, Cancel. */
+async function deviceLogin(p, offline) {
+  let start;
+  try {
+    start = await call("device_login_start", { profile: p.name, offline, open_browser: true });
+  } catch (err) {
+    notifyError(err);
+    return;
+  }
+  showDeviceDialog(p, start);
+}
+
+function showDeviceDialog(p, start) {
+  let done = false;
+  const statusEl = h("p", { class: "device-status", "data-testid": "device-status", "data-state": "waiting", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Waiting for you to approve in the browser…");
+  const cancel = h("button", { type: "button", class: "btn", "data-testid": "device-cancel" }, "Cancel");
+  const copyCode = h("button", { type: "button", class: "btn", "data-testid": "device-copy-code", "aria-label": "Copy the code" }, "Copy code");
+  const openBtn = h("button", { type: "button", class: "btn btn-primary", "data-testid": "device-open-browser" }, "Open browser");
+  const codeEl = h("div", { class: "device-code", "data-testid": "device-code", "aria-label": `Your code: ${start.user_code.split("").join(" ")}` }, start.user_code);
+  const ctx = openDialog({
+    testid: "device-dialog",
+    title: start.offline ? `Offline token for ${p.name}` : `Log in to ${p.name}`,
+    body: [
+      h("p", {}, start.browser_opened ? "Your browser opened the sign-in page. Check that it shows this code, then approve:" : "Open the sign-in page in a browser (on any device), check that it shows this code, then approve:"),
+      codeEl,
+      h("p", { class: "small muted url" }, h("span", {}, "Page: "), h("span", { class: "mono", "data-testid": "device-url" }, start.verification_uri)),
+      h("div", { class: "device-buttons" }, openBtn, copyCode),
+      statusEl,
+      h("div", { class: "dialog-actions" }, h("span", { class: "spacer" }), cancel),
+    ],
+    onClose: () => {
+      if (!done) call("device_login_cancel", { id: start.id }).catch(() => {});
+    },
+  });
+  openBtn.addEventListener("click", async () => {
+    try {
+      const opened = await call("device_login_open", { id: start.id });
+      if (!opened) notify(`Open ${start.verification_uri} in your browser.`, "info");
+    } catch (err) {
+      ctx.showError(errorText(err));
+    }
+  });
+  copyCode.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(start.user_code);
+      copyCode.textContent = "Copied";
+    } catch {
+      const r = document.createRange();
+      r.selectNodeContents(codeEl);
+      const sel = getSelection();
+      sel.removeAllRanges();
+      sel.addRange(r);
+      copyCode.textContent = "Selected: press Ctrl+C";
+    }
+  });
+  cancel.addEventListener("click", () => ctx.close());
+  cancel.focus();
+  call("device_login_wait", { id: start.id }).then(
+    async (signin) => {
+      done = true;
+      statusEl.dataset.state = "success";
+      replace(statusEl, h("span", { class: "ok-mark", "aria-hidden": "true" }, "✓ "), signedInText(signin));
+      cancel.textContent = "Close";
+      openBtn.disabled = true;
+      copyCode.disabled = true;
+      await refresh({ quiet: true });
+      if (state.selected === p.name) loadConsents(p.name);
+    },
+    (err) => {
+      done = true;
+      if (err.code === "cancelled") return;
+      statusEl.dataset.state = "error";
+      replace(statusEl, errorText(err));
+      cancel.textContent = "Close";
+      openBtn.disabled = true;
+    },
+  );
+}
+
+function signedInText(s) {
+  const parts = [`Signed in to ${s.profile}`];
+  if (s.offline_token) parts.push("the offline token is in your keyring");
+  if (s.access_expires) parts.push(`access token valid until ${formatTime(s.access_expires)}`);
+  return parts.join("; ") + ".";
+}
+
+async function passwordLogin(p, offline) {
+  const r = await formDialog({
+    testid: "password-form",
+    title: offline ? `Offline token for ${p.name}` : `Log in to ${p.name}`,
+    intro: offline ? "Signs in with openid offline_access and keeps the offline token in your keyring." : null,
+    fields: [
+      { name: "username", label: "User name", required: true, value: p.settings.username ?? "", autocomplete: "username", validate: (v) => (String(v ?? "").trim() ? null : "The user name is empty.") },
+      { name: "password", label: "Password", type: "password", required: true, autocomplete: "current-password", validate: (v) => (String(v ?? "") ? null : "The password is empty.") },
+      { name: "totp", label: "One-time code (TOTP)", type: "password", inputmode: "numeric", autocomplete: "one-time-code", help: "Leave empty if your account has no two-factor authentication." },
+      { name: "offline", label: "Keep an offline token (scripts keep working without signing in again)", type: "checkbox", value: offline },
+    ],
+    submitLabel: "Log in",
+    onSubmit: async (v) =>
+      await call("password_login", {
+        profile: p.name,
+        username: v.username,
+        password: v.password,
+        totp: v.totp ? v.totp : null,
+        offline: !!v.offline,
+      }),
+  });
+  if (r) {
+    notify(signedInText(r), "success");
+    await refresh();
+    if (p.service === "simai") loadConsents(p.name);
+  }
+}
+
+async function offlineToken(p) {
+  const choice = await new Promise((resolve) => {
+    let picked = null;
+    const viaBrowser = h("button", { type: "button", class: "btn btn-primary", "data-testid": "offline-browser" }, "Use the browser");
+    const viaPassword = h("button", { type: "button", class: "btn", "data-testid": "offline-password" }, "Use my password");
+    const cancel = h("button", { type: "button", class: "btn", "data-testid": "offline-cancel" }, "Cancel");
+    const ctx = openDialog({
+      testid: "offline-dialog",
+      title: `Generate an offline token for ${p.name}`,
+      body: [
+        h("p", {}, "An offline token lets scripts and the vendor's SDK get access tokens without signing in again, until you revoke it. SimCred keeps it in your keyring."),
+        h("div", { class: "dialog-actions" }, cancel, h("span", { class: "spacer" }), viaPassword, viaBrowser),
+      ],
+      onClose: () => resolve(picked),
+    });
+    viaBrowser.addEventListener("click", () => {
+      picked = "browser";
+      ctx.close();
+    });
+    viaPassword.addEventListener("click", () => {
+      picked = "password";
+      ctx.close();
+    });
+    cancel.addEventListener("click", () => ctx.close());
+    viaBrowser.focus();
+  });
+  if (choice === "password") return passwordLogin(p, true);
+  if (choice !== "browser") return;
+  try {
+    const r = await call("offline_token", { profile: p.name, open_browser: true });
+    if (r.kind === "device") showDeviceDialog(p, r);
+    else {
+      notify(signedInText(r), "success");
+      await refresh();
+    }
+  } catch (err) {
+    notifyError(err);
+  }
+}
+
+async function logout(p) {
+  const ok = await confirmDialog({
+    title: `Log out of ${p.name}?`,
+    text: "SimCred revokes the stored tokens at the identity provider and deletes them from your keyring. Scripts using them stop working.",
+    confirmLabel: "Log out",
+    danger: true,
+  });
+  if (!ok) return;
+  try {
+    const r = await call("logout", { profile: p.name });
+    state.consents = null;
+    const remote = r.remote_error ? ` The identity provider could not be told: ${r.remote_error}` : r.revoked_remotely ? " The tokens were revoked at the identity provider." : "";
+    notify(sentence(`Signed out of ${p.name}.${remote}`), r.remote_error ? "error" : "success");
+    await refresh();
+  } catch (err) {
+    notifyError(err);
+  }
+}
+
+async function revokeConsent(p, c) {
+  const ok = await confirmDialog({
+    title: `Revoke ${c.client_id}?`,
+    text: `The offline tokens of ${c.client_id} stop working${c.stored_here ? ", including the one SimCred keeps for this profile" : ""}. Scripts using them will need a new token.`,
+    confirmLabel: "Revoke",
+    danger: true,
+  });
+  if (!ok) return;
+  try {
+    const mine = await call("consent_revoke", { profile: p.name, client_id: c.client_id });
+    notify(`Revoked the consent of ${c.client_id}.${mine ? " SimCred's offline token for this profile was deleted; generate a new one when you need it." : ""}`, "success");
+    state.consents = null;
+    await refresh({ quiet: true });
+    await loadConsents(p.name);
+  } catch (err) {
+    notifyError(err);
+  }
+}
+
+// ---- import, settings, sandbox -----------------------------------------------------------
+
+async function importKeys() {
+  let found;
+  try {
+    found = await call("import_scan");
+  } catch (err) {
+    notifyError(err);
+    return;
+  }
+  if (!found.length) {
+    openInfo("import-none", "Import existing keys", "Found no keys in ~/.impact/api.key, $MODELON_IMPACT_CLIENT_API_KEY or Dlubal's config.ini. Add keys by hand with New profile and Add key.");
+    return;
+  }
+  const list = h(
+    "ul",
+    { class: "found-list", "data-testid": "import-found" },
+    found.map((f) => h("li", {}, h("strong", {}, serviceName(f.service)), ` ${f.name} `, h("span", { class: "mono" }, maskSecret(f.last4)), h("span", { class: "small muted" }, ` from ${f.source}`))),
+  );
+  const r = await formDialog({
+    testid: "import-form",
+    title: "Import existing keys",
+    intro: "SimCred found these keys in plaintext files. Importing moves them into your keyring.",
+    extra: list,
+    fields: [
+      { name: "profile", label: "Into profile (empty: one named after each service)", placeholder: "modelon / dlubal", validate: (v) => (String(v ?? "").trim() ? validateName("profile", String(v).trim()) : null) },
+      { name: "remove_plaintext", label: "Then delete the plaintext copies", type: "checkbox", value: false },
+    ],
+    submitLabel: "Import",
+    onSubmit: async (v) => await call("import", { profile: v.profile.trim() || null, remove_plaintext: !!v.remove_plaintext }),
+  });
+  if (r) {
+    const n = r.imported.filter((x) => x.action === "imported").length;
+    const remaining = r.remaining.length ? ` Plaintext copies remain in ${r.remaining.join(", ")}.` : "";
+    notify(`Imported ${n} key(s).${remaining}`, "success");
+    await refresh();
+  }
+}
+
+function openInfo(testid, title, text) {
+  const ok = h("button", { type: "button", class: "btn btn-primary", "data-testid": `${testid}-ok` }, "OK");
+  const ctx = openDialog({ testid, title, body: [h("p", {}, text), h("div", { class: "dialog-actions" }, h("span", { class: "spacer" }), ok)] });
+  ok.addEventListener("click", () => ctx.close());
+  ok.focus();
+}
+
+async function openSettings() {
+  const v = await formDialog({
+    testid: "settings-form",
+    title: "Settings",
+    fields: [
+      {
+        name: "clear_after",
+        label: "Clear the clipboard after (seconds)",
+        type: "number",
+        value: clearAfter(),
+        inputmode: "numeric",
+        validate: (x) => (/^\d+$/.test(String(x)) && Number(x) >= 1 && Number(x) <= 3600 ? null : "Enter a number of seconds from 1 to 3600."),
+      },
+    ],
+    extra: h("p", { class: "small muted" }, `Profiles: ${state.status?.config_file ?? "?"}. Keyring: ${state.status?.backend ?? "?"}.`),
+    submitLabel: "Save",
+    onSubmit: async (x) => x,
+  });
+  if (v) {
+    const secs = Number(v.clear_after);
+    // The app's own default (30 s, or SIMCRED_CLIPBOARD_CLEAR_AFTER) is not stored.
+    if (secs === state.info?.clear_after) localStorage.removeItem(CLEAR_AFTER_KEY);
+    else localStorage.setItem(CLEAR_AFTER_KEY, String(secs));
+    notify(`Copied keys are cleared from the clipboard after ${secs} s.`, "success");
+  }
+}
+
+async function startSandbox() {
+  const buttons = [$("#welcome-sandbox"), $("#btn-sandbox")];
+  buttons.forEach((b) => (b.disabled = true));
+  try {
+    const info = await call("sandbox_start");
+    state.info.sandbox_url = info.url;
+    notify(`The sandbox runs at ${info.url}. Try ${info.profiles.join(" and ")}: the SimAI user is ${info.simai_user}, password ${info.simai_password}.`, "success");
+    state.selected = info.profiles[0];
+    await refresh();
+  } catch (err) {
+    notifyError(err);
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+// ---- start -------------------------------------------------------------------------------
+
+async function init() {
+  $("#btn-refresh").addEventListener("click", () => refresh());
+  $("#btn-add-profile").addEventListener("click", () => addProfile());
+  $("#btn-import").addEventListener("click", importKeys);
+  $("#btn-settings").addEventListener("click", openSettings);
+  $("#btn-sandbox").addEventListener("click", startSandbox);
+  $("#welcome-import").addEventListener("click", importKeys);
+  $("#welcome-sandbox").addEventListener("click", startSandbox);
+  $("#welcome-add-profile").addEventListener("click", () => addProfile());
+  $("#toast-close").addEventListener("click", () => ($("#toast").hidden = true));
+  $("#btn-clear-clipboard").addEventListener("click", () => call("clipboard_clear").catch(notifyError));
+  $("#profile-list").addEventListener("keydown", onListKey);
+  document.addEventListener("keydown", (e) => {
+    if ((e.key === "F5" || (e.ctrlKey && e.key === "r")) && !document.querySelector("dialog[open]")) {
+      e.preventDefault();
+      refresh();
+    }
+  });
+  try {
+    state.info = await call("app_info");
+    $("#app-version").textContent = `${state.info.name} ${state.info.version}`;
+    await listen("clipboard", onClipboardEvent);
+  } catch (err) {
+    state.info = { clear_after: 30, services: [] };
+    notifyError(err);
+  }
+  await refresh();
+  document.body.dataset.ready = "true";
+  setInterval(() => refresh({ quiet: true }), REFRESH_EVERY_MS);
+}
+
+init();

@@ -1,24 +1,768 @@
-//! Commands the web UI may call through `window.__TAURI__.core.invoke`.
+//! Commands the web UI may call through `window.__TAURI__.core.invoke`: thin calls into
+//! `simcred_core`, which holds all the credential logic (the `simcred` CLI calls the same
+//! functions).
 //!
-//! Each command must also be listed in `build.rs` (so tauri-build generates its permission)
-//! and granted in `capabilities/default.json`.
+//! Each command opens the store afresh (`Simcred::open()` is a TOML read), so the CLI and the
+//! app share one store and see each other's edits. Core calls that may block (keyring, network)
+//! run on a blocking thread, so the window never freezes. Errors reach the UI as
+//! `{code, message}` (see [`crate::error`]). Secrets come in as [`SecretInput`] and never go back
+//! out: the UI only ever sees metadata (last four characters, status, dates).
+//!
+//! Each command must also be listed in `build.rs` (so tauri-build generates its permission) and
+//! granted in `capabilities/default.json`. Arguments are snake_case on the JavaScript side.
 
+use crate::error::UiError;
+use crate::state::{lock, AppState, CopyInProgress, PendingLogin, SecretInput};
 use serde::Serialize;
+use simcred_core::app::known_settings;
+use simcred_core::clipboard::{copy_then_clear, CopyEnd};
+use simcred_core::signin::{Consent, Logout, SignIn};
+use simcred_core::vendor::{self, Exported, Imported};
+use simcred_core::{
+    CheckReport, KeyMeta, Profile, ReplaceReport, Secret, Service, Simcred, StatusReport,
+};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager, State};
+
+/// Seconds a copied key stays on the clipboard unless the UI says otherwise.
+pub const DEFAULT_CLEAR_AFTER: u64 = 30;
+
+/// Runs `f` on a blocking thread.
+async fn blocking<T, F>(f: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, UiError> + Send + 'static,
+{
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|_| UiError::internal("the operation stopped unexpectedly; please try again"))?
+}
+
+fn open() -> Result<Simcred, UiError> {
+    Ok(Simcred::open()?)
+}
+
+fn parse_service(s: &str) -> Result<Service, UiError> {
+    s.parse::<Service>().map_err(UiError::invalid)
+}
+
+/// The clipboard timeout: `SIMCRED_CLIPBOARD_CLEAR_AFTER` (seconds) or 30.
+pub fn default_clear_after() -> u64 {
+    std::env::var("SIMCRED_CLIPBOARD_CLEAR_AFTER")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|v| (1..=3600).contains(v))
+        .unwrap_or(DEFAULT_CLEAR_AFTER)
+}
+
+/// Opens an http(s) URL in the user's browser; false when it was not opened (not a web URL,
+/// `SIMCRED_NO_BROWSER` set, or no browser could be started).
+pub fn open_in_browser(url: &str) -> bool {
+    let disabled = std::env::var("SIMCRED_NO_BROWSER").is_ok_and(|v| !v.is_empty() && v != "0");
+    if disabled || !(url.starts_with("https://") || url.starts_with("http://")) {
+        return false;
+    }
+    open::that_detached(url).is_ok()
+}
+
+// ---- app ----------------------------------------------------------------------------------
+
+/// One service as the profile editor offers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceInfo {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub settings: Vec<&'static str>,
+}
 
 /// What the UI shows about the running app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AppInfo {
     pub name: &'static str,
     pub version: &'static str,
+    /// Default seconds before a copied key is cleared.
+    pub clear_after: u64,
+    pub services: Vec<ServiceInfo>,
+    /// The in-app sandbox's URL, when it runs.
+    pub sandbox_url: Option<String>,
 }
 
-/// The app's name and version, e.g. `{ "name": "SimCred", "version": "0.1.0" }`.
+fn services() -> Vec<ServiceInfo> {
+    Service::ALL
+        .iter()
+        .map(|s| ServiceInfo {
+            id: s.as_str(),
+            name: s.display_name(),
+            settings: known_settings(*s),
+        })
+        .collect()
+}
+
+/// The app's name and version, the clipboard default and the services.
 #[tauri::command]
-pub fn app_info() -> AppInfo {
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    let sandbox_url = state
+        .sandbox
+        .lock()
+        .ok()
+        .and_then(|s| s.as_ref().map(|s| s.url()));
     AppInfo {
         name: "SimCred",
         version: env!("CARGO_PKG_VERSION"),
+        clear_after: default_clear_after(),
+        services: services(),
+        sandbox_url,
     }
+}
+
+// ---- profiles -----------------------------------------------------------------------------
+
+/// Every profile's state and the keyring in use (metadata only; asks no server).
+#[tauri::command]
+pub async fn status() -> Result<StatusReport, UiError> {
+    blocking(|| Ok(open()?.status()?)).await
+}
+
+#[tauri::command]
+pub async fn list_profiles() -> Result<Vec<Profile>, UiError> {
+    blocking(|| Ok(open()?.list_profiles()?)).await
+}
+
+#[tauri::command]
+pub async fn profile_show(name: String) -> Result<Profile, UiError> {
+    blocking(move || Ok(open()?.profile(&name)?)).await
+}
+
+fn non_empty(settings: BTreeMap<String, String>) -> Vec<(String, String)> {
+    settings
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn profile_add(
+    name: String,
+    service: String,
+    settings: BTreeMap<String, String>,
+) -> Result<Profile, UiError> {
+    let service = parse_service(&service)?;
+    blocking(move || Ok(open()?.add_profile(name.trim(), service, &non_empty(settings))?)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn profile_edit(
+    name: String,
+    set: BTreeMap<String, String>,
+    unset: Vec<String>,
+) -> Result<Profile, UiError> {
+    blocking(move || Ok(open()?.edit_profile(&name, &non_empty(set), &unset)?)).await
+}
+
+/// Deletes a profile and its secrets; returns the names of the keys deleted.
+#[tauri::command]
+pub async fn profile_remove(name: String) -> Result<Vec<String>, UiError> {
+    blocking(move || Ok(open()?.remove_profile(&name)?)).await
+}
+
+/// Opens the profile's server URL in the browser (Modelon: where a new key is made).
+#[tauri::command]
+pub async fn profile_open_url(name: String) -> Result<bool, UiError> {
+    blocking(move || {
+        let p = open()?.profile(&name)?;
+        let url = match p.service {
+            Service::Modelon => simcred_core::providers::modelon::server_url(&p),
+            _ => p
+                .setting("url")
+                .ok_or_else(|| UiError::invalid(format!("profile \"{name}\" has no URL")))?
+                .to_string(),
+        };
+        Ok(open_in_browser(&url))
+    })
+    .await
+}
+
+// ---- keys ---------------------------------------------------------------------------------
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn key_add(
+    profile: String,
+    name: Option<String>,
+    secret: SecretInput,
+    make_default: bool,
+) -> Result<KeyMeta, UiError> {
+    let secret = secret.require("key")?;
+    let name = name.filter(|n| !n.trim().is_empty());
+    blocking(move || {
+        Ok(open()?.add_key(
+            &profile,
+            name.as_deref().map(str::trim),
+            secret,
+            make_default,
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn key_check(profile: String, name: Option<String>) -> Result<CheckReport, UiError> {
+    blocking(move || Ok(open()?.check_key(&profile, name.as_deref())?)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn key_default(profile: String, name: String) -> Result<KeyMeta, UiError> {
+    blocking(move || Ok(open()?.set_default(&profile, &name)?)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn key_rename(profile: String, old: String, new: String) -> Result<KeyMeta, UiError> {
+    blocking(move || Ok(open()?.rename_key(&profile, &old, new.trim())?)).await
+}
+
+/// Deletes a key; returns the new default key's name when the default was deleted.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn key_remove(profile: String, name: String) -> Result<Option<String>, UiError> {
+    blocking(move || Ok(open()?.remove_key(&profile, &name)?)).await
+}
+
+/// Regenerate-and-replace: with `check`, the new key is checked with the service first and the
+/// old one kept when the check fails.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn key_replace(
+    profile: String,
+    name: Option<String>,
+    secret: SecretInput,
+    check: bool,
+) -> Result<ReplaceReport, UiError> {
+    let secret = secret.require("new key")?;
+    blocking(move || Ok(open()?.replace_key(&profile, name.as_deref(), secret, check)?)).await
+}
+
+/// A copy that started: the key is on the clipboard now.
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyStarted {
+    pub id: u64,
+    pub profile: String,
+    pub key: String,
+    pub clear_after: u64,
+}
+
+/// The `clipboard` event: a countdown tick or the end of a copy.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClipboardEvent {
+    pub id: u64,
+    pub profile: String,
+    pub key: String,
+    /// `counting`, `cleared` (timeout or Clear now), `replaced` (something else was copied
+    /// since, left alone) or `error`.
+    pub state: &'static str,
+    pub seconds_left: u64,
+    pub message: Option<String>,
+}
+
+/// Copies a key to the clipboard and clears it after `clear_after` seconds (default 30 or
+/// `SIMCRED_CLIPBOARD_CLEAR_AFTER`) if it still holds the key. The app process keeps serving
+/// the clipboard (X11) from a background thread and emits `clipboard` events for the countdown.
+/// The secret never reaches the web view.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn key_copy(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    profile: String,
+    name: Option<String>,
+    clear_after: Option<u64>,
+) -> Result<CopyStarted, UiError> {
+    let secs = clear_after
+        .unwrap_or_else(default_clear_after)
+        .clamp(1, 3600);
+    let (p, n) = (profile.clone(), name.clone());
+    let (meta, secret): (KeyMeta, Secret) =
+        blocking(move || Ok(open()?.get_key(&p, n.as_deref())?)).await?;
+    let id = state.next_id();
+    let stop = Arc::new(AtomicBool::new(false));
+    *lock(&state.copy)? = Some(CopyInProgress {
+        id,
+        stop: stop.clone(),
+    });
+    let started = CopyStarted {
+        id,
+        profile: profile.clone(),
+        key: meta.name.clone(),
+        clear_after: secs,
+    };
+    let (tx, rx) = std::sync::mpsc::channel::<Result<(), UiError>>();
+    let key = meta.name.clone();
+    let spawned = std::thread::Builder::new()
+        .name("simcred-clipboard".into())
+        .spawn(move || {
+            let event =
+                |state: &'static str, seconds_left: u64, message: Option<String>| ClipboardEvent {
+                    id,
+                    profile: profile.clone(),
+                    key: key.clone(),
+                    state,
+                    seconds_left,
+                    message,
+                };
+            let copied = tx.clone();
+            let mut last = u64::MAX;
+            let end = copy_then_clear(
+                &secret,
+                Duration::from_secs(secs),
+                move || {
+                    let _ = copied.send(Ok(()));
+                },
+                |left| {
+                    let s = (left.as_millis() as u64).div_ceil(1000);
+                    if s != last {
+                        last = s;
+                        let _ = app.emit("clipboard", event("counting", s, None));
+                    }
+                    !stop.load(Ordering::Relaxed)
+                },
+            );
+            let done = match end {
+                Ok(CopyEnd::Cleared) => event("cleared", 0, None),
+                Ok(CopyEnd::Replaced) => event("replaced", 0, None),
+                Err(e) => {
+                    let e = UiError::from(e);
+                    let _ = tx.send(Err(e.clone()));
+                    event("error", 0, Some(e.message))
+                }
+            };
+            let _ = app.emit("clipboard", done);
+            if let Some(st) = app.try_state::<AppState>() {
+                if let Ok(mut cur) = st.copy.lock() {
+                    if cur.as_ref().is_some_and(|c| c.id == id) {
+                        *cur = None;
+                    }
+                }
+            }
+        });
+    if spawned.is_err() {
+        return Err(UiError::internal("cannot start the clipboard thread"));
+    }
+    let first = tauri::async_runtime::spawn_blocking(move || rx.recv())
+        .await
+        .map_err(|_| UiError::internal("the clipboard thread stopped unexpectedly"))?;
+    match first {
+        Ok(Ok(())) => Ok(started),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(UiError::internal(
+            "the clipboard thread stopped unexpectedly",
+        )),
+    }
+}
+
+/// Ends the running copy's countdown now: the clipboard is cleared if it still holds the key.
+#[tauri::command]
+pub fn clipboard_clear(state: State<'_, AppState>) -> Result<bool, UiError> {
+    Ok(match lock(&state.copy)?.as_ref() {
+        Some(c) => {
+            c.stop.store(true, Ordering::Relaxed);
+            true
+        }
+        None => false,
+    })
+}
+
+// ---- sign-in ------------------------------------------------------------------------------
+
+/// A device login that started: show `user_code`, open `browser_url`, then call
+/// `device_login_wait` with `id`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceStart {
+    pub id: u64,
+    pub profile: String,
+    pub offline: bool,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub browser_url: String,
+    pub expires_in: u64,
+    pub interval: u64,
+    /// Whether the browser was opened.
+    pub browser_opened: bool,
+}
+
+async fn start_device(
+    state: &AppState,
+    profile: String,
+    offline: bool,
+    open_browser: bool,
+) -> Result<DeviceStart, UiError> {
+    let p = profile.clone();
+    let dl = blocking(move || Ok(open()?.start_device_login(&p, offline)?)).await?;
+    let browser_url = dl.browser_url().to_string();
+    let id = state.next_id();
+    let out = DeviceStart {
+        id,
+        profile,
+        offline,
+        user_code: dl.auth.user_code.clone(),
+        verification_uri: dl.auth.verification_uri.clone(),
+        browser_url: browser_url.clone(),
+        expires_in: dl.auth.expires_in,
+        interval: dl.auth.interval,
+        browser_opened: open_browser && open_in_browser(&browser_url),
+    };
+    lock(&state.logins)?.insert(
+        id,
+        PendingLogin {
+            login: Some(dl),
+            cancel: Arc::new(AtomicBool::new(false)),
+            browser_url,
+        },
+    );
+    Ok(out)
+}
+
+/// Starts a browser (device) login; opens the browser unless `open_browser` is false.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn device_login_start(
+    state: State<'_, AppState>,
+    profile: String,
+    offline: bool,
+    open_browser: Option<bool>,
+) -> Result<DeviceStart, UiError> {
+    start_device(&state, profile, offline, open_browser.unwrap_or(true)).await
+}
+
+/// Opens the pending device login's page in the browser again.
+#[tauri::command]
+pub fn device_login_open(state: State<'_, AppState>, id: u64) -> Result<bool, UiError> {
+    let url = lock(&state.logins)?
+        .get(&id)
+        .map(|p| p.browser_url.clone())
+        .ok_or_else(|| UiError::invalid("this sign-in is over; start it again"))?;
+    Ok(open_in_browser(&url))
+}
+
+/// Polls until the user approves (tokens stored), denies, the code expires, or
+/// `device_login_cancel` is called (error code `cancelled`).
+#[tauri::command]
+pub async fn device_login_wait(state: State<'_, AppState>, id: u64) -> Result<SignIn, UiError> {
+    let (login, cancel) = {
+        let mut logins = lock(&state.logins)?;
+        let p = logins
+            .get_mut(&id)
+            .ok_or_else(|| UiError::invalid("this sign-in is over; start it again"))?;
+        let login = p
+            .login
+            .take()
+            .ok_or_else(|| UiError::invalid("this sign-in is already being waited for"))?;
+        (login, p.cancel.clone())
+    };
+    let result = blocking(move || {
+        Ok(open()?.finish_device_login(login, &|| cancel.load(Ordering::Relaxed))?)
+    })
+    .await;
+    lock(&state.logins)?.remove(&id);
+    result
+}
+
+/// Cancels a pending device login; returns whether there was one.
+#[tauri::command]
+pub fn device_login_cancel(state: State<'_, AppState>, id: u64) -> Result<bool, UiError> {
+    let mut logins = lock(&state.logins)?;
+    Ok(match logins.get(&id) {
+        Some(p) => {
+            p.cancel.store(true, Ordering::Relaxed);
+            if p.login.is_some() {
+                // Nobody is waiting on it yet: forget it now.
+                logins.remove(&id);
+            }
+            true
+        }
+        None => false,
+    })
+}
+
+/// `grant_type=password` with an optional one-time code; `offline` keeps an offline token.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn password_login(
+    profile: String,
+    username: String,
+    password: SecretInput,
+    totp: Option<SecretInput>,
+    offline: bool,
+    remember_password: Option<bool>,
+) -> Result<SignIn, UiError> {
+    let password = password.require("password")?;
+    let totp = totp.and_then(|t| t.0);
+    let username = username.trim().to_string();
+    if username.is_empty() {
+        return Err(UiError::invalid("the user name is empty"));
+    }
+    blocking(move || {
+        Ok(open()?.password_login(
+            &profile,
+            &username,
+            &password,
+            totp.as_ref(),
+            offline,
+            remember_password.unwrap_or(false),
+        )?)
+    })
+    .await
+}
+
+/// How `offline_token` went: signed in at once (password) or a device login to approve.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OfflineStart {
+    SignedIn(SignIn),
+    Device(DeviceStart),
+}
+
+/// A sign-in with `offline_access` whose refresh token (the offline token) is kept in the
+/// keyring: with `password` it is a password login, otherwise a device login to approve in the
+/// browser (then call `device_login_wait`).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn offline_token(
+    state: State<'_, AppState>,
+    profile: String,
+    username: Option<String>,
+    password: Option<SecretInput>,
+    totp: Option<SecretInput>,
+    open_browser: Option<bool>,
+) -> Result<OfflineStart, UiError> {
+    match password.and_then(|p| p.0) {
+        Some(password) => {
+            let username = username.unwrap_or_default().trim().to_string();
+            if username.is_empty() {
+                return Err(UiError::invalid("the user name is empty"));
+            }
+            let totp = totp.and_then(|t| t.0);
+            let s = blocking(move || {
+                Ok(open()?.password_login(
+                    &profile,
+                    &username,
+                    &password,
+                    totp.as_ref(),
+                    true,
+                    false,
+                )?)
+            })
+            .await?;
+            Ok(OfflineStart::SignedIn(s))
+        }
+        None => Ok(OfflineStart::Device(
+            start_device(&state, profile, true, open_browser.unwrap_or(true)).await?,
+        )),
+    }
+}
+
+#[tauri::command]
+pub async fn consents_list(profile: String) -> Result<Vec<Consent>, UiError> {
+    blocking(move || Ok(open()?.consents(&profile)?)).await
+}
+
+/// Revokes a consent; true when it backed SimCred's own offline token (now deleted).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn consent_revoke(profile: String, client_id: String) -> Result<bool, UiError> {
+    blocking(move || Ok(open()?.revoke_consent(&profile, &client_id)?)).await
+}
+
+#[tauri::command]
+pub async fn logout(profile: String) -> Result<Logout, UiError> {
+    blocking(move || Ok(open()?.logout(&profile)?)).await
+}
+
+// ---- vendor files -------------------------------------------------------------------------
+
+/// Writes the profile's key(s) to the vendor's own file.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn export(
+    profile: String,
+    key: Option<String>,
+    force: Option<bool>,
+    include_secret: Option<bool>,
+) -> Result<Exported, UiError> {
+    blocking(move || {
+        let sc = open()?;
+        Ok(vendor::export(
+            &sc,
+            &profile,
+            key.as_deref(),
+            None,
+            force.unwrap_or(false),
+            include_secret.unwrap_or(false),
+        )?)
+    })
+    .await
+}
+
+/// A key found in a vendor file, without its value.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundKey {
+    pub service: Service,
+    pub source: String,
+    pub name: String,
+    pub last4: String,
+    pub url: Option<String>,
+    pub is_default: bool,
+}
+
+const IMPORT_SERVICES: [Service; 2] = [Service::Modelon, Service::Dlubal];
+
+/// Looks for keys in `~/.impact/api.key`, `$MODELON_IMPACT_CLIENT_API_KEY` and Dlubal's
+/// `config.ini`; lists them masked.
+#[tauri::command]
+pub async fn import_scan() -> Result<Vec<FoundKey>, UiError> {
+    blocking(|| {
+        Ok(vendor::scan(&IMPORT_SERVICES)?
+            .into_iter()
+            .map(|f| FoundKey {
+                service: f.service,
+                last4: f.secret.last4(),
+                source: f.source,
+                name: f.name,
+                url: f.url,
+                is_default: f.is_default,
+            })
+            .collect())
+    })
+    .await
+}
+
+/// What `import` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub imported: Vec<Imported>,
+    /// Plaintext copies removed (sentences).
+    pub removed: Vec<String>,
+    /// Files or variables that still hold a plaintext copy.
+    pub remaining: Vec<String>,
+}
+
+/// Moves the keys found into the keyring (into `profile`, or a profile named after the
+/// service), and with `remove_plaintext` deletes the plaintext copies afterwards.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn import(
+    profile: Option<String>,
+    remove_plaintext: bool,
+) -> Result<ImportReport, UiError> {
+    blocking(move || {
+        let sc = open()?;
+        let found = vendor::scan(&IMPORT_SERVICES)?;
+        let profile = profile.filter(|p| !p.trim().is_empty());
+        let imported = vendor::import(&sc, &found, profile.as_deref())?;
+        let removed = if remove_plaintext {
+            vendor::remove_plaintext(&found, &imported)?
+        } else {
+            vec![]
+        };
+        let mut remaining: Vec<String> = if remove_plaintext {
+            found
+                .iter()
+                .filter(|f| f.source.starts_with('$'))
+                .map(|f| f.source.clone())
+                .collect()
+        } else {
+            found.iter().map(|f| f.source.clone()).collect()
+        };
+        remaining.dedup();
+        Ok(ImportReport {
+            imported,
+            removed,
+            remaining,
+        })
+    })
+    .await
+}
+
+// ---- sandbox ------------------------------------------------------------------------------
+
+/// The in-app sandbox and the demo profiles pointing at it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SandboxInfo {
+    pub url: String,
+    pub simai_api_url: String,
+    pub modelon_url: String,
+    pub profiles: Vec<String>,
+    pub simai_user: &'static str,
+    pub simai_password: &'static str,
+}
+
+pub const DEMO_SIMAI: &str = "demo-simai";
+pub const DEMO_MODELON: &str = "demo-modelon";
+
+/// Starts the loopback sandbox inside the app (once) and creates — or points at it again — the
+/// demo profiles `demo-simai` (organization demo-org) and `demo-modelon` (with a fresh key).
+#[tauri::command]
+pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, UiError> {
+    let (url, simai_api_url, modelon_url, modelon_key) = {
+        let mut sb = lock(&state.sandbox)?;
+        let fresh = sb.is_none();
+        if fresh {
+            let started = simcred_sandbox::Sandbox::start_with(
+                simcred_sandbox::SandboxOptions::default(),
+                simcred_sandbox::SimaiOptions {
+                    device_interval: 2,
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| {
+                UiError::new("io", format!("cannot start the sandbox on 127.0.0.1: {e}"))
+            })?;
+            *sb = Some(started);
+        }
+        let s = sb.as_ref().expect("just set");
+        let key = fresh.then(|| Secret::new(s.regenerate_modelon_key()));
+        (s.url(), s.simai_api_url(), s.modelon_url(), key)
+    };
+    let (api, murl) = (simai_api_url.clone(), modelon_url.clone());
+    blocking(move || {
+        let sc = open()?;
+        let existing: Vec<String> = sc.list_profiles()?.into_iter().map(|p| p.name).collect();
+        let has = |n: &str| existing.iter().any(|e| e == n);
+        let simai = vec![
+            ("url".to_string(), api.clone()),
+            ("organization".to_string(), "demo-org".to_string()),
+            (
+                "description".to_string(),
+                "Demo: Ansys SimAI on the built-in sandbox".to_string(),
+            ),
+        ];
+        if has(DEMO_SIMAI) {
+            sc.edit_profile(DEMO_SIMAI, &simai, &[])?;
+        } else {
+            sc.add_profile(DEMO_SIMAI, Service::Simai, &simai)?;
+        }
+        let modelon = vec![
+            ("url".to_string(), murl.clone()),
+            (
+                "description".to_string(),
+                "Demo: Modelon Impact on the built-in sandbox".to_string(),
+            ),
+        ];
+        if has(DEMO_MODELON) {
+            sc.edit_profile(DEMO_MODELON, &modelon, &[])?;
+        } else {
+            sc.add_profile(DEMO_MODELON, Service::Modelon, &modelon)?;
+        }
+        if let Some(key) = modelon_key {
+            if sc.list_keys(DEMO_MODELON)?.is_empty() {
+                sc.add_key(DEMO_MODELON, None, key, true)?;
+            } else {
+                sc.replace_key(DEMO_MODELON, None, key, false)?;
+            }
+            sc.check_key(DEMO_MODELON, None)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(SandboxInfo {
+        url,
+        simai_api_url,
+        modelon_url,
+        profiles: vec![DEMO_SIMAI.into(), DEMO_MODELON.into()],
+        simai_user: "demo@example.com",
+        simai_password: "demo-password",
+    })
 }
 
 #[cfg(test)]
@@ -26,11 +770,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn app_info_serializes_name_and_version() {
-        let value = serde_json::to_value(app_info()).unwrap();
-        assert_eq!(
-            value,
-            serde_json::json!({ "name": "SimCred", "version": env!("CARGO_PKG_VERSION") })
-        );
+    fn services_list_every_service_with_its_settings() {
+        let s = services();
+        assert_eq!(s.len(), 4);
+        let simai = s.iter().find(|s| s.id == "simai").unwrap();
+        assert_eq!(simai.name, "Ansys SimAI");
+        assert!(simai.settings.contains(&"organization"));
+        assert!(simai.settings.contains(&"url"));
+    }
+
+    #[test]
+    fn browser_refuses_non_web_urls() {
+        assert!(!open_in_browser("file:///etc/passwd"));
+        assert!(!open_in_browser("javascript:alert(1)"));
     }
 }

@@ -1,11 +1,47 @@
-//! SimCred desktop app: a Tauri v2 shell around the static UI in `ui/`.
+//! SimCred desktop app: a Tauri v2 shell around the static UI in `ui/`. All credential logic
+//! is in `simcred_core`; the commands in [`commands`] are thin calls into it.
 
 pub mod commands;
+pub mod error;
+pub mod state;
 
 use tauri::Manager;
 
 /// The label of the app's only window (see `tauri.conf.json`).
 pub const MAIN_WINDOW: &str = "main";
+
+/// Every command the UI may call. Keep in sync with `build.rs` and `capabilities/default.json`.
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "status",
+    "list_profiles",
+    "profile_show",
+    "profile_add",
+    "profile_edit",
+    "profile_remove",
+    "profile_open_url",
+    "key_add",
+    "key_check",
+    "key_default",
+    "key_rename",
+    "key_remove",
+    "key_replace",
+    "key_copy",
+    "clipboard_clear",
+    "device_login_start",
+    "device_login_open",
+    "device_login_wait",
+    "device_login_cancel",
+    "password_login",
+    "offline_token",
+    "consents_list",
+    "consent_revoke",
+    "logout",
+    "export",
+    "import_scan",
+    "import",
+    "sandbox_start",
+];
 
 /// Builds and runs the app; returns when the app exits.
 pub fn run() {
@@ -14,7 +50,39 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             focus_main_window(app);
         }))
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .manage(state::AppState::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::status,
+            commands::list_profiles,
+            commands::profile_show,
+            commands::profile_add,
+            commands::profile_edit,
+            commands::profile_remove,
+            commands::profile_open_url,
+            commands::key_add,
+            commands::key_check,
+            commands::key_default,
+            commands::key_rename,
+            commands::key_remove,
+            commands::key_replace,
+            commands::key_copy,
+            commands::clipboard_clear,
+            commands::device_login_start,
+            commands::device_login_open,
+            commands::device_login_wait,
+            commands::device_login_cancel,
+            commands::password_login,
+            commands::offline_token,
+            commands::consents_list,
+            commands::consent_revoke,
+            commands::logout,
+            commands::export,
+            commands::import_scan,
+            commands::import,
+            commands::sandbox_start,
+        ])
         .run(tauri::generate_context!())
         .expect("error while running SimCred");
 }
@@ -25,5 +93,34 @@ fn focus_main_window(app: &tauri::AppHandle) {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::COMMANDS;
+
+    /// Every command is declared in build.rs and granted in the capability, and nothing more.
+    #[test]
+    fn commands_match_build_manifest_and_capability() {
+        let build = include_str!("../build.rs");
+        let cap: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+        let granted: Vec<String> = cap["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter_map(|p| p.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        let mut want: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+        want.sort();
+        let mut got = granted.clone();
+        got.sort();
+        assert_eq!(got, want, "capabilities/default.json grants");
+        for c in COMMANDS {
+            assert!(build.contains(&format!("\"{c}\"")), "build.rs lacks {c}");
+        }
     }
 }

@@ -171,7 +171,12 @@ fn map_keyring_error(e: keyring::Error) -> StoreError {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").trim().to_string()
+    s.lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches('.')
+        .to_string()
 }
 
 impl SecretStore for KeyringStore {

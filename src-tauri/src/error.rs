@@ -1,0 +1,100 @@
+//! Errors as the web UI receives them: `{ "code": "...", "message": "..." }`.
+//!
+//! `message` is the core's `Display` text, which says what went wrong and what to do next and
+//! never contains a secret; `code` is a stable machine name the UI may branch on (for example
+//! `cancelled` for a device login the user cancelled).
+
+use serde::Serialize;
+use simcred_core::providers::oidc::AuthError;
+use simcred_core::Error;
+
+/// An error returned by a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UiError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl UiError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        UiError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A request the UI should not have made (unknown id, bad argument).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        UiError::new("invalid", message)
+    }
+
+    /// Something inside the app went wrong (a panicked worker, a poisoned lock).
+    pub fn internal(message: impl Into<String>) -> Self {
+        UiError::new("internal", message)
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The stable code of a core error.
+pub fn code_of(e: &Error) -> &'static str {
+    match e {
+        Error::Config(_) => "config",
+        Error::Store(_) => "keyring",
+        Error::VendorFile(_) => "vendor_file",
+        Error::Auth(AuthError::Cancelled) => "cancelled",
+        Error::Auth(AuthError::Denied) => "denied",
+        Error::Auth(AuthError::Expired) => "expired",
+        Error::Auth(AuthError::BadCredentials) => "bad_credentials",
+        Error::Auth(AuthError::Http(_)) | Error::Http(_) => "network",
+        Error::Auth(_) => "auth",
+        Error::UnknownProfile { .. } => "unknown_profile",
+        Error::UnknownKey { .. } => "unknown_key",
+        Error::NoKeys { .. } => "no_keys",
+        Error::ProfileExists(_) => "profile_exists",
+        Error::KeyExists { .. } => "key_exists",
+        Error::SecretMissing { .. } => "secret_missing",
+        Error::Invalid(_) => "invalid",
+        Error::Io(_) => "io",
+    }
+}
+
+impl From<Error> for UiError {
+    fn from(e: Error) -> Self {
+        UiError::new(code_of(&e), e.to_string())
+    }
+}
+
+impl From<simcred_core::clipboard::ClipboardError> for UiError {
+    fn from(e: simcred_core::clipboard::ClipboardError) -> Self {
+        UiError::new("clipboard", e.to_string())
+    }
+}
+
+impl From<simcred_core::config::ConfigError> for UiError {
+    fn from(e: simcred_core::config::ConfigError) -> Self {
+        Error::from(e).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_code_and_core_message() {
+        let e: UiError = Error::ProfileExists("rfem".into()).into();
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "profile_exists");
+        assert!(v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("a profile named \"rfem\" already exists"));
+        let c: UiError = Error::Auth(AuthError::Cancelled).into();
+        assert_eq!(c.code, "cancelled");
+    }
+}

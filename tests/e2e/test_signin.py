@@ -1,0 +1,135 @@
+"""Acceptance 3, 4, 5 and 6: SimAI sign-in in the app — device flow, offline token, consents,
+and a server fault shown as a sentence."""
+
+import re
+
+from conftest import unique, wait_until
+
+DEMO_USER, DEMO_PASSWORD = "demo@example.com", "demo-password"
+
+
+def simai_profile(app, cli, sandbox):
+    p = unique("simai")
+    cli.run("profile", "add", p, "--service", "simai", "--url", sandbox.simai_api_url, "--organization", "demo-org")
+    app.refresh()
+    app.select_profile(p)
+    app.wait_badge(p, "signed-out")
+    return p
+
+
+def letters(code: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", code).upper()
+
+
+def test_device_login_turns_badge_signed_in(app, cli, sandbox):
+    p = simai_profile(app, cli, sandbox)
+    app.click("login-browser")
+    code = app.wait("device-code").text
+    assert len(letters(code)) >= 6, code
+    app.wait_text("device-status", "Waiting")
+    assert app.wait("device-url").text.startswith(sandbox.url)
+    app.screenshot("device-login.png")
+
+    # The user approves in the browser (here: the sandbox's control endpoint).
+    approved = wait_until("a pending device login", sandbox.approve_latest, 10)
+    assert letters(approved) == letters(code)
+    app.wait_text("device-status", f"Signed in to {p}", 30)
+    app.click("device-cancel")  # now labelled Close
+    app.wait_gone("device-dialog")
+
+    app.wait_badge(p, "signed-in")
+    app.wait("token-row-session")
+    app.wait("token-row-access")
+    state = [x for x in cli.json("status", "--json")["profiles"] if x["name"] == p][0]["state"]
+    assert state == "signed in"
+
+
+def test_device_login_cancel_stores_nothing(app, cli, sandbox):
+    p = simai_profile(app, cli, sandbox)
+    app.click("login-browser")
+    app.wait("device-code")
+    app.click("device-cancel")
+    app.wait_gone("device-dialog")
+    app.refresh()
+    assert app.badge(p) == "signed-out"
+
+
+def test_generate_offline_token_with_password_and_totp_field(app, cli, sandbox):
+    p = simai_profile(app, cli, sandbox)
+    app.click("offline-token")
+    app.click("offline-password")
+    app.type("password-form-username", DEMO_USER)
+    app.type("password-form-password", DEMO_PASSWORD)
+    app.wait("password-form-totp")  # empty: the demo account has no second factor
+    assert app.wait("password-form-offline").is_selected()
+    app.click("password-form-submit")
+    app.wait_gone("password-form", 30)
+    app.message("the offline token is in your keyring")
+    app.wait_badge(p, "offline")
+    app.wait("token-row-offline")
+    assert app.q("token-status-offline").get_attribute("data-kind") == "offline"
+    state = [x for x in cli.json("status", "--json")["profiles"] if x["name"] == p][0]["state"]
+    assert state.startswith("offline token"), state
+    # The CLI can mint access tokens from it: one store.
+    assert cli.run("token", p).stdout.count(".") == 2
+
+
+def test_generate_offline_token_with_browser(app, cli, sandbox):
+    p = simai_profile(app, cli, sandbox)
+    app.click("offline-token")
+    app.click("offline-browser")
+    app.wait("device-code")
+    wait_until("a pending device login", sandbox.approve_latest, 10)
+    app.wait_text("device-status", "offline token is in your keyring", 30)
+    app.click("device-cancel")
+    app.wait_badge(p, "offline")
+
+
+def test_revoke_consent(app, cli, sandbox):
+    p = simai_profile(app, cli, sandbox)
+    cli.run("offline-token", p, "--password", "--username", DEMO_USER, "--no-totp", input=DEMO_PASSWORD + "\n")
+    # A second client holding an offline token for the same account: an old SDK's "sdk" client.
+    sandbox.post("/_sandbox/simai/legacy-offline-token")
+    app.refresh()
+    app.wait_badge(p, "offline")
+    app.wait("consent-row-sdk", 30)
+    app.wait("consent-row-com.ansys.simai.sdk")
+    app.show_section("consents")
+    app.screenshot("consents.png")
+
+    app.click("consent-revoke-sdk")
+    app.wait_text("confirm", "stop working")
+    app.click("confirm-ok")
+    app.message("Revoked the consent of sdk")
+    app.wait_gone("consent-row-sdk")
+    app.wait("consent-row-com.ansys.simai.sdk")
+    listed = [c["client_id"] for c in cli.json("consents", "list", p, "--json")]
+    assert "sdk" not in listed and "com.ansys.simai.sdk" in listed
+    # SimCred's own offline token was not the one revoked.
+    assert app.badge(p) == "offline"
+
+
+def test_server_fault_shows_its_sentence(app, cli, healed):
+    p = simai_profile(app, cli, healed)
+    healed.fault("500")
+    app.click("login-browser")
+    text = app.message("answered 500")
+    assert "without an OAuth error code" in text and text.endswith(".")
+    assert app.attr("message", "data-kind") == "error"
+    assert not app.exists("device-dialog")
+    healed.fault("none")
+    app.refresh()
+    assert app.badge(p) == "signed-out"
+
+
+def test_logout_signs_out(app, cli, sandbox):
+    p = simai_profile(app, cli, sandbox)
+    cli.run("login", p, "--password", "--username", DEMO_USER, "--no-totp", input=DEMO_PASSWORD + "\n")
+    app.refresh()
+    app.wait_badge(p, "signed-in")
+    app.click("logout")
+    app.click("confirm-ok")
+    app.message(f"Signed out of {p}")
+    app.wait_badge(p, "signed-out")
+    state = [x for x in cli.json("status", "--json")["profiles"] if x["name"] == p][0]["state"]
+    assert state == "signed out"
