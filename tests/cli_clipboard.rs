@@ -15,7 +15,7 @@ fn clipboard() -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn set_clipboard(text: &str) {
+fn set_clipboard(text: &str) -> std::process::Child {
     use std::io::Write;
     let mut c = Command::new("xclip")
         .args(["-selection", "clipboard", "-i", "-quiet"])
@@ -25,8 +25,8 @@ fn set_clipboard(text: &str) {
         .spawn()
         .unwrap();
     c.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    // xclip -quiet stays in the foreground serving the selection; leave it to be replaced.
-    std::mem::forget(c);
+    // xclip -quiet stays in the foreground serving the selection until killed.
+    c
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn copy_then_clear_only_if_unchanged() {
     // Copied again, then the user copies something else: it is left alone.
     env.run(&["key", "copy", &p, "--clear-after", "2"]).ok();
     assert_eq!(clipboard().as_deref(), Some(k.as_str()));
-    set_clipboard("user text");
+    let mut xclip = set_clipboard("user text");
     poll(
         "the user's text on the clipboard",
         Duration::from_secs(5),
@@ -78,4 +78,6 @@ fn copy_then_clear_only_if_unchanged() {
         },
     );
     assert_eq!(clipboard().as_deref(), Some("user text"));
+    let _ = xclip.kill();
+    let _ = xclip.wait();
 }
