@@ -48,21 +48,28 @@ def one_run(n: int) -> tuple[float, int, int]:
     drv = subprocess.Popen(
         ["tauri-driver", "--port", str(port), "--native-port", str(native)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=open(config / "tauri-driver.log", "wb"),
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
+            up = 0
+            for p in (port, native):
+                with socket.socket() as s:
+                    up += s.connect_ex(("127.0.0.1", p)) == 0
+            if up == 2:
+                break
             time.sleep(0.02)
         opts = ArgOptions()
         opts.set_capability("browserName", "wry")
         opts.set_capability("tauri:options", {"application": str(SIMCRED_APP)})
         t0 = time.monotonic()
-        d = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=opts)
+        try:
+            d = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=opts)
+        except Exception:
+            print((config / "tauri-driver.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+            raise
         while not d.execute_script("return document.body && document.body.dataset.ready === 'true'"):
             time.sleep(0.005)
         elapsed = time.monotonic() - t0
@@ -93,8 +100,9 @@ def main() -> None:
         runs = sorted(one_run(n) for _ in range(5))
         t, app, web = runs[len(runs) // 2]
         print(f"| {n} | {t * 1000:.0f} ms | {app / 1024:.0f} MiB | {web / 1024:.0f} MiB |")
-    size = SIMCRED_APP.stat().st_size
-    print(f"\nRelease binary `{SIMCRED_APP.name}`: {size / 1024 / 1024:.1f} MiB (stripped).")
+    release = Path(os.environ.get("SIMCRED_APP_RELEASE", SIMCRED_APP))
+    size = release.stat().st_size
+    print(f"\nRelease binary `{release.name}`: {size / 1024 / 1024:.1f} MiB (stripped). Timing and memory above: {SIMCRED_APP}.")
 
 
 if __name__ == "__main__":

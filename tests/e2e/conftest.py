@@ -387,10 +387,15 @@ def launch_app(config_dir: Path, extra_env: dict | None = None):
     try:
 
         def listening():
-            with socket.socket() as s:
-                return s.connect_ex(("127.0.0.1", port)) == 0
+            # tauri-driver listens at once but starts WebKitWebDriver (the native port) a moment
+            # later; a session requested before that fails with "client error (Connect)".
+            for p in (port, native_port):
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", p)) != 0:
+                        return False
+            return True
 
-        wait_until("tauri-driver to listen", listening, 20)
+        wait_until("tauri-driver and WebKitWebDriver to listen", listening, 20)
         opts = ArgOptions()
         opts.set_capability("browserName", "wry")
         opts.set_capability("tauri:options", {"application": str(SIMCRED_APP)})
