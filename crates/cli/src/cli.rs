@@ -379,11 +379,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Token { profile, refresh } => {
             let sc = open()?;
             let t = sc.access_token(&profile, refresh)?;
-            let mut out = std::io::stdout().lock();
-            out.write_all(t.token.expose().as_bytes())?;
-            if std::io::stdout().is_terminal() {
-                out.write_all(b"\n")?;
-            }
+            print_secret(&t.token)?;
             Ok(0)
         }
         Command::Consents(c) => consents(c),
@@ -588,6 +584,18 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
     Ok(0)
 }
 
+/// Prints a secret alone on standard output (a newline only for a terminal, so
+/// `$(simcred key get P)` and pipes get the bare value).
+fn print_secret(secret: &Secret) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(secret.expose().as_bytes())?;
+    if std::io::stdout().is_terminal() {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// Reads a secret from standard input (piped) or a no-echo prompt (terminal).
 fn read_secret(prompt: &str) -> Result<Secret> {
     let raw = if std::io::stdin().is_terminal() {
@@ -639,12 +647,7 @@ fn key_cmd(c: KeyCmd) -> Result<i32> {
         }
         KeyCmd::Get(k) => {
             let (_, secret) = sc.get_key(&k.profile, k.key.as_deref())?;
-            let mut out = std::io::stdout().lock();
-            out.write_all(secret.expose().as_bytes())?;
-            if std::io::stdout().is_terminal() {
-                out.write_all(b"\n")?;
-            }
-            out.flush()?;
+            print_secret(&secret)?;
         }
         KeyCmd::Copy {
             key,

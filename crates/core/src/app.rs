@@ -148,31 +148,28 @@ impl Simcred {
             if doc.profile(name).is_some() {
                 return Err(Error::ProfileExists(name.to_string()));
             }
-            doc.insert_profile(name, service);
-            let p = provider(service);
-            for (k, v) in p.default_settings() {
-                if !settings.iter().any(|(sk, _)| sk == k) {
-                    doc.set_setting(name, k, Some(v));
-                }
-            }
+            // The service's defaults, overridden by what the user gave.
+            let mut merged: std::collections::BTreeMap<String, String> = provider(service)
+                .default_settings()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
             for (k, v) in settings {
-                doc.set_setting(name, k, Some(v.trim()));
+                merged.insert(k.clone(), v.trim().to_string());
             }
-            let mut prof = Profile {
+            let prof = Profile {
                 name: name.to_string(),
                 service,
-                settings: Default::default(),
+                settings: merged,
                 default_key: None,
                 keys: vec![],
                 tokens: vec![],
             };
-            for (k, v) in p.default_settings() {
-                prof.settings.insert(k.into(), v.into());
-            }
-            for (k, v) in settings {
-                prof.settings.insert(k.clone(), v.trim().to_string());
-            }
             validate_profile(&prof)?;
+            doc.insert_profile(name, service);
+            for (k, v) in &prof.settings {
+                doc.set_setting(name, k, Some(v));
+            }
             Ok(prof)
         })
     }

@@ -434,16 +434,7 @@ impl Simcred {
             }
             Err(e) if e.token_is_dead() => {
                 let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
-                self.config().update(|doc| {
-                    find_profile(doc.profiles(), profile)?;
-                    let mut m = meta.clone();
-                    m.status = KeyStatus::Revoked;
-                    m.checked = Some(now());
-                    m.detail = Some(format!("refresh refused: {e}"));
-                    doc.put_token(profile, &m);
-                    doc.remove_token(profile, ACCESS);
-                    Ok::<_, Error>(())
-                })?;
+                self.mark_revoked(profile, name, format!("refresh refused: {e}"))?;
                 Err(e.into())
             }
             Err(e) => Err(e.into()),
@@ -564,19 +555,29 @@ impl Simcred {
             .delete(&sid(profile, SecretKind::OfflineToken))?;
         self.store()
             .delete(&sid(profile, SecretKind::AccessToken))?;
+        self.mark_revoked(
+            profile,
+            OFFLINE,
+            format!("consent of {client_id} revoked with SimCred"),
+        )?;
+        Ok(true)
+    }
+
+    /// Marks a sign-in token (`offline` or `session`) revoked, with the reason and time, and
+    /// forgets the cached access token's metadata.
+    fn mark_revoked(&self, profile: &str, name: &str, detail: String) -> Result<()> {
         self.config().update(|doc| {
             let p = find_profile(doc.profiles(), profile)?;
-            if let Some(m) = p.token(OFFLINE) {
+            if let Some(m) = p.token(name) {
                 let mut m = m.clone();
                 m.status = KeyStatus::Revoked;
                 m.checked = Some(now());
-                m.detail = Some(format!("consent of {client_id} revoked with SimCred"));
+                m.detail = Some(detail);
                 doc.put_token(profile, &m);
             }
             doc.remove_token(profile, ACCESS);
             Ok::<_, Error>(())
-        })?;
-        Ok(true)
+        })
     }
 
     /// Revokes the stored refresh/offline tokens at the identity provider (RFC 7009) and deletes

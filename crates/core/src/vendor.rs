@@ -227,10 +227,7 @@ fn export_simai(
 /// Parses a TOML file for editing; a syntax error names the file and line.
 fn parse_toml(path: &Path, text: &str) -> Result<toml_edit::DocumentMut> {
     text.parse().map_err(|e: toml_edit::TomlError| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-            .unwrap_or(1);
+        let line = crate::config::line_of(text, e.span().map(|s| s.start).unwrap_or(0));
         Error::Invalid(format!(
             "{}:{line}: not valid TOML ({}). SimCred left the file unchanged",
             path.display(),
