@@ -21,18 +21,7 @@ fn check_valid_invalid_and_hub() {
     let good = secret("mk-");
     let sb = sandbox(&[&good]);
     let env = Env::new();
-    let p = env.name("impact");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "modelon",
-        "--url",
-        &sb.modelon_url(),
-    ])
-    .ok();
-    env.run_in(&["key", "add", &p], &good).ok();
+    let p = env.modelon_profile("impact", &sb.modelon_url(), &good);
     let out = env.run(&["key", "check", &p]);
     out.ok();
     assert!(
@@ -45,18 +34,7 @@ fn check_valid_invalid_and_hub() {
     assert!(st["profiles"][0]["keys"][0]["checked"].is_string());
 
     // Behind a JupyterHub front, the API is found under the user's server.
-    let h = env.name("hub");
-    env.run(&[
-        "profile",
-        "add",
-        &h,
-        "--service",
-        "modelon",
-        "--url",
-        &sb.modelon_hub_url(),
-    ])
-    .ok();
-    env.run_in(&["key", "add", &h], &good).ok();
+    let h = env.modelon_profile("hub", &sb.modelon_hub_url(), &good);
     let out = env.run(&["key", "check", &h, "--json"]);
     out.ok();
     assert_eq!(json(&out.stdout)["key"]["status"], "valid");
@@ -82,18 +60,7 @@ fn faults_become_one_line_reasons() {
     let good = secret("mk-");
     let sb = sandbox(&[&good]);
     let env = Env::new();
-    let p = env.name("impact");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "modelon",
-        "--url",
-        &sb.modelon_url(),
-    ])
-    .ok();
-    env.run_in(&["key", "add", &p], &good).ok();
+    let p = env.modelon_profile("impact", &sb.modelon_url(), &good);
     let cases = [
         (Fault::Html, "HTML page"),
         (Fault::ServerError, "answered 500: internal error"),
@@ -142,18 +109,7 @@ fn replace_keeps_the_old_key_until_the_new_one_checks_out() {
     let old = secret("mk-");
     let sb = sandbox(&[&old]);
     let env = Env::new();
-    let p = env.name("impact");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "modelon",
-        "--url",
-        &sb.modelon_url(),
-    ])
-    .ok();
-    env.run_in(&["key", "add", &p], &old).ok();
+    let p = env.modelon_profile("impact", &sb.modelon_url(), &old);
     let e = env.run_in(&["key", "add", &p], "mk-another-one");
     assert!(e.stderr.contains("one API key per server"), "{e:?}");
     let keyfile = env.home().join(".impact/api.key");

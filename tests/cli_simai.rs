@@ -29,20 +29,7 @@ fn fast() -> SimaiOptions {
 }
 
 fn simai_profile(env: &Env, sb: &Sandbox) -> String {
-    let p = env.name("sim");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "simai",
-        "--organization",
-        "demo-org",
-        "--url",
-        &sb.simai_api_url(),
-    ])
-    .ok();
-    p
+    env.simai_profile("sim", &sb.simai_api_url())
 }
 
 /// A login running in the background; its stderr goes to a file the test can read while it runs.

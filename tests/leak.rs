@@ -124,19 +124,7 @@ fn sign_in_secrets_appear_nowhere_they_should_not() {
     )
     .unwrap();
     let env = Env::new();
-    let p = env.name("sim");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "simai",
-        "--organization",
-        "demo-org",
-        "--url",
-        &sb.simai_api_url(),
-    ])
-    .ok();
+    let p = env.simai_profile("sim", &sb.simai_api_url());
     let login = [
         "offline-token",
         &p,

@@ -134,6 +134,34 @@ impl Env {
         out
     }
 
+    /// Creates a Modelon Impact profile for `url` holding `key`; returns its (unique) name.
+    pub fn modelon_profile(&self, base: &str, url: &str, key: &str) -> String {
+        let p = self.name(base);
+        self.run(&["profile", "add", &p, "--service", "modelon", "--url", url])
+            .ok();
+        self.run_in(&["key", "add", &p], key).ok();
+        p
+    }
+
+    /// Creates a SimAI profile (organization `demo-org`, the sandbox's) for `api_url`; returns
+    /// its (unique) name.
+    pub fn simai_profile(&self, base: &str, api_url: &str) -> String {
+        let p = self.name(base);
+        self.run(&[
+            "profile",
+            "add",
+            &p,
+            "--service",
+            "simai",
+            "--organization",
+            "demo-org",
+            "--url",
+            api_url,
+        ])
+        .ok();
+        p
+    }
+
     pub fn run(&self, args: &[&str]) -> Out {
         self.run_with(args, None, &[])
     }
