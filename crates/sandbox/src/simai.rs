@@ -603,12 +603,8 @@ impl Simai {
     }
 
     fn device_authorization(&self, req: &Request) -> Response {
-        let form = match form(req) {
-            Ok(form) => form,
-            Err(response) => return response,
-        };
-        let client_id = match client(&form) {
-            Ok(client_id) => client_id,
+        let (form, client_id) = match client_form(req) {
+            Ok(found) => found,
             Err(response) => return response,
         };
         let now = Instant::now();
@@ -651,12 +647,8 @@ impl Simai {
 
     fn token(&self, req: &Request) -> Response {
         self.state().token_requests.push(Instant::now());
-        let form = match form(req) {
-            Ok(form) => form,
-            Err(response) => return response,
-        };
-        let client_id = match client(&form) {
-            Ok(client_id) => client_id,
+        let (form, client_id) = match client_form(req) {
+            Ok(found) => found,
             Err(response) => return response,
         };
         match form.non_empty("grant_type") {
@@ -750,12 +742,8 @@ impl Simai {
     }
 
     fn revoke(&self, req: &Request) -> Response {
-        let form = match form(req) {
-            Ok(form) => form,
-            Err(response) => return response,
-        };
-        let client_id = match client(&form) {
-            Ok(client_id) => client_id,
+        let (form, client_id) = match client_form(req) {
+            Ok(found) => found,
             Err(response) => return response,
         };
         let Some(presented) = form.non_empty("token") else {
@@ -781,12 +769,8 @@ impl Simai {
     }
 
     fn logout(&self, req: &Request) -> Response {
-        let form = match form(req) {
-            Ok(form) => form,
-            Err(response) => return response,
-        };
-        let client_id = match client(&form) {
-            Ok(client_id) => client_id,
+        let (form, client_id) = match client_form(req) {
+            Ok(found) => found,
             Err(response) => return response,
         };
         let Some(presented) = form.non_empty("refresh_token") else {
@@ -1084,6 +1068,13 @@ fn form(req: &Request) -> Result<Form, Response> {
 }
 
 /// The public client named by `client_id`, or Keycloak's 401.
+/// The form body of an OAuth request and its (known) client id, or the error to answer with.
+fn client_form(req: &Request) -> Result<(Form, &'static str), Response> {
+    let form = form(req)?;
+    let client_id = client(&form)?;
+    Ok((form, client_id))
+}
+
 fn client(form: &Form) -> Result<&'static str, Response> {
     match form.get("client_id") {
         Some(CLIENT_ID) => Ok(CLIENT_ID),
