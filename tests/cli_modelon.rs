@@ -134,14 +134,15 @@ fn replace_keeps_the_old_key_until_the_new_one_checks_out() {
 
 #[test]
 fn the_profile_proxy_is_used() {
+    // A remote server is reached through the profile's proxy, which wins over HTTPS_PROXY: the
+    // proxy is asked to CONNECT and never sees the key. (Loopback never goes through a proxy:
+    // tests/hostile_proxy.rs.)
+    use simcred_tests::hostile::Recorder;
     let good = secret("mk-");
-    let sb = sandbox(&[&good]);
     let env = Env::new();
+    let l1 = Recorder::start();
+    let l2 = Recorder::start();
     let p = env.name("proxied");
-    let dead = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", l.local_addr().unwrap())
-    };
     env.run(&[
         "profile",
         "add",
@@ -149,23 +150,32 @@ fn the_profile_proxy_is_used() {
         "--service",
         "modelon",
         "--url",
-        &sb.modelon_url(),
+        "https://impact.example.invalid/",
         "--set",
-        &format!("https_proxy={dead}"),
+        &format!("https_proxy={}", l1.url()),
     ])
     .ok();
     env.run_in(&["key", "add", &p], &good).ok();
-    let before = sb.request_count();
-    let out = env.run(&["key", "check", &p]);
+    let out = env.run_with(
+        &["key", "check", &p],
+        None,
+        &[
+            ("HTTPS_PROXY", &l2.url()),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+            ("SIMCRED_TIMEOUT", "5"),
+        ],
+    );
     assert!(out.stdout.contains("unreachable"), "{out:?}");
     assert!(out.stdout.contains("proxy"), "{out:?}");
-    assert_eq!(sb.request_count(), before, "nothing went around the proxy");
-    env.run(&["profile", "edit", &p, "--unset", "https_proxy"])
-        .ok();
-    assert!(env
-        .run(&["key", "check", &p])
-        .stdout
-        .contains("valid — user demo-user"));
+    l1.settle(std::time::Duration::from_secs(10));
+    let seen = l1.received_text();
+    assert!(
+        seen.contains("CONNECT impact.example.invalid:443"),
+        "the profile proxy got {seen:?}"
+    );
+    assert!(!seen.contains(&good), "the proxy saw the key");
+    assert_eq!(l2.connections(), 0, "the environment's proxy was used");
     let e = env.run(&[
         "profile",
         "edit",

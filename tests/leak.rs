@@ -191,3 +191,98 @@ fn sign_in_secrets_appear_nowhere_they_should_not() {
         assert_eq!(mode, 0o600);
     }
 }
+
+#[test]
+#[ignore = "waits for the fix of issue 8 §4 and §5"]
+fn echoing_servers_and_proxies_leak_nothing() {
+    use simcred_tests::hostile::{Recorder, Reply, Server};
+    let echoed = secret("mk-echoed-");
+    let proxied = secret("mk-proxied-");
+    let looped = secret("mk-looped-");
+    let env = Env::new();
+
+    // A server that answers every check by echoing the key it was sent, in each error shape.
+    let s = Server::start();
+    let m = env.modelon_profile("echo", &format!("{}/", s.url()), &echoed);
+    for status in [401, 403, 500] {
+        s.route_fn("GET", "/api/users/me", move |r| {
+            let k = r.header("impact-api-key").unwrap_or("");
+            Reply::json_value(
+                status,
+                &serde_json::json!({"error": {"message": format!("the key {k} is not valid")}}),
+            )
+        });
+        env.run(&["key", "check", &m]);
+        env.run(&["key", "check", &m, "--json"]);
+        env.run(&["status"]);
+        env.run(&["status", "--json"]);
+        env.run(&["key", "list", &m, "--json"]);
+        env.run(&["profile", "show", &m, "--json"]);
+    }
+    assert!(
+        s.requests()
+            .iter()
+            .any(|r| r.header("impact-api-key") == Some(echoed.as_str())),
+        "the echoing server was reached"
+    );
+
+    // A remote server behind HTTPS_PROXY: the proxy is asked to CONNECT and sees no key. A
+    // loopback server with HTTPS_PROXY set: the proxy sees nothing at all.
+    let proxy = Recorder::start();
+    let r = env.name("remote");
+    env.run(&[
+        "profile",
+        "add",
+        &r,
+        "--service",
+        "modelon",
+        "--url",
+        "https://impact.example.invalid/",
+    ])
+    .ok();
+    env.run_in(&["key", "add", &r], &proxied).ok();
+    let sb = Sandbox::start(SandboxOptions {
+        port: 0,
+        modelon_keys: vec![looped.clone()],
+    })
+    .unwrap();
+    let l = env.modelon_profile("loop", &sb.modelon_url(), &looped);
+    let url = proxy.url();
+    let vars = [
+        ("HTTPS_PROXY", url.as_str()),
+        ("HTTP_PROXY", url.as_str()),
+        ("NO_PROXY", ""),
+        ("no_proxy", ""),
+        ("SIMCRED_TIMEOUT", "5"),
+    ];
+    env.run_with(&["key", "check", &r], None, &vars);
+    env.run_with(&["key", "check", &l], None, &vars);
+    env.run_with(&["status"], None, &vars);
+    env.run_with(&["run", &r, "--", "true"], None, &vars).ok();
+    proxy.settle(std::time::Duration::from_secs(10));
+    let seen = proxy.received_text();
+    assert!(
+        seen.contains("CONNECT impact.example.invalid:443"),
+        "the proxy was used for the remote server: {seen:?}"
+    );
+
+    let printed = env.all_output();
+    let secrets = [&echoed, &proxied, &looped];
+    for s in secrets {
+        assert!(
+            !printed.contains(s.as_str()),
+            "a secret was printed:\n{printed}"
+        );
+        assert!(!seen.contains(s.as_str()), "the proxy saw a secret: {seen}");
+    }
+    for f in files_under(env.home()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        for s in secrets {
+            assert!(
+                !text.contains(s.as_str()),
+                "secret found in {}",
+                f.display()
+            );
+        }
+    }
+}

@@ -4,6 +4,8 @@
 //! The suites expect the real Secret Service on the session bus (`scripts/test.sh` starts a
 //! private `dbus-run-session` with an unlocked `gnome-keyring-daemon`).
 
+pub mod hostile;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,0 +1,823 @@
+//! Issue 8, hostile servers: the built CLI against a scripted loopback server that answers what
+//! a compromised or malicious vendor server could. The key goes only to the configured origin,
+//! the browser opener only gets http(s) URLs, no control character a server sends reaches the
+//! terminal or profiles.toml, a secret the server echoes is redacted, and no number a server
+//! sends makes SimCred panic, hang or store a half sign-in.
+
+use serde_json::{json, Value};
+use simcred_tests::hostile::{
+    assert_no_panic, assert_terminal_safe, assert_toml_safe, run_within, Reply, Server,
+};
+use simcred_tests::{files_under, poll, secret, Env, Out};
+use std::path::Path;
+use std::time::Duration;
+
+const JUPYTERHUB: &str = "x-jupyterhub-version";
+
+fn realm(endpoint: &str) -> String {
+    format!("/auth/realms/simai/protocol/openid-connect/{endpoint}")
+}
+
+/// A SimAI profile whose API (and so realm) is the scripted server.
+fn simai_profile(env: &Env, s: &Server, base: &str) -> String {
+    let p = env.name(base);
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "simai",
+        "--organization",
+        "o",
+        "--url",
+        &format!("{}/v2/", s.url()),
+    ])
+    .ok();
+    p
+}
+
+/// A Modelon Impact profile on the scripted server, holding `key`.
+fn modelon_profile(env: &Env, s: &Server, base: &str, key: &str) -> String {
+    env.modelon_profile(base, &format!("{}/", s.url()), key)
+}
+
+/// A JupyterHub front on `s`: `/hub/api/` answers with its version header.
+fn hub_front(s: &Server) {
+    s.route(
+        "GET",
+        "/hub/api/",
+        Reply::json(200, r#"{"version":"4.1.5"}"#).header(JUPYTERHUB, "4.1.5"),
+    );
+}
+
+fn json_of(out: &Out) -> Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {out:#?}"))
+}
+
+fn status_json(env: &Env) -> Value {
+    let out = env.run(&["status", "--json"]);
+    assert_no_panic("status --json", &out);
+    json_of(&out)
+}
+
+/// The `status --json` entry of profile `p`.
+fn profile_state(env: &Env, p: &str) -> String {
+    let st = status_json(env);
+    st["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == p)
+        .unwrap_or_else(|| panic!("{p} not in {st}"))["state"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn profiles_toml(env: &Env) -> String {
+    std::fs::read_to_string(env.config_dir().join("profiles.toml")).unwrap_or_default()
+}
+
+/// Signs `p` in with the password grant; the token endpoint must answer it.
+fn password_login(env: &Env, p: &str) -> Out {
+    env.run_in(
+        &["login", p, "--password", "--username", "u", "--no-totp"],
+        "pw\n",
+    )
+}
+
+fn tokens_reply() -> Reply {
+    Reply::json(
+        200,
+        r#"{"access_token":"a.b.c","refresh_token":"r1","expires_in":300,"token_type":"Bearer"}"#,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The key goes only to the configured origin.
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `key check` and asserts the key was not reported valid, nothing panicked, and `other`
+/// saw no connection at all.
+fn check_not_valid_and_nothing_elsewhere(env: &Env, p: &str, other: &Server, case: &str) {
+    let out = env.run(&["key", "check", p, "--json"]);
+    assert_no_panic(case, &out);
+    if let Ok(v) = serde_json::from_str::<Value>(&out.stdout) {
+        assert_ne!(v["key"]["status"], "valid", "{case}: {out:#?}");
+    }
+    let out = env.run(&["key", "check", p]);
+    assert_no_panic(case, &out);
+    assert!(!out.stdout.contains(": valid"), "{case}: {out:#?}");
+    assert_eq!(
+        other.connections(),
+        0,
+        "{case}: the other server was contacted: {:#?}",
+        other.requests()
+    );
+}
+
+#[test]
+#[ignore = "waits for the fix of issue 8 §1"]
+fn the_key_goes_only_to_the_configured_origin() {
+    let key = secret("mk-origin-");
+    // The other origin would gladly accept the key and say it is valid.
+    let other = Server::start();
+    other.route(
+        "*",
+        "/",
+        Reply::json(200, r#"{"data":{"username":"thief","license":"stolen"}}"#)
+            .header(JUPYTERHUB, "4.1.5"),
+    );
+    let o = other.authority();
+    let hub = Server::start();
+    let h = hub.authority();
+    hub_front(&hub);
+    let env = Env::new();
+    let p = modelon_profile(&env, &hub, "origin", &key);
+    let tricks = [
+        format!("http://{o}/user/u/"),
+        format!("//{o}/user/u/"),
+        format!("https://{o}/user/u/"),
+        "http://evil.example.invalid/user/u/".to_string(),
+        format!("http://{h}@{o}/user/u/"),
+        format!("http://{o}@{h}/user/u/"),
+        format!("\\\\{o}\\user\\u\\"),
+        format!("/\\{o}/user/u/"),
+        format!("\t//{o}/user/u/"),
+        format!(" http://{o}/user/u/"),
+        format!("HTTP://{o}/user/u/"),
+        format!("http:{o}/user/u/"),
+        format!("ws://{o}/user/u/"),
+        format!("/user/u/?next=http://{o}/"),
+    ];
+    for trick in &tricks {
+        hub.route(
+            "GET",
+            "/hub/api/user",
+            Reply::json_value(200, &json!({ "name": "u", "server": trick })),
+        );
+        check_not_valid_and_nothing_elsewhere(&env, &p, &other, &format!("server = {trick:?}"));
+    }
+
+    // Redirects are not followed, from the hub nor from the API.
+    for status in [301, 302, 307, 308] {
+        hub.route(
+            "GET",
+            "/hub/api/user",
+            Reply::json(status, "{}").header("Location", &format!("http://{o}/hub/api/user")),
+        );
+        check_not_valid_and_nothing_elsewhere(&env, &p, &other, &format!("hub {status}"));
+    }
+    let direct = Server::start();
+    direct.route(
+        "GET",
+        "/api/users/me",
+        Reply::json(302, "{}").header("Location", &format!("http://{o}/api/users/me")),
+    );
+    let d = modelon_profile(&env, &direct, "redirect", &key);
+    check_not_valid_and_nothing_elsewhere(&env, &d, &other, "API 302");
+
+    // Whatever the hub said, the key went to the configured origin only.
+    assert!(other.requests().iter().all(|r| !r.contains(&key)));
+    for r in hub.requests().iter().chain(direct.requests().iter()) {
+        assert!(
+            !r.header("host").is_some_and(|h| h.contains(&o)),
+            "a request for the other origin: {r:#?}"
+        );
+    }
+    assert!(
+        hub.requests()
+            .iter()
+            .any(|r| r.path == "/hub/api/user" && r.header("impact-api-key") == Some(&key)),
+        "the test reached the hub's user endpoint with the key"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The browser opener only gets http(s).
+// ---------------------------------------------------------------------------------------------
+
+/// A directory of fake openers (each logs its arguments, one `ARG:` line each, and exits 0),
+/// and the PATH that puts them first.
+fn fake_openers(dir: &Path, log: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    let script = format!(
+        "#!/bin/sh\n{{ printf 'RUN:%s\\n' \"${{0##*/}}\"; for a in \"$@\"; do printf 'ARG:%s\\n' \"$a\"; done; }} >> '{}'\nexit 0\n",
+        log.display()
+    );
+    for name in [
+        "xdg-open",
+        "gio",
+        "gnome-open",
+        "kde-open",
+        "kde-open5",
+        "kde-open6",
+        "wslview",
+        "x-www-browser",
+        "sensible-browser",
+        "www-browser",
+        "firefox",
+        "chromium",
+        "google-chrome",
+    ] {
+        let f = dir.join(name);
+        std::fs::write(&f, &script).unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// The arguments the fake openers were given, in order (launcher sub-commands left out).
+fn opener_args(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix("ARG:"))
+        .filter(|a| *a != "open" && *a != "--")
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+#[ignore = "waits for the fix of issue 8 §2"]
+fn the_browser_opener_only_gets_http_urls() {
+    let s = Server::start();
+    let base = s.url();
+    s.route(
+        "POST",
+        &realm("token"),
+        Reply::json(400, r#"{"error":"access_denied"}"#),
+    );
+    let env = Env::new();
+    let p = simai_profile(&env, &s, "opener");
+    let log = env.home().join("opener.log");
+    let path = fake_openers(&env.home().join("bin"), &log);
+    let vars = [("DISPLAY", ":99"), ("PATH", path.as_str())];
+    let device = |complete: &str| {
+        Reply::json_value(
+            200,
+            &json!({
+                "device_code": "dc-1",
+                "user_code": "ABCD-EFGH",
+                "verification_uri": format!("{base}/device"),
+                "verification_uri_complete": complete,
+                "expires_in": 30,
+                "interval": 1,
+            }),
+        )
+    };
+    let hostile = [
+        "file:///etc/passwd".to_string(),
+        "javascript:alert(1)".to_string(),
+        "/etc/passwd".to_string(),
+        "data:text/html,x".to_string(),
+        format!("{base}/device?user_code=\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J"),
+    ];
+    for evil in &hostile {
+        s.route("POST", &realm("auth/device"), device(evil));
+        let out = run_within(&env, &["login", &p], None, &vars, Duration::from_secs(30));
+        assert_no_panic(evil, &out);
+        out.fails();
+        assert!(
+            out.stderr.contains("Not opening"),
+            "{evil:?}: say why the browser was not opened: {out:#?}"
+        );
+        assert!(!out.stderr.contains('\u{1b}'), "{evil:?}: {out:#?}");
+    }
+
+    // Positive control, last: a plain http URL on the server is opened, as it is. Once its
+    // opener has run, every earlier one has too.
+    let good = format!("{base}/device?user_code=ABCD");
+    s.route("POST", &realm("auth/device"), device(&good));
+    let out = run_within(&env, &["login", &p], None, &vars, Duration::from_secs(30));
+    assert_no_panic("control", &out);
+    assert!(!out.stderr.contains("Not opening"), "{out:#?}");
+    poll("the opener to be called", Duration::from_secs(10), || {
+        opener_args(&log).contains(&good).then_some(())
+    });
+
+    let args = opener_args(&log);
+    for a in &args {
+        assert!(
+            (a.starts_with("http://") || a.starts_with("https://"))
+                && !a.chars().any(|c| c.is_control()),
+            "the opener was given {a:?}; all it got: {args:#?}"
+        );
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    for bad in ["file:", "javascript:", "data:", "ZXZpbA", "/etc/passwd"] {
+        assert!(!text.contains(bad), "the opener saw {bad}:\n{text}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. No control character from a server reaches the terminal or profiles.toml.
+// ---------------------------------------------------------------------------------------------
+
+/// Text with a screen clear, an OSC 52 clipboard write, a title change, BEL, backspace, a C1
+/// CSI and a right-to-left override, around printable markers.
+fn nasty(tag: &str) -> String {
+    format!(
+        "{tag}\u{1b}[2J-clear\u{1b}]52;c;ZXZpbA==\u{7}-osc52\u{1b}]0;title\u{7}-bel\u{7}-bs\u{8}-csi\u{9b}31m-rlo\u{202e}-end"
+    )
+}
+
+#[test]
+#[ignore = "waits for the fix of issue 8 §3"]
+fn no_control_character_from_a_server_reaches_the_terminal() {
+    let env = Env::new();
+    let key = secret("mk-ctl-");
+
+    // SimAI: device login, token errors, consents, API errors, a refused refresh.
+    let sim = Server::start();
+    let p = simai_profile(&env, &sim, "ctl-sim");
+    sim.route(
+        "POST",
+        &realm("auth/device"),
+        Reply::json_value(
+            200,
+            &json!({
+                "device_code": "dc-1",
+                "user_code": nasty("Qcode"),
+                "verification_uri": format!("{}/device{}", sim.url(), nasty("")),
+                "expires_in": 30,
+                "interval": 1,
+            }),
+        ),
+    );
+    sim.route(
+        "POST",
+        &realm("token"),
+        Reply::json_value(
+            400,
+            &json!({"error": nasty("Qerr"), "error_description": nasty("Qdesc")}),
+        ),
+    );
+    let out = run_within(
+        &env,
+        &["login", &p, "--no-browser"],
+        None,
+        &[],
+        Duration::from_secs(30),
+    );
+    assert_no_panic("device login", &out);
+    out.fails();
+    // A password login refused with an unusual error.
+    sim.route(
+        "POST",
+        &realm("token"),
+        Reply::json_value(
+            400,
+            &json!({"error": "invalid_request", "error_description": nasty("Qpwdesc")}),
+        ),
+    );
+    let out = password_login(&env, &p);
+    assert_no_panic("password login", &out);
+    out.fails();
+    // Signed in, then the consents list is full of escapes.
+    sim.route("POST", &realm("token"), tokens_reply());
+    password_login(&env, &p).ok();
+    sim.route(
+        "GET",
+        "/v2/users/offline-tokens",
+        Reply::json_value(
+            200,
+            &json!([{
+                "client_id": nasty("Qclient"),
+                "created_date": nasty("Qcreated"),
+                "last_updated_date": nasty("Qupdated"),
+                "granted_scopes": [nasty("Qscope"), "openid"],
+            }]),
+        ),
+    );
+    env.run(&["consents", "list", &p]);
+    env.run(&["consents", "list", &p, "--json"]);
+    sim.route(
+        "DELETE",
+        "/v2/users/offline-tokens",
+        Reply::json_value(500, &json!({"message": nasty("Qapierr")})),
+    );
+    env.run(&["consents", "revoke", &p, "some.client", "--yes"])
+        .fails();
+    // A refresh refused as invalid_grant marks the token revoked with the server's words.
+    sim.route(
+        "POST",
+        &realm("token"),
+        Reply::json_value(
+            400,
+            &json!({"error": "invalid_grant", "error_description": nasty("Qgrant")}),
+        ),
+    );
+    env.run(&["token", &p, "--refresh"]).fails();
+
+    // Modelon: a user name and license, API errors, hub errors, a plain-text error.
+    let ok = Server::start();
+    ok.route(
+        "GET",
+        "/api/users/me",
+        Reply::json_value(
+            200,
+            &json!({"data": {"username": nasty("Quser"), "license": nasty("Qlic")}}),
+        ),
+    );
+    let m_ok = modelon_profile(&env, &ok, "ctl-ok", &key);
+    let e500 = Server::start();
+    e500.route(
+        "GET",
+        "/api/users/me",
+        Reply::json_value(500, &json!({"error": {"message": nasty("Qm500")}})),
+    );
+    let m500 = modelon_profile(&env, &e500, "ctl-500", &key);
+    let e401 = Server::start();
+    e401.route(
+        "GET",
+        "/api/users/me",
+        Reply::json_value(401, &json!({"error": {"message": nasty("Qm401")}})),
+    );
+    let m401 = modelon_profile(&env, &e401, "ctl-401", &key);
+    let text = Server::start();
+    text.route(
+        "GET",
+        "/api/users/me",
+        Reply::new(502)
+            .header("Content-Type", "text/plain")
+            .body(nasty("Qplain")),
+    );
+    let mtext = modelon_profile(&env, &text, "ctl-text", &key);
+    let hub500 = Server::start();
+    hub_front(&hub500);
+    hub500.route(
+        "GET",
+        "/hub/api/user",
+        Reply::json_value(500, &json!({"message": nasty("Qhub500")})),
+    );
+    let mhub500 = modelon_profile(&env, &hub500, "ctl-hub500", &key);
+    let hub403 = Server::start();
+    hub_front(&hub403);
+    hub403.route(
+        "GET",
+        "/hub/api/user",
+        Reply::json_value(403, &json!({"error": {"message": nasty("Qhub403")}})),
+    );
+    let mhub403 = modelon_profile(&env, &hub403, "ctl-hub403", &key);
+
+    let modelon = [&m_ok, &m500, &m401, &mtext, &mhub500, &mhub403];
+    for m in modelon {
+        assert_no_panic(m, &env.run(&["key", "check", m]));
+        assert_no_panic(m, &env.run(&["key", "check", m, "--json"]));
+        assert_no_panic(m, &env.run(&["key", "list", m]));
+        assert_no_panic(m, &env.run(&["key", "list", m, "--json"]));
+    }
+    for p in modelon.iter().copied().chain([&p]) {
+        assert_no_panic(p, &env.run(&["profile", "show", p]));
+        assert_no_panic(p, &env.run(&["profile", "show", p, "--json"]));
+    }
+    env.run(&["status"]);
+    env.run(&["status", "--json"]);
+    env.run(&["profile", "list"]);
+    env.run(&["profile", "list", "--json"]);
+
+    // The test did reach every server: the good key is valid, its user name shown (made safe).
+    assert_eq!(profile_state(&env, &m_ok), "valid");
+    let printed = env.all_output();
+    for marker in [
+        "Quser", "Qlic", "Qm500", "Qm401", "Qplain", "Qhub500", "Qhub403", "Qclient",
+    ] {
+        assert!(
+            printed.contains(marker),
+            "the server's text ({marker}) should be shown, made safe:\n{printed}"
+        );
+    }
+    assert_terminal_safe("what simcred printed", &printed);
+    assert_toml_safe("profiles.toml", &profiles_toml(&env));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. A secret the server echoes is redacted.
+// ---------------------------------------------------------------------------------------------
+
+/// Panics when `secret` appears in anything `env` printed or in any file under its HOME.
+fn assert_nowhere(env: &Env, what: &str, secret: &str) {
+    let printed = env.all_output();
+    assert!(
+        !printed.contains(secret),
+        "the {what} was printed:\n{printed}"
+    );
+    for f in files_under(env.home()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        assert!(
+            !text.contains(secret),
+            "the {what} is in {}:\n{text}",
+            f.display()
+        );
+    }
+}
+
+#[test]
+#[ignore = "waits for the fix of issue 8 §4"]
+fn a_secret_echoed_by_the_server_is_redacted() {
+    let env = Env::new();
+    let key = secret("mk-echo-");
+    let s = Server::start();
+    let p = modelon_profile(&env, &s, "echo", &key);
+    let echo = |status: u16, top_level: bool| {
+        move |r: &simcred_tests::hostile::Request| {
+            let k = r.header("impact-api-key").unwrap_or("(none)");
+            let msg = format!("the key {k} is not valid");
+            if top_level {
+                Reply::json_value(status, &json!({ "message": msg }))
+            } else {
+                Reply::json_value(status, &json!({"error": {"message": msg}}))
+            }
+        }
+    };
+    for (status, top) in [(500, false), (403, false), (401, true), (401, false)] {
+        s.route_fn("GET", "/api/users/me", echo(status, top));
+        let out = env.run(&["key", "check", &p]);
+        assert_no_panic("check", &out);
+        env.run(&["key", "check", &p, "--json"]);
+        env.run(&["key", "list", &p]);
+        env.run(&["key", "list", &p, "--json"]);
+        env.run(&["profile", "show", &p, "--json"]);
+        let st = env.run(&["status"]);
+        env.run(&["status", "--json"]);
+        if status != 500 {
+            assert_eq!(out.code, 1, "{out:#?}");
+            assert_eq!(st.code, 1, "status still says the key is invalid: {st:#?}");
+            assert_eq!(profile_state(&env, &p), "invalid");
+        }
+    }
+    // A plain-text echo, and a hub that echoes it.
+    s.route_fn("GET", "/api/users/me", |r| {
+        Reply::new(401)
+            .header("Content-Type", "text/plain")
+            .body(format!(
+                "{} rejected",
+                r.header("impact-api-key").unwrap_or("")
+            ))
+    });
+    env.run(&["key", "check", &p]);
+    let hub = Server::start();
+    hub_front(&hub);
+    hub.route_fn("GET", "/hub/api/user", echo(403, false));
+    let h = modelon_profile(&env, &hub, "echo-hub", &key);
+    let out = env.run(&["key", "check", &h]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    env.run(&["status"]);
+    assert!(
+        s.requests()
+            .iter()
+            .any(|r| r.header("impact-api-key") == Some(&key)),
+        "the server was asked with the key"
+    );
+    assert_nowhere(&env, "API key", &key);
+
+    // Sign-in: a token endpoint that echoes the submitted password, then the refresh token.
+    let password = secret("pw-echo-");
+    let refresh = secret("rt-echo-");
+    let sim = Server::start();
+    let sp = simai_profile(&env, &sim, "echo-sim");
+    sim.route_fn("POST", &realm("token"), |r| {
+        let said = r.form("password").or(r.form("refresh_token")).unwrap_or_default();
+        Reply::json_value(
+            400,
+            &json!({"error": "invalid_request", "error_description": format!("{said} is not accepted here")}),
+        )
+    });
+    let login = ["login", &sp, "--password", "--username", "u", "--no-totp"];
+    let out = env.run_in(&login, &format!("{password}\n"));
+    assert_no_panic("login", &out);
+    out.fails();
+    let refresh_reply = refresh.clone();
+    sim.route_fn("POST", &realm("token"), move |r| {
+        if r.form("grant_type").as_deref() == Some("password") {
+            Reply::json_value(
+                200,
+                &json!({"access_token": "a.b.c", "refresh_token": refresh_reply, "expires_in": 300}),
+            )
+        } else {
+            Reply::json(400, r#"{"error":"nope"}"#)
+        }
+    });
+    env.run_in(&login, &format!("{password}\n")).ok();
+    // The refresh is refused: first with an unusual error that echoes it, then invalid_grant.
+    sim.route_fn("POST", &realm("token"), |r| {
+        let t = r.form("refresh_token").unwrap_or_default();
+        Reply::json_value(
+            400,
+            &json!({"error": format!("bad_{t}"), "error_description": format!("token {t} is odd")}),
+        )
+    });
+    env.run(&["token", &sp, "--refresh"]).fails();
+    sim.route_fn("POST", &realm("token"), |r| {
+        let t = r.form("refresh_token").unwrap_or_default();
+        Reply::json_value(
+            400,
+            &json!({"error": "invalid_grant", "error_description": format!("Refresh token {t} is not active")}),
+        )
+    });
+    env.run(&["token", &sp, "--refresh"]).fails();
+    env.run(&["status"]);
+    env.run(&["status", "--json"]);
+    env.run(&["profile", "show", &sp, "--json"]);
+    assert!(
+        profile_state(&env, &sp).contains("revoked"),
+        "the refused refresh token is marked revoked"
+    );
+    assert!(sim
+        .requests()
+        .iter()
+        .any(|r| r.form("refresh_token").as_deref() == Some(refresh.as_str())));
+    assert_nowhere(&env, "password", &password);
+    assert_nowhere(&env, "refresh token", &refresh);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Numbers from servers never panic, hang, or leave a sign-in half stored.
+// ---------------------------------------------------------------------------------------------
+
+const BIG: &str = "18446744073709551615";
+
+#[test]
+#[ignore = "waits for the fix of issue 8 §6"]
+fn device_flow_numbers_never_panic_or_hang() {
+    let s = Server::start();
+    let env = Env::new();
+    let p = simai_profile(&env, &s, "num-device");
+    s.route(
+        "POST",
+        &realm("token"),
+        Reply::json(400, r#"{"error":"access_denied"}"#),
+    );
+    // (interval, expires_in) as raw JSON; every case must end well within the deadline.
+    let cases = [
+        (BIG, "2"),
+        ("1", BIG),
+        ("-1", "2"),
+        ("1e308", "2"),
+        ("\"5\"", "2"),
+        ("0", "2"),
+        ("1", "-1"),
+        ("1", "0"),
+        ("1", "1e308"),
+        ("1", "\"5\""),
+        ("\"5\"", "\"5\""),
+        ("1.5", "2.5"),
+        ("null", "null"),
+        ("99999999999999999999999", "2"),
+    ];
+    for (interval, expires) in cases {
+        let body = format!(
+            r#"{{"device_code":"dc-1","user_code":"ABCD-EFGH","verification_uri":"{}/device","interval":{interval},"expires_in":{expires}}}"#,
+            s.url()
+        );
+        s.route("POST", &realm("auth/device"), Reply::json(200, &body));
+        let case = format!("interval {interval}, expires_in {expires}");
+        let out = run_within(
+            &env,
+            &["login", &p, "--no-browser"],
+            None,
+            &[],
+            Duration::from_secs(20),
+        );
+        assert_no_panic(&case, &out);
+        out.fails();
+        if interval == BIG && expires == "2" {
+            assert!(out.stderr.contains("expired"), "{case}: {out:#?}");
+        }
+        assert_eq!(profile_state(&env, &p), "signed out", "{case}");
+    }
+}
+
+#[test]
+#[ignore = "waits for the fix of issue 8 §6"]
+fn token_expiry_numbers_never_panic_and_store_all_or_nothing() {
+    let s = Server::start();
+    for expires in [
+        "1e17",
+        "100000000000000000",
+        "9000000000000000",
+        "9223372036854775807",
+        BIG,
+        "-5",
+        "\"300\"",
+        "null",
+        "300",
+    ] {
+        let env = Env::new();
+        let p = simai_profile(&env, &s, "num-token");
+        let body = format!(
+            r#"{{"access_token":"a.b.c","refresh_token":"r1","expires_in":{expires},"token_type":"Bearer"}}"#
+        );
+        s.route("POST", &realm("token"), Reply::json(200, &body));
+        let case = format!("expires_in {expires}");
+        let out = run_within(
+            &env,
+            &["login", &p, "--password", "--username", "u", "--no-totp"],
+            Some("pw\n"),
+            &[],
+            Duration::from_secs(20),
+        );
+        assert_no_panic(&case, &out);
+        let state = profile_state(&env, &p);
+        if out.code == 0 {
+            assert!(state.starts_with("signed in"), "{case}: {state}");
+            let t = run_within(&env, &["token", &p], None, &[], Duration::from_secs(20));
+            assert_no_panic(&case, &t);
+            assert_eq!(t.stdout.trim(), "a.b.c", "{case}: {t:#?}");
+            assert_no_panic(&case, &env.run(&["status"]));
+        } else {
+            assert_eq!(state, "signed out", "{case}: nothing stored half-way");
+        }
+        if expires == "300" {
+            out.ok();
+        }
+    }
+}
+
+#[test]
+#[ignore = "waits for the fix of issue 8 §6"]
+fn wrong_types_in_consents_and_modelon_replies_never_panic() {
+    let s = Server::start();
+    let env = Env::new();
+    let p = simai_profile(&env, &s, "types");
+    s.route("POST", &realm("token"), tokens_reply());
+    password_login(&env, &p).ok();
+    for body in [
+        r#"[{"client_id":5}]"#,
+        r#"[{"client_id":"c","created_date":12345,"granted_scopes":"x"}]"#,
+        r#"{"not":"a list"}"#,
+        r#"[{"client_id":"c","created_date":"99999-99-99T99:99:99Z","last_updated_date":-1}]"#,
+        r#"[{"client_id":"c","granted_scopes":[1,null,{}]}]"#,
+        r#"[{"client_id":"c","created_date":1e400}]"#,
+        r#"[{"client_id":"c","created_date":"-262144-01-01T00:00:00Z"}]"#,
+        r#"[null]"#,
+        "[",
+    ] {
+        s.route("GET", "/v2/users/offline-tokens", Reply::json(200, body));
+        for args in [
+            vec!["consents", "list", &p],
+            vec!["consents", "list", &p, "--json"],
+        ] {
+            let out = run_within(&env, &args, None, &[], Duration::from_secs(20));
+            assert_no_panic(body, &out);
+        }
+    }
+
+    let key = secret("mk-types-");
+    let m = Server::start();
+    let mp = modelon_profile(&env, &m, "types-m", &key);
+    for body in [
+        r#"{"data":{"username":5,"license":["x"]}}"#,
+        r#"{"data":"x"}"#,
+        r#"[]"#,
+        r#"{"data":{"username":"u","license":{"a":1}}}"#,
+        r#"{"data":{"username":"u","license":18446744073709551616}}"#,
+        r#"{"data":{"username":null}}"#,
+        r#"{"data":{"username":""}}"#,
+        "null",
+    ] {
+        m.route("GET", "/api/users/me", Reply::json(200, body));
+        let out = run_within(
+            &env,
+            &["key", "check", &mp],
+            None,
+            &[],
+            Duration::from_secs(20),
+        );
+        assert_no_panic(body, &out);
+        // Only a user name that is a string makes a key valid.
+        assert!(
+            body.contains(r#""username":""#) || !out.stdout.contains(": valid"),
+            "{body}: {out:#?}"
+        );
+        assert_no_panic(body, &env.run(&["status", "--json"]));
+    }
+    let hub = Server::start();
+    hub_front(&hub);
+    let hp = modelon_profile(&env, &hub, "types-hub", &key);
+    for body in [
+        r#"{"server":5}"#,
+        r#"{"server":null}"#,
+        r#"{"server":["/user/u/"]}"#,
+        r#"{"server":""}"#,
+        r#"{"server":"/"}"#,
+        r#"{"server":"/user/u/%zz/"}"#,
+        r#"[]"#,
+    ] {
+        hub.route("GET", "/hub/api/user", Reply::json(200, body));
+        let out = run_within(
+            &env,
+            &["key", "check", &hp],
+            None,
+            &[],
+            Duration::from_secs(20),
+        );
+        assert_no_panic(body, &out);
+    }
+}
