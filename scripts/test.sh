@@ -22,6 +22,9 @@ stage lints
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+stage "fuzz (each target ${FUZZ_SECONDS:-30} s)"
+FUZZ_JOBS="${FUZZ_JOBS:-2}" bash scripts/fuzz.sh
+
 stage "front-end unit tests (node --test)"
 node --test ui/tests/
 
