@@ -776,7 +776,10 @@ function showDeviceDialog(p, start) {
       h("p", {}, start.browser_opened ? "Your browser opened the sign-in page. Check that it shows this code, then approve:" : "Open the sign-in page in a browser (on any device), check that it shows this code, then approve:"),
       codeEl,
       h("p", { class: "small muted url" }, h("span", {}, "Page: "), h("span", { class: "mono", "data-testid": "device-url" }, start.verification_uri)),
-      h("div", { class: "device-buttons" }, openBtn, copyCode),
+      (start.refused_urls ?? []).length
+        ? h("p", { class: "small warning", role: "alert", "data-testid": "device-refused" }, `Not opened: the identity provider sent an address that is not a web page (${start.refused_urls.join(", ")}). Be wary of this identity provider.`)
+        : null,
+      h("div", { class: "device-buttons" }, start.browser_url ? openBtn : null, copyCode),
       statusEl,
       h("div", { class: "dialog-actions" }, h("span", { class: "spacer" }), cancel),
     ],

@@ -58,14 +58,15 @@ pub fn default_clear_after() -> u64 {
         .unwrap_or(DEFAULT_CLEAR_AFTER)
 }
 
-/// Opens an http(s) URL in the user's browser; false when it was not opened (not a web URL,
+/// Opens a URL in the user's browser when it passes [`simcred_core::http::openable_url`]
+/// (http(s), no control characters); false when it was not opened (not such a URL,
 /// `SIMCRED_NO_BROWSER` set, or no browser could be started).
 pub fn open_in_browser(url: &str) -> bool {
     let disabled = std::env::var("SIMCRED_NO_BROWSER").is_ok_and(|v| !v.is_empty() && v != "0");
-    if disabled || !(url.starts_with("https://") || url.starts_with("http://")) {
-        return false;
+    match simcred_core::http::openable_url(url) {
+        Some(u) if !disabled => open::that_detached(u.as_str()).is_ok(),
+        _ => false,
     }
-    open::that_detached(url).is_ok()
 }
 
 // ---- app ----------------------------------------------------------------------------------
@@ -379,8 +380,12 @@ pub struct DeviceStart {
     pub profile: String,
     pub offline: bool,
     pub user_code: String,
+    /// The address to show (made safe; the openable one when there is one).
     pub verification_uri: String,
+    /// The address the browser is sent to; empty when the server offered no http(s) address.
     pub browser_url: String,
+    /// Addresses the server offered that were not opened (not http(s)), made safe to show.
+    pub refused_urls: Vec<String>,
     pub expires_in: u64,
     pub interval: u64,
     /// Whether the browser was opened.
@@ -395,15 +400,16 @@ async fn start_device(
 ) -> Result<DeviceStart, UiError> {
     let p = profile.clone();
     let dl = blocking(move || Ok(open()?.start_device_login(&p, offline)?)).await?;
-    let browser_url = dl.browser_url().to_string();
+    let browser_url = dl.browser_url().map(|u| u.to_string()).unwrap_or_default();
     let id = state.next_id();
     let out = DeviceStart {
         id,
         profile,
         offline,
         user_code: dl.auth.user_code.clone(),
-        verification_uri: dl.auth.verification_uri.clone(),
+        verification_uri: dl.shown_url(),
         browser_url: browser_url.clone(),
+        refused_urls: dl.refused_urls(),
         expires_in: dl.auth.expires_in,
         interval: dl.auth.interval,
         browser_opened: open_browser && open_in_browser(&browser_url),
@@ -710,7 +716,11 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Ui
             })?;
             *sb = Some(started);
         }
-        let s = sb.as_ref().expect("just set");
+        let Some(s) = sb.as_ref() else {
+            return Err(UiError::internal(
+                "the sandbox did not start; please try again",
+            ));
+        };
         let key = fresh.then(|| Secret::new(s.regenerate_modelon_key()));
         (s.url(), s.simai_api_url(), s.modelon_url(), key)
     };

@@ -1,5 +1,6 @@
 //! SimCred desktop app: a Tauri v2 shell around the static UI in `ui/`. All credential logic
 //! is in `simcred_core`; the commands in [`commands`] are thin calls into it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod commands;
 pub mod error;
@@ -45,7 +46,7 @@ pub const COMMANDS: &[&str] = &[
 
 /// Builds and runs the app; returns when the app exits.
 pub fn run() {
-    tauri::Builder::default()
+    let result = tauri::Builder::default()
         // Must be the first plugin: a second launch hands over to the running instance and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             focus_main_window(app);
@@ -83,8 +84,11 @@ pub fn run() {
             commands::import,
             commands::sandbox_start,
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running SimCred");
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("simcred-app: cannot start the window: {e}");
+        std::process::exit(1);
+    }
 }
 
 /// Brings the main window to the front (unminimized, shown, focused).

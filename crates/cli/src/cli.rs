@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
+use simcred_core::app::BackendState;
 use simcred_core::{vendor, KeyMeta, Profile, Secret, Service, Simcred};
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -596,21 +597,43 @@ fn print_secret(secret: &Secret) -> Result<()> {
     Ok(())
 }
 
-/// Reads a secret from standard input (piped) or a no-echo prompt (terminal).
+/// The most SimCred reads from standard input: 64 KiB, far more than any key or password.
+const STDIN_CAP: u64 = 64 * 1024;
+
+/// Reads all of standard input, refusing (rather than truncating) more than [`STDIN_CAP`]
+/// bytes or text that is not UTF-8. `what` names it in messages ("the key").
+fn read_stdin_capped(what: &str) -> Result<String> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .take(STDIN_CAP + 1)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {what} from standard input"))?;
+    if buf.len() as u64 > STDIN_CAP {
+        bail!(
+            "{what} on standard input is longer than {} KiB; SimCred stores keys whole or not at all, so nothing was stored",
+            STDIN_CAP / 1024
+        );
+    }
+    String::from_utf8(buf).map_err(|_| {
+        anyhow::anyhow!("{what} on standard input is not UTF-8 text; nothing was stored")
+    })
+}
+
+/// Reads a secret from standard input (piped) or a no-echo prompt (terminal). Surrounding
+/// white space is trimmed; a line break, NUL or other control character inside is refused.
 fn read_secret(prompt: &str) -> Result<Secret> {
     let raw = if std::io::stdin().is_terminal() {
         rpassword::prompt_password(prompt).context("cannot read the key from the terminal")?
     } else {
-        let mut s = String::new();
-        std::io::stdin()
-            .take(64 * 1024)
-            .read_to_string(&mut s)
-            .context("cannot read the key from standard input")?;
-        s
+        read_stdin_capped("the key")?
     };
-    Secret::from_user_input(&raw).ok_or_else(|| {
+    let secret = Secret::from_user_input(&raw).ok_or_else(|| {
         anyhow::anyhow!("the key is empty; pipe it on standard input (e.g. `pbpaste | simcred key add ...`) or type it at the prompt")
-    })
+    })?;
+    if secret.expose().chars().any(char::is_control) {
+        bail!("the key has a line break, NUL or other control character inside it, so it is not one key; nothing was stored. Pipe or paste the key alone");
+    }
+    Ok(secret)
 }
 
 fn key_cmd(c: KeyCmd) -> Result<i32> {
@@ -681,6 +704,9 @@ fn key_cmd(c: KeyCmd) -> Result<i32> {
             for p in &r.reexported {
                 println!("Re-exported to {p}.");
             }
+            for why in &r.skipped {
+                println!("Not re-exported: {why}.");
+            }
         }
         KeyCmd::Remove { profile, key, yes } => {
             if !yes && !confirm(&format!("Delete key {key} of {profile} from the keyring?"))? {
@@ -722,9 +748,18 @@ fn status(json: bool) -> Result<i32> {
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        match &r.backend_error {
-            None => println!("Secret store: {} — reachable", r.backend),
-            Some(e) => println!("Secret store: {} — NOT reachable: {e}", r.backend),
+        match (&r.backend_state, &r.backend_error) {
+            (BackendState::Reachable, _) => println!("Secret store: {} — reachable", r.backend),
+            (BackendState::Locked, e) => println!(
+                "Secret store: {} — LOCKED: {}",
+                r.backend,
+                e.as_deref().unwrap_or("unlock it to read secrets")
+            ),
+            (BackendState::Unreachable, e) => println!(
+                "Secret store: {} — NOT reachable: {}",
+                r.backend,
+                e.as_deref().unwrap_or("no answer")
+            ),
         }
         println!("Profiles: {}", r.config_file);
         if r.profiles.is_empty() {
@@ -804,39 +839,50 @@ fn copy(sc: &Simcred, k: &KeyRef, clear_after: u64, wait: bool) -> Result<i32> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .context("cannot start the clipboard helper")?;
-    {
-        let mut stdin = child.stdin.take().expect("piped");
-        stdin.write_all(secret.expose().as_bytes())?;
-    }
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        bail!("cannot talk to the clipboard helper");
+    };
+    stdin.write_all(secret.expose().as_bytes())?;
+    drop(stdin);
     let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().expect("piped")),
-        &mut line,
-    )?;
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
     if line.trim() != "copied" {
         let status = child.wait()?;
-        bail!("the clipboard could not be set (helper exited with {status})");
+        // The helper says why on its stdout ("error: ..."); a crash says nothing.
+        match line.trim().strip_prefix("error: ") {
+            Some(reason) => bail!("{}", simcred_core::text::safe(reason)),
+            None => bail!("the clipboard could not be set (the helper exited with {status})"),
+        }
     }
     eprintln!("Copied {what} to the clipboard; it will be cleared in {clear_after} s if it still holds the key.");
     Ok(0)
 }
 
 fn serve_clipboard(clear_after: u64) -> Result<i32> {
-    let mut raw = String::new();
-    std::io::stdin().take(64 * 1024).read_to_string(&mut raw)?;
-    let secret = Secret::new(raw);
+    let secret = Secret::new(read_stdin_capped("the value to copy")?);
+    let copied = std::cell::Cell::new(false);
     let end = simcred_core::clipboard::copy_then_clear(
         &secret,
         Duration::from_secs(clear_after),
         || {
+            copied.set(true);
             let mut out = std::io::stdout();
             let _ = out.write_all(b"copied\n");
             let _ = out.flush();
         },
         |_| true,
-    )?;
-    let _ = end;
-    Ok(0)
+    );
+    match end {
+        Ok(_) => Ok(0),
+        Err(e) if !copied.get() => {
+            // Tell `key copy` why, on the pipe it reads.
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "error: {e}");
+            let _ = out.flush();
+            Ok(1)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn import(
@@ -939,8 +985,7 @@ fn login(a: LoginArgs, offline: bool) -> Result<i32> {
             (p, t)
         } else {
             // Piped: first line the password, second line the TOTP code (may be absent).
-            let mut s = String::new();
-            std::io::stdin().take(64 * 1024).read_to_string(&mut s)?;
+            let s = read_stdin_capped("the password")?;
             let mut lines = s.lines();
             let p = lines.next().unwrap_or("").to_string();
             let t = lines.next().unwrap_or("").to_string();
@@ -959,13 +1004,21 @@ fn login(a: LoginArgs, offline: bool) -> Result<i32> {
         )?
     } else {
         let dl = sc.start_device_login(&a.profile, offline)?;
-        let url = dl.browser_url().to_string();
         eprintln!("Your code: {}", dl.auth.user_code);
-        let opened = !a.no_browser
+        for r in dl.refused_urls() {
+            eprintln!(
+                "Not opening \"{r}\" in the browser: the identity provider sent an address that is not http(s). Be wary of this identity provider."
+            );
+        }
+        let url = dl.shown_url();
+        let can_open = !a.no_browser
             && (std::env::var_os("DISPLAY").is_some()
                 || std::env::var_os("WAYLAND_DISPLAY").is_some()
-                || cfg!(not(target_os = "linux")))
-            && open_browser(&url);
+                || cfg!(not(target_os = "linux")));
+        let opened = match dl.browser_url() {
+            Some(u) if can_open => open_browser(&u),
+            _ => false,
+        };
         if opened {
             eprintln!("Opened {url} in your browser: check the code and approve. Waiting… (Ctrl-C cancels)");
         } else {
@@ -995,9 +1048,10 @@ fn login(a: LoginArgs, offline: bool) -> Result<i32> {
     Ok(0)
 }
 
-/// Opens a URL in the user's browser (the `open` crate); false when none could be started.
-fn open_browser(url: &str) -> bool {
-    open::that_detached(url).is_ok()
+/// Opens an http(s) URL in the user's browser (the `open` crate); false when none could be
+/// started. Takes a checked [`url::Url`] so that nothing else can reach the opener.
+fn open_browser(url: &simcred_core::http::OpenableUrl) -> bool {
+    open::that_detached(url.as_str()).is_ok()
 }
 
 fn consents(c: ConsentsCmd) -> Result<i32> {

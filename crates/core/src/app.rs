@@ -66,6 +66,9 @@ pub struct ReplaceReport {
     pub key: KeyMeta,
     /// Files the new key was written to because the old one had been exported there.
     pub reexported: Vec<String>,
+    /// Files the old key had been exported to that were left alone, one sentence each saying
+    /// why (gone, changed by hand, not a regular file, unreadable).
+    pub skipped: Vec<String>,
 }
 
 /// One profile's line in `status`.
@@ -82,11 +85,24 @@ pub struct ProfileStatus {
     pub problems: Vec<String>,
 }
 
+/// Whether the secret store can be used right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendState {
+    /// It answers and is unlocked.
+    Reachable,
+    /// It answers but is locked: reading a secret would prompt (or wait) for a password.
+    Locked,
+    /// It does not answer.
+    Unreachable,
+}
+
 /// Everything `status` shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusReport {
     pub backend: String,
-    /// `None` when the backend answered; the reason otherwise.
+    pub backend_state: BackendState,
+    /// `None` when the backend answered unlocked; the reason otherwise.
     pub backend_error: Option<String>,
     pub config_file: String,
     pub profiles: Vec<ProfileStatus>,
@@ -102,9 +118,11 @@ pub struct Simcred {
 impl Simcred {
     /// Opens the user's profiles (`SIMCRED_CONFIG_DIR` or the platform dir) and the OS keyring.
     pub fn open() -> Result<Self> {
+        let config = ConfigStore::from_env()?;
+        let namespace = config.keyring_id()?;
         Ok(Simcred {
-            config: ConfigStore::from_env()?,
-            store: Box::new(KeyringStore::from_env()),
+            config,
+            store: Box::new(KeyringStore::from_env(&namespace)),
         })
     }
 
@@ -268,9 +286,7 @@ impl Simcred {
                     name,
                 });
             }
-            if prof.service == Service::Dlubal {
-                crate::providers::dlubal::check_value(secret.expose()).map_err(Error::Invalid)?;
-            }
+            p.check_key_value(secret.expose()).map_err(Error::Invalid)?;
             self.store
                 .set(&SecretId::new(profile, SecretKind::ApiKey, &name), &secret)?;
             let is_default = make_default || prof.keys.is_empty() || prof.default_key.is_none();
@@ -416,9 +432,9 @@ impl Simcred {
     ) -> Result<ReplaceReport> {
         let prof = self.profile(profile)?;
         let old = resolve_key(&prof, name)?.clone();
-        if prof.service == Service::Dlubal {
-            crate::providers::dlubal::check_value(new.expose()).map_err(Error::Invalid)?;
-        }
+        provider(prof.service)
+            .check_key_value(new.expose())
+            .map_err(Error::Invalid)?;
         let mut meta = old.clone();
         meta.created = now();
         meta.last4 = new.last4();
@@ -436,29 +452,53 @@ impl Simcred {
                 _ => apply_outcome(&mut meta, &outcome),
             }
         }
-        self.store
-            .set(&SecretId::new(profile, SecretKind::ApiKey, &old.name), &new)?;
+        let id = SecretId::new(profile, SecretKind::ApiKey, &old.name);
+        // Re-export only where the old key still is, so it is read before it is overwritten.
+        let old_secret = if old.exported.is_empty() {
+            None
+        } else {
+            self.store.get(&id)?
+        };
+        self.store.set(&id, &new)?;
         self.config.update(|doc| {
             find_profile(doc.profiles(), profile)?;
             doc.put_key(profile, &meta);
             Ok::<_, Error>(())
         })?;
-        let mut reexported = Vec::new();
+        let (mut reexported, mut skipped, mut gone) = (Vec::new(), Vec::new(), Vec::new());
         for path in &old.exported {
-            crate::vendor::export_key_to(
+            use crate::vendor::Reexport;
+            let p = std::path::Path::new(path);
+            match crate::vendor::reexport_replaced(
                 self,
                 &prof,
                 &meta.name,
+                old_secret.as_ref(),
                 &new,
-                std::path::Path::new(path),
-                true,
-            )?;
-            reexported.push(path.clone());
+                p,
+            ) {
+                Reexport::Written => reexported.push(path.clone()),
+                Reexport::Gone(why) => {
+                    skipped.push(why);
+                    gone.push(path.clone());
+                }
+                Reexport::Kept(why) => skipped.push(why),
+            }
+        }
+        if !gone.is_empty() {
+            meta = self.config.update(|doc| {
+                let mut m =
+                    resolve_key(find_profile(doc.profiles(), profile)?, Some(&meta.name))?.clone();
+                m.exported.retain(|p| !gone.contains(p));
+                doc.put_key(profile, &m);
+                Ok::<_, Error>(m)
+            })?;
         }
         Ok(ReplaceReport {
             profile: profile.to_string(),
             key: meta,
             reexported,
+            skipped,
         })
     }
 
@@ -498,7 +538,13 @@ impl Simcred {
     /// Reads no secret and asks no server.
     pub fn status(&self) -> Result<StatusReport> {
         let profiles = self.config.read()?;
-        let backend_error = self.store.probe().err().map(|e| e.to_string());
+        let probe = self.store.probe();
+        let backend_state = match &probe {
+            Ok(()) => BackendState::Reachable,
+            Err(crate::store::StoreError::Locked) => BackendState::Locked,
+            Err(_) => BackendState::Unreachable,
+        };
+        let backend_error = probe.err().map(|e| e.to_string());
         let mut out = Vec::new();
         for p in profiles {
             let mut problems: Vec<String> = provider(p.service).validate_settings(&p);
@@ -578,6 +624,7 @@ impl Simcred {
         let needs_attention = backend_error.is_some() || out.iter().any(|p| p.needs_attention);
         Ok(StatusReport {
             backend: self.store.backend(),
+            backend_state,
             backend_error,
             config_file: self.config.profiles_path().display().to_string(),
             profiles: out,

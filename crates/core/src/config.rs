@@ -10,27 +10,33 @@ use crate::profile::{KeyMeta, KeyStatus, Profile, Service};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use toml_edit::{value, Array, DocumentMut, ImDocument, Item, Table};
+use toml_edit::{value, Array, DocumentMut, ImDocument, Item, Table, TableLike};
 
 const HEADER: &str = "# SimCred profiles. No secrets are kept here: they live in the OS keyring.\n# Edit by hand or with `simcred profile edit`; comments and unknown keys are kept.\n";
 
 /// Settings written as TOML booleans (the SimAI SDK's own types).
 const BOOL_SETTINGS: [&str; 3] = ["interactive", "skip_version_check", "no_sse_connection"];
 
+/// The top-level key holding this config dir's keyring namespace (see [`ConfigStore::keyring_id`]).
+pub const KEYRING_ID: &str = "keyring_id";
+
 /// Problems with the profile file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file does not parse or holds something SimCred cannot use; nothing was written.
     #[error("{path}:{line}: {message}. Fix the file by hand; SimCred left it unchanged")]
     Invalid {
         path: PathBuf,
         line: usize,
         message: String,
     },
+    /// The file or its directory cannot be read or written.
     #[error("cannot use {path}: {source}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Neither `SIMCRED_CONFIG_DIR` nor a home directory is known.
     #[error("cannot find a configuration directory; set SIMCRED_CONFIG_DIR or HOME")]
     NoConfigDir,
 }
@@ -135,15 +141,56 @@ impl ConfigStore {
         };
         let mut pd = ProfilesDoc { doc, profiles };
         let out = f(&mut pd)?;
+        if text.is_none() || !pd.doc.contains_key(KEYRING_ID) {
+            pd.doc.insert(KEYRING_ID, value(new_keyring_id()));
+        }
         let new_text = match &text {
             Some(_) => pd.doc.to_string(),
             None => format!("{HEADER}\n{}", pd.doc),
         };
         if text.as_deref() != Some(new_text.as_str()) {
-            write_atomic(&path, new_text.as_bytes(), false).map_err(|e| self.io(&path, e))?;
+            // 0600: the file can hold proxy credentials and says which accounts exist.
+            write_atomic(&path, new_text.as_bytes(), true).map_err(|e| self.io(&path, e))?;
         }
         Ok(out)
     }
+
+    /// This config dir's keyring namespace: a random id kept in `profiles.toml`, created (with
+    /// the file, if there is none yet) on first use, so two config dirs never share secrets.
+    pub fn keyring_id(&self) -> Result<String, ConfigError> {
+        {
+            let _lock = self.lock(false)?;
+            if let Some(text) = self.read_text()? {
+                let (doc, _) = parse(&self.profiles_path(), &text)?;
+                if let Some(id) = doc.get(KEYRING_ID).and_then(|v| v.as_str()) {
+                    return Ok(id.to_string());
+                }
+            }
+        }
+        self.update(|doc| -> Result<Option<String>, ConfigError> { Ok(doc.keyring_id()) })
+            .and_then(|id| match id {
+                Some(id) => Ok(id),
+                None => self.keyring_id(),
+            })
+    }
+}
+
+/// A fresh random keyring namespace id (128 bits, hex), from the standard library's
+/// randomly keyed hasher.
+fn new_keyring_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let part = || {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        h.write_u32(std::process::id());
+        h.finish()
+    };
+    format!("{:016x}{:016x}", part(), part())
 }
 
 /// The 1-based line of a byte offset in `text`.
@@ -155,6 +202,24 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// Parses the text of a `profiles.toml` (named `profiles.toml` in messages) into profiles.
+/// Every TOML shape that means the same thing is accepted (inline tables, dotted keys);
+/// anything SimCred cannot use is an error with the line.
+pub fn parse_profiles(text: &str) -> Result<Vec<Profile>, ConfigError> {
+    parse(Path::new("profiles.toml"), text).map(|(_, p)| p)
+}
+
+/// Refuses a setting value with characters that have no business in a setting.
+fn check_setting_value(profile: &str, key: &str, v: &str) -> Result<(), String> {
+    if v.chars().any(crate::text::is_unsafe) {
+        return Err(format!(
+            "setting `{}` of profile \"{profile}\" contains a control character",
+            crate::text::safe(key)
+        ));
+    }
+    Ok(())
+}
+
 fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigError> {
     let invalid = |offset: usize, message: String| ConfigError::Invalid {
         path: path.to_path_buf(),
@@ -163,9 +228,20 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
     };
     let im = ImDocument::parse(text.to_string()).map_err(|e| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
-        let msg = e.message().trim().to_string();
+        let msg = crate::text::safe_short(e.message().trim(), 200);
         invalid(offset, format!("not valid TOML: {msg}"))
     })?;
+    if let Some(id) = im.get(KEYRING_ID) {
+        let ok = id.as_str().is_some_and(|s| {
+            !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+        if !ok {
+            return Err(invalid(
+                span_start(id),
+                format!("`{KEYRING_ID}` must be a string of letters and digits (SimCred writes it; delete the line to get a new one)"),
+            ));
+        }
+    }
     let mut profiles = Vec::new();
     if let Some(item) = im.get("profiles") {
         let table = item.as_table_like().ok_or_else(|| {
@@ -175,14 +251,14 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
             )
         })?;
         for (name, item) in table.iter() {
+            crate::profile::validate_name("profile", name)
+                .map_err(|m| invalid(span_start(item), m))?;
             let pt = item.as_table_like().ok_or_else(|| {
                 invalid(
                     span_start(item),
                     format!("profile \"{name}\" must be a table"),
                 )
             })?;
-            crate::profile::validate_name("profile", name)
-                .map_err(|m| invalid(span_start(item), m))?;
             let service_item = pt.get("service").ok_or_else(|| {
                 invalid(
                     span_start(item),
@@ -202,19 +278,21 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
                 match k {
                     "service" => {}
                     "default_key" => {
-                        default_key = Some(
-                            v.as_str()
-                                .ok_or_else(|| {
-                                    invalid(span_start(v), "`default_key` must be a string".into())
-                                })?
-                                .to_string(),
-                        )
+                        let d = v.as_str().ok_or_else(|| {
+                            invalid(span_start(v), "`default_key` must be a string".into())
+                        })?;
+                        crate::profile::validate_name("key", d)
+                            .map_err(|m| invalid(span_start(v), format!("`default_key`: {m}")))?;
+                        default_key = Some(d.to_string())
                     }
                     "keys" | "tokens" => {
                         let kt = v.as_table_like().ok_or_else(|| {
                             invalid(span_start(v), format!("`{k}` must be a table"))
                         })?;
                         for (kn, kv) in kt.iter() {
+                            let what = if k == "keys" { "key" } else { "token" };
+                            crate::profile::validate_name(what, kn)
+                                .map_err(|m| invalid(span_start(kv), m))?;
                             let meta = parse_key(kn, kv, &invalid)?;
                             if k == "keys" {
                                 keys.push(meta);
@@ -232,6 +310,8 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
                                 toml_edit::Value::Float(f) => f.value().to_string(),
                                 _ => continue, // arrays and tables of other tools are kept, not used
                             };
+                            check_setting_value(name, k, &s)
+                                .map_err(|m| invalid(span_start(v), m))?;
                             settings.insert(k.to_string(), s);
                         }
                     }
@@ -271,15 +351,19 @@ fn parse_key(
     let t = item
         .as_table_like()
         .ok_or_else(|| invalid(span_start(item), format!("key \"{name}\" must be a table")))?;
+    // Metadata is shown to people: anything a hand edit or an old version put there is made safe.
     let get = |k: &str| -> Result<Option<String>, ConfigError> {
         match t.get(k) {
             None => Ok(None),
-            Some(v) => v.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
-                invalid(
-                    span_start(v),
-                    format!("`{k}` of key \"{name}\" must be a string"),
-                )
-            }),
+            Some(v) => v
+                .as_str()
+                .map(|s| Some(crate::text::safe(s)))
+                .ok_or_else(|| {
+                    invalid(
+                        span_start(v),
+                        format!("`{k}` of key \"{name}\" must be a string"),
+                    )
+                }),
         }
     };
     let status = match t.get("status") {
@@ -297,7 +381,9 @@ fn parse_key(
             .as_array()
             .map(|a| {
                 a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
+                    .filter_map(|x| x.as_str())
+                    .filter(|x| !x.chars().any(crate::text::is_unsafe))
+                    .map(String::from)
                     .collect()
             })
             .ok_or_else(|| {
@@ -336,21 +422,20 @@ impl ProfilesDoc {
         self.profiles.iter().find(|p| p.name == name)
     }
 
-    fn profiles_table(&mut self) -> &mut Table {
-        if !self.doc.contains_key("profiles") {
-            let mut t = Table::new();
-            t.set_implicit(true);
-            self.doc.insert("profiles", Item::Table(t));
-        }
-        self.doc["profiles"]
-            .as_table_mut()
-            .expect("validated as a table")
+    /// This file's keyring namespace, if it has one yet.
+    pub fn keyring_id(&self) -> Option<String> {
+        self.doc
+            .get(KEYRING_ID)
+            .and_then(|v| v.as_str())
+            .map(String::from)
     }
 
-    fn profile_table(&mut self, name: &str) -> &mut Table {
-        self.profiles_table()[name]
-            .as_table_mut()
-            .expect("validated as a table")
+    fn profiles_table(&mut self) -> &mut dyn TableLike {
+        child(self.doc.as_table_mut(), "profiles")
+    }
+
+    fn profile_table(&mut self, name: &str) -> &mut dyn TableLike {
+        child(self.profiles_table(), name)
     }
 
     /// Adds a new profile table.
@@ -404,24 +489,19 @@ impl ProfilesDoc {
 
     pub fn remove_token(&mut self, profile: &str, name: &str) {
         let pt = self.profile_table(profile);
-        if let Some(t) = pt.get_mut("tokens").and_then(|k| k.as_table_mut()) {
+        if let Some(t) = pt.get_mut("tokens").and_then(|k| k.as_table_like_mut()) {
             t.remove(name);
         }
     }
 
     fn put_entry(&mut self, profile: &str, table: &str, meta: &KeyMeta) {
-        let pt = self.profile_table(profile);
-        if !pt.contains_key(table) {
-            let mut t = Table::new();
-            t.set_implicit(true);
-            pt.insert(table, Item::Table(t));
-        }
-        let keys = pt[table].as_table_mut().expect("validated as a table");
-        let mut t = keys
-            .get(&meta.name)
-            .and_then(|i| i.as_table())
-            .cloned()
-            .unwrap_or_default();
+        let keys = child(self.profile_table(profile), table);
+        // Keep what else the entry has (another tool's fields), whatever its TOML shape.
+        let mut t = match keys.get(&meta.name) {
+            Some(Item::Table(t)) => t.clone(),
+            Some(Item::Value(toml_edit::Value::InlineTable(it))) => it.clone().into_table(),
+            _ => Table::new(),
+        };
         t.insert("created", value(&meta.created));
         t.insert("last4", value(&meta.last4));
         t.insert("status", value(meta.status.as_str()));
@@ -453,9 +533,25 @@ impl ProfilesDoc {
 
     pub fn remove_key(&mut self, profile: &str, key: &str) {
         let pt = self.profile_table(profile);
-        if let Some(keys) = pt.get_mut("keys").and_then(|k| k.as_table_mut()) {
+        if let Some(keys) = pt.get_mut("keys").and_then(|k| k.as_table_like_mut()) {
             keys.remove(key);
         }
+    }
+}
+
+/// The table-like child `key` of `parent` (a `[table]`, an inline table or dotted keys alike),
+/// created as an implicit table when missing. The parser has already refused files where such
+/// a child exists but is not table-like, so nothing of the user's is replaced here.
+fn child<'a>(parent: &'a mut dyn TableLike, key: &str) -> &'a mut dyn TableLike {
+    if !parent.get(key).is_some_and(|i| i.is_table_like()) {
+        let mut t = Table::new();
+        t.set_implicit(true);
+        parent.insert(key, Item::Table(t));
+    }
+    // `insert` into an inline parent stores the table inline, so the child is table-like now.
+    match parent.get_mut(key).and_then(|i| i.as_table_like_mut()) {
+        Some(t) => t,
+        None => unreachable!("a table was just inserted"),
     }
 }
 

@@ -1,9 +1,19 @@
 //! The HTTP client every provider uses, built from a profile's network settings.
 //!
-//! Honours `https_proxy`, `tls_ca_bundle` (`system`, a PEM path, or `unsecure-none`) and a
-//! request timeout (`SIMCRED_TIMEOUT`, default 15 s). Refuses plain `http://` except on loopback,
-//! never follows redirects (a secret must not be re-sent to another host), and turns transport
-//! failures into one-line reasons a person can act on.
+//! Rules that hold for every request, whoever asks:
+//! - Plain `http://` only to loopback; a URL with a user name or password in it is refused.
+//! - Redirects are never followed (a secret must not be re-sent to another host).
+//! - Proxies: the profile's `https_proxy` first, else the environment's `HTTPS_PROXY` /
+//!   `https_proxy`, then `ALL_PROXY` / `all_proxy`, minus the hosts in `NO_PROXY` / `no_proxy`
+//!   (which applies to the environment's proxies only). A proxy carries only `https://` traffic
+//!   to non-loopback hosts: loopback traffic never goes through a proxy, and as plain `http://` is
+//!   only allowed to loopback, no plain-http request carrying a secret ever reaches one.
+//! - A client can be pinned to one origin ([`Http::pinned`]): it then refuses to send anything
+//!   to another scheme, host or port, whatever a server said.
+//! - `tls_ca_bundle` (`system`, a PEM path, or `unsecure-none`), and a request timeout
+//!   (`SIMCRED_TIMEOUT`, default 15 s, at most one hour).
+//!
+//! Transport failures become one-line reasons a person can act on.
 
 use std::time::Duration;
 use url::Url;
@@ -11,15 +21,22 @@ use url::Url;
 /// Transport-level failures (the server was not reached, or its answer was unusable).
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
+    /// The request could not be prepared: a bad URL, proxy or CA bundle, or a refused target.
     #[error("{0}")]
     Setup(String),
+    /// The server did not answer in time.
     #[error("no answer from {host} within {secs} s")]
     Timeout { host: String, secs: u64 },
+    /// The connection failed (refused, reset, TLS, proxy, name resolution).
     #[error("could not connect to {host}: {reason}")]
     Connect { host: String, reason: String },
+    /// Anything else the transport reported.
     #[error("{0}")]
     Other(String),
 }
+
+/// The longest request timeout accepted from settings or the environment.
+const MAX_TIMEOUT_SECS: u64 = 3600;
 
 /// Network settings for one request target.
 #[derive(Debug, Clone, Default)]
@@ -30,17 +47,19 @@ pub struct NetOptions {
 }
 
 impl NetOptions {
-    /// The timeout in force: the explicit one, else `SIMCRED_TIMEOUT`, else 15 s.
+    /// The timeout in force: the explicit one, else `SIMCRED_TIMEOUT`, else 15 s; at most an hour.
     pub fn effective_timeout(&self) -> Duration {
-        self.timeout.unwrap_or_else(|| {
-            Duration::from_secs(
-                std::env::var("SIMCRED_TIMEOUT")
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .filter(|s: &u64| *s > 0)
-                    .unwrap_or(15),
-            )
-        })
+        self.timeout
+            .unwrap_or_else(|| {
+                Duration::from_secs(
+                    std::env::var("SIMCRED_TIMEOUT")
+                        .ok()
+                        .and_then(|v| v.trim().parse().ok())
+                        .filter(|s: &u64| *s > 0)
+                        .unwrap_or(15),
+                )
+            })
+            .min(Duration::from_secs(MAX_TIMEOUT_SECS))
     }
 }
 
@@ -78,26 +97,178 @@ pub fn is_loopback(url: &Url) -> bool {
 
 /// Parses a service URL and refuses schemes that would expose a secret.
 pub fn parse_service_url(raw: &str) -> Result<Url, HttpError> {
+    let shown = crate::text::safe_short(raw, 200);
     let url = Url::parse(raw.trim())
-        .map_err(|e| HttpError::Setup(format!("\"{raw}\" is not a valid URL ({e})")))?;
+        .map_err(|e| HttpError::Setup(format!("\"{shown}\" is not a valid URL ({e})")))?;
+    check_target(&url)?;
+    Ok(url)
+}
+
+/// Refuses a URL SimCred must not send a secret to: a scheme other than https (or http on
+/// loopback), or a user name or password inside the URL.
+pub fn check_target(url: &Url) -> Result<(), HttpError> {
+    let host = crate::text::safe(url.host_str().unwrap_or(""));
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(HttpError::Setup(format!(
+            "refusing a URL with a user name or password in it (for {host}); keep credentials in SimCred, not in URLs"
+        )));
+    }
     match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
+        "https" if url.host().is_some() => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
         "http" => Err(HttpError::Setup(format!(
-            "refusing plain http:// for {}: a key sent there could be read on the network; use https://",
-            url.host_str().unwrap_or("")
+            "refusing plain http:// for {host}: a key sent there could be read on the network; use https://"
         ))),
         s => Err(HttpError::Setup(format!(
-            "unsupported URL scheme \"{s}\" in {raw}; use https://"
+            "unsupported URL scheme \"{}\" for {host}; use https://",
+            crate::text::safe(s)
         ))),
     }
 }
 
+/// A URL checked by [`openable_url`]: the only kind the faces hand to the system's opener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenableUrl(Url);
+
+impl OpenableUrl {
+    /// The URL as text (already free of control characters).
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::fmt::Display for OpenableUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+/// A URL from a server that may be handed to the system's opener (the browser): `http` or
+/// `https` with a host, and no control or formatting character anywhere in it. Anything else
+/// (`file:`, `javascript:`, a local path, a custom scheme) is `None`: show it as text instead.
+pub fn openable_url(raw: &str) -> Option<OpenableUrl> {
+    if raw.chars().any(crate::text::is_unsafe) || raw.len() > 8192 {
+        return None;
+    }
+    let url = Url::parse(raw.trim()).ok()?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|h| !h.is_empty())
+        && url.username().is_empty()
+        && url.password().is_none();
+    ok.then_some(OpenableUrl(url))
+}
+
+/// Whether two URLs share scheme, host and port (the port a scheme implies counts).
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// `scheme://host[:port]` of a URL, made safe to print.
+pub fn origin_of(url: &Url) -> String {
+    crate::text::safe(&url.origin().ascii_serialization())
+}
+
+/// A proxy URL with any user name and password left out, for messages.
+fn proxy_shown(p: &str) -> String {
+    match Url::parse(p) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            crate::text::safe(u.as_str().trim_end_matches('/'))
+        }
+        Err(_) => "(unparsable proxy URL)".into(),
+    }
+}
+
+/// Where a proxy setting came from.
+#[derive(Debug, Clone, PartialEq)]
+enum ProxySource {
+    Profile,
+    Env(&'static str),
+}
+
+/// The proxy in force for a profile, and the `NO_PROXY` list that applies to it.
+#[derive(Debug, Clone)]
+struct ProxyChoice {
+    url: String,
+    source: ProxySource,
+    no_proxy: Vec<String>,
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn choose_proxy(profile_proxy: Option<&str>) -> Option<ProxyChoice> {
+    if let Some(p) = profile_proxy.map(str::trim).filter(|p| !p.is_empty()) {
+        return Some(ProxyChoice {
+            url: p.to_string(),
+            source: ProxySource::Profile,
+            no_proxy: Vec::new(),
+        });
+    }
+    let (name, url) = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .into_iter()
+        .find_map(|n| env_nonempty(n).map(|v| (n, v)))?;
+    let no_proxy = env_nonempty("NO_PROXY")
+        .or_else(|| env_nonempty("no_proxy"))
+        .map(|v| {
+            v.split([',', ' '])
+                .map(|e| e.trim().to_ascii_lowercase())
+                .filter(|e| !e.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(ProxyChoice {
+        url,
+        source: ProxySource::Env(name),
+        no_proxy,
+    })
+}
+
+/// Whether a `NO_PROXY` list exempts `url`: `*`, a host name (also matching its subdomains,
+/// with or without a leading dot), an IP address, each optionally with `:port`.
+fn no_proxy_matches(list: &[String], url: &Url) -> bool {
+    let host = url
+        .host_str()
+        .unwrap_or("")
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    let port = url.port_or_known_default();
+    list.iter().any(|entry| {
+        if entry == "*" {
+            return true;
+        }
+        let (name, eport) = match entry.rsplit_once(':') {
+            Some((n, p)) if !n.contains(':') || n.ends_with(']') => (n, p.parse::<u16>().ok()),
+            _ => (entry.as_str(), None),
+        };
+        if eport.is_some() && eport != port {
+            return false;
+        }
+        let name = name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .trim_start_matches("*.")
+            .trim_start_matches('.');
+        !name.is_empty() && (host == name || host.ends_with(&format!(".{name}")))
+    })
+}
+
 /// A blocking HTTP client configured for one profile.
 pub struct Http {
-    agent: ureq::Agent,
+    direct: ureq::Agent,
+    /// The agent that goes through the proxy in force, when there is one.
+    proxied: Option<(ureq::Agent, ProxyChoice)>,
     timeout: Duration,
-    proxy: Option<String>,
+    /// The only origin this client may talk to, when pinned.
+    pinned: Option<Url>,
 }
 
 impl Http {
@@ -113,8 +284,13 @@ impl Http {
                 tls = tls.disable_verification(true);
             }
             Some(path) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    HttpError::Setup(format!("cannot read the TLS CA bundle {path}: {e}"))
+                let pem = crate::fsio::read_bytes_capped(
+                    std::path::Path::new(path),
+                    4 * crate::fsio::MAX_FILE_BYTES,
+                )
+                .map_err(|e| HttpError::Setup(format!("the TLS CA bundle: {e}")))?
+                .ok_or_else(|| {
+                    HttpError::Setup(format!("the TLS CA bundle {path} does not exist"))
                 })?;
                 let certs: Vec<_> = ureq::tls::parse_pem(&pem)
                     .filter_map(|i| match i {
@@ -130,28 +306,61 @@ impl Http {
                 tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
             }
         }
-        let mut cfg = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(concat!("simcred/", env!("CARGO_PKG_VERSION")))
-            .tls_config(tls.build());
-        if let Some(p) = opts.https_proxy.as_deref().filter(|p| !p.trim().is_empty()) {
-            let proxy = ureq::Proxy::new(p.trim()).map_err(|e| {
-                HttpError::Setup(format!("the proxy URL \"{p}\" is not usable: {e}"))
-            })?;
-            cfg = cfg.proxy(Some(proxy));
-        }
+        let tls = tls.build();
+        let agent = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
+            ureq::Agent::config_builder()
+                .timeout_global(Some(timeout))
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .user_agent(concat!("simcred/", env!("CARGO_PKG_VERSION")))
+                .tls_config(tls.clone())
+                // Never the environment's proxy behind our back: `proxied` decides.
+                .proxy(proxy)
+                .build()
+                .into()
+        };
+        let proxied = match choose_proxy(opts.https_proxy.as_deref()) {
+            None => None,
+            Some(choice) => {
+                let shown = proxy_shown(&choice.url);
+                let from = match &choice.source {
+                    ProxySource::Profile => "the profile's https_proxy".to_string(),
+                    ProxySource::Env(n) => format!("${n}"),
+                };
+                let proxy = ureq::Proxy::new(&choice.url).map_err(|e| {
+                    HttpError::Setup(format!(
+                        "the proxy {shown} (from {from}) is not usable: {e}; use a URL such as http://proxy:3128"
+                    ))
+                })?;
+                Some((agent(Some(proxy)), choice))
+            }
+        };
         Ok(Http {
-            agent: cfg.build().into(),
+            direct: agent(None),
+            proxied,
             timeout,
-            proxy: opts
-                .https_proxy
-                .as_deref()
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(String::from),
+            pinned: None,
         })
+    }
+
+    /// This client, refusing to send anything to an origin other than `origin`'s.
+    pub fn pinned(mut self, origin: &Url) -> Self {
+        self.pinned = Some(origin.clone());
+        self
+    }
+
+    /// The agent for `url` and the proxy it goes through (shown without credentials), if any.
+    fn route(&self, url: &Url) -> (&ureq::Agent, Option<String>) {
+        match &self.proxied {
+            Some((agent, choice))
+                if url.scheme() == "https"
+                    && !is_loopback(url)
+                    && !no_proxy_matches(&choice.no_proxy, url) =>
+            {
+                (agent, Some(proxy_shown(&choice.url)))
+            }
+            _ => (&self.direct, None),
+        }
     }
 
     /// Sends a request and reads the whole reply (at most 4 MiB).
@@ -162,23 +371,35 @@ impl Http {
         headers: &[(&str, &str)],
         form: Option<&[(&str, &str)]>,
     ) -> Result<Reply, HttpError> {
-        let mut host = url
-            .host_str()
-            .map(|h| match url.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
-            })
-            .unwrap_or_default();
-        if let Some(p) = &self.proxy {
+        check_target(url)?;
+        if let Some(origin) = &self.pinned {
+            if !same_origin(origin, url) {
+                return Err(HttpError::Setup(format!(
+                    "refusing to send a request to {}: it is not the configured server {}",
+                    origin_of(url),
+                    origin_of(origin)
+                )));
+            }
+        }
+        let (agent, proxy) = self.route(url);
+        let mut host = crate::text::safe(
+            &url.host_str()
+                .map(|h| match url.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+                .unwrap_or_default(),
+        );
+        if let Some(p) = &proxy {
             host = format!("{host} through the proxy {p}");
         }
         let map_err = |e: ureq::Error| self.map_error(&host, e);
         let mut resp = match method {
             "GET" | "DELETE" => {
                 let mut req = if method == "GET" {
-                    self.agent.get(url.as_str())
+                    agent.get(url.as_str())
                 } else {
-                    self.agent.delete(url.as_str())
+                    agent.delete(url.as_str())
                 };
                 for (k, v) in headers {
                     req = req.header(*k, *v);
@@ -186,7 +407,7 @@ impl Http {
                 req.call().map_err(map_err)?
             }
             _ => {
-                let mut req = self.agent.post(url.as_str());
+                let mut req = agent.post(url.as_str());
                 for (k, v) in headers {
                     req = req.header(*k, *v);
                 }
@@ -261,17 +482,23 @@ impl Http {
             },
             ureq::Error::ConnectProxyFailed(m) => HttpError::Connect {
                 host: host.to_string(),
-                reason: format!("the proxy refused: {m}"),
+                reason: format!("the proxy refused: {}", crate::text::safe_short(&m, 200)),
             },
             ureq::Error::Tls(m) => HttpError::Connect {
                 host: host.to_string(),
-                reason: format!("TLS failed: {m} (check tls_ca_bundle)"),
+                reason: format!(
+                    "TLS failed: {} (check tls_ca_bundle)",
+                    crate::text::safe_short(m, 200)
+                ),
             },
             ureq::Error::Protocol(_) => HttpError::Connect {
                 host: host.to_string(),
                 reason: "the server closed the connection without a valid HTTP answer".into(),
             },
-            other => HttpError::Other(format!("request to {host} failed: {other}")),
+            other => HttpError::Other(format!(
+                "request to {host} failed: {}",
+                crate::text::safe_short(&other.to_string(), 200)
+            )),
         }
     }
 }
@@ -288,5 +515,92 @@ mod tests {
         let e = parse_service_url("http://impact.example.com/").unwrap_err();
         assert!(e.to_string().contains("refusing plain http://"));
         assert!(parse_service_url("not a url").is_err());
+        assert!(parse_service_url("https://user:pw@impact.example.com/").is_err());
+        assert!(parse_service_url("file:///etc/passwd").is_err());
+        assert!(parse_service_url("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn only_http_urls_are_openable() {
+        assert!(openable_url("https://idp.example/device?user_code=AB-CD").is_some());
+        assert!(openable_url("http://127.0.0.1:8080/device").is_some());
+        for bad in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "/etc/passwd",
+            "data:text/html,x",
+            "https://x.example/\u{1b}]52;c;eA==\u{7}",
+            "https://user:pw@x.example/",
+            "smb://host/share",
+        ] {
+            assert!(openable_url(bad).is_none(), "{bad}");
+        }
+    }
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn origins() {
+        assert!(same_origin(
+            &u("https://a.example/x"),
+            &u("https://A.example:443/y")
+        ));
+        assert!(!same_origin(
+            &u("https://a.example/"),
+            &u("http://a.example/")
+        ));
+        assert!(!same_origin(
+            &u("http://127.0.0.1:1/"),
+            &u("http://127.0.0.1:2/")
+        ));
+        assert!(!same_origin(
+            &u("https://a.example/"),
+            &u("https://b.a.example/")
+        ));
+    }
+
+    #[test]
+    fn no_proxy_lists() {
+        let l = |s: &str| -> Vec<String> { s.split(',').map(String::from).collect() };
+        let url = u("https://impact.example.invalid/api");
+        assert!(no_proxy_matches(&l("impact.example.invalid"), &url));
+        assert!(no_proxy_matches(&l(".example.invalid"), &url));
+        assert!(no_proxy_matches(&l("example.invalid"), &url));
+        assert!(no_proxy_matches(&l("other,*"), &url));
+        assert!(no_proxy_matches(&l("impact.example.invalid:443"), &url));
+        assert!(!no_proxy_matches(&l("impact.example.invalid:8443"), &url));
+        assert!(!no_proxy_matches(&l("ample.invalid"), &url));
+        assert!(!no_proxy_matches(&l(""), &url));
+        assert!(no_proxy_matches(
+            &l("10.0.0.1"),
+            &u("https://10.0.0.1:8443/")
+        ));
+    }
+
+    #[test]
+    fn proxies_carry_only_https_to_other_hosts() {
+        let http = Http::new(&NetOptions {
+            https_proxy: Some("http://user:secret@127.0.0.1:9".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let (_, p) = http.route(&u("https://impact.example.invalid/"));
+        assert_eq!(p.as_deref(), Some("http://127.0.0.1:9"));
+        assert!(http.route(&u("http://127.0.0.1:8080/")).1.is_none());
+        assert!(http.route(&u("https://localhost/")).1.is_none());
+        assert!(http.route(&u("https://[::1]:8443/")).1.is_none());
+    }
+
+    #[test]
+    fn a_pinned_client_refuses_other_origins() {
+        let http = Http::new(&NetOptions::default())
+            .unwrap()
+            .pinned(&u("http://127.0.0.1:9/"));
+        let e = http
+            .send("GET", &u("http://127.0.0.1:10/user/"), &[("k", "v")], None)
+            .unwrap_err();
+        assert!(e.to_string().contains("not the configured server"), "{e}");
     }
 }

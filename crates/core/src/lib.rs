@@ -1,6 +1,7 @@
 //! SimCred core: profiles, the OS-keyring secret store, the vendors' services and their
 //! credential files. No UI here: the `simcred` CLI and the desktop app are thin faces over
 //! [`Simcred`].
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod app;
 pub mod atomic;
@@ -8,12 +9,14 @@ pub mod atomic;
 pub mod clipboard;
 pub mod config;
 pub mod error;
+pub mod fsio;
 pub mod http;
 pub mod profile;
 pub mod providers;
 pub mod secret;
 pub mod signin;
 pub mod store;
+pub mod text;
 pub mod vendor;
 
 pub use app::{CheckReport, ProfileStatus, ReplaceReport, Simcred, StatusReport};

@@ -64,12 +64,36 @@ pub struct DeviceLogin {
 }
 
 impl DeviceLogin {
-    /// The page to open: `verification_uri_complete`, else `verification_uri`.
-    pub fn browser_url(&self) -> &str {
+    /// The page to open in the browser: `verification_uri_complete` when it is an http(s)
+    /// address, else `verification_uri` when that is; `None` when the server offered neither.
+    /// Only this may reach the system's opener.
+    pub fn browser_url(&self) -> Option<crate::http::OpenableUrl> {
         self.auth
             .verification_uri_complete
             .as_deref()
-            .unwrap_or(&self.auth.verification_uri)
+            .and_then(crate::http::openable_url)
+            .or_else(|| crate::http::openable_url(&self.auth.verification_uri))
+    }
+
+    /// The addresses the server offered that must not be opened, made safe to show.
+    pub fn refused_urls(&self) -> Vec<String> {
+        [
+            self.auth.verification_uri_complete.as_deref(),
+            Some(self.auth.verification_uri.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|u| crate::http::openable_url(u).is_none())
+        .map(|u| crate::text::safe_short(u, 300))
+        .collect()
+    }
+
+    /// The address to show the user: [`Self::browser_url`], else the server's
+    /// `verification_uri` made safe.
+    pub fn shown_url(&self) -> String {
+        self.browser_url()
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| crate::text::safe_short(&self.auth.verification_uri, 300))
     }
 }
 
@@ -118,18 +142,21 @@ pub struct Logout {
 
 /// The client a token was issued to (its `azp` claim), if it says.
 fn azp(token: &Secret) -> Option<String> {
-    jwt_claims(token.expose()).and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(String::from))
+    jwt_claims(token.expose())
+        .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(crate::text::safe))
 }
 
 fn sid(profile: &str, kind: SecretKind) -> SecretId {
     SecretId::new(profile, kind, SECRET_NAME)
 }
 
+/// The RFC 3339 time `secs` from now; `None` when absent or beyond what a date can hold.
 fn expiry(secs: Option<u64>) -> Option<String> {
-    secs.map(|s| {
-        (chrono::Utc::now() + chrono::Duration::seconds(s as i64))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    })
+    let secs = i64::try_from(secs?).ok()?;
+    let d = chrono::Duration::try_seconds(secs)?;
+    chrono::Utc::now()
+        .checked_add_signed(d)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 fn token_meta(
@@ -151,6 +178,51 @@ fn token_meta(
     }
 }
 
+/// Reads the SimAI API's list of consents (`GET users/offline-tokens`): a JSON array of
+/// objects with a `client_id`. Fields of the wrong type are left out, every string is made
+/// safe to show, and entries without a client id are skipped.
+pub fn parse_consents(reply: &crate::http::Reply, url: &Url) -> Result<Vec<Consent>> {
+    let not_a_list = || {
+        Error::Invalid(format!(
+            "cannot list consents: {} answered with {}",
+            crate::text::safe(url.as_str()),
+            if reply.looks_like_html() {
+                "an HTML page"
+            } else {
+                "something that is not a list of consents"
+            }
+        ))
+    };
+    let v: serde_json::Value = serde_json::from_str(&reply.body).map_err(|_| not_a_list())?;
+    let items = v.as_array().ok_or_else(not_a_list)?;
+    let text = |o: &serde_json::Value, k: &str| {
+        o.get(k)
+            .and_then(|x| x.as_str())
+            .map(|x| crate::text::safe_short(x, 200))
+    };
+    Ok(items
+        .iter()
+        .filter_map(|o| {
+            Some(Consent {
+                client_id: text(o, "client_id").filter(|c| !c.is_empty())?,
+                created_date: text(o, "created_date"),
+                last_updated_date: text(o, "last_updated_date"),
+                granted_scopes: o
+                    .get("granted_scopes")
+                    .and_then(|g| g.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str())
+                            .map(|x| crate::text::safe_short(x, 200))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                stored_here: false,
+            })
+        })
+        .collect())
+}
+
 impl Simcred {
     /// Endpoints, client and network settings for a SimAI or OIDC profile.
     pub fn auth_target(&self, prof: &Profile) -> Result<AuthTarget> {
@@ -161,11 +233,14 @@ impl Simcred {
                 let api = if api.path().ends_with('/') {
                     api
                 } else {
-                    Url::parse(&format!("{api}/")).expect("valid")
+                    let mut a = api.clone();
+                    a.set_path(&format!("{}/", api.path()));
+                    a
                 };
                 Ok(AuthTarget {
                     endpoints: simai_endpoints(&api),
-                    http,
+                    // Tokens, passwords and codes go to the API's own origin only.
+                    http: http.pinned(&api),
                     client_id: SIMAI_CLIENT_ID.into(),
                     scope: "openid".into(),
                     api_url: Some(api),
@@ -272,11 +347,12 @@ impl Simcred {
         } else {
             (SecretKind::RefreshToken, SESSION)
         };
+        // Everything is worked out before the first write, so nothing is stored half-way.
+        let access_expires = expiry(tokens.expires_in);
+        let client = azp(refresh).unwrap_or_else(|| crate::text::safe(&target.client_id));
         self.store().set(&sid(profile, kind), refresh)?;
         self.store()
             .set(&sid(profile, SecretKind::AccessToken), &tokens.access)?;
-        let access_expires = expiry(tokens.expires_in);
-        let client = azp(refresh).unwrap_or_else(|| target.client_id.clone());
         self.config().update(|doc| {
             find_profile(doc.profiles(), profile)?;
             doc.put_token(
@@ -376,7 +452,11 @@ impl Simcred {
                 "profile \"{profile}\" is not signed in; run `simcred login {profile}` or `simcred offline-token {profile}`"
             )));
         };
-        let meta = prof.token(name).expect("checked").clone();
+        let Some(meta) = prof.token(name).cloned() else {
+            return Err(Error::Invalid(format!(
+                "profile \"{profile}\" is not signed in; run `simcred login {profile}`"
+            )));
+        };
         if meta.status.needs_attention() {
             return Err(Error::Invalid(format!(
                 "the {} token of \"{profile}\" is {}{}; sign in again with `simcred {} {profile}`",
@@ -450,20 +530,23 @@ impl Simcred {
             )));
         }
         let target = self.auth_target(prof)?;
-        let api = target.api_url.clone().expect("SimAI has an API URL");
+        let api = target
+            .api_url
+            .clone()
+            .ok_or_else(|| Error::Invalid(format!("profile \"{}\" has no API URL", prof.name)))?;
         let org = target.organization.clone().ok_or_else(|| {
             Error::Invalid(format!("profile \"{}\" has no organization", prof.name))
         })?;
         Ok((target, api, org))
     }
 
-    fn api_error(reply: &crate::http::Reply, what: &str) -> Error {
+    fn api_error(reply: &crate::http::Reply, what: &str, sent: &[&Secret]) -> Error {
         let msg = serde_json::from_str::<serde_json::Value>(&reply.body)
             .ok()
             .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from));
         let msg = match (reply.status, msg) {
             (401, _) => "the SimAI API rejected the access token (401); sign in again".to_string(),
-            (_, Some(m)) => format!("{} ({})", m, reply.status),
+            (_, Some(m)) => format!("{} ({})", crate::text::from_server(&m, sent), reply.status),
             (s, None) if reply.looks_like_html() => {
                 format!("the server answered {s} with an HTML page; is the URL right?")
             }
@@ -477,7 +560,9 @@ impl Simcred {
         let prof = self.profile(profile)?;
         let (target, api, org) = self.simai_api(&prof)?;
         let access = self.access_token(profile, false)?;
-        let url = api.join("users/offline-tokens").expect("relative");
+        let url = api.join("users/offline-tokens").map_err(|_| {
+            Error::Invalid("cannot build the consents URL from the profile's url".into())
+        })?;
         let bearer = format!("Bearer {}", access.token.expose());
         let reply = target.http.send(
             "GET",
@@ -490,18 +575,13 @@ impl Simcred {
             None,
         )?;
         if reply.status != 200 {
-            return Err(Self::api_error(&reply, "cannot list consents"));
+            return Err(Self::api_error(
+                &reply,
+                "cannot list consents",
+                &[&access.token],
+            ));
         }
-        let mut list: Vec<Consent> = serde_json::from_str(&reply.body).map_err(|_| {
-            Error::Invalid(format!(
-                "cannot list consents: {url} answered with {}",
-                if reply.looks_like_html() {
-                    "an HTML page"
-                } else {
-                    "something that is not a list of consents"
-                }
-            ))
-        })?;
+        let mut list = parse_consents(&reply, &url)?;
         let mine = self.stored_offline_client(&prof)?;
         for c in &mut list {
             c.stored_here = mine.as_deref() == Some(c.client_id.as_str());
@@ -530,7 +610,9 @@ impl Simcred {
         let (target, api, org) = self.simai_api(&prof)?;
         let mine = self.stored_offline_client(&prof)?;
         let access = self.access_token(profile, false)?;
-        let mut url = api.join("users/offline-tokens/").expect("relative");
+        let mut url = api.join("users/offline-tokens/").map_err(|_| {
+            Error::Invalid("cannot build the consents URL from the profile's url".into())
+        })?;
         url.path_segments_mut()
             .map_err(|_| Error::Invalid("bad API URL".into()))?
             .pop_if_empty()
@@ -545,7 +627,11 @@ impl Simcred {
         if reply.status != 204 && reply.status != 200 {
             return Err(Self::api_error(
                 &reply,
-                &format!("cannot revoke the consent of {client_id}"),
+                &format!(
+                    "cannot revoke the consent of {}",
+                    crate::text::safe(client_id)
+                ),
+                &[&access.token],
             ));
         }
         if mine.as_deref() != Some(client_id) {
@@ -558,7 +644,10 @@ impl Simcred {
         self.mark_revoked(
             profile,
             OFFLINE,
-            format!("consent of {client_id} revoked with SimCred"),
+            format!(
+                "consent of {} revoked with SimCred",
+                crate::text::safe(client_id)
+            ),
         )?;
         Ok(true)
     }

@@ -1,8 +1,12 @@
 //! Where secrets live: the [`SecretStore`] trait and its OS-keyring implementation.
 //!
-//! One keyring entry per secret: service `simcred`, user `<profile>/<kind>/<name>`. Every call
-//! runs with a deadline, because a locked keyring can block forever waiting for a prompt. There
-//! is no silent fallback: when no keyring answers, the error says so and how to start one.
+//! One keyring entry per secret: service `simcred`, user `<namespace>:<profile>/<kind>/<name>`,
+//! where the namespace is the config dir's `keyring_id` (kept in its `profiles.toml`), so two
+//! config dirs with the same profile names never share secrets. Entries written by versions
+//! before namespacing (`<profile>/<kind>/<name>`) are moved into the namespace the first time
+//! they are read. Every call runs with a deadline, because a locked keyring can block forever
+//! waiting for a prompt. There is no silent fallback: when no keyring answers, the error says so
+//! and how to start one.
 
 use crate::secret::Secret;
 use std::sync::mpsc;
@@ -65,14 +69,20 @@ impl SecretId {
 /// Failures of the secret store. Messages never contain a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// No keyring daemon answers (no session bus, no Secret Service).
     #[error("no keyring is reachable ({backend}): {reason}. {hint}")]
     Unavailable {
         backend: String,
         reason: String,
         hint: String,
     },
+    /// The keyring did not answer in time (usually: locked, waiting for a prompt).
     #[error("the keyring did not answer within {secs} s; it may be locked and waiting for a password prompt. Unlock it (for GNOME: open \"Passwords and Keys\" or run `gnome-keyring-daemon --unlock`) and try again, or raise SIMCRED_KEYRING_TIMEOUT")]
     Timeout { secs: u64 },
+    /// The keyring answers but its collection is locked.
+    #[error("the keyring is locked; unlock it (for GNOME: open \"Passwords and Keys\" or log in again) and try again")]
+    Locked,
+    /// The keyring answered with an error.
     #[error("the keyring refused the request: {0}")]
     Failed(String),
 }
@@ -95,18 +105,31 @@ pub trait SecretStore: Send + Sync {
 /// The OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows).
 pub struct KeyringStore {
     timeout: Duration,
+    /// The config dir's `keyring_id`; `None` only for the un-namespaced layout of old versions.
+    namespace: Option<String>,
 }
 
 impl KeyringStore {
-    /// A keyring store with the deadline from `SIMCRED_KEYRING_TIMEOUT` (seconds, default 10).
-    pub fn from_env() -> Self {
+    /// A keyring store with the deadline from `SIMCRED_KEYRING_TIMEOUT` (seconds, default 10,
+    /// at most 600), entries in `namespace` (the config dir's `keyring_id`).
+    pub fn from_env(namespace: &str) -> Self {
         let secs = std::env::var("SIMCRED_KEYRING_TIMEOUT")
             .ok()
-            .and_then(|v| v.parse::<u64>().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
             .filter(|s| *s > 0)
-            .unwrap_or(10);
+            .unwrap_or(10)
+            .min(600);
         KeyringStore {
             timeout: Duration::from_secs(secs),
+            namespace: Some(namespace.to_string()),
+        }
+    }
+
+    /// The keyring user name of a secret in this store.
+    fn user(&self, id: &SecretId) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}:{}", id.user()),
+            None => id.user(),
         }
     }
 
@@ -179,25 +202,54 @@ fn first_line(s: &str) -> String {
         .to_string()
 }
 
+/// Reads one keyring entry; `Ok(None)` when there is none.
+fn read_entry(user: &str) -> Result<Option<Secret>, keyring::Error> {
+    let entry = keyring::Entry::new(SERVICE, user)?;
+    match entry.get_password() {
+        Ok(p) => Ok(Some(Secret::new(p))),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Deletes one keyring entry; `Ok(false)` when there was none.
+fn delete_entry(user: &str) -> Result<bool, keyring::Error> {
+    let entry = keyring::Entry::new(SERVICE, user)?;
+    match entry.delete_credential() {
+        Ok(()) => Ok(true),
+        Err(keyring::Error::NoEntry) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 impl SecretStore for KeyringStore {
     fn backend(&self) -> String {
         Self::backend_name().to_string()
     }
 
     fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
-        let user = id.user();
+        let user = self.user(id);
+        let legacy = self.namespace.is_some().then(|| id.user());
         self.with_deadline(move || {
-            let entry = keyring::Entry::new(SERVICE, &user)?;
-            match entry.get_password() {
-                Ok(p) => Ok(Some(Secret::new(p))),
-                Err(keyring::Error::NoEntry) => Ok(None),
-                Err(e) => Err(e),
+            if let Some(s) = read_entry(&user)? {
+                return Ok(Some(s));
             }
+            // An entry of a version before namespacing: move it into this namespace, written
+            // and read back before the old one is deleted.
+            let Some(old) = legacy else { return Ok(None) };
+            let Some(s) = read_entry(&old)? else {
+                return Ok(None);
+            };
+            keyring::Entry::new(SERVICE, &user)?.set_password(s.expose())?;
+            if read_entry(&user)?.as_ref() == Some(&s) {
+                delete_entry(&old)?;
+            }
+            Ok(Some(s))
         })
     }
 
     fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError> {
-        let user = id.user();
+        let user = self.user(id);
         let value = secret.clone();
         self.with_deadline(move || {
             let entry = keyring::Entry::new(SERVICE, &user)?;
@@ -206,22 +258,38 @@ impl SecretStore for KeyringStore {
     }
 
     fn delete(&self, id: &SecretId) -> Result<bool, StoreError> {
-        let user = id.user();
+        let user = self.user(id);
+        let legacy = self.namespace.is_some().then(|| id.user());
         self.with_deadline(move || {
-            let entry = keyring::Entry::new(SERVICE, &user)?;
-            match entry.delete_credential() {
-                Ok(()) => Ok(true),
-                Err(keyring::Error::NoEntry) => Ok(false),
-                Err(e) => Err(e),
+            let mut any = delete_entry(&user)?;
+            if let Some(old) = legacy {
+                any |= delete_entry(&old)?;
             }
+            Ok(any)
         })
     }
 
     fn probe(&self) -> Result<(), StoreError> {
         // Reading an entry that does not exist reaches the backend without touching a secret.
         let id = SecretId::new("_simcred", SecretKind::ApiKey, "_probe");
-        self.get(&id).map(|_| ())
+        let user = self.user(&id);
+        self.with_deadline(move || read_entry(&user).map(|_| ()))?;
+        #[cfg(target_os = "linux")]
+        if self.with_deadline(|| Ok(default_collection_locked()))? == Some(true) {
+            return Err(StoreError::Locked);
+        }
+        Ok(())
     }
+}
+
+/// Whether the Secret Service's default collection is locked (`None` when it cannot be told).
+/// A search succeeds on a locked collection, so only this tells `status` the truth.
+#[cfg(target_os = "linux")]
+fn default_collection_locked() -> Option<bool> {
+    use dbus_secret_service::{EncryptionType, SecretService};
+    let ss = SecretService::connect(EncryptionType::Plain).ok()?;
+    let c = ss.get_default_collection().ok()?;
+    c.is_locked().ok()
 }
 
 /// An in-memory store for unit tests only.
@@ -262,6 +330,8 @@ mod tests {
     fn user_name_layout() {
         let id = SecretId::new("work", SecretKind::ApiKey, "project_1");
         assert_eq!(id.user(), "work/api-key/project_1");
+        let store = KeyringStore::from_env("0a1b");
+        assert_eq!(store.user(&id), "0a1b:work/api-key/project_1");
     }
 
     #[test]

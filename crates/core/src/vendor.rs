@@ -4,10 +4,15 @@
 //! and with mode 0600. Import finds keys in those files and in `MODELON_IMPACT_CLIENT_API_KEY`,
 //! moves them into the keyring, and says where plaintext copies remain; removing those copies
 //! is a separate, explicit step.
+//!
+//! Every read and write goes through [`crate::fsio`]: only regular files, at most 1 MiB, so a
+//! FIFO, a device or a symlink to one is refused with a sentence instead of hanging, filling
+//! memory or being replaced. Removing plaintext removes the real file behind a symlink, and a
+//! replaced key is re-exported only where the old one still is.
 
 use crate::app::{find_profile, resolve_key, Simcred};
-use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
+use crate::fsio;
 use crate::profile::{Profile, Service};
 use crate::providers::{dlubal, modelon};
 use crate::secret::Secret;
@@ -15,21 +20,16 @@ use crate::store::{SecretId, SecretKind};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-fn io_err(path: &Path, e: std::io::Error) -> Error {
-    Error::Io(format!("cannot use {}: {e}", path.display()))
+fn read_opt(path: &Path) -> Result<Option<String>> {
+    Ok(fsio::read_text(path)?)
 }
 
-fn read_opt(path: &Path) -> Result<Option<String>> {
-    match std::fs::read(path) {
-        Ok(b) => String::from_utf8(b).map(Some).map_err(|_| {
-            Error::Invalid(format!(
-                "{} is not a text file; SimCred left it unchanged",
-                path.display()
-            ))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_err(path, e)),
-    }
+fn write(path: &Path, text: &str, private: bool) -> Result<()> {
+    Ok(fsio::write_file(path, text.as_bytes(), private)?)
+}
+
+fn ini_set(ini: &mut dlubal::Ini, name: &str, value: &Secret) -> Result<()> {
+    Ok(ini.set(name, value.expose())?)
 }
 
 /// What `export` wrote.
@@ -203,7 +203,7 @@ fn export_simai(
         keys.push("offline_token".into());
     }
     let private = include_secret || doc.to_string().contains("offline_token");
-    write_atomic(&target, doc.to_string().as_bytes(), private).map_err(|e| io_err(&target, e))?;
+    write(&target, &doc.to_string(), private)?;
     if include_secret {
         let shown = target.display().to_string();
         sc.config().update(|d| {
@@ -267,7 +267,7 @@ pub(crate) fn export_key_to(
                     )));
                 }
             }
-            write_atomic(path, secret.expose().as_bytes(), true).map_err(|e| io_err(path, e))?;
+            write(path, secret.expose(), true)?;
         }
         Service::Dlubal => {
             write_dlubal(prof, &[(name.to_string(), secret.clone())], path, force)?;
@@ -307,7 +307,7 @@ fn write_dlubal(
         )));
     }
     for (n, s) in pairs {
-        ini.set(n, s.expose());
+        ini_set(&mut ini, n, s)?;
     }
     let default_value = pairs
         .iter()
@@ -321,9 +321,9 @@ fn write_dlubal(
             }
         });
     if let Some(d) = default_value {
-        ini.set("default", d.expose());
+        ini_set(&mut ini, "default", &d)?;
     }
-    write_atomic(path, ini.to_text().as_bytes(), true).map_err(|e| io_err(path, e))
+    write(path, &ini.to_text(), true)
 }
 
 /// A key found in a vendor file or variable.
@@ -340,9 +340,111 @@ pub struct Found {
     pub is_default: bool,
     /// Profile settings found beside it (SimAI: organization, url, ...).
     pub settings: Vec<(String, String)>,
+    /// Why it cannot be imported as it is (an invalid name, a key with a line break inside);
+    /// `import` skips it with this note.
+    pub problem: Option<String>,
 }
 
-/// Looks for keys in the vendors' files and variables. A malformed file is an error.
+impl Found {
+    fn new(service: Service, source: &Path, name: &str, secret: Secret) -> Found {
+        let problem = key_problem(&secret);
+        Found {
+            service,
+            source: source.display().to_string(),
+            name: name.to_string(),
+            secret,
+            url: None,
+            is_default: true,
+            settings: vec![],
+            problem,
+        }
+    }
+}
+
+/// Why a key read from a file or variable is not one key: a line break, NUL or other control
+/// character inside it (surrounding white space is already trimmed).
+fn key_problem(s: &Secret) -> Option<String> {
+    s.expose().chars().any(char::is_control).then(|| {
+        "the value has a line break or other control character inside it, so it is not one key; fix the file and import again".to_string()
+    })
+}
+
+/// The note for a name from a file that SimCred cannot use as a `what` name.
+fn name_problem(what: &str, name: &str) -> Option<String> {
+    crate::profile::validate_name(what, name)
+        .err()
+        .map(|m| format!("{m}; rename it in the file, or import with --profile"))
+}
+
+/// The offline tokens in the text of a SimAI SDK config file (`path` is for messages): one per
+/// table that has an `offline_token` string, with the SDK's settings beside it. A syntax error
+/// names the file and line.
+pub fn parse_simai_config(path: &Path, text: &str) -> Result<Vec<Found>> {
+    let doc = parse_toml(path, text)?;
+    let mut out = Vec::new();
+    for (name, item) in doc.iter() {
+        let Some(t) = item.as_table_like() else {
+            continue;
+        };
+        let Some(tok) = t
+            .get("offline_token")
+            .and_then(|v| v.as_str())
+            .and_then(Secret::from_user_input)
+        else {
+            continue;
+        };
+        let settings = SIMAI_FIELDS
+            .iter()
+            .filter_map(|f| {
+                let v = t.get(f)?.as_value()?;
+                let s = match v {
+                    toml_edit::Value::String(s) => s.value().clone(),
+                    toml_edit::Value::Boolean(b) => b.value().to_string(),
+                    _ => return None,
+                };
+                Some((f.to_string(), s))
+            })
+            .collect();
+        let mut f = Found::new(Service::Simai, path, name, tok);
+        f.settings = settings;
+        f.problem = f.problem.or_else(|| name_problem("profile", name));
+        out.push(f);
+    }
+    Ok(out)
+}
+
+/// The keys in the text of Dlubal's `config.ini` (`path` is for messages): every `[api_keys]`
+/// entry but `default`, the one whose value `default` copies marked as the default; a `default`
+/// that copies none of them becomes `imported-default`.
+pub fn parse_dlubal_config(path: &Path, text: &str) -> Result<Vec<Found>> {
+    let ini = dlubal::Ini::parse(path, text)?;
+    let default = ini.get("default").map(String::from);
+    let mut named_default = false;
+    let mut out = Vec::new();
+    for (n, v) in ini.api_keys() {
+        if n == "default" {
+            continue;
+        }
+        let Some(s) = Secret::from_user_input(&v) else {
+            continue;
+        };
+        let is_default = default.as_deref() == Some(v.as_str()) && !named_default;
+        named_default |= is_default;
+        let mut f = Found::new(Service::Dlubal, path, &n, s);
+        f.is_default = is_default;
+        f.problem = f.problem.or_else(|| name_problem("key", &n));
+        out.push(f);
+    }
+    if let (Some(d), false) = (&default, named_default) {
+        if let Some(s) = Secret::from_user_input(d) {
+            out.push(Found::new(Service::Dlubal, path, "imported-default", s));
+        }
+    }
+    Ok(out)
+}
+
+/// Looks for keys in the vendors' files and variables. A malformed file, or one that is not
+/// a regular file, is an error.
 pub fn scan(services: &[Service]) -> Result<Vec<Found>> {
     let mut out = Vec::new();
     if services.contains(&Service::Modelon) {
@@ -350,114 +452,34 @@ pub fn scan(services: &[Service]) -> Result<Vec<Found>> {
             .ok()
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| modelon::DEFAULT_URL.to_string());
+        let var = format!("${}", modelon::ENV_KEY);
         if let Some(s) = std::env::var(modelon::ENV_KEY)
             .ok()
             .and_then(|v| Secret::from_user_input(&v))
         {
-            out.push(Found {
-                service: Service::Modelon,
-                source: format!("${}", modelon::ENV_KEY),
-                name: modelon::KEY_NAME.into(),
-                secret: s,
-                url: Some(url.clone()),
-                is_default: true,
-                settings: vec![],
-            });
+            let mut f = Found::new(Service::Modelon, Path::new(&var), modelon::KEY_NAME, s);
+            f.url = Some(url.clone());
+            out.push(f);
         }
         if let Some(p) = modelon::key_file() {
-            if let Some(text) = read_opt(&p)? {
-                if let Some(s) = Secret::from_user_input(&text) {
-                    out.push(Found {
-                        service: Service::Modelon,
-                        source: p.display().to_string(),
-                        name: modelon::KEY_NAME.into(),
-                        secret: s,
-                        url: Some(url),
-                        is_default: true,
-                        settings: vec![],
-                    });
-                }
+            if let Some(s) = read_opt(&p)?.and_then(|t| Secret::from_user_input(&t)) {
+                let mut f = Found::new(Service::Modelon, &p, modelon::KEY_NAME, s);
+                f.url = Some(url);
+                out.push(f);
             }
         }
     }
     if services.contains(&Service::Simai) {
-        if let Some(p) = simai_config_path().filter(|p| p.is_file()) {
-            let text = read_opt(&p)?.unwrap_or_default();
-            let doc = parse_toml(&p, &text)?;
-            for (name, item) in doc.iter() {
-                let Some(t) = item.as_table_like() else {
-                    continue;
-                };
-                let Some(tok) = t
-                    .get("offline_token")
-                    .and_then(|v| v.as_str())
-                    .and_then(Secret::from_user_input)
-                else {
-                    continue;
-                };
-                let settings = SIMAI_FIELDS
-                    .iter()
-                    .filter_map(|f| {
-                        let v = t.get(f)?.as_value()?;
-                        let s = match v {
-                            toml_edit::Value::String(s) => s.value().clone(),
-                            toml_edit::Value::Boolean(b) => b.value().to_string(),
-                            _ => return None,
-                        };
-                        Some((f.to_string(), s))
-                    })
-                    .collect();
-                out.push(Found {
-                    service: Service::Simai,
-                    source: p.display().to_string(),
-                    name: name.to_string(),
-                    secret: tok,
-                    url: None,
-                    is_default: true,
-                    settings,
-                });
+        if let Some(p) = simai_config_path() {
+            if let Some(text) = read_opt(&p)? {
+                out.extend(parse_simai_config(&p, &text)?);
             }
         }
     }
     if services.contains(&Service::Dlubal) {
         if let Some(p) = dlubal::config_path() {
             if let Some(text) = read_opt(&p)? {
-                let ini = dlubal::Ini::parse(&p, &text)?;
-                let keys = ini.api_keys();
-                let default = ini.get("default").map(String::from);
-                let mut named_default = false;
-                for (n, v) in &keys {
-                    if n == "default" {
-                        continue;
-                    }
-                    let Some(s) = Secret::from_user_input(v) else {
-                        continue;
-                    };
-                    let is_default = default.as_deref() == Some(v.as_str()) && !named_default;
-                    named_default |= is_default;
-                    out.push(Found {
-                        service: Service::Dlubal,
-                        source: p.display().to_string(),
-                        name: n.clone(),
-                        secret: s,
-                        url: None,
-                        is_default,
-                        settings: vec![],
-                    });
-                }
-                if let (Some(d), false) = (&default, named_default) {
-                    if let Some(s) = Secret::from_user_input(d) {
-                        out.push(Found {
-                            service: Service::Dlubal,
-                            source: p.display().to_string(),
-                            name: "imported-default".into(),
-                            secret: s,
-                            url: None,
-                            is_default: true,
-                            settings: vec![],
-                        });
-                    }
-                }
+                out.extend(parse_dlubal_config(&p, &text)?);
             }
         }
     }
@@ -480,6 +502,24 @@ pub struct Imported {
 pub fn import(sc: &Simcred, found: &[Found], profile: Option<&str>) -> Result<Vec<Imported>> {
     let mut out = Vec::new();
     for f in found {
+        // A SimAI table's name is only used when no --profile is given.
+        let problem = match (f.service, profile) {
+            (Service::Simai, Some(_)) => key_problem(&f.secret),
+            _ => f.problem.clone(),
+        };
+        if let Some(note) = problem {
+            out.push(Imported {
+                profile: crate::text::safe(profile.unwrap_or(match f.service {
+                    Service::Simai => &f.name,
+                    s => s.as_str(),
+                })),
+                key: crate::text::safe(&f.name),
+                source: f.source.clone(),
+                action: "skipped".into(),
+                note: Some(note),
+            });
+            continue;
+        }
         if f.service == Service::Simai {
             out.push(import_simai(sc, f, profile)?);
             continue;
@@ -593,78 +633,46 @@ fn import_simai(sc: &Simcred, f: &Found, profile: Option<&str>) -> Result<Import
 }
 
 /// Deletes the plaintext copies of keys that are safely in the keyring: `~/.impact/api.key`
-/// is removed; Dlubal entries (and a `default` that copies one of them) are taken out of
-/// `config.ini`, everything else in it is kept. Returns what was removed, as sentences.
+/// is removed (through a symlink: the file it points to, then the link); Dlubal entries (and a
+/// `default` that copies one of them) are taken out of `config.ini` and offline tokens out of
+/// the SimAI config, everything else in them is kept (a symlinked file is rewritten where it
+/// really is). Returns what was removed, as sentences. Fails, naming the file, when a copy
+/// could not be removed or its value still appears in the file.
 pub fn remove_plaintext(found: &[Found], imported: &[Imported]) -> Result<Vec<String>> {
     // `imported` has one record per found key, in the same order.
-    let safe_list: Vec<bool> = found
+    let safe: Vec<&Found> = found
         .iter()
         .enumerate()
-        .map(|(i, f)| {
-            imported.get(i).is_some_and(|r| {
+        .filter(|(i, f)| {
+            imported.get(*i).is_some_and(|r| {
                 r.source == f.source && (r.action == "imported" || r.action == "already stored")
             })
         })
+        .map(|(_, f)| f)
         .collect();
-    let safe = |f: &Found| {
-        found
-            .iter()
-            .position(|g| std::ptr::eq(g, f))
-            .map(|i| safe_list[i])
-            .unwrap_or(false)
-    };
     let mut done = Vec::new();
-    for f in found
+    let mut remaining = Vec::new();
+    for f in safe
         .iter()
-        .filter(|f| f.service == Service::Modelon && !f.source.starts_with('$') && safe(f))
+        .filter(|f| f.service == Service::Modelon && !f.source.starts_with('$'))
     {
-        let p = Path::new(&f.source);
-        std::fs::remove_file(p).map_err(|e| io_err(p, e))?;
-        done.push(format!("deleted {}", f.source));
+        remove_key_file(f, &mut done, &mut remaining)?;
     }
-    let dl: Vec<&Found> = found
+    let dl: Vec<&Found> = safe
         .iter()
-        .filter(|f| f.service == Service::Dlubal && safe(f))
+        .copied()
+        .filter(|f| f.service == Service::Dlubal)
         .collect();
-    if let Some(first) = dl.first() {
-        let p = PathBuf::from(&first.source);
-        let text = read_opt(&p)?.unwrap_or_default();
-        let mut ini = dlubal::Ini::parse(&p, &text)?;
-        for f in &dl {
-            if f.name == "imported-default" {
-                continue;
-            }
-            if ini.remove(&f.name) {
-                done.push(format!("removed \"{}\" from {}", f.name, f.source));
-            }
-        }
-        if let Some(d) = ini.get("default").map(String::from) {
-            if dl.iter().any(|f| f.secret.expose() == d) {
-                ini.remove("default");
-                done.push(format!("removed \"default\" from {}", first.source));
-            }
-        }
-        write_atomic(&p, ini.to_text().as_bytes(), true).map_err(|e| io_err(&p, e))?;
+    if !dl.is_empty() {
+        remove_from_dlubal(&dl, &mut done, &mut remaining)?;
     }
-    let sim: Vec<&Found> = found
+    let sim: Vec<&Found> = safe
         .iter()
-        .filter(|f| f.service == Service::Simai && safe(f))
+        .copied()
+        .filter(|f| f.service == Service::Simai)
         .collect();
-    if let Some(first) = sim.first() {
-        let p = PathBuf::from(&first.source);
-        let text = read_opt(&p)?.unwrap_or_default();
-        if let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() {
-            for f in &sim {
-                if let Some(t) = doc.get_mut(&f.name).and_then(|i| i.as_table_like_mut()) {
-                    t.remove("offline_token");
-                    done.push(format!(
-                        "removed the offline_token of [{}] from {}",
-                        f.name, f.source
-                    ));
-                }
-            }
-            write_atomic(&p, doc.to_string().as_bytes(), true).map_err(|e| io_err(&p, e))?;
-        }
+    if !sim.is_empty() {
+        remove_from_simai(&sim, &mut done, &mut remaining)?;
     }
     if found.iter().any(|f| f.source.starts_with('$')) {
         done.push(format!(
@@ -672,5 +680,269 @@ pub fn remove_plaintext(found: &[Found], imported: &[Imported]) -> Result<Vec<St
             modelon::ENV_KEY
         ));
     }
+    if !remaining.is_empty() {
+        let mut msg = String::new();
+        if !done.is_empty() {
+            msg.push_str(&format!("{}. ", done.join("; ")));
+        }
+        msg.push_str(&format!(
+            "Plaintext copies remain: {}",
+            remaining.join("; ")
+        ));
+        return Err(Error::Invalid(msg));
+    }
     Ok(done)
+}
+
+/// `path`, and where it really is when it is a symlink: "a (a link to b)".
+fn shown_with_target(path: &Path, real: Option<&Path>) -> String {
+    match real {
+        Some(r) => format!("{} (a link to {})", path.display(), r.display()),
+        None => path.display().to_string(),
+    }
+}
+
+/// The 1-based lines of `text` that contain `secret`.
+fn lines_holding(text: &str, secret: &Secret) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(secret.expose()))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// Removes `~/.impact/api.key` (the file itself when it is a symlink, then the link), only
+/// while it still holds the imported key.
+fn remove_key_file(f: &Found, done: &mut Vec<String>, remaining: &mut Vec<String>) -> Result<()> {
+    let link = Path::new(&f.source);
+    let real = fsio::symlink_target(link)?;
+    let file = real.as_deref().unwrap_or(link);
+    match read_opt(file)? {
+        None => return Ok(()),
+        Some(t) if Secret::from_user_input(&t).as_ref() != Some(&f.secret) => {
+            remaining.push(format!(
+                "{} changed since it was imported, so SimCred left it alone",
+                shown_with_target(link, real.as_deref())
+            ));
+            return Ok(());
+        }
+        Some(_) => {}
+    }
+    std::fs::remove_file(file).map_err(|e| {
+        Error::Io(format!(
+            "cannot delete {}: {e}; the plaintext key is still there",
+            file.display()
+        ))
+    })?;
+    match &real {
+        Some(r) => {
+            std::fs::remove_file(link).map_err(|e| {
+                Error::Io(format!(
+                    "deleted {}, but cannot remove the link {} to it: {e}",
+                    r.display(),
+                    link.display()
+                ))
+            })?;
+            done.push(format!(
+                "deleted {} and the link {} to it",
+                r.display(),
+                link.display()
+            ));
+        }
+        None => done.push(format!("deleted {}", link.display())),
+    }
+    if read_opt(file)?.is_some() {
+        remaining.push(format!("{} is still there", file.display()));
+    }
+    Ok(())
+}
+
+/// Takes the imported entries (and a `default` copying one of them) out of `config.ini`.
+fn remove_from_dlubal(
+    dl: &[&Found],
+    done: &mut Vec<String>,
+    remaining: &mut Vec<String>,
+) -> Result<()> {
+    let Some(first) = dl.first() else {
+        return Ok(());
+    };
+    let p = PathBuf::from(&first.source);
+    let real = fsio::symlink_target(&p)?;
+    let shown = shown_with_target(&p, real.as_deref());
+    let Some(text) = read_opt(&p)? else {
+        return Ok(());
+    };
+    let mut ini = dlubal::Ini::parse(&p, &text)?;
+    let mut lines = Vec::new();
+    for f in dl {
+        if f.name == "imported-default" || ini.get(&f.name) != Some(f.secret.expose()) {
+            continue;
+        }
+        if ini.remove(&f.name)? {
+            lines.push(format!("removed \"{}\" from {shown}", f.name));
+        }
+    }
+    if let Some(d) = ini.get("default").map(String::from) {
+        if dl.iter().any(|f| f.secret.expose() == d) && ini.remove("default")? {
+            lines.push(format!("removed \"default\" from {shown}"));
+        }
+    }
+    if !lines.is_empty() {
+        write(&p, &ini.to_text(), true)?;
+        done.extend(lines);
+    }
+    let after = read_opt(&p)?.unwrap_or_default();
+    for f in dl {
+        let at = lines_holding(&after, &f.secret);
+        if !at.is_empty() {
+            remaining.push(format!(
+                "the value of \"{}\" is still in {shown} (line {}); remove it by hand",
+                f.name,
+                at.iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Takes the imported offline tokens out of the SimAI SDK's config file.
+fn remove_from_simai(
+    sim: &[&Found],
+    done: &mut Vec<String>,
+    remaining: &mut Vec<String>,
+) -> Result<()> {
+    let Some(first) = sim.first() else {
+        return Ok(());
+    };
+    let p = PathBuf::from(&first.source);
+    let real = fsio::symlink_target(&p)?;
+    let shown = shown_with_target(&p, real.as_deref());
+    let Some(text) = read_opt(&p)? else {
+        return Ok(());
+    };
+    let mut doc = parse_toml(&p, &text)?;
+    let mut lines = Vec::new();
+    for f in sim {
+        if let Some(t) = doc.get_mut(&f.name).and_then(|i| i.as_table_like_mut()) {
+            if t.get("offline_token").and_then(|v| v.as_str()) == Some(f.secret.expose()) {
+                t.remove("offline_token");
+                lines.push(format!(
+                    "removed the offline_token of [{}] from {shown}",
+                    f.name
+                ));
+            }
+        }
+    }
+    if !lines.is_empty() {
+        write(&p, &doc.to_string(), true)?;
+        done.extend(lines);
+    }
+    let after = read_opt(&p)?.unwrap_or_default();
+    for f in sim {
+        let at = lines_holding(&after, &f.secret);
+        if !at.is_empty() {
+            remaining.push(format!(
+                "the offline token of [{}] is still in {shown} (line {}); remove it by hand",
+                f.name,
+                at.iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What happened to one file a replaced key had been exported to.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Reexport {
+    /// The file held the old key and now holds the new one.
+    Written,
+    /// The file no longer holds the old key (gone, changed, not a regular file): it was left
+    /// alone and should be dropped from the key's export list. The sentence says why.
+    Gone(String),
+    /// The file could not be checked or written; it stays on the list. The sentence says why.
+    Kept(String),
+}
+
+/// Writes the replacement `new` of key `name` to `path` only if `path` still holds `old` there
+/// (Modelon: the whole file; Dlubal: the entry `name`, and `default` when it copies it).
+pub(crate) fn reexport_replaced(
+    sc: &Simcred,
+    prof: &Profile,
+    name: &str,
+    old: Option<&Secret>,
+    new: &Secret,
+    path: &Path,
+) -> Reexport {
+    let shown = path.display();
+    let Some(old) = old else {
+        return Reexport::Kept(format!(
+            "{shown}: the old key was not in the keyring, so SimCred cannot tell whether the file still holds it; run `simcred export {}` if it should get the new one",
+            prof.name
+        ));
+    };
+    let text = match fsio::read_text(path) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return Reexport::Gone(format!(
+                "{shown} no longer exists, so it was not re-created"
+            ))
+        }
+        Err(e @ fsio::FileError::NotRegular { .. }) => return Reexport::Gone(e.to_string()),
+        Err(e) => return Reexport::Kept(e.to_string()),
+    };
+    let written = match prof.service {
+        Service::Modelon => {
+            if Secret::from_user_input(&text).as_ref() != Some(old) {
+                return Reexport::Gone(format!(
+                    "{shown} no longer holds the old key, so SimCred left it alone"
+                ));
+            }
+            export_key_to(sc, prof, name, new, path, true)
+        }
+        Service::Dlubal => {
+            let mut ini = match dlubal::Ini::parse(path, &text) {
+                Ok(i) => i,
+                Err(e) => return Reexport::Kept(e.to_string()),
+            };
+            if ini.get(name) != Some(old.expose()) {
+                return Reexport::Gone(format!(
+                    "{shown} no longer holds the old value of \"{name}\", so SimCred left it alone"
+                ));
+            }
+            rewrite_dlubal(&mut ini, name, old, new, path)
+                .and_then(|()| sc.mark_exported(&prof.name, name, &shown.to_string()))
+        }
+        s => Err(Error::Invalid(format!(
+            "exporting {} keys is not built yet",
+            s.display_name()
+        ))),
+    };
+    match written {
+        Ok(()) => Reexport::Written,
+        Err(e) => Reexport::Kept(format!("{shown} still holds the old key: {e}")),
+    }
+}
+
+/// Puts `new` where `old` was under `name` (and in `default` when it copied `old`).
+fn rewrite_dlubal(
+    ini: &mut dlubal::Ini,
+    name: &str,
+    old: &Secret,
+    new: &Secret,
+    path: &Path,
+) -> Result<()> {
+    dlubal::check_value(new.expose())
+        .map_err(|m| Error::Invalid(format!("key \"{name}\": {m}")))?;
+    let default_copies_old = ini.get("default") == Some(old.expose());
+    ini_set(ini, name, new)?;
+    if default_copies_old {
+        ini_set(ini, "default", new)?;
+    }
+    write(path, &ini.to_text(), true)
 }

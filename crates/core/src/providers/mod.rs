@@ -52,6 +52,10 @@ pub trait Provider: Sync {
     fn normalize_key_name(&self, name: &str) -> Result<String, String> {
         Ok(name.to_string())
     }
+    /// Refuses a key value the vendor's client could not use (checked before anything is stored).
+    fn check_key_value(&self, _value: &str) -> Result<(), String> {
+        Ok(())
+    }
     /// Asks the service whether the key works.
     fn check(&self, profile: &Profile, key: &Secret, net: &NetOptions) -> CheckOutcome;
     /// Environment variables that hand the key to the vendor's client.
@@ -121,19 +125,5 @@ pub fn net_options(profile: &Profile) -> NetOptions {
             .map(std::time::Duration::from_secs),
         https_proxy: profile.setting("https_proxy").map(String::from),
         tls_ca_bundle: profile.setting("tls_ca_bundle").map(String::from),
-    }
-}
-
-/// The first line of an error body, shortened, for messages.
-pub(crate) fn short(s: &str) -> String {
-    let line = s
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
-    if line.chars().count() > 120 {
-        format!("{}…", line.chars().take(120).collect::<String>())
-    } else {
-        line.to_string()
     }
 }

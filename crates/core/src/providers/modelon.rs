@@ -5,7 +5,7 @@
 //! user's server path from `GET {url}/hub/api/user`, as the vendor's Python client does.
 //! The vendor's client reads `MODELON_IMPACT_CLIENT_API_KEY`, then `~/.impact/api.key`.
 
-use super::{short, CheckOutcome, KeyPolicy, Provider};
+use super::{CheckOutcome, KeyPolicy, Provider};
 use crate::http::{parse_service_url, Http, HttpError, NetOptions, Reply};
 use crate::profile::{Profile, Service};
 use crate::secret::Secret;
@@ -18,6 +18,27 @@ pub const ENV_URL: &str = "MODELON_IMPACT_CLIENT_URL";
 pub const KEY_NAME: &str = "api-key";
 
 pub struct Modelon;
+
+/// Whether a value can be sent as the `impact-api-key` header: visible ASCII only (no spaces,
+/// control characters, NUL or line breaks), at most 4 KiB.
+pub fn check_key_value(value: &str) -> Result<(), String> {
+    if value.len() > 4096 {
+        return Err("the key is longer than 4 KiB; a Modelon Impact key is much shorter".into());
+    }
+    if let Some(c) = value.chars().find(|c| !c.is_ascii_graphic()) {
+        let what = if c.is_control() {
+            format!("a control character (U+{:04X})", c as u32)
+        } else if c == ' ' {
+            "a space".to_string()
+        } else {
+            "a non-ASCII character".to_string()
+        };
+        return Err(format!(
+            "the key contains {what}, which an HTTP header cannot carry; copy it again from the server's key page"
+        ));
+    }
+    Ok(())
+}
 
 /// `~/.impact/api.key`, the file the vendor's client reads.
 pub fn key_file() -> Option<PathBuf> {
@@ -41,20 +62,32 @@ pub fn server_url(profile: &Profile) -> String {
     }
 }
 
-fn error_message(reply: &Reply) -> String {
+/// What a Modelon or JupyterHub error reply says, made safe, with the key cut out.
+fn error_message(reply: &Reply, key: &Secret) -> String {
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(&reply.body) {
         if let Some(m) = v
             .pointer("/error/message")
             .and_then(|m| m.as_str())
             .or_else(|| v.get("message").and_then(|m| m.as_str()))
         {
-            return short(m);
+            return crate::text::from_server(m, &[key]);
         }
+    }
+    if (300..400).contains(&reply.status) {
+        return match reply.header("location") {
+            Some(to) => format!(
+                "a redirect to {} (SimCred does not follow redirects with a key; check the profile's URL)",
+                crate::text::from_server(to, &[key])
+            ),
+            None => "a redirect without a target (check the profile's URL)".into(),
+        };
     }
     if reply.looks_like_html() {
         "an HTML page instead of the API's JSON".into()
+    } else if reply.body.trim().is_empty() {
+        "an empty body".into()
     } else {
-        short(&reply.body)
+        crate::text::from_server(&reply.body, &[key])
     }
 }
 
@@ -64,43 +97,16 @@ fn unreachable(e: HttpError) -> CheckOutcome {
     }
 }
 
-/// Finds the Impact API base URL, following a JupyterHub front if there is one.
-fn api_base(http: &Http, base: &Url, key: &Secret) -> Result<Url, CheckOutcome> {
-    let hub = base.join("hub/api/").expect("relative join");
-    let reply = http.send("GET", &hub, &[], None).map_err(unreachable)?;
-    if reply.header("x-jupyterhub-version").is_none() {
-        return Ok(base.clone());
-    }
-    let user_url = base.join("hub/api/user").expect("relative join");
-    let reply = http
-        .send("GET", &user_url, &[("impact-api-key", key.expose())], None)
-        .map_err(unreachable)?;
-    match reply.status {
-        200 => {}
-        401 | 403 => {
-            return Err(CheckOutcome::Invalid {
-                reason: format!(
-                    "the JupyterHub at {base} rejected the key ({}: {})",
-                    reply.status,
-                    error_message(&reply)
-                ),
-            })
-        }
-        s => {
-            return Err(CheckOutcome::Unreachable {
-                reason: format!(
-                    "the JupyterHub at {base} answered {s}: {}",
-                    error_message(&reply)
-                ),
-            })
-        }
-    }
+/// The Impact API base a JupyterHub's `GET hub/api/user` reply points at: its `server` path
+/// joined onto `base`, which must stay on `base`'s origin (scheme, host and port).
+pub fn parse_hub_server(reply: &Reply, base: &Url) -> Result<Url, CheckOutcome> {
+    let origin = crate::http::origin_of(base);
     let server = serde_json::from_str::<serde_json::Value>(&reply.body)
         .ok()
         .and_then(|v| v.get("server").and_then(|s| s.as_str()).map(String::from))
         .ok_or_else(|| CheckOutcome::Unreachable {
             reason: format!(
-                "the JupyterHub at {base} did not say which server is yours (no running server? start it in the browser first)"
+                "the JupyterHub at {origin} did not say which server is yours (no running server? start it in the browser first)"
             ),
         })?;
     // `server` is an absolute path on the hub's origin, such as "/user/NAME/".
@@ -109,11 +115,118 @@ fn api_base(http: &Http, base: &Url, key: &Secret) -> Result<Url, CheckOutcome> 
     } else {
         format!("{server}/")
     };
-    base.join(&server)
+    let joined = base
+        .join(&server)
         .and_then(|u| u.join("impact/"))
         .map_err(|_| CheckOutcome::Unreachable {
-            reason: format!("the JupyterHub at {base} gave an unusable server path"),
+            reason: format!("the JupyterHub at {origin} gave an unusable server path"),
+        })?;
+    if !crate::http::same_origin(&joined, base) || crate::http::check_target(&joined).is_err() {
+        return Err(CheckOutcome::Invalid {
+            reason: format!(
+                "the JupyterHub at {origin} pointed to a server on another origin ({}); SimCred sends the key only to {origin}",
+                crate::http::origin_of(&joined)
+            ),
+        });
+    }
+    Ok(joined)
+}
+
+/// Reads the answer of `GET {api}/api/users/me` into a check outcome.
+pub fn parse_me_reply(reply: &Reply, me: &Url, base: &Url, key: &Secret) -> CheckOutcome {
+    let base = crate::http::origin_of(base);
+    let me = crate::text::safe(me.as_str());
+    match reply.status {
+        200 => {
+            let v: serde_json::Value = match serde_json::from_str(&reply.body) {
+                Ok(v) => v,
+                Err(_) => {
+                    return CheckOutcome::Unreachable {
+                        reason: format!(
+                            "{me} answered with {} — is {base} a Modelon Impact server?",
+                            if reply.looks_like_html() {
+                                "an HTML page"
+                            } else {
+                                "something that is not JSON"
+                            }
+                        ),
+                    }
+                }
+            };
+            let field = |p: &str| {
+                v.pointer(p)
+                    .and_then(|u| u.as_str())
+                    .map(|s| crate::text::from_server(s, &[key]))
+                    .filter(|s| !s.is_empty())
+            };
+            match (field("/data/username"), field("/data/license")) {
+                (Some(u), Some(l)) => CheckOutcome::Valid {
+                    detail: format!("user {u}, license {l}"),
+                },
+                (Some(u), None) => CheckOutcome::Valid {
+                    detail: format!("user {u}"),
+                },
+                (None, _) => CheckOutcome::Unreachable {
+                    reason: format!(
+                        "{me} answered without a user name — is {base} a Modelon Impact server?"
+                    ),
+                },
+            }
+        }
+        401 | 403 => CheckOutcome::Invalid {
+            reason: format!(
+                "the server rejected the key ({}: {})",
+                reply.status,
+                error_message(reply, key)
+            ),
+        },
+        404 => CheckOutcome::Unreachable {
+            reason: format!("{me} does not exist (404) — is {base} a Modelon Impact server?"),
+        },
+        s => CheckOutcome::Unreachable {
+            reason: format!("the server answered {s}: {}", error_message(reply, key)),
+        },
+    }
+}
+
+/// Finds the Impact API base URL, following a JupyterHub front if there is one.
+fn api_base(http: &Http, base: &Url, key: &Secret) -> Result<Url, CheckOutcome> {
+    let join = |p: &str| {
+        base.join(p).map_err(|_| CheckOutcome::Unreachable {
+            reason: format!("cannot build a URL from {}", crate::http::origin_of(base)),
         })
+    };
+    let reply = http
+        .send("GET", &join("hub/api/")?, &[], None)
+        .map_err(unreachable)?;
+    if reply.header("x-jupyterhub-version").is_none() {
+        return Ok(base.clone());
+    }
+    let reply = http
+        .send(
+            "GET",
+            &join("hub/api/user")?,
+            &[("impact-api-key", key.expose())],
+            None,
+        )
+        .map_err(unreachable)?;
+    let origin = crate::http::origin_of(base);
+    match reply.status {
+        200 => parse_hub_server(&reply, base),
+        401 | 403 => Err(CheckOutcome::Invalid {
+            reason: format!(
+                "the JupyterHub at {origin} rejected the key ({}: {})",
+                reply.status,
+                error_message(&reply, key)
+            ),
+        }),
+        s => Err(CheckOutcome::Unreachable {
+            reason: format!(
+                "the JupyterHub at {origin} answered {s} with {}",
+                error_message(&reply, key)
+            ),
+        }),
+    }
 }
 
 impl Provider for Modelon {
@@ -131,6 +244,10 @@ impl Provider for Modelon {
         vec![("url", DEFAULT_URL)]
     }
 
+    fn check_key_value(&self, value: &str) -> Result<(), String> {
+        check_key_value(value)
+    }
+
     fn validate_settings(&self, profile: &Profile) -> Vec<String> {
         match parse_service_url(&server_url(profile)) {
             Ok(_) => Vec::new(),
@@ -139,75 +256,33 @@ impl Provider for Modelon {
     }
 
     fn check(&self, profile: &Profile, key: &Secret, net: &NetOptions) -> CheckOutcome {
+        if let Err(reason) = check_key_value(key.expose()) {
+            return CheckOutcome::Invalid { reason };
+        }
         let base = match parse_service_url(&server_url(profile)) {
             Ok(u) => u,
-            Err(e) => {
-                return CheckOutcome::Unreachable {
-                    reason: e.to_string(),
-                }
-            }
+            Err(e) => return unreachable(e),
         };
+        // The key goes to the configured origin and nowhere else, whatever a server says.
         let http = match Http::new(net) {
-            Ok(h) => h,
-            Err(e) => {
-                return CheckOutcome::Unreachable {
-                    reason: e.to_string(),
-                }
-            }
+            Ok(h) => h.pinned(&base),
+            Err(e) => return unreachable(e),
         };
         let api = match api_base(&http, &base, key) {
             Ok(u) => u,
             Err(o) => return o,
         };
-        let me = api.join("api/users/me").expect("relative join");
-        let reply = match http.send("GET", &me, &[("impact-api-key", key.expose())], None) {
-            Ok(r) => r,
-            Err(e) => return unreachable(e),
-        };
-        match reply.status {
-            200 => {
-                let v: serde_json::Value = match serde_json::from_str(&reply.body) {
-                    Ok(v) => v,
-                    Err(_) => {
-                        return CheckOutcome::Unreachable {
-                            reason: format!(
-                                "{me} answered with {} — is {base} a Modelon Impact server?",
-                                if reply.looks_like_html() {
-                                    "an HTML page"
-                                } else {
-                                    "something that is not JSON"
-                                }
-                            ),
-                        }
-                    }
-                };
-                let user = v.pointer("/data/username").and_then(|u| u.as_str());
-                let license = v.pointer("/data/license").and_then(|u| u.as_str());
-                match user {
-                    Some(u) => CheckOutcome::Valid {
-                        detail: match license {
-                            Some(l) => format!("user {u}, license {l}"),
-                            None => format!("user {u}"),
-                        },
-                    },
-                    None => CheckOutcome::Unreachable {
-                        reason: format!("{me} answered without a user name — is {base} a Modelon Impact server?"),
-                    },
+        let me = match api.join("api/users/me") {
+            Ok(u) => u,
+            Err(_) => {
+                return CheckOutcome::Unreachable {
+                    reason: "cannot build the API URL".into(),
                 }
             }
-            401 | 403 => CheckOutcome::Invalid {
-                reason: format!(
-                    "the server rejected the key ({}: {})",
-                    reply.status,
-                    error_message(&reply)
-                ),
-            },
-            404 => CheckOutcome::Unreachable {
-                reason: format!("{me} does not exist (404) — is {base} a Modelon Impact server?"),
-            },
-            s => CheckOutcome::Unreachable {
-                reason: format!("the server answered {s}: {}", error_message(&reply)),
-            },
+        };
+        match http.send("GET", &me, &[("impact-api-key", key.expose())], None) {
+            Ok(reply) => parse_me_reply(&reply, &me, &base, key),
+            Err(e) => unreachable(e),
         }
     }
 

@@ -32,15 +32,21 @@ pub struct Endpoints {
 
 /// The SimAI realm for an API URL: `urljoin(api_url, "/auth/realms/simai")`.
 pub fn simai_realm(api_url: &Url) -> Url {
-    api_url
-        .join("/auth/realms/simai")
-        .expect("absolute path join")
+    let mut realm = api_url.clone();
+    realm.set_path("/auth/realms/simai");
+    realm.set_query(None);
+    realm.set_fragment(None);
+    realm
 }
 
 /// SimAI's endpoints, derived from the API URL as the SDK does (no discovery round trip).
 pub fn simai_endpoints(api_url: &Url) -> Endpoints {
     let realm = simai_realm(api_url);
-    let p = |s: &str| Url::parse(&format!("{realm}/protocol/openid-connect/{s}")).expect("valid");
+    let p = |s: &str| {
+        let mut u = realm.clone();
+        u.set_path(&format!("/auth/realms/simai/protocol/openid-connect/{s}"));
+        u
+    };
     Endpoints {
         issuer: realm.to_string(),
         token: p("token"),
@@ -49,30 +55,40 @@ pub fn simai_endpoints(api_url: &Url) -> Endpoints {
     }
 }
 
-/// Sign-in failures, as sentences a person can act on. Never contain a secret.
+/// Sign-in failures, as sentences a person can act on. Never contain a secret, and every text
+/// that came from the server in them has been made safe ([`crate::text::safe`]).
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    /// The identity provider could not be reached.
     #[error("{0}")]
     Http(#[from] HttpError),
+    /// The user pressed Deny on the provider's page.
     #[error("the sign-in was denied in the browser")]
     Denied,
+    /// The device code ran out before the user approved.
     #[error("the code expired before the sign-in was approved; run the login again")]
     Expired,
+    /// The user cancelled the wait.
     #[error("sign-in cancelled")]
     Cancelled,
+    /// The password grant was refused for the credentials.
     #[error("the user name, password or one-time code (TOTP) is wrong")]
     BadCredentials,
+    /// A refresh or offline token is dead (revoked, expired, session ended).
     #[error("the identity provider says the token is no longer valid ({0}); sign in again")]
     InvalidGrant(String),
+    /// The provider does not know the client id.
     #[error(
         "the identity provider does not know client \"{0}\"; check the profile's URL or client id"
     )]
     InvalidClient(String),
+    /// Any other OAuth error code.
     #[error("the identity provider refused: {code}{}", .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Server {
         code: String,
         description: Option<String>,
     },
+    /// The reply was not what the protocol says.
     #[error("{0}")]
     BadReply(String),
 }
@@ -104,6 +120,46 @@ pub struct DeviceAuth {
     pub interval: u64,
 }
 
+/// The longest access-token lifetime believed from a server (ten years); longer ones are cut.
+pub const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
+/// Device codes: the longest wait for approval believed (30 minutes) and the polling interval
+/// bounds (1 to 60 seconds), whatever the server says.
+pub const MAX_DEVICE_EXPIRES_IN: u64 = 1800;
+pub const MAX_DEVICE_INTERVAL: u64 = 60;
+
+/// A non-negative whole number of seconds from a JSON reply, clamped to `max`: integers,
+/// floats and numeric strings are accepted; anything else (negative, NaN, text) is `None`.
+fn seconds(v: Option<&Value>, max: u64) -> Option<u64> {
+    let n = match v? {
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                u
+            } else {
+                let f = n.as_f64()?;
+                if !f.is_finite() || f < 0.0 {
+                    return None;
+                }
+                if f >= max as f64 {
+                    max
+                } else {
+                    f as u64
+                }
+            }
+        }
+        Value::String(s) => s.trim().parse::<u64>().ok()?,
+        _ => return None,
+    };
+    Some(n.min(max))
+}
+
+/// A string field of a reply, or `None` when absent, not a string or empty.
+fn text_field(v: &Value, k: &str) -> Option<String> {
+    v.get(k)
+        .and_then(|x| x.as_str())
+        .filter(|x| !x.is_empty())
+        .map(String::from)
+}
+
 /// Reads the JSON payload of a JWT without checking its signature (for `azp` and `exp` only).
 pub fn jwt_claims(token: &str) -> Option<Value> {
     use base64::Engine;
@@ -116,10 +172,10 @@ pub fn jwt_claims(token: &str) -> Option<Value> {
 
 fn redirect_check(reply: &Reply, url: &Url) -> Result<(), AuthError> {
     if (300..400).contains(&reply.status) {
-        let to = reply.header("location").unwrap_or("elsewhere");
+        let to = crate::text::safe_short(reply.header("location").unwrap_or("elsewhere"), 200);
         return Err(AuthError::BadReply(format!(
             "{} redirected to {to}; SimCred does not follow redirects with credentials. Check the profile's URL",
-            url.host_str().unwrap_or("")
+            crate::http::origin_of(url)
         )));
     }
     Ok(())
@@ -134,29 +190,33 @@ fn describe_garbage(reply: &Reply, url: &Url) -> AuthError {
         "something that is not JSON".to_string()
     };
     AuthError::BadReply(format!(
-        "{url} answered {} with {what}; is the URL right and the identity provider up?",
+        "{} answered {} with {what}; is the URL right and the identity provider up?",
+        crate::text::safe(url.as_str()),
         reply.status
     ))
 }
 
-/// Parses an OAuth error body (`error`, `error_description`) into an [`AuthError`].
-fn oauth_error(reply: &Reply, url: &Url, client_id: &str) -> AuthError {
+/// Parses an OAuth error body (`error`, `error_description`) into an [`AuthError`]. The
+/// server's words are made safe and `secrets` (what the request carried) are cut out of them.
+fn oauth_error(reply: &Reply, url: &Url, client_id: &str, secrets: &[&Secret]) -> AuthError {
     let Ok(v) = serde_json::from_str::<Value>(&reply.body) else {
         return describe_garbage(reply, url);
     };
     let code = v
         .get("error")
         .and_then(|e| e.as_str())
-        .unwrap_or("")
-        .to_string();
+        .map(|c| crate::text::from_server(c, secrets))
+        .unwrap_or_default();
     let description = v
         .get("error_description")
         .and_then(|e| e.as_str())
-        .map(super::short);
+        .map(|d| crate::text::from_server(d, secrets));
     match code.as_str() {
         "access_denied" => AuthError::Denied,
         "expired_token" => AuthError::Expired,
-        "invalid_client" | "unauthorized_client" => AuthError::InvalidClient(client_id.into()),
+        "invalid_client" | "unauthorized_client" => {
+            AuthError::InvalidClient(crate::text::safe(client_id))
+        }
         "invalid_grant"
             if description
                 .as_deref()
@@ -166,11 +226,102 @@ fn oauth_error(reply: &Reply, url: &Url, client_id: &str) -> AuthError {
         }
         "invalid_grant" => AuthError::InvalidGrant(description.unwrap_or(code)),
         "" => AuthError::BadReply(format!(
-            "{url} answered {} without an OAuth error code",
+            "{} answered {} without an OAuth error code",
+            crate::text::safe(url.as_str()),
             reply.status
         )),
         _ => AuthError::Server { code, description },
     }
+}
+
+/// Whether a token can be carried in a header and kept in the keyring: 1 to 64 KiB of
+/// visible ASCII.
+fn usable_token(t: &str) -> bool {
+    !t.is_empty() && t.len() <= 64 * 1024 && t.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Reads a token endpoint reply (RFC 6749 §5.1): the whole reply is checked before anything
+/// is returned, numbers are clamped, and an error reply becomes an [`AuthError`].
+pub fn parse_token_reply(reply: &Reply, url: &Url, client_id: &str) -> Result<TokenSet, AuthError> {
+    token_reply(reply, url, client_id, &[])
+}
+
+/// [`parse_token_reply`], cutting the secrets the request carried out of any error text.
+fn token_reply(
+    reply: &Reply,
+    url: &Url,
+    client_id: &str,
+    sent: &[&Secret],
+) -> Result<TokenSet, AuthError> {
+    if reply.status != 200 {
+        return Err(oauth_error(reply, url, client_id, sent));
+    }
+    let shown = crate::text::safe(url.as_str());
+    let v: Value = serde_json::from_str(&reply.body).map_err(|_| describe_garbage(reply, url))?;
+    if !v.is_object() {
+        return Err(describe_garbage(reply, url));
+    }
+    let access = text_field(&v, "access_token").ok_or_else(|| {
+        AuthError::BadReply(format!(
+            "{shown} answered without an access_token; nothing was stored"
+        ))
+    })?;
+    let refresh = text_field(&v, "refresh_token");
+    if !usable_token(&access) || refresh.as_deref().is_some_and(|r| !usable_token(r)) {
+        return Err(AuthError::BadReply(format!(
+            "{shown} sent a token SimCred cannot use (empty, over 64 KiB, or with characters a header cannot carry); nothing was stored"
+        )));
+    }
+    Ok(TokenSet {
+        access: Secret::new(access),
+        expires_in: seconds(v.get("expires_in"), MAX_EXPIRES_IN),
+        refresh: refresh.map(Secret::new),
+        scope: text_field(&v, "scope").map(|s| crate::text::safe_short(&s, 500)),
+    })
+}
+
+/// Reads a device authorization reply (RFC 8628 §3.2). `user_code` is made safe to show,
+/// `expires_in` is clamped to 1..=1800 s (default 600) and `interval` to 1..=60 s (default 5).
+pub fn parse_device_reply(
+    reply: &Reply,
+    url: &Url,
+    client_id: &str,
+) -> Result<DeviceAuth, AuthError> {
+    if reply.status != 200 {
+        return Err(oauth_error(reply, url, client_id, &[]));
+    }
+    let v: Value = serde_json::from_str(&reply.body).map_err(|_| describe_garbage(reply, url))?;
+    if !v.is_object() {
+        return Err(describe_garbage(reply, url));
+    }
+    let (Some(device_code), Some(user_code), Some(verification_uri)) = (
+        text_field(&v, "device_code"),
+        text_field(&v, "user_code"),
+        text_field(&v, "verification_uri"),
+    ) else {
+        return Err(AuthError::BadReply(format!(
+            "{} answered without device_code, user_code or verification_uri",
+            crate::text::safe(url.as_str())
+        )));
+    };
+    if device_code.len() > 64 * 1024 {
+        return Err(AuthError::BadReply(format!(
+            "{} sent a device code over 64 KiB",
+            crate::text::safe(url.as_str())
+        )));
+    }
+    Ok(DeviceAuth {
+        device_code: Secret::new(device_code),
+        user_code: crate::text::safe_short(&user_code, 64),
+        verification_uri,
+        verification_uri_complete: text_field(&v, "verification_uri_complete"),
+        expires_in: seconds(v.get("expires_in"), MAX_DEVICE_EXPIRES_IN)
+            .unwrap_or(600)
+            .max(1),
+        interval: seconds(v.get("interval"), MAX_DEVICE_INTERVAL)
+            .unwrap_or(5)
+            .max(1),
+    })
 }
 
 /// One client of one identity provider.
@@ -189,67 +340,16 @@ impl OidcClient<'_> {
         Ok(reply)
     }
 
-    fn tokens(&self, reply: &Reply, url: &Url) -> Result<TokenSet, AuthError> {
-        if reply.status != 200 {
-            return Err(oauth_error(reply, url, &self.client_id));
-        }
-        let v: Value =
-            serde_json::from_str(&reply.body).map_err(|_| describe_garbage(reply, url))?;
-        let access = v
-            .get("access_token")
-            .and_then(|t| t.as_str())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                AuthError::BadReply(format!(
-                    "{url} answered without an access_token; nothing was stored"
-                ))
-            })?;
-        Ok(TokenSet {
-            access: Secret::new(access),
-            expires_in: v.get("expires_in").and_then(|e| e.as_u64()),
-            refresh: v
-                .get("refresh_token")
-                .and_then(|t| t.as_str())
-                .filter(|t| !t.is_empty())
-                .map(Secret::new),
-            scope: v.get("scope").and_then(|s| s.as_str()).map(String::from),
-        })
-    }
-
     /// Starts a device login (RFC 8628 §3.1).
     pub fn start_device(&self, scope: &str) -> Result<DeviceAuth, AuthError> {
         let url = self.endpoints.device.as_ref().ok_or_else(|| {
             AuthError::BadReply(format!(
                 "{} offers no device login (no device_authorization_endpoint)",
-                self.endpoints.issuer
+                crate::text::safe(&self.endpoints.issuer)
             ))
         })?;
         let reply = self.post(url, &[("client_id", &self.client_id), ("scope", scope)])?;
-        if reply.status != 200 {
-            return Err(oauth_error(&reply, url, &self.client_id));
-        }
-        let v: Value =
-            serde_json::from_str(&reply.body).map_err(|_| describe_garbage(&reply, url))?;
-        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
-        let (Some(device_code), Some(user_code), Some(verification_uri)) =
-            (s("device_code"), s("user_code"), s("verification_uri"))
-        else {
-            return Err(AuthError::BadReply(format!(
-                "{url} answered without device_code, user_code or verification_uri"
-            )));
-        };
-        Ok(DeviceAuth {
-            device_code: Secret::new(device_code),
-            user_code,
-            verification_uri,
-            verification_uri_complete: s("verification_uri_complete"),
-            expires_in: v.get("expires_in").and_then(|e| e.as_u64()).unwrap_or(600),
-            interval: v
-                .get("interval")
-                .and_then(|e| e.as_u64())
-                .unwrap_or(5)
-                .max(1),
-        })
+        parse_device_reply(&reply, url, &self.client_id)
     }
 
     /// Polls the token endpoint until the user approves, denies, the code expires or
@@ -288,9 +388,9 @@ impl OidcClient<'_> {
             };
             transport_failures = 0;
             if reply.status == 200 {
-                return self.tokens(&reply, url);
+                return token_reply(&reply, url, &self.client_id, &[&da.device_code]);
             }
-            match oauth_error(&reply, url, &self.client_id) {
+            match oauth_error(&reply, url, &self.client_id, &[&da.device_code]) {
                 AuthError::Server { code, .. } if code == "authorization_pending" => {}
                 AuthError::Server { code, .. } if code == "slow_down" => {
                     interval += Duration::from_secs(5);
@@ -320,7 +420,9 @@ impl OidcClient<'_> {
                 ("scope", scope),
             ],
         )?;
-        self.tokens(&reply, url)
+        let mut sent = vec![password];
+        sent.extend(totp);
+        token_reply(&reply, url, &self.client_id, &sent)
     }
 
     /// `grant_type=refresh_token`.
@@ -334,7 +436,7 @@ impl OidcClient<'_> {
                 ("refresh_token", refresh_token.expose()),
             ],
         )?;
-        self.tokens(&reply, url)
+        token_reply(&reply, url, &self.client_id, &[refresh_token])
     }
 
     /// RFC 7009 revocation of a refresh (or offline) token.
@@ -342,7 +444,7 @@ impl OidcClient<'_> {
         let Some(url) = &self.endpoints.revocation else {
             return Err(AuthError::BadReply(format!(
                 "{} offers no token revocation endpoint",
-                self.endpoints.issuer
+                crate::text::safe(&self.endpoints.issuer)
             )));
         };
         let reply = self.post(
@@ -356,7 +458,7 @@ impl OidcClient<'_> {
         if reply.status == 200 || reply.status == 204 {
             Ok(())
         } else {
-            Err(oauth_error(&reply, url, &self.client_id))
+            Err(oauth_error(&reply, url, &self.client_id, &[token]))
         }
     }
 }
@@ -383,33 +485,44 @@ fn wait(d: Duration, deadline: Instant, cancelled: &dyn Fn() -> bool) -> Result<
     }
 }
 
-/// Discovers endpoints from `{issuer}/.well-known/openid-configuration`.
+/// Discovers endpoints from `{issuer}/.well-known/openid-configuration`. The document's
+/// `issuer` must be the configured one (OpenID Connect Discovery §4.3) and every endpoint must
+/// pass the same URL rules as a profile's own URL.
 pub fn discover(http: &Http, issuer: &Url) -> Result<Endpoints, AuthError> {
     let base = issuer.as_str().trim_end_matches('/');
     let url = Url::parse(&format!("{base}/.well-known/openid-configuration"))
         .map_err(|e| AuthError::BadReply(format!("bad issuer URL: {e}")))?;
     let reply = http.send("GET", &url, &[("accept", "application/json")], None)?;
     redirect_check(&reply, &url)?;
+    let shown = crate::text::safe(url.as_str());
     if reply.status != 200 {
         return Err(AuthError::BadReply(format!(
-            "{url} answered {}; is the issuer URL right?",
+            "{shown} answered {}; is the issuer URL right?",
             reply.status
         )));
     }
     let v: Value = serde_json::from_str(&reply.body).map_err(|_| describe_garbage(&reply, &url))?;
+    parse_discovery(&v, base, &shown)
+}
+
+fn parse_discovery(v: &Value, base: &str, shown: &str) -> Result<Endpoints, AuthError> {
+    if let Some(doc_issuer) = v.get("issuer").and_then(|x| x.as_str()) {
+        if doc_issuer.trim_end_matches('/') != base {
+            return Err(AuthError::BadReply(format!(
+                "{shown} names another issuer ({}); check the profile's issuer URL",
+                crate::text::safe_short(doc_issuer, 200)
+            )));
+        }
+    }
     let get = |k: &str| -> Option<Url> {
         v.get(k)
             .and_then(|x| x.as_str())
             .and_then(|s| crate::http::parse_service_url(s).ok())
     };
     Ok(Endpoints {
-        issuer: v
-            .get("issuer")
-            .and_then(|x| x.as_str())
-            .unwrap_or(base)
-            .to_string(),
+        issuer: base.to_string(),
         token: get("token_endpoint")
-            .ok_or_else(|| AuthError::BadReply(format!("{url} has no usable token_endpoint")))?,
+            .ok_or_else(|| AuthError::BadReply(format!("{shown} has no usable token_endpoint")))?,
         device: get("device_authorization_endpoint"),
         revocation: get("revocation_endpoint"),
     })
@@ -440,59 +553,58 @@ mod tests {
 
     #[test]
     fn token_replies_missing_fields_or_garbage_become_sentences() {
-        let http = Http::new(&Default::default()).unwrap();
         let ep = simai_endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
-        let c = OidcClient {
-            http: &http,
-            endpoints: &ep,
-            client_id: SIMAI_CLIENT_ID.into(),
-        };
         let url = &ep.token;
-        let e = c
-            .tokens(&reply(200, r#"{"token_type":"Bearer"}"#), url)
-            .unwrap_err();
+        let e = parse_token_reply(
+            &reply(200, r#"{"token_type":"Bearer"}"#),
+            url,
+            SIMAI_CLIENT_ID,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("without an access_token"), "{e}");
-        let e = c
-            .tokens(&reply(200, "<html>login</html>"), url)
-            .unwrap_err();
+        let e =
+            parse_token_reply(&reply(200, "<html>login</html>"), url, SIMAI_CLIENT_ID).unwrap_err();
         assert!(e.to_string().contains("HTML page"), "{e}");
-        let e = c
-            .tokens(
-                &reply(
-                    400,
-                    r#"{"error":"invalid_grant","error_description":"Offline session not active"}"#,
-                ),
-                url,
-            )
-            .unwrap_err();
+        let e = parse_token_reply(
+            &reply(
+                400,
+                r#"{"error":"invalid_grant","error_description":"Offline session not active"}"#,
+            ),
+            url,
+            SIMAI_CLIENT_ID,
+        )
+        .unwrap_err();
         assert!(e.token_is_dead(), "{e}");
-        let e = c
-            .tokens(
-                &reply(
-                    401,
-                    r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#,
-                ),
-                url,
-            )
-            .unwrap_err();
+        let e = parse_token_reply(
+            &reply(
+                401,
+                r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#,
+            ),
+            url,
+            SIMAI_CLIENT_ID,
+        )
+        .unwrap_err();
         assert!(matches!(e, AuthError::BadCredentials));
-        let e = c
-            .tokens(&reply(401, r#"{"error":"invalid_client"}"#), url)
-            .unwrap_err();
+        let e = parse_token_reply(
+            &reply(401, r#"{"error":"invalid_client"}"#),
+            url,
+            SIMAI_CLIENT_ID,
+        )
+        .unwrap_err();
         assert!(
             e.to_string()
                 .contains("does not know client \"com.ansys.simai.sdk\""),
             "{e}"
         );
-        let t = c
-            .tokens(
-                &reply(
-                    200,
-                    r#"{"access_token":"a.b.c","expires_in":300,"refresh_token":"r"}"#,
-                ),
-                url,
-            )
-            .unwrap();
+        let t = parse_token_reply(
+            &reply(
+                200,
+                r#"{"access_token":"a.b.c","expires_in":300,"refresh_token":"r"}"#,
+            ),
+            url,
+            SIMAI_CLIENT_ID,
+        )
+        .unwrap();
         assert_eq!(t.expires_in, Some(300));
         assert!(t.refresh.is_some());
     }
@@ -505,5 +617,69 @@ mod tests {
         let c = jwt_claims(&format!("h.{p}.s")).unwrap();
         assert_eq!(c["azp"], "sdk");
         assert!(jwt_claims("not-a-jwt").is_none());
+    }
+
+    #[test]
+    fn numbers_from_servers_are_clamped() {
+        let ep = simai_endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
+        let url = &ep.token;
+        for (raw, want) in [
+            ("18446744073709551615", Some(MAX_EXPIRES_IN)),
+            ("1e17", Some(MAX_EXPIRES_IN)),
+            ("1e308", Some(MAX_EXPIRES_IN)),
+            ("-5", None),
+            ("\"300\"", Some(300)),
+            ("300.5", Some(300)),
+            ("null", None),
+        ] {
+            let body =
+                format!(r#"{{"access_token":"a.b.c","refresh_token":"r","expires_in":{raw}}}"#);
+            let t = parse_token_reply(&reply(200, &body), url, SIMAI_CLIENT_ID).unwrap();
+            assert_eq!(t.expires_in, want, "{raw}");
+        }
+        let dev = ep.device.clone().unwrap();
+        let d = parse_device_reply(
+            &reply(
+                200,
+                r#"{"device_code":"d","user_code":"\u001b[2JAB","verification_uri":"https://x/","expires_in":18446744073709551615,"interval":-1}"#,
+            ),
+            &dev,
+            SIMAI_CLIENT_ID,
+        )
+        .unwrap();
+        assert_eq!((d.expires_in, d.interval), (MAX_DEVICE_EXPIRES_IN, 5));
+        assert!(!d.user_code.contains('\u{1b}'));
+        let d = parse_device_reply(
+            &reply(
+                200,
+                r#"{"device_code":"d","user_code":"A","verification_uri":"https://x/","expires_in":0,"interval":1e300}"#,
+            ),
+            &dev,
+            SIMAI_CLIENT_ID,
+        )
+        .unwrap();
+        assert_eq!((d.expires_in, d.interval), (1, MAX_DEVICE_INTERVAL));
+    }
+
+    #[test]
+    fn server_words_are_made_safe_and_secrets_cut_out() {
+        let ep = simai_endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
+        let pw = Secret::new("hunter2-secret");
+        let e = token_reply(
+            &reply(
+                400,
+                r#"{"error":"bad\u001b]52;c;eA==\u0007","error_description":"password hunter2-secret is wrong\u001b[2J"}"#,
+            ),
+            &ep.token,
+            SIMAI_CLIENT_ID,
+            &[&pw],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(!e.chars().any(crate::text::is_unsafe), "{e}");
+        let e = parse_token_reply(&reply(200, r#"{"access_token":"a\nb"}"#), &ep.token, "c")
+            .unwrap_err();
+        assert!(e.to_string().contains("cannot use"), "{e}");
     }
 }
