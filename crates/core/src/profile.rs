@@ -190,12 +190,14 @@ pub fn validate_name(what: &str, name: &str) -> Result<(), String> {
     {
         let shown = if c.is_control() {
             format!("control character U+{:04X}", c as u32)
+        } else if crate::text::is_unsafe(c) {
+            format!("the invisible character U+{:04X}", c as u32)
         } else {
             format!("\"{c}\"")
         };
         return Err(format!(
             "the {what} name \"{}\" contains {shown}; use letters, digits, _ - . @",
-            name.escape_default()
+            crate::text::safe(name)
         ));
     }
     if name.starts_with('.') || name.starts_with('-') {
