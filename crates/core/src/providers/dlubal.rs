@@ -644,9 +644,12 @@ mod tests {
         "[api_keys]\na = 1\u{85}\n",
     ];
 
+    /// The `[api_keys]` items of one file, in order.
+    type Items = Vec<(String, String)>;
+
     /// Runs Python's `configparser` over the corpus: `None` where it refuses the file, else
     /// the `[api_keys]` items.
-    fn python_reads(dir: &Path) -> Option<Vec<Option<Vec<(String, String)>>>> {
+    fn python_reads(dir: &Path) -> Option<Vec<Option<Items>>> {
         let mut files = Vec::new();
         for (i, text) in CORPUS.iter().enumerate() {
             let p = dir.join(format!("{i}.ini"));
