@@ -634,7 +634,7 @@ async function replaceKey(p, k) {
     onSubmit: async (v) => await call("key_replace", { profile: p.name, name: k.name, secret: v.secret, check: !!v.check }),
   });
   if (r) {
-    const re = r.reexported.length ? ` Re-exported to ${r.reexported.join(", ")}.` : "";
+    const re = (r.reexported.length ? ` Re-exported to ${r.reexported.join(", ")}.` : "") + (r.skipped?.length ? ` Not re-exported: ${r.skipped.map(sentence).join(" ")}` : "");
     notify(`Replaced ${r.key.name} in ${p.name} with ${maskSecret(r.key.last4)} (${r.key.status}).${re}`, "success");
     await refresh();
   }
@@ -962,7 +962,7 @@ async function importKeys() {
   const list = h(
     "ul",
     { class: "found-list", "data-testid": "import-found" },
-    found.map((f) => h("li", {}, h("strong", {}, serviceName(f.service)), ` ${f.name} `, h("span", { class: "mono" }, maskSecret(f.last4)), h("span", { class: "small muted" }, ` from ${f.source}`))),
+    found.map((f) => h("li", {}, h("strong", {}, serviceName(f.service)), ` ${f.name} `, h("span", { class: "mono" }, maskSecret(f.last4)), h("span", { class: "small muted" }, ` from ${f.source}`), f.problem ? h("span", { class: "small warning", "data-testid": "import-problem" }, ` — not imported: ${f.problem}`) : null)),
   );
   const r = await formDialog({
     testid: "import-form",

@@ -610,6 +610,8 @@ pub struct FoundKey {
     pub last4: String,
     pub url: Option<String>,
     pub is_default: bool,
+    /// Why it will not be imported (a bad name or value in the file), when it will not.
+    pub problem: Option<String>,
 }
 
 const IMPORT_SERVICES: [Service; 2] = [Service::Modelon, Service::Dlubal];
@@ -628,6 +630,7 @@ pub async fn import_scan() -> Result<Vec<FoundKey>, UiError> {
                 name: f.name,
                 url: f.url,
                 is_default: f.is_default,
+                problem: f.problem,
             })
             .collect())
     })

@@ -52,8 +52,15 @@ pub trait Provider: Sync {
     fn normalize_key_name(&self, name: &str) -> Result<String, String> {
         Ok(name.to_string())
     }
-    /// Refuses a key value the vendor's client could not use (checked before anything is stored).
-    fn check_key_value(&self, _value: &str) -> Result<(), String> {
+    /// Refuses a key value the vendor's client could not use (checked before anything is stored,
+    /// by the CLI and the app alike). By default: no control characters inside.
+    fn check_key_value(&self, value: &str) -> Result<(), String> {
+        if value.chars().any(|c| c.is_control()) {
+            return Err(
+                "the key contains a control character (a line break, NUL or escape); copy it again"
+                    .into(),
+            );
+        }
         Ok(())
     }
     /// Asks the service whether the key works.
