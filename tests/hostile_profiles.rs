@@ -73,13 +73,16 @@ fn exercise_keys(env: &Env, p: &str) {
         works_or_refuses(env, &["key", "remove", p, now, "--yes"], None);
     }
     works_or_refuses(env, &["status"], None);
-    works_or_refuses(env, &["profile", "edit", p, "--set", "color=blue"], None);
+    works_or_refuses(
+        env,
+        &["profile", "edit", p, "--set", "description=by hand"],
+        None,
+    );
     works_or_refuses(env, &["profile", "show", p], None);
     works_or_refuses(env, &["profile", "show", p, "--json"], None);
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §7"]
 fn inline_tables_and_dotted_keys_work_or_are_refused_with_their_line() {
     // Profiles as inline tables.
     let env = Env::new();
@@ -123,7 +126,7 @@ fn inline_tables_and_dotted_keys_work_or_are_refused_with_their_line() {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §7"]
+#[ignore = "waits for the fix of issue 8 §7: profile::validate_name prints a bidi override (U+202E) of a bad name as it is"]
 fn malformed_shapes_are_refused_with_their_line_and_left_unchanged() {
     let cases: [(&str, &str, usize); 9] = [
         ("profiles is an array", "profiles = [1, 2]\n", 1),
@@ -173,7 +176,7 @@ fn malformed_shapes_are_refused_with_their_line_and_left_unchanged() {
             (&["status", "--json"], None),
             (&["profile", "add", "new", "--service", "dlubal"], None),
             (&["key", "add", "d", "k"], Some("ak-not-stored-1234")),
-            (&["profile", "edit", "d", "--set", "color=red"], None),
+            (&["profile", "edit", "d", "--set", "description=x"], None),
         ];
         for (args, stdin) in runs {
             let out = env.run_with(args, stdin, &[]);
@@ -222,7 +225,6 @@ fn shared_name(base: &str) -> String {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §8"]
 fn two_config_dirs_do_not_share_secrets() {
     let name = shared_name("same");
     let a = Env::new();
@@ -265,7 +267,6 @@ fn secret_tool(args: &[&str], stdin: Option<&str>) -> std::process::Output {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §8"]
 fn secrets_of_the_old_layout_are_migrated_not_copied() {
     let name = shared_name("legacy");
     let user = format!("{name}/api-key/k");

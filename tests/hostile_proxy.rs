@@ -72,7 +72,6 @@ fn assert_connect_only(l: &Recorder, secret: &str, what: &str) {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §5"]
 fn loopback_never_goes_through_an_environment_proxy() {
     let key = secret("mk-envproxy-");
     let sb = sandbox(&key);
@@ -90,7 +89,6 @@ fn loopback_never_goes_through_an_environment_proxy() {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §5"]
 fn loopback_never_goes_through_the_profile_proxy() {
     let key = secret("mk-profproxy-");
     let sb = sandbox(&key);
@@ -178,7 +176,6 @@ fn remote_traffic_goes_through_the_profile_proxy_first() {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §5"]
 fn the_environment_proxy_and_no_proxy_are_honoured_for_remote_hosts() {
     let key = secret("mk-envremote-");
     let env = Env::new();

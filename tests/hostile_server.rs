@@ -117,7 +117,6 @@ fn check_not_valid_and_nothing_elsewhere(env: &Env, p: &str, other: &Server, cas
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §1"]
 fn the_key_goes_only_to_the_configured_origin() {
     let key = secret("mk-origin-");
     // The other origin would gladly accept the key and say it is valid.
@@ -244,7 +243,6 @@ fn opener_args(log: &Path) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §2"]
 fn the_browser_opener_only_gets_http_urls() {
     let s = Server::start();
     let base = s.url();
@@ -328,7 +326,6 @@ fn nasty(tag: &str) -> String {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §3"]
 fn no_control_character_from_a_server_reaches_the_terminal() {
     let env = Env::new();
     let key = secret("mk-ctl-");
@@ -519,7 +516,6 @@ fn assert_nowhere(env: &Env, what: &str, secret: &str) {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §4"]
 fn a_secret_echoed_by_the_server_is_redacted() {
     let env = Env::new();
     let key = secret("mk-echo-");
@@ -644,7 +640,6 @@ fn a_secret_echoed_by_the_server_is_redacted() {
 const BIG: &str = "18446744073709551615";
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §6"]
 fn device_flow_numbers_never_panic_or_hang() {
     let s = Server::start();
     let env = Env::new();
@@ -695,7 +690,6 @@ fn device_flow_numbers_never_panic_or_hang() {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §6"]
 fn token_expiry_numbers_never_panic_and_store_all_or_nothing() {
     let s = Server::start();
     for expires in [
@@ -741,7 +735,6 @@ fn token_expiry_numbers_never_panic_and_store_all_or_nothing() {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §6"]
 fn wrong_types_in_consents_and_modelon_replies_never_panic() {
     let s = Server::start();
     let env = Env::new();

@@ -193,7 +193,6 @@ fn sign_in_secrets_appear_nowhere_they_should_not() {
 }
 
 #[test]
-#[ignore = "waits for the fix of issue 8 §4 and §5"]
 fn echoing_servers_and_proxies_leak_nothing() {
     use simcred_tests::hostile::{Recorder, Reply, Server};
     let echoed = secret("mk-echoed-");
