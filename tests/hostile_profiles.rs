@@ -125,10 +125,42 @@ fn inline_tables_and_dotted_keys_work_or_are_refused_with_their_line() {
     assert_terminal_safe("output", &env.all_output());
 }
 
+/// Every command on a malformed file fails naming `profiles.toml:LINE:`, prints no control
+/// character, and leaves the file byte-identical.
+fn assert_refused(what: &str, text: &str, line: usize) {
+    let env = Env::new();
+    write_profiles(&env, text);
+    let runs: [(&[&str], Option<&str>); 7] = [
+        (&["profile", "list"], None),
+        (&["status"], None),
+        (&["status", "--json"], None),
+        (&["profile", "add", "new", "--service", "dlubal"], None),
+        (&["key", "add", "d", "k"], Some("ak-not-stored-1234")),
+        (&["key", "get", "d", "k"], None),
+        (&["profile", "edit", "d", "--set", "description=x"], None),
+    ];
+    for (args, stdin) in runs {
+        let out = env.run_with(args, stdin, &[]);
+        let cmd = args.join(" ");
+        assert_no_panic(&format!("{what}: {cmd}"), &out);
+        out.fails();
+        assert_eq!(
+            error_line(&out.stderr),
+            Some(line),
+            "{what}: `{cmd}` should name profiles.toml:{line}: {out:#?}"
+        );
+        assert_eq!(
+            read_profiles(&env),
+            text.as_bytes(),
+            "{what}: `{cmd}` changed the file"
+        );
+    }
+    assert_terminal_safe(what, &env.all_output());
+}
+
 #[test]
-#[ignore = "waits for the fix of issue 8 §7: profile::validate_name prints a bidi override (U+202E) of a bad name as it is"]
 fn malformed_shapes_are_refused_with_their_line_and_left_unchanged() {
-    let cases: [(&str, &str, usize); 9] = [
+    let cases: [(&str, &str, usize); 13] = [
         ("profiles is an array", "profiles = [1, 2]\n", 1),
         ("profiles is a string", "# x\nprofiles = \"rfem\"\n", 2),
         (
@@ -136,20 +168,11 @@ fn malformed_shapes_are_refused_with_their_line_and_left_unchanged() {
             "[profiles]\nok = { service = \"dlubal\" }\nfoo = \"bar\"\n",
             3,
         ),
-        (
-            "a slash in a name",
-            "[profiles.\"a/b\"]\nservice = \"dlubal\"\n",
-            1,
-        ),
+        ("a slash in a name", "[profiles.\"a/b\"]\nservice = \"dlubal\"\n", 1),
         (
             "an escape in a name",
             "[profiles.\"x\\u001b[2J\\u001b]0;t\\u0007\"]\nservice = \"dlubal\"\n",
             1,
-        ),
-        (
-            "a bidi override in a name",
-            "\n[profiles.\"a\\u202eb\"]\nservice = \"dlubal\"\n",
-            2,
         ),
         (
             "a C1 CSI in a name",
@@ -166,35 +189,34 @@ fn malformed_shapes_are_refused_with_their_line_and_left_unchanged() {
             "[profiles.d]\nservice = \"dlubal\"\n\n[profiles.d.keys]\none = \"x\"\n",
             5,
         ),
+        (
+            "an escape in a key name",
+            "[profiles.d]\nservice = \"dlubal\"\n\n[profiles.d.keys.\"k\\u001b]52;c;eA==\\u0007\"]\ncreated = \"x\"\n",
+            4,
+        ),
+        (
+            "keyring_id is a number",
+            "keyring_id = 5\n[profiles.d]\nservice = \"dlubal\"\n",
+            1,
+        ),
+        (
+            "keyring_id is empty",
+            "\nkeyring_id = \"\"\n[profiles.d]\nservice = \"dlubal\"\n",
+            2,
+        ),
+        (
+            "keyring_id holds an escape",
+            "keyring_id = \"a\\u001b[2Jb\"\n[profiles.d]\nservice = \"dlubal\"\n",
+            1,
+        ),
+        (
+            "keyring_id is a table",
+            "[keyring_id]\na = 1\n[profiles.d]\nservice = \"dlubal\"\n",
+            1,
+        ),
     ];
     for (what, text, line) in cases {
-        let env = Env::new();
-        write_profiles(&env, text);
-        let runs: [(&[&str], Option<&str>); 6] = [
-            (&["profile", "list"], None),
-            (&["status"], None),
-            (&["status", "--json"], None),
-            (&["profile", "add", "new", "--service", "dlubal"], None),
-            (&["key", "add", "d", "k"], Some("ak-not-stored-1234")),
-            (&["profile", "edit", "d", "--set", "description=x"], None),
-        ];
-        for (args, stdin) in runs {
-            let out = env.run_with(args, stdin, &[]);
-            let cmd = args.join(" ");
-            assert_no_panic(&format!("{what}: {cmd}"), &out);
-            out.fails();
-            assert_eq!(
-                error_line(&out.stderr),
-                Some(line),
-                "{what}: `{cmd}` should name profiles.toml:{line}: {out:#?}"
-            );
-            assert_eq!(
-                read_profiles(&env),
-                text.as_bytes(),
-                "{what}: `{cmd}` changed the file"
-            );
-        }
-        assert_terminal_safe(what, &env.all_output());
+        assert_refused(what, text, line);
     }
     // A raw control character is not TOML: refused with its line, and not echoed either.
     let env = Env::new();
@@ -207,6 +229,20 @@ fn malformed_shapes_are_refused_with_their_line_and_left_unchanged() {
     assert_eq!(error_line(&out.stderr), Some(3), "{out:#?}");
     assert_terminal_safe("raw ESC", &env.all_output());
     assert_eq!(read_profiles(&env), text.as_bytes());
+}
+
+#[test]
+fn a_bidi_override_in_a_profile_name_is_refused_and_not_printed() {
+    assert_refused(
+        "a bidi override in a name",
+        "\n[profiles.\"a\\u202eb\"]\nservice = \"dlubal\"\n",
+        2,
+    );
+    assert_refused(
+        "a bidi isolate in a key name",
+        "[profiles.d]\nservice = \"dlubal\"\n[profiles.d.keys.\"a\\u2066b\"]\ncreated = \"x\"\n",
+        3,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
