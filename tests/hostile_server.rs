@@ -376,9 +376,39 @@ fn no_control_character_from_a_server_reaches_the_terminal() {
     let out = password_login(&env, &p);
     assert_no_panic("password login", &out);
     out.fails();
-    // Signed in, then the consents list is full of escapes.
-    sim.route("POST", &realm("token"), tokens_reply());
+    // A redirect whose Location is not plain ASCII.
+    sim.route(
+        "POST",
+        &realm("token"),
+        Reply::new(302).header(
+            "Location",
+            "https://evil.example.invalid/\u{9b}31m\u{202e}Qloc",
+        ),
+    );
+    let out = password_login(&env, &p);
+    assert_no_panic("redirected login", &out);
+    out.fails();
+    // Signed in with a scope and a refresh token whose `azp` claim are full of escapes (both
+    // end up in the token's stored detail), then the consents list is too.
+    let refresh = format!(
+        "h.{}.s",
+        base64url(json!({ "azp": nasty("Qazp") }).to_string().as_bytes())
+    );
+    sim.route(
+        "POST",
+        &realm("token"),
+        Reply::json_value(
+            200,
+            &json!({"access_token": "a.b.c", "refresh_token": refresh, "expires_in": 300, "scope": nasty("Qgranted")}),
+        ),
+    );
     password_login(&env, &p).ok();
+    let stored = profiles_toml(&env);
+    assert!(
+        stored.contains("Qazp") && stored.contains("Qgranted"),
+        "the token's client and scope are kept, made safe:\n{stored}"
+    );
+    assert_toml_safe("profiles.toml after the sign-in", &stored);
     sim.route(
         "GET",
         "/v2/users/offline-tokens",
@@ -411,6 +441,33 @@ fn no_control_character_from_a_server_reaches_the_terminal() {
         ),
     );
     env.run(&["token", &p, "--refresh"]).fails();
+
+    // A generic OIDC issuer whose discovery document names itself with escapes.
+    let idp = Server::start();
+    idp.route(
+        "GET",
+        "/realms/x/.well-known/openid-configuration",
+        Reply::json_value(
+            200,
+            &json!({"issuer": nasty("Qissuer"), "token_endpoint": format!("{}/realms/x/token", idp.url())}),
+        ),
+    );
+    let o = env.name("ctl-oidc");
+    env.run(&[
+        "profile",
+        "add",
+        &o,
+        "--service",
+        "oidc",
+        "--issuer",
+        &format!("{}/realms/x", idp.url()),
+        "--client-id",
+        "c",
+    ])
+    .ok();
+    let out = env.run(&["login", &o, "--no-browser"]);
+    assert_no_panic("oidc login", &out);
+    out.fails();
 
     // Modelon: a user name and license, API errors, hub errors, a plain-text error.
     let ok = Server::start();
@@ -470,7 +527,7 @@ fn no_control_character_from_a_server_reaches_the_terminal() {
         assert_no_panic(m, &env.run(&["key", "list", m]));
         assert_no_panic(m, &env.run(&["key", "list", m, "--json"]));
     }
-    for p in modelon.iter().copied().chain([&p]) {
+    for p in modelon.iter().copied().chain([&p, &o]) {
         assert_no_panic(p, &env.run(&["profile", "show", p]));
         assert_no_panic(p, &env.run(&["profile", "show", p, "--json"]));
     }
@@ -483,7 +540,7 @@ fn no_control_character_from_a_server_reaches_the_terminal() {
     assert_eq!(profile_state(&env, &m_ok), "valid");
     let printed = env.all_output();
     for marker in [
-        "Quser", "Qlic", "Qm500", "Qm401", "Qplain", "Qhub500", "Qhub403", "Qclient",
+        "Quser", "Qlic", "Qm500", "Qm401", "Qplain", "Qhub500", "Qhub403", "Qclient", "Qissuer",
     ] {
         assert!(
             printed.contains(marker),
@@ -492,6 +549,24 @@ fn no_control_character_from_a_server_reaches_the_terminal() {
     }
     assert_terminal_safe("what simcred printed", &printed);
     assert_toml_safe("profiles.toml", &profiles_toml(&env));
+}
+
+/// Unpadded base64url, for the payload of a hand-made JWT.
+fn base64url(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
