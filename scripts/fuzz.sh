@@ -7,6 +7,7 @@
 #   FUZZ_SECONDS=300 scripts/fuzz.sh            # a longer run
 #   FUZZ_JOBS=2 scripts/fuzz.sh                 # two targets at a time (one per core)
 #   scripts/fuzz.sh jwt text                    # only these targets
+#   FUZZ_NO_BUILD=1 scripts/fuzz.sh             # run the targets as last built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -40,6 +41,9 @@ fi
 ALL_TARGETS=$(cd fuzz && cargo fuzz list)
 if (($#)); then TARGETS="$*"; else TARGETS=$ALL_TARGETS; fi
 
+if [ -n "${FUZZ_NO_BUILD:-}" ]; then
+  echo "fuzz: FUZZ_NO_BUILD is set: running the targets as last built"
+else
 echo "fuzz: building $(echo $TARGETS | wc -w) targets ($(cargo +nightly --version))"
 build_start=$SECONDS
 # `cargo fuzz build` has no --locked: check that fuzz/Cargo.lock needs no change first.
@@ -47,6 +51,7 @@ cargo +nightly metadata --locked --format-version 1 --manifest-path fuzz/Cargo.t
   die "fuzz/Cargo.lock is out of date; run: cd fuzz && cargo +nightly update -w, and commit it"
 (cd fuzz && cargo +nightly fuzz build)
 echo "fuzz: build took $((SECONDS - build_start)) s"
+fi
 
 BIN_DIR="$ROOT/fuzz/target/x86_64-unknown-linux-gnu/release"
 WORK="$ROOT/fuzz/corpus-work"

@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
             doc.remove_profile(first);
             expected.remove(first);
         }
-        doc.insert_profile("fuzz-new", Service::Dlubal);
+        doc.insert_profile("fuzz-new", "dlubal".parse::<Service>().unwrap());
         doc.put_key("fuzz-new", &meta("k"));
         expected.insert("fuzz-new".into());
         Ok(expected)

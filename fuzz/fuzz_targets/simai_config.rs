@@ -10,7 +10,6 @@ use libfuzzer_sys::fuzz_target;
 use simcred_core::profile::validate_name;
 use simcred_core::text::is_unsafe;
 use simcred_core::vendor::parse_simai_config;
-use simcred_core::Service;
 use std::path::Path;
 
 const FIELDS: [&str; 11] = [
@@ -39,8 +38,8 @@ fuzz_target!(|data: &[u8]| {
     match parse_simai_config(path, text) {
         Ok(found) => {
             for f in &found {
-                assert_eq!(f.service, Service::Simai);
-                assert_eq!(f.source, path.display().to_string());
+                assert_eq!(f.service.as_str(), "simai");
+                assert_eq!(f.source.path(), Some(path));
                 let v = f.secret.expose();
                 assert!(!v.is_empty() && v == v.trim());
                 if v.chars().any(char::is_control) || validate_name("profile", &f.name).is_err() {
