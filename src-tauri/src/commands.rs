@@ -14,8 +14,8 @@
 use crate::error::UiError;
 use crate::state::{lock, AppState, CopyInProgress, PendingLogin, SecretInput};
 use serde::Serialize;
-use simcred_core::app::known_settings;
 use simcred_core::clipboard::{copy_then_clear, CopyEnd};
+use simcred_core::providers::Descriptor;
 use simcred_core::signin::{Consent, Logout, SignIn};
 use simcred_core::vendor::{self, Exported, Imported};
 use simcred_core::{
@@ -71,14 +71,6 @@ pub fn open_in_browser(url: &str) -> bool {
 
 // ---- app ----------------------------------------------------------------------------------
 
-/// One service as the profile editor offers it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServiceInfo {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub settings: Vec<&'static str>,
-}
-
 /// What the UI shows about the running app.
 #[derive(Debug, Clone, Serialize)]
 pub struct AppInfo {
@@ -86,20 +78,14 @@ pub struct AppInfo {
     pub version: &'static str,
     /// Default seconds before a copied key is cleared.
     pub clear_after: u64,
-    pub services: Vec<ServiceInfo>,
+    /// The registry's services, as the UI renders them.
+    pub services: Vec<Descriptor>,
     /// The in-app sandbox's URL, when it runs.
     pub sandbox_url: Option<String>,
 }
 
-fn services() -> Vec<ServiceInfo> {
-    Service::ALL
-        .iter()
-        .map(|s| ServiceInfo {
-            id: s.as_str(),
-            name: s.display_name(),
-            settings: known_settings(*s),
-        })
-        .collect()
+fn services() -> Vec<Descriptor> {
+    simcred_core::providers::descriptors()
 }
 
 /// The app's name and version, the clipboard default and the services.
@@ -169,18 +155,28 @@ pub async fn profile_remove(name: String) -> Result<Vec<String>, UiError> {
     blocking(move || Ok(open()?.remove_profile(&name)?)).await
 }
 
-/// Opens the profile's server URL in the browser (Modelon: where a new key is made).
+/// The page of a profile's server to open: where new keys are made (the service's `key_page`
+/// under the profile's `url`), else the `url` itself.
+fn key_page_url(p: &Profile) -> Option<String> {
+    let base = p.setting("url")?;
+    let base = if base.ends_with('/') {
+        base.to_string()
+    } else {
+        format!("{base}/")
+    };
+    Some(match p.service.provider().hints().key_page {
+        Some(page) => format!("{base}{page}"),
+        None => base,
+    })
+}
+
+/// Opens the profile's key page (or server URL) in the browser.
 #[tauri::command]
 pub async fn profile_open_url(name: String) -> Result<bool, UiError> {
     blocking(move || {
         let p = open()?.profile(&name)?;
-        let url = match p.service {
-            Service::Modelon => simcred_core::providers::modelon::server_url(&p),
-            _ => p
-                .setting("url")
-                .ok_or_else(|| UiError::invalid(format!("profile \"{name}\" has no URL")))?
-                .to_string(),
-        };
+        let url = key_page_url(&p)
+            .ok_or_else(|| UiError::invalid(format!("profile \"{name}\" has no URL")))?;
         Ok(open_in_browser(&url))
     })
     .await
@@ -614,19 +610,17 @@ pub struct FoundKey {
     pub problem: Option<String>,
 }
 
-const IMPORT_SERVICES: [Service; 2] = [Service::Modelon, Service::Dlubal];
-
-/// Looks for keys in `~/.impact/api.key`, `$MODELON_IMPACT_CLIENT_API_KEY` and Dlubal's
-/// `config.ini`; lists them masked.
+/// Looks for keys in the vendor files and variables of every service that has them (the same
+/// as `simcred import`); lists them masked.
 #[tauri::command]
 pub async fn import_scan() -> Result<Vec<FoundKey>, UiError> {
     blocking(|| {
-        Ok(vendor::scan(&IMPORT_SERVICES)?
+        Ok(vendor::scan(&vendor::importable())?
             .into_iter()
             .map(|f| FoundKey {
                 service: f.service,
                 last4: f.secret.last4(),
-                source: f.source,
+                source: f.source.to_string(),
                 name: f.name,
                 url: f.url,
                 is_default: f.is_default,
@@ -656,7 +650,7 @@ pub async fn import(
 ) -> Result<ImportReport, UiError> {
     blocking(move || {
         let sc = open()?;
-        let found = vendor::scan(&IMPORT_SERVICES)?;
+        let found = vendor::scan(&vendor::importable())?;
         let profile = profile.filter(|p| !p.trim().is_empty());
         let imported = vendor::import(&sc, &found, profile.as_deref())?;
         let removed = if remove_plaintext {
@@ -667,11 +661,11 @@ pub async fn import(
         let mut remaining: Vec<String> = if remove_plaintext {
             found
                 .iter()
-                .filter(|f| f.source.starts_with('$'))
-                .map(|f| f.source.clone())
+                .filter(|f| matches!(f.source, vendor::Source::Env(_)))
+                .map(|f| f.source.to_string())
                 .collect()
         } else {
-            found.iter().map(|f| f.source.clone()).collect()
+            found.iter().map(|f| f.source.to_string()).collect()
         };
         remaining.dedup();
         Ok(ImportReport {
@@ -743,7 +737,7 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Ui
         if has(DEMO_SIMAI) {
             sc.edit_profile(DEMO_SIMAI, &simai, &[])?;
         } else {
-            sc.add_profile(DEMO_SIMAI, Service::Simai, &simai)?;
+            sc.add_profile(DEMO_SIMAI, parse_service("simai")?, &simai)?;
         }
         let modelon = vec![
             ("url".to_string(), murl.clone()),
@@ -755,7 +749,7 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Ui
         if has(DEMO_MODELON) {
             sc.edit_profile(DEMO_MODELON, &modelon, &[])?;
         } else {
-            sc.add_profile(DEMO_MODELON, Service::Modelon, &modelon)?;
+            sc.add_profile(DEMO_MODELON, parse_service("modelon")?, &modelon)?;
         }
         if let Some(key) = modelon_key {
             if sc.list_keys(DEMO_MODELON)?.is_empty() {
@@ -783,13 +777,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn services_list_every_service_with_its_settings() {
+    fn services_are_the_registry_descriptors() {
         let s = services();
-        assert_eq!(s.len(), 4);
-        let simai = s.iter().find(|s| s.id == "simai").unwrap();
-        assert_eq!(simai.name, "Ansys SimAI");
-        assert!(simai.settings.contains(&"organization"));
-        assert!(simai.settings.contains(&"url"));
+        assert_eq!(s.len(), simcred_core::providers::ALL.len());
+        let v = serde_json::to_value(&s).unwrap();
+        let simai = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "simai")
+            .unwrap();
+        assert_eq!(simai["name"], "Ansys SimAI");
+        assert_eq!(simai["key_policy"], "tokens");
+        assert_eq!(simai["sign_in"]["consents"], true);
+        let names: Vec<&str> = simai["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"organization") && names.contains(&"url"));
     }
 
     #[test]

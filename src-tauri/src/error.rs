@@ -5,6 +5,7 @@
 //! `cancelled` for a device login the user cancelled).
 
 use serde::Serialize;
+#[cfg(test)]
 use simcred_core::providers::oidc::AuthError;
 use simcred_core::Error;
 
@@ -40,27 +41,9 @@ impl std::fmt::Display for UiError {
     }
 }
 
-/// The stable code of a core error.
+/// The stable code of a core error (the core's own [`Error::code`]).
 pub fn code_of(e: &Error) -> &'static str {
-    match e {
-        Error::Config(_) => "config",
-        Error::Store(_) => "keyring",
-        Error::VendorFile(_) => "vendor_file",
-        Error::Auth(AuthError::Cancelled) => "cancelled",
-        Error::Auth(AuthError::Denied) => "denied",
-        Error::Auth(AuthError::Expired) => "expired",
-        Error::Auth(AuthError::BadCredentials) => "bad_credentials",
-        Error::Auth(AuthError::Http(_)) | Error::Http(_) => "network",
-        Error::Auth(_) => "auth",
-        Error::UnknownProfile { .. } => "unknown_profile",
-        Error::UnknownKey { .. } => "unknown_key",
-        Error::NoKeys { .. } => "no_keys",
-        Error::ProfileExists(_) => "profile_exists",
-        Error::KeyExists { .. } => "key_exists",
-        Error::SecretMissing { .. } => "secret_missing",
-        Error::Invalid(_) => "invalid",
-        Error::Io(_) => "io",
-    }
+    e.code()
 }
 
 impl From<Error> for UiError {

@@ -1,7 +1,8 @@
 //! Argument definitions (clap) and one function per verb. No credential logic lives here.
 
+use crate::registry;
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 use simcred_core::app::BackendState;
 use simcred_core::{vendor, KeyMeta, Profile, Secret, Service, Simcred};
 use std::io::{IsTerminal, Read, Write};
@@ -12,8 +13,7 @@ use std::time::Duration;
 #[command(
     name = "simcred",
     version,
-    about = "Keep simulation-cloud credentials (Ansys SimAI, Modelon Impact, Dlubal API) in the OS keyring",
-    long_about = "Keep simulation-cloud credentials (Ansys SimAI, Modelon Impact, Dlubal API) in the OS keyring.\n\nProfiles (no secrets) live in profiles.toml in the config dir ($SIMCRED_CONFIG_DIR overrides it); secrets live in the OS keyring (Secret Service on Linux). Secrets are read from standard input or a no-echo prompt, never from arguments.",
+    about = "Keep simulation-cloud credentials in the OS keyring",
     after_help = "Environment: SIMCRED_CONFIG_DIR (config dir), SIMCRED_TIMEOUT (HTTP timeout, s, default 15), SIMCRED_KEYRING_TIMEOUT (keyring timeout, s, default 10).\nExit codes: 0 ok, 1 something needs attention (status) or the command failed, 2 usage error."
 )]
 struct Cli {
@@ -36,9 +36,6 @@ enum Command {
         json: bool,
     },
     /// Run a command with the profile's credentials in its environment (and nowhere else)
-    #[command(
-        after_help = "Modelon Impact: MODELON_IMPACT_CLIENT_API_KEY and MODELON_IMPACT_CLIENT_URL.\nDlubal API: DLUBAL_API_KEY and DLUBAL_API_KEY_NAME (pass it as rfem.Application(api_key_value=os.environ[\"DLUBAL_API_KEY\"])).\nThe command's exit code, standard streams and signals pass through."
-    )]
     Run {
         profile: String,
         /// The key to use (default: the profile's default key)
@@ -48,10 +45,10 @@ enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
-    /// Write a profile's key(s) to the vendor's own file (~/.impact/api.key or Dlubal's config.ini), mode 0600
+    /// Write a profile's key(s) or settings to the vendor's own file, mode 0600
     Export {
         profile: String,
-        /// Only this key (Dlubal; default: all keys of the profile)
+        /// Only this key (services with named keys; default: all keys of the profile)
         #[arg(long)]
         key: Option<String>,
         /// Write here instead of the file the vendor's client reads
@@ -60,16 +57,16 @@ enum Command {
         /// Overwrite a different key already in the file
         #[arg(long)]
         force: bool,
-        /// SimAI: also write the offline token into the SDK's config file (mode 0600)
+        /// Sign-in services: also write the offline token into the vendor's config file (mode 0600)
         #[arg(long)]
         include_secret: bool,
         #[arg(long)]
         json: bool,
     },
-    /// Move keys from the vendors' plaintext files (~/.impact/api.key, Dlubal's config.ini, the SimAI SDK config's offline_token) and MODELON_IMPACT_CLIENT_API_KEY into the keyring
+    /// Move keys and offline tokens from the vendors' plaintext files and variables into the keyring
     Import {
-        /// Only this service (modelon, dlubal or simai; default: all)
-        #[arg(long)]
+        /// Only this service (default: every service with vendor files)
+        #[arg(long, value_parser = registry::service_parser(registry::importable))]
         service: Option<Service>,
         /// Import into this profile (default: a profile named after the service)
         #[arg(long)]
@@ -83,7 +80,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Sign in to a SimAI or OIDC profile: browser device login (default) or --password (+ TOTP)
+    /// Sign in to a sign-in profile: browser device login (default) or --password (+ TOTP)
     #[command(
         after_help = "The browser opens the identity provider's page; approve there. With --no-browser (or no display) the URL and code are printed to open on another device. Ctrl-C cancels."
     )]
@@ -98,7 +95,7 @@ enum Command {
         #[arg(long)]
         refresh: bool,
     },
-    /// List or revoke SimAI consents (offline tokens granted to clients)
+    /// List or revoke consents (offline tokens granted to clients) where the service has an API for them
     #[command(subcommand)]
     Consents(ConsentsCmd),
     /// Revoke the stored tokens at the identity provider and delete them locally
@@ -159,27 +156,14 @@ enum ConsentsCmd {
 
 #[derive(Subcommand)]
 enum ProfileCmd {
-    /// Create a profile: simcred profile add NAME --service dlubal|modelon|simai|oidc [--url URL] [--set KEY=VALUE]...
+    /// Create a profile: simcred profile add NAME --service SERVICE [--url URL] [--set KEY=VALUE]...
     Add {
         name: String,
-        #[arg(long)]
+        #[arg(long, value_parser = registry::service_parser(registry::any))]
         service: Service,
-        /// Server or API URL (Modelon default: https://impact.modelon.cloud/)
-        #[arg(long)]
-        url: Option<String>,
-        /// SimAI organization
-        #[arg(long)]
-        organization: Option<String>,
-        /// OIDC issuer URL (its /.well-known/openid-configuration is read)
-        #[arg(long)]
-        issuer: Option<String>,
-        /// OIDC client id
-        #[arg(long)]
-        client_id: Option<String>,
-        /// OIDC scopes (default: openid)
-        #[arg(long)]
-        scope: Option<String>,
-        /// Any other setting, KEY=VALUE (https_proxy, tls_ca_bundle, timeout, workspace, project, ...)
+        #[command(flatten)]
+        flags: registry::SettingFlags,
+        /// Any other setting, KEY=VALUE (https_proxy, tls_ca_bundle, timeout, description, …; `simcred profile show` lists a profile's)
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
         #[arg(long)]
@@ -227,7 +211,7 @@ enum KeyCmd {
     /// Store a key, read from standard input (or a no-echo prompt): simcred key add PROFILE KEYNAME
     Add {
         profile: String,
-        /// Key name (Dlubal: required, e.g. project_1; Modelon: optional, one key per server)
+        /// Key name (required for services with named keys, e.g. project_1; optional for one-key services)
         key: Option<String>,
         /// Make it the profile's default key
         #[arg(long)]
@@ -288,7 +272,10 @@ enum KeyCmd {
 
 /// Parses arguments, runs the verb, prints errors; returns the exit code.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -296,10 +283,28 @@ pub fn run() -> i32 {
             for cause in e.chain().skip(1) {
                 msg.push_str(&format!(": {cause}"));
             }
+            if let Some(h) = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<simcred_core::Error>())
+                .and_then(registry::hint)
+            {
+                msg.push_str(&format!("; {h}"));
+            }
             eprintln!("simcred: {msg}");
             1
         }
     }
+}
+
+/// The command line, with the help texts that list the registry's services.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+        .long_about(format!(
+            "Keep simulation-cloud credentials ({}) in the OS keyring.\n\nProfiles (no secrets) live in profiles.toml in the config dir ($SIMCRED_CONFIG_DIR overrides it); secrets live in the OS keyring (Secret Service on Linux). Secrets are read from standard input or a no-echo prompt, never from arguments.",
+            registry::service_names()
+        ))
+        .mut_subcommand("run", |c| c.after_help(registry::run_help()))
 }
 
 fn open() -> Result<Simcred> {
@@ -353,10 +358,12 @@ fn dispatch(cli: Cli) -> Result<i32> {
                         out.path
                     );
                 }
-                if std::env::var_os("MODELON_IMPACT_CLIENT_API_KEY").is_some()
-                    && out.path.ends_with("api.key")
-                {
-                    eprintln!("Note: MODELON_IMPACT_CLIENT_API_KEY is set in this environment; the Modelon client uses it before the file.");
+                // A variable the vendor's client reads first makes the file moot.
+                let service = sc.profile(&profile)?.service;
+                for f in vendor::scan(&[service]).unwrap_or_default() {
+                    if let vendor::Source::Env(v) = f.source {
+                        eprintln!("Note: {v} is set in this environment; the vendor's client uses it before the file.");
+                    }
                 }
             }
             Ok(0)
@@ -491,30 +498,12 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
         ProfileCmd::Add {
             name,
             service,
-            url,
-            organization,
-            issuer,
-            client_id,
-            scope,
+            flags,
             set,
             json,
         } => {
             let mut pairs = parse_pairs(&set)?;
-            for (k, v) in [
-                ("issuer", issuer),
-                ("client_id", client_id),
-                ("scope", scope),
-            ] {
-                if let Some(v) = v {
-                    pairs.push((k.into(), v));
-                }
-            }
-            if let Some(u) = url {
-                pairs.push(("url".into(), u));
-            }
-            if let Some(o) = organization {
-                pairs.push(("organization".into(), o));
-            }
+            pairs.extend(flags.0);
             let p = sc.add_profile(&name, service, &pairs)?;
             warn_insecure(&p);
             if json {
@@ -528,7 +517,10 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else if all.is_empty() {
-                println!("No profiles yet. Create one with `simcred profile add NAME --service dlubal|modelon|simai|oidc`, or `simcred import`.");
+                println!(
+                    "No profiles yet. Create one with `simcred profile add NAME --service {}`, or `simcred import`.",
+                    registry::service_ids()
+                );
             } else {
                 for p in all {
                     println!("{}\t{}\t{} key(s)", p.name, p.service, p.keys.len());
@@ -894,19 +886,22 @@ fn import(
 ) -> Result<i32> {
     let sc = open()?;
     let services: Vec<Service> = match service {
-        Some(s @ (Service::Modelon | Service::Dlubal | Service::Simai)) => vec![s],
-        Some(s) => bail!(
-            "{} has no key files to import; sign in with `simcred login` instead",
-            s.display_name()
-        ),
-        None => vec![Service::Modelon, Service::Dlubal, Service::Simai],
+        Some(s) => vec![s],
+        None => vendor::importable(),
     };
     let found = vendor::scan(&services)?;
     if found.is_empty() {
         if json {
             println!("[]");
         } else {
-            println!("Found no keys in ~/.impact/api.key, $MODELON_IMPACT_CLIENT_API_KEY, Dlubal's config.ini or the SimAI SDK's config file.");
+            println!(
+                "Found no keys in {}.",
+                services
+                    .iter()
+                    .filter_map(|s| s.provider().files().map(|f| f.label()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         return Ok(0);
     }
@@ -928,7 +923,7 @@ fn import(
             );
         }
     }
-    let mut sources: Vec<&str> = found.iter().map(|f| f.source.as_str()).collect();
+    let mut sources: Vec<String> = found.iter().map(|f| f.source.to_string()).collect();
     sources.dedup();
     let remove = if remove {
         true

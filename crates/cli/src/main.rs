@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod cli;
+mod registry;
 
 fn main() {
     std::process::exit(cli::run());

@@ -9,43 +9,9 @@ use crate::error::{Error, Result};
 use crate::profile::{validate_name, KeyMeta, KeyStatus, Profile, Service};
 use crate::providers::{net_options, provider, CheckOutcome, KeyPolicy};
 use crate::secret::Secret;
+use crate::settings::{check_setting_names, validate_profile};
 use crate::store::{KeyringStore, SecretId, SecretKind, SecretStore};
 use serde::Serialize;
-
-/// Settings every profile may have.
-const COMMON_SETTINGS: [&str; 5] = [
-    "url",
-    "https_proxy",
-    "tls_ca_bundle",
-    "timeout",
-    "description",
-];
-
-/// Settings per service, beyond the common ones.
-pub fn service_settings(service: Service) -> &'static [&'static str] {
-    match service {
-        Service::Simai => &[
-            "organization",
-            "workspace",
-            "project",
-            "geomai_workspace",
-            "geomai_project",
-            "interactive",
-            "skip_version_check",
-            "no_sse_connection",
-        ],
-        Service::Oidc => &["issuer", "client_id", "scope"],
-        Service::Modelon | Service::Dlubal => &[],
-    }
-}
-
-/// Every setting a profile of `service` may have: the common ones, then the service's own.
-/// (What a profile editor offers; `add_profile`/`edit_profile` refuse any other name.)
-pub fn known_settings(service: Service) -> Vec<&'static str> {
-    let mut all = COMMON_SETTINGS.to_vec();
-    all.extend_from_slice(service_settings(service));
-    all
-}
 
 /// The current time as RFC 3339 (seconds, UTC).
 pub fn now() -> String {
@@ -71,43 +37,7 @@ pub struct ReplaceReport {
     pub skipped: Vec<String>,
 }
 
-/// One profile's line in `status`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProfileStatus {
-    pub name: String,
-    pub service: Service,
-    /// The worst key status, or `"no key"`.
-    pub state: String,
-    pub needs_attention: bool,
-    pub keys: Vec<KeyMeta>,
-    /// When the cached access token expires (sign-in services).
-    pub access_expires: Option<String>,
-    pub problems: Vec<String>,
-}
-
-/// Whether the secret store can be used right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendState {
-    /// It answers and is unlocked.
-    Reachable,
-    /// It answers but is locked: reading a secret would prompt (or wait) for a password.
-    Locked,
-    /// It does not answer.
-    Unreachable,
-}
-
-/// Everything `status` shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct StatusReport {
-    pub backend: String,
-    pub backend_state: BackendState,
-    /// `None` when the backend answered unlocked; the reason otherwise.
-    pub backend_error: Option<String>,
-    pub config_file: String,
-    pub profiles: Vec<ProfileStatus>,
-    pub needs_attention: bool,
-}
+pub use crate::status::{BackendState, ProfileState, ProfileStatus, StatusReport};
 
 /// The SimCred core: profiles file plus secret store.
 pub struct Simcred {
@@ -167,11 +97,11 @@ impl Simcred {
                 return Err(Error::ProfileExists(name.to_string()));
             }
             // The service's defaults, overridden by what the user gave.
-            let mut merged: std::collections::BTreeMap<String, String> = provider(service)
-                .default_settings()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+            let mut merged: std::collections::BTreeMap<String, String> =
+                crate::providers::settings_of(service)
+                    .into_iter()
+                    .filter_map(|s| s.default.map(|d| (s.name.to_string(), d.to_string())))
+                    .collect();
             for (k, v) in settings {
                 merged.insert(k.clone(), v.trim().to_string());
             }
@@ -258,24 +188,24 @@ impl Simcred {
             let p = provider(prof.service);
             let name = match (p.key_policy(), name) {
                 (KeyPolicy::TokensOnly, _) => {
-                    return Err(Error::Invalid(format!(
-                        "{} profiles hold sign-in tokens, not API keys; sign in with `simcred login {profile}`",
-                        prof.service.display_name()
-                    )))
+                    return Err(Error::NotSupported {
+                        service: prof.service.display_name().into(),
+                        what: "API keys (they sign in instead)".into(),
+                    })
                 }
                 (KeyPolicy::Single { .. }, _) if !prof.keys.is_empty() => {
-                    return Err(Error::Invalid(format!(
-                        "{} allows one API key per server and \"{profile}\" has one; to change it use `simcred key replace {profile}`",
-                        prof.service.display_name()
-                    )))
+                    return Err(Error::SingleKeyTaken {
+                        profile: profile.to_string(),
+                        service: prof.service.display_name().into(),
+                    })
                 }
                 (KeyPolicy::Single { default_name }, n) => n.unwrap_or(default_name).to_string(),
                 (KeyPolicy::Named, Some(n)) => n.to_string(),
                 (KeyPolicy::Named, None) => {
-                    return Err(Error::Invalid(format!(
-                        "{} keys need a name, such as project_1: `simcred key add {profile} NAME`",
-                        prof.service.display_name()
-                    )))
+                    return Err(Error::KeyNameNeeded {
+                        service: prof.service.display_name().into(),
+                        example: p.hints().key_name_example.unwrap_or("project_1"),
+                    })
                 }
             };
             validate_name("key", &name).map_err(Error::Invalid)?;
@@ -445,9 +375,9 @@ impl Simcred {
             let outcome = provider(prof.service).check(&prof, &new, &net_options(&prof));
             match &outcome {
                 CheckOutcome::Invalid { reason } | CheckOutcome::Unreachable { reason } => {
-                    return Err(Error::Invalid(format!(
-                        "the new key was not stored, the old one is kept: {reason}. Use --no-check to store it anyway"
-                    )))
+                    return Err(Error::CheckFailed {
+                        reason: reason.clone(),
+                    })
                 }
                 _ => apply_outcome(&mut meta, &outcome),
             }
@@ -519,14 +449,12 @@ impl Simcred {
     pub fn run_env(&self, profile: &str, name: Option<&str>) -> Result<Vec<(String, String)>> {
         let prof = self.profile(profile)?;
         let p = provider(prof.service);
-        if p.key_policy() == KeyPolicy::TokensOnly {
+        if let Some(sign_in) = p.sign_in() {
             let t = self.access_token(profile, false)?;
-            let var = if prof.service == Service::Simai {
-                "SIMAI_ACCESS_TOKEN"
-            } else {
-                "OIDC_ACCESS_TOKEN"
-            };
-            return Ok(vec![(var.to_string(), t.token.expose().to_string())]);
+            return Ok(vec![(
+                sign_in.access_token_env().to_string(),
+                t.token.expose().to_string(),
+            )]);
         }
         let (meta, secret) = self.get_key(profile, name)?;
         Ok(p.env(&prof, &meta.name, &secret))
@@ -539,108 +467,12 @@ impl Simcred {
     pub fn status(&self) -> Result<StatusReport> {
         let profiles = self.config.read()?;
         let probe = self.store.probe();
-        let backend_state = match &probe {
-            Ok(()) => BackendState::Reachable,
-            Err(crate::store::StoreError::Locked) => BackendState::Locked,
-            Err(_) => BackendState::Unreachable,
-        };
-        let backend_error = probe.err().map(|e| e.to_string());
-        let mut out = Vec::new();
-        for p in profiles {
-            let mut problems: Vec<String> = provider(p.service).validate_settings(&p);
-            if p.setting("tls_ca_bundle") == Some("unsecure-none") {
-                problems.push(
-                    "WARNING: tls_ca_bundle = unsecure-none: TLS certificates are not checked, anyone on the network path can read the credentials".into(),
-                );
-            }
-            let mut worst: Option<KeyStatus> = None;
-            for k in &p.keys {
-                worst = Some(match worst {
-                    None => k.status,
-                    Some(w) if rank(k.status) > rank(w) => k.status,
-                    Some(w) => w,
-                });
-                if k.status.needs_attention() {
-                    problems.push(format!(
-                        "key \"{}\" is {}{}",
-                        k.name,
-                        k.status,
-                        k.detail
-                            .as_deref()
-                            .map(|d| format!(": {d}"))
-                            .unwrap_or_default()
-                    ));
-                }
-            }
-            let mut needs_attention = p.keys.iter().any(|k| k.status.needs_attention());
-            let mut state = worst
-                .map(|w| w.as_str().to_string())
-                .unwrap_or_else(|| "no key".into());
-            let access_expires = p
-                .token(crate::signin::ACCESS)
-                .and_then(|a| a.expires.clone());
-            if provider(p.service).key_policy() == KeyPolicy::TokensOnly {
-                let offline = p.token(crate::signin::OFFLINE);
-                let session = p.token(crate::signin::SESSION);
-                state = match (offline, session) {
-                    (Some(o), _) if o.status.needs_attention() => {
-                        needs_attention = true;
-                        problems.push(format!(
-                            "the offline token is {}{}",
-                            o.status,
-                            o.detail
-                                .as_deref()
-                                .map(|d| format!(": {d}"))
-                                .unwrap_or_default()
-                        ));
-                        format!("offline token {}", o.status)
-                    }
-                    (Some(o), _) => format!(
-                        "offline token (created {}{})",
-                        o.created,
-                        o.checked
-                            .as_deref()
-                            .map(|c| format!(", last used {c}"))
-                            .unwrap_or_default()
-                    ),
-                    (None, Some(s)) if s.status.needs_attention() => {
-                        needs_attention = true;
-                        format!("session {}", s.status)
-                    }
-                    (None, Some(_)) => "signed in".into(),
-                    (None, None) => "signed out".into(),
-                };
-            }
-            out.push(ProfileStatus {
-                access_expires,
-                state,
-                name: p.name,
-                service: p.service,
-                needs_attention,
-                keys: p.keys,
-                problems,
-            });
-        }
-        let needs_attention = backend_error.is_some() || out.iter().any(|p| p.needs_attention);
-        Ok(StatusReport {
-            backend: self.store.backend(),
-            backend_state,
-            backend_error,
-            config_file: self.config.profiles_path().display().to_string(),
-            profiles: out,
-            needs_attention,
-        })
-    }
-}
-
-fn rank(s: KeyStatus) -> u8 {
-    match s {
-        KeyStatus::Valid => 0,
-        KeyStatus::Unverified => 1,
-        KeyStatus::Unreachable => 2,
-        KeyStatus::Expired => 3,
-        KeyStatus::Revoked => 4,
-        KeyStatus::Invalid => 5,
+        Ok(crate::status::report(
+            profiles,
+            self.store.backend(),
+            probe,
+            self.config.profiles_path().display().to_string(),
+        ))
     }
 }
 
@@ -699,76 +531,16 @@ pub(crate) fn resolve_key<'a>(prof: &'a Profile, name: Option<&str>) -> Result<&
             prof.default_key
                 .as_deref()
                 .and_then(|d| prof.key(d))
-                .or(if prof.keys.len() == 1 { prof.keys.first() } else { None })
-                .ok_or_else(|| Error::Invalid(format!(
-                    "profile \"{}\" has several keys and no default; name one ({}) or set a default with `simcred key default {} NAME`",
-                    prof.name,
-                    prof.keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", "),
-                    prof.name
-                )))
+                .or(if prof.keys.len() == 1 {
+                    prof.keys.first()
+                } else {
+                    None
+                })
+                .ok_or_else(|| Error::NoDefaultKey {
+                    profile: prof.name.clone(),
+                    keys: prof.keys.iter().map(|k| k.name.clone()).collect(),
+                })
         }
-    }
-}
-
-fn check_setting_names<'a>(service: Service, names: impl Iterator<Item = &'a str>) -> Result<()> {
-    for n in names {
-        let reserved = ["service", "keys", "default_key"];
-        if reserved.contains(&n) {
-            return Err(Error::Invalid(format!(
-                "\"{n}\" is managed by SimCred and cannot be set by hand"
-            )));
-        }
-        if !COMMON_SETTINGS.contains(&n) && !service_settings(service).contains(&n) {
-            let known = known_settings(service);
-            return Err(Error::Invalid(format!(
-                "\"{n}\" is not a {} setting; known settings: {}",
-                service.display_name(),
-                known.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn validate_profile(p: &Profile) -> Result<()> {
-    let mut problems = provider(p.service).validate_settings(p);
-    if let Some(u) = p.setting("url") {
-        if p.service != Service::Modelon {
-            if let Err(e) = crate::http::parse_service_url(u) {
-                problems.push(format!("url: {e}"));
-            }
-        }
-    }
-    if let Some(proxy) = p.setting("https_proxy") {
-        if url::Url::parse(proxy).is_err() {
-            problems.push(format!(
-                "https_proxy: \"{proxy}\" is not a URL such as http://proxy:3128"
-            ));
-        }
-    }
-    if let Some(ca) = p.setting("tls_ca_bundle") {
-        if ca != "system" && ca != "unsecure-none" && !std::path::Path::new(ca).is_file() {
-            problems.push(format!(
-                "tls_ca_bundle: {ca} is not a file (use system, unsecure-none or the path of a PEM file)"
-            ));
-        }
-    }
-    if let Some(t) = p.setting("timeout") {
-        if t.parse::<u64>().map(|t| t == 0).unwrap_or(true) {
-            problems.push(format!("timeout: \"{t}\" is not a number of seconds"));
-        }
-    }
-    for b in ["interactive", "skip_version_check", "no_sse_connection"] {
-        if let Some(v) = p.setting(b) {
-            if v != "true" && v != "false" {
-                problems.push(format!("{b}: must be true or false, not \"{v}\""));
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Invalid(problems.join("; ")))
     }
 }
 
@@ -776,6 +548,10 @@ fn validate_profile(p: &Profile) -> Result<()> {
 mod tests {
     use super::*;
     use crate::store::MemoryStore;
+
+    fn svc(id: &str) -> Service {
+        id.parse().unwrap()
+    }
 
     fn sc() -> (tempfile::TempDir, Simcred) {
         let d = tempfile::tempdir().unwrap();
@@ -786,7 +562,7 @@ mod tests {
     #[test]
     fn named_keys_default_rename_remove() {
         let (_d, s) = sc();
-        s.add_profile("rfem", Service::Dlubal, &[]).unwrap();
+        s.add_profile("rfem", svc("dlubal"), &[]).unwrap();
         s.add_key(
             "rfem",
             Some("Project_1"),
@@ -815,35 +591,47 @@ mod tests {
     }
 
     #[test]
-    fn known_settings_are_common_then_service() {
-        let s = known_settings(Service::Simai);
-        assert_eq!(&s[..2], &["url", "https_proxy"]);
-        assert!(s.contains(&"organization"));
-        assert!(!known_settings(Service::Dlubal).contains(&"organization"));
+    fn settings_are_the_service_own_then_network_then_description() {
+        let names = |id: &str| -> Vec<&str> {
+            crate::providers::settings_of(svc(id))
+                .iter()
+                .map(|s| s.name)
+                .collect()
+        };
+        let s = names("simai");
+        assert_eq!(&s[..2], &["organization", "url"]);
+        assert!(s.contains(&"https_proxy"));
+        assert_eq!(s.last(), Some(&"description"));
+        assert!(!names("dlubal").contains(&"organization"));
+        assert!(
+            !names("dlubal").contains(&"https_proxy"),
+            "Dlubal is never contacted"
+        );
     }
 
     #[test]
     fn modelon_holds_one_key() {
         let (_d, s) = sc();
-        s.add_profile("impact", Service::Modelon, &[]).unwrap();
+        s.add_profile("impact", svc("modelon"), &[]).unwrap();
         s.add_key("impact", None, Secret::new("k-123456789"), false)
             .unwrap();
         let e = s
             .add_key("impact", None, Secret::new("k-2"), false)
             .unwrap_err();
-        assert!(e.to_string().contains("key replace"));
+        assert_eq!(e.code(), "single_key_taken");
+        assert!(e.to_string().contains("replace it"), "{e}");
     }
 
     #[test]
     fn unknown_profile_lists_names_and_bad_settings_refused() {
         let (_d, s) = sc();
-        s.add_profile("a", Service::Dlubal, &[]).unwrap();
+        s.add_profile("a", svc("dlubal"), &[]).unwrap();
         let e = s.profile("b").unwrap_err().to_string();
         assert!(e.contains("the profiles are: a"), "{e}");
         let e = s
             .add_profile(
                 "c",
-                Service::Simai,
+                svc("simai"),
                 &[
                     ("organization".into(), "x".into()),
                     ("bogus".into(), "1".into()),
@@ -856,7 +644,7 @@ mod tests {
             "{e}"
         );
         let e = s
-            .add_profile("d", Service::Simai, &[])
+            .add_profile("d", svc("simai"), &[])
             .unwrap_err()
             .to_string();
         assert!(e.contains("organization"), "{e}");

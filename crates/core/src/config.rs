@@ -14,9 +14,6 @@ use toml_edit::{value, Array, DocumentMut, ImDocument, Item, Table, TableLike};
 
 const HEADER: &str = "# SimCred profiles. No secrets are kept here: they live in the OS keyring.\n# Edit by hand or with `simcred profile edit`; comments and unknown keys are kept.\n";
 
-/// Settings written as TOML booleans (the SimAI SDK's own types).
-const BOOL_SETTINGS: [&str; 3] = ["interactive", "skip_version_check", "no_sse_connection"];
-
 /// The top-level key holding this config dir's keyring namespace (see [`ConfigStore::keyring_id`]).
 pub const KEYRING_ID: &str = "keyring_id";
 
@@ -139,7 +136,11 @@ impl ConfigStore {
             Some(t) => parse(&path, t)?,
             None => (DocumentMut::new(), Vec::new()),
         };
-        let mut pd = ProfilesDoc { doc, profiles };
+        let mut pd = ProfilesDoc {
+            doc,
+            profiles,
+            inserted: Vec::new(),
+        };
         let out = f(&mut pd)?;
         if text.is_none() || !pd.doc.contains_key(KEYRING_ID) {
             pd.doc.insert(KEYRING_ID, value(new_keyring_id()));
@@ -262,7 +263,13 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
             let service_item = pt.get("service").ok_or_else(|| {
                 invalid(
                     span_start(item),
-                    format!("profile \"{name}\" has no `service` (simai, modelon, dlubal or oidc)"),
+                    format!(
+                        "profile \"{name}\" has no `service` ({})",
+                        Service::all()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 )
             })?;
             let service: Service = service_item
@@ -410,6 +417,8 @@ fn parse_key(
 pub struct ProfilesDoc {
     doc: DocumentMut,
     profiles: Vec<Profile>,
+    /// Profiles inserted in this edit, with their services.
+    inserted: Vec<(String, Service)>,
 }
 
 impl ProfilesDoc {
@@ -440,6 +449,7 @@ impl ProfilesDoc {
 
     /// Adds a new profile table.
     pub fn insert_profile(&mut self, name: &str, service: Service) {
+        self.inserted.push((name.to_string(), service));
         let mut t = Table::new();
         t.insert("service", value(service.as_str()));
         self.profiles_table().insert(name, Item::Table(t));
@@ -449,14 +459,24 @@ impl ProfilesDoc {
         self.profiles_table().remove(name);
     }
 
-    /// Sets (or with `None`, removes) one setting of a profile.
+    /// Sets (or with `None`, removes) one setting of a profile. Settings of kind `bool` are
+    /// written as TOML booleans (the vendors' own types).
     pub fn set_setting(&mut self, profile: &str, key: &str, val: Option<&str>) {
+        let service = self.profile(profile).map(|p| p.service).or_else(|| {
+            self.inserted
+                .iter()
+                .find(|(n, _)| n == profile)
+                .map(|(_, s)| *s)
+        });
+        let is_bool = service
+            .and_then(|s| crate::providers::setting_of(s, key))
+            .is_some_and(|s| s.kind == crate::providers::SettingKind::Bool);
         let t = self.profile_table(profile);
         match val {
             None => {
                 t.remove(key);
             }
-            Some(v) if BOOL_SETTINGS.contains(&key) && (v == "true" || v == "false") => {
+            Some(v) if is_bool && (v == "true" || v == "false") => {
                 t.insert(key, value(v == "true"));
             }
             Some(v) => {
@@ -589,7 +609,7 @@ mod tests {
         fs::write(s.profiles_path(), text).unwrap();
         let err = s
             .update(|d| -> Result<(), ConfigError> {
-                d.insert_profile("c", Service::Dlubal);
+                d.insert_profile("c", "dlubal".parse::<Service>().unwrap());
                 Ok(())
             })
             .unwrap_err();
@@ -611,7 +631,7 @@ mod tests {
     fn keys_round_trip() {
         let (_d, s) = store();
         s.update(|d| -> Result<(), ConfigError> {
-            d.insert_profile("p", Service::Modelon);
+            d.insert_profile("p", "modelon".parse::<Service>().unwrap());
             d.put_key(
                 "p",
                 &KeyMeta {

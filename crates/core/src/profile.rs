@@ -1,7 +1,7 @@
 //! Profiles and key metadata: the non-secret half of SimCred's data.
 //!
-//! A profile names one account on one service (`simai`, `modelon`, `dlubal`, `oidc`) with that
-//! service's settings. Key metadata (created, last 4 characters, status, last check, expiry,
+//! A profile names one account on one service of the registry ([`crate::providers::ALL`]) with
+//! that service's settings. Key metadata (created, last 4 characters, status, last check, expiry,
 //! where it was exported) sits beside the profile; the secrets themselves are in the keyring.
 
 use serde::Serialize;
@@ -9,41 +9,73 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-/// The services SimCred knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Service {
-    Simai,
-    Modelon,
-    Dlubal,
-    Oidc,
-}
+/// One of the services in the registry ([`crate::providers::ALL`]): a handle on its provider.
+/// Compared, hashed, printed and serialised by its id (`simai`, `modelon`, ...).
+#[derive(Clone, Copy)]
+pub struct Service(&'static dyn crate::providers::Provider);
 
 impl Service {
-    pub const ALL: [Service; 4] = [
-        Service::Simai,
-        Service::Modelon,
-        Service::Dlubal,
-        Service::Oidc,
-    ];
+    /// Every service of the registry, in the order the faces list them.
+    pub fn all() -> impl Iterator<Item = Service> {
+        crate::providers::ALL.iter().map(|p| Service(*p))
+    }
 
+    /// The service with this provider.
+    pub fn of(provider: &'static dyn crate::providers::Provider) -> Service {
+        Service(provider)
+    }
+
+    /// Everything the service's provider knows and does.
+    pub fn provider(self) -> &'static dyn crate::providers::Provider {
+        self.0
+    }
+
+    /// The id used in `profiles.toml`, on the command line and in the app (`modelon`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Service::Simai => "simai",
-            Service::Modelon => "modelon",
-            Service::Dlubal => "dlubal",
-            Service::Oidc => "oidc",
-        }
+        self.0.id()
     }
 
     /// The vendor's product name, for people.
     pub fn display_name(self) -> &'static str {
-        match self {
-            Service::Simai => "Ansys SimAI",
-            Service::Modelon => "Modelon Impact",
-            Service::Dlubal => "Dlubal API",
-            Service::Oidc => "OpenID Connect",
-        }
+        self.0.display_name()
+    }
+}
+
+impl PartialEq for Service {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Service {}
+
+impl std::hash::Hash for Service {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialOrd for Service {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Service {
+    /// Registry order.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let pos = |s: &Service| {
+            crate::providers::ALL
+                .iter()
+                .position(|p| p.id() == s.as_str())
+        };
+        pos(self).cmp(&pos(other))
+    }
+}
+
+impl fmt::Debug for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -53,15 +85,26 @@ impl fmt::Display for Service {
     }
 }
 
+impl Serialize for Service {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl FromStr for Service {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Service::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| {
-                format!("unknown service \"{s}\"; choose one of: simai, modelon, dlubal, oidc")
-            })
+        let want = s.trim().to_ascii_lowercase();
+        Service::all().find(|v| v.as_str() == want).ok_or_else(|| {
+            format!(
+                "unknown service \"{}\"; choose one of: {}",
+                crate::text::safe(s),
+                Service::all()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
     }
 }
 
@@ -223,7 +266,7 @@ mod tests {
 
     #[test]
     fn service_parse() {
-        assert_eq!("Dlubal".parse::<Service>().unwrap(), Service::Dlubal);
+        assert_eq!("Dlubal".parse::<Service>().unwrap().as_str(), "dlubal");
         assert!("aws"
             .parse::<Service>()
             .unwrap_err()

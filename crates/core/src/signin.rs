@@ -1,23 +1,22 @@
-//! Sign-in for SimAI and generic OIDC profiles: device login, password + TOTP login, offline
-//! tokens, fresh access tokens, consents and logout — the operations behind `simcred login`,
-//! `offline-token`, `token`, `consents` and `logout`, and the app's buttons.
+//! Sign-in for every service whose provider has a [`crate::providers::SignIn`]: device login,
+//! password + TOTP login, offline tokens, fresh access tokens, consents and logout — generic
+//! machinery; where to sign in, which client and which consents API come from the provider.
 //!
 //! Secrets (refresh/offline tokens, the cached access token) go to the keyring; their metadata
 //! (created, status, last used, access-token expiry) to the profile's `tokens` table.
 
 use crate::app::{find_profile, now, Simcred};
 use crate::error::{Error, Result};
-use crate::http::{parse_service_url, Http};
-use crate::profile::{KeyMeta, KeyStatus, Profile, Service};
-use crate::providers::net_options;
-use crate::providers::oidc::{
-    discover, jwt_claims, simai_endpoints, AuthError, DeviceAuth, Endpoints, OidcClient, TokenSet,
-    SIMAI_CLIENT_ID, SIMAI_DEFAULT_URL, SIMAI_LEGACY_CLIENT_ID,
-};
+use crate::http::Http;
+use crate::profile::{KeyMeta, KeyStatus, Profile};
+use crate::providers::oidc::{jwt_claims, AuthError, AuthTarget, DeviceAuth, TokenSet};
+use crate::providers::{net_options, SignIn as Provider};
 use crate::secret::Secret;
 use crate::store::{SecretId, SecretKind};
 use serde::Serialize;
-use url::Url;
+
+pub use crate::providers::oidc::Consent;
+pub use crate::providers::simai::parse_consents;
 
 /// Token metadata names in the profile's `tokens` table.
 pub const OFFLINE: &str = "offline";
@@ -26,34 +25,6 @@ pub const ACCESS: &str = "access";
 const SECRET_NAME: &str = "default";
 /// An access token is reused until this many seconds before it expires.
 const ACCESS_MARGIN_SECS: i64 = 60;
-
-/// Who to ask, for one profile.
-pub struct AuthTarget {
-    http: Http,
-    endpoints: Endpoints,
-    client_id: String,
-    scope: String,
-    api_url: Option<Url>,
-    organization: Option<String>,
-}
-
-impl AuthTarget {
-    fn client(&self, client_id: Option<&str>) -> OidcClient<'_> {
-        OidcClient {
-            http: &self.http,
-            endpoints: &self.endpoints,
-            client_id: client_id.unwrap_or(&self.client_id).to_string(),
-        }
-    }
-
-    fn scope(&self, offline: bool) -> String {
-        if offline && !self.scope.split_whitespace().any(|s| s == "offline_access") {
-            format!("{} offline_access", self.scope)
-        } else {
-            self.scope.clone()
-        }
-    }
-}
 
 /// A device login waiting for the user to approve it in the browser.
 pub struct DeviceLogin {
@@ -115,21 +86,6 @@ pub struct AccessToken {
     pub cached: bool,
 }
 
-/// One consent (an offline token granted to a client) as the SimAI API lists it.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct Consent {
-    pub client_id: String,
-    #[serde(default)]
-    pub created_date: Option<String>,
-    #[serde(default)]
-    pub last_updated_date: Option<String>,
-    #[serde(default)]
-    pub granted_scopes: Vec<String>,
-    /// Whether SimCred's stored offline token belongs to this consent.
-    #[serde(default)]
-    pub stored_here: bool,
-}
-
 /// What `logout` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Logout {
@@ -178,94 +134,32 @@ fn token_meta(
     }
 }
 
-/// Reads the SimAI API's list of consents (`GET users/offline-tokens`): a JSON array of
-/// objects with a `client_id`. Fields of the wrong type are left out, every string is made
-/// safe to show, and entries without a client id are skipped.
-pub fn parse_consents(reply: &crate::http::Reply, url: &Url) -> Result<Vec<Consent>> {
-    let not_a_list = || {
-        Error::Invalid(format!(
-            "cannot list consents: {} answered with {}",
-            crate::text::safe(url.as_str()),
-            if reply.looks_like_html() {
-                "an HTML page"
-            } else {
-                "something that is not a list of consents"
-            }
-        ))
-    };
-    let v: serde_json::Value = serde_json::from_str(&reply.body).map_err(|_| not_a_list())?;
-    let items = v.as_array().ok_or_else(not_a_list)?;
-    let text = |o: &serde_json::Value, k: &str| {
-        o.get(k)
-            .and_then(|x| x.as_str())
-            .map(|x| crate::text::safe_short(x, 200))
-    };
-    Ok(items
-        .iter()
-        .filter_map(|o| {
-            Some(Consent {
-                client_id: text(o, "client_id").filter(|c| !c.is_empty())?,
-                created_date: text(o, "created_date"),
-                last_updated_date: text(o, "last_updated_date"),
-                granted_scopes: o
-                    .get("granted_scopes")
-                    .and_then(|g| g.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str())
-                            .map(|x| crate::text::safe_short(x, 200))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                stored_here: false,
-            })
+/// The consents API of a profile's service, or an error saying it has none.
+fn consents_of(prof: &Profile) -> Result<&'static dyn crate::providers::Consents> {
+    sign_in_of(prof)?
+        .consents()
+        .ok_or_else(|| Error::NotSupported {
+            service: prof.service.display_name().to_string(),
+            what: "consents".into(),
         })
-        .collect())
+}
+
+/// The sign-in of a profile's service, or an error saying it has none.
+fn sign_in_of(prof: &Profile) -> Result<&'static dyn Provider> {
+    prof.service
+        .provider()
+        .sign_in()
+        .ok_or_else(|| Error::NotSupported {
+            service: prof.service.display_name().to_string(),
+            what: "signing in (they hold API keys)".into(),
+        })
 }
 
 impl Simcred {
-    /// Endpoints, client and network settings for a SimAI or OIDC profile.
+    /// Endpoints, client and network settings of a sign-in profile.
     pub fn auth_target(&self, prof: &Profile) -> Result<AuthTarget> {
         let http = Http::new(&net_options(prof))?;
-        match prof.service {
-            Service::Simai => {
-                let api = parse_service_url(prof.setting("url").unwrap_or(SIMAI_DEFAULT_URL))?;
-                let api = if api.path().ends_with('/') {
-                    api
-                } else {
-                    let mut a = api.clone();
-                    a.set_path(&format!("{}/", api.path()));
-                    a
-                };
-                Ok(AuthTarget {
-                    endpoints: simai_endpoints(&api),
-                    // Tokens, passwords and codes go to the API's own origin only.
-                    http: http.pinned(&api),
-                    client_id: SIMAI_CLIENT_ID.into(),
-                    scope: "openid".into(),
-                    api_url: Some(api),
-                    organization: prof.setting("organization").map(String::from),
-                })
-            }
-            Service::Oidc => {
-                let issuer = parse_service_url(prof.setting("issuer").ok_or_else(|| {
-                    Error::Invalid(format!("profile \"{}\" has no issuer; set one with `simcred profile edit {} --set issuer=URL`", prof.name, prof.name))
-                })?)?;
-                let endpoints = discover(&http, &issuer)?;
-                Ok(AuthTarget {
-                    endpoints,
-                    http,
-                    client_id: prof.setting("client_id").unwrap_or("simcred").to_string(),
-                    scope: prof.setting("scope").unwrap_or("openid").to_string(),
-                    api_url: None,
-                    organization: None,
-                })
-            }
-            s => Err(Error::Invalid(format!(
-                "{} profiles use API keys, not sign-in; use `simcred key add`",
-                s.display_name()
-            ))),
-        }
+        sign_in_of(prof)?.target(prof, http)
     }
 
     /// Starts a browser device login (RFC 8628); show `user_code` and open `browser_url()`,
@@ -390,7 +284,12 @@ impl Simcred {
         self.store()
             .set(&sid(profile, SecretKind::OfflineToken), token)?;
         let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
-        let client = azp(token).unwrap_or_else(|| SIMAI_CLIENT_ID.to_string());
+        let prof = self.profile(profile)?;
+        let client = azp(token).unwrap_or_else(|| {
+            sign_in_of(&prof)
+                .map(|s| s.default_client(&prof))
+                .unwrap_or_default()
+        });
         self.config().update(|doc| {
             find_profile(doc.profiles(), profile)?;
             let mut m = token_meta(
@@ -411,12 +310,7 @@ impl Simcred {
     /// is stored. A refresh the server rejects with `invalid_grant` marks the token revoked.
     pub fn access_token(&self, profile: &str, force_refresh: bool) -> Result<AccessToken> {
         let prof = self.profile(profile)?;
-        if !matches!(prof.service, Service::Simai | Service::Oidc) {
-            return Err(Error::Invalid(format!(
-                "{} profiles use API keys; use `simcred key get {profile}`",
-                prof.service.display_name()
-            )));
-        }
+        let sign_in = sign_in_of(&prof)?;
         if !force_refresh {
             if let Some(meta) = prof.token(ACCESS) {
                 let fresh = meta
@@ -448,30 +342,24 @@ impl Simcred {
         } else if prof.token(SESSION).is_some() {
             (SecretKind::RefreshToken, SESSION)
         } else {
-            return Err(Error::Invalid(format!(
-                "profile \"{profile}\" is not signed in; run `simcred login {profile}` or `simcred offline-token {profile}`"
-            )));
+            return Err(Error::NotSignedIn {
+                profile: profile.to_string(),
+                offline: false,
+            });
         };
         let Some(meta) = prof.token(name).cloned() else {
-            return Err(Error::Invalid(format!(
-                "profile \"{profile}\" is not signed in; run `simcred login {profile}`"
-            )));
+            return Err(Error::NotSignedIn {
+                profile: profile.to_string(),
+                offline: false,
+            });
         };
         if meta.status.needs_attention() {
-            return Err(Error::Invalid(format!(
-                "the {} token of \"{profile}\" is {}{}; sign in again with `simcred {} {profile}`",
-                name,
-                meta.status,
-                meta.detail
-                    .as_deref()
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default(),
-                if name == OFFLINE {
-                    "offline-token"
-                } else {
-                    "login"
-                }
-            )));
+            return Err(Error::TokenDead {
+                profile: profile.to_string(),
+                token: name.to_string(),
+                status: meta.status.to_string(),
+                detail: meta.detail.clone(),
+            });
         }
         let refresh =
             self.store()
@@ -482,11 +370,8 @@ impl Simcred {
                 })?;
         let target = self.auth_target(&prof)?;
         // Legacy SimAI offline tokens were issued to client "sdk" and refresh only with it.
-        let azp = azp(&refresh);
-        let client_id = match (prof.service, azp.as_deref()) {
-            (Service::Simai, Some(SIMAI_LEGACY_CLIENT_ID)) => Some(SIMAI_LEGACY_CLIENT_ID),
-            _ => None,
-        };
+        // Legacy tokens may have been issued to another client and refresh only with it.
+        let client_id = sign_in.client_for(azp(&refresh).as_deref());
         match target.client(client_id).refresh(&refresh) {
             Ok(t) => {
                 self.store()
@@ -521,67 +406,12 @@ impl Simcred {
         }
     }
 
-    fn simai_api(&self, prof: &Profile) -> Result<(AuthTarget, Url, String)> {
-        if prof.service != Service::Simai {
-            return Err(Error::Invalid(format!(
-                "consents are a SimAI API feature; \"{}\" is a {} profile",
-                prof.name,
-                prof.service.display_name()
-            )));
-        }
-        let target = self.auth_target(prof)?;
-        let api = target
-            .api_url
-            .clone()
-            .ok_or_else(|| Error::Invalid(format!("profile \"{}\" has no API URL", prof.name)))?;
-        let org = target.organization.clone().ok_or_else(|| {
-            Error::Invalid(format!("profile \"{}\" has no organization", prof.name))
-        })?;
-        Ok((target, api, org))
-    }
-
-    fn api_error(reply: &crate::http::Reply, what: &str, sent: &[&Secret]) -> Error {
-        let msg = serde_json::from_str::<serde_json::Value>(&reply.body)
-            .ok()
-            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from));
-        let msg = match (reply.status, msg) {
-            (401, _) => "the SimAI API rejected the access token (401); sign in again".to_string(),
-            (_, Some(m)) => format!("{} ({})", crate::text::from_server(&m, sent), reply.status),
-            (s, None) if reply.looks_like_html() => {
-                format!("the server answered {s} with an HTML page; is the URL right?")
-            }
-            (s, None) => format!("the server answered {s}"),
-        };
-        Error::Invalid(format!("{what}: {msg}"))
-    }
-
     /// Lists the consents (offline tokens granted to clients) of the signed-in user.
     pub fn consents(&self, profile: &str) -> Result<Vec<Consent>> {
         let prof = self.profile(profile)?;
-        let (target, api, org) = self.simai_api(&prof)?;
+        let api = consents_of(&prof)?;
         let access = self.access_token(profile, false)?;
-        let url = api.join("users/offline-tokens").map_err(|_| {
-            Error::Invalid("cannot build the consents URL from the profile's url".into())
-        })?;
-        let bearer = format!("Bearer {}", access.token.expose());
-        let reply = target.http.send(
-            "GET",
-            &url,
-            &[
-                ("authorization", &bearer),
-                ("x-org", &org),
-                ("accept", "application/json"),
-            ],
-            None,
-        )?;
-        if reply.status != 200 {
-            return Err(Self::api_error(
-                &reply,
-                "cannot list consents",
-                &[&access.token],
-            ));
-        }
-        let mut list = parse_consents(&reply, &url)?;
+        let mut list = api.list(&prof, &access.token)?;
         let mine = self.stored_offline_client(&prof)?;
         for c in &mut list {
             c.stored_here = mine.as_deref() == Some(c.client_id.as_str());
@@ -600,40 +430,23 @@ impl Simcred {
         Ok(self
             .store()
             .get(&sid(&prof.name, SecretKind::OfflineToken))?
-            .map(|t| azp(&t).unwrap_or_else(|| SIMAI_CLIENT_ID.to_string())))
+            .map(|t| {
+                azp(&t).unwrap_or_else(|| {
+                    sign_in_of(prof)
+                        .map(|s| s.default_client(prof))
+                        .unwrap_or_default()
+                })
+            }))
     }
 
-    /// Revokes a consent at the SimAI API. When it backs SimCred's stored offline token, that
-    /// token is deleted and marked revoked in the same operation. Returns whether it did.
+    /// Revokes a consent at the service's API. When it backs SimCred's stored offline token,
+    /// that token is deleted and marked revoked in the same operation. Returns whether it did.
     pub fn revoke_consent(&self, profile: &str, client_id: &str) -> Result<bool> {
         let prof = self.profile(profile)?;
-        let (target, api, org) = self.simai_api(&prof)?;
+        let api = consents_of(&prof)?;
         let mine = self.stored_offline_client(&prof)?;
         let access = self.access_token(profile, false)?;
-        let mut url = api.join("users/offline-tokens/").map_err(|_| {
-            Error::Invalid("cannot build the consents URL from the profile's url".into())
-        })?;
-        url.path_segments_mut()
-            .map_err(|_| Error::Invalid("bad API URL".into()))?
-            .pop_if_empty()
-            .push(client_id);
-        let bearer = format!("Bearer {}", access.token.expose());
-        let reply = target.http.send(
-            "DELETE",
-            &url,
-            &[("authorization", &bearer), ("x-org", &org)],
-            None,
-        )?;
-        if reply.status != 204 && reply.status != 200 {
-            return Err(Self::api_error(
-                &reply,
-                &format!(
-                    "cannot revoke the consent of {}",
-                    crate::text::safe(client_id)
-                ),
-                &[&access.token],
-            ));
-        }
+        api.revoke(&prof, &access.token, client_id)?;
         if mine.as_deref() != Some(client_id) {
             return Ok(false);
         }
@@ -680,13 +493,7 @@ impl Simcred {
             if let Some(t) = self.store().get(&sid(profile, kind))? {
                 match &target {
                     Ok(target) => {
-                        let azp = azp(&t);
-                        let client = match azp.as_deref() {
-                            Some(SIMAI_LEGACY_CLIENT_ID) if prof.service == Service::Simai => {
-                                Some(SIMAI_LEGACY_CLIENT_ID)
-                            }
-                            _ => None,
-                        };
+                        let client = sign_in_of(&prof)?.client_for(azp(&t).as_deref());
                         match target.client(client).revoke(&t) {
                             Ok(()) => revoked = true,
                             Err(e) => remote_error = Some(e.to_string()),

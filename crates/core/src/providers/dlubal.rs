@@ -7,7 +7,9 @@
 //! parsing, so SimCred writes plain ASCII. The client rewrites `default` itself, so SimCred merges
 //! into the file and never drops entries it did not write.
 
-use super::{CheckOutcome, KeyPolicy, Provider};
+use super::files::{self, Found, Reexport, Source, VendorFiles};
+use super::{CheckOutcome, Hints, KeyPolicy, Provider};
+use crate::error::Error;
 use crate::http::NetOptions;
 use crate::profile::{Profile, Service};
 use crate::secret::Secret;
@@ -20,12 +22,20 @@ pub const ENV_KEY_NAME: &str = "DLUBAL_API_KEY_NAME";
 pub struct Dlubal;
 
 impl Provider for Dlubal {
-    fn service(&self) -> Service {
-        Service::Dlubal
+    fn id(&self) -> &'static str {
+        "dlubal"
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Dlubal API"
     }
 
     fn key_policy(&self) -> KeyPolicy {
         KeyPolicy::Named
+    }
+
+    fn network(&self) -> bool {
+        false
     }
 
     fn check_key_value(&self, value: &str) -> Result<(), String> {
@@ -51,6 +61,21 @@ impl Provider for Dlubal {
             (ENV_KEY.to_string(), key.expose().to_string()),
             (ENV_KEY_NAME.to_string(), key_name.to_string()),
         ]
+    }
+
+    fn files(&self) -> Option<&dyn VendorFiles> {
+        Some(&DlubalFiles)
+    }
+
+    fn hints(&self) -> Hints {
+        Hints {
+            key_name_example: Some("project_1"),
+            key_rules: Some(
+                "Plain ASCII without %: the Dlubal client's config file cannot hold more.",
+            ),
+            key_page: None,
+            profile_name_example: "rfem",
+        }
     }
 }
 
@@ -463,6 +488,205 @@ pub fn check_value(value: &str) -> Result<(), String> {
         return Err("the key contains control characters".into());
     }
     Ok(())
+}
+
+// ---- config.ini as a vendor file -------------------------------------------------------------
+
+/// The keys in the text of Dlubal's `config.ini` (`path` is for messages): every `[api_keys]`
+/// entry but `default`, the one whose value `default` copies marked as the default; a `default`
+/// that copies none of them becomes `imported-default`.
+pub fn parse_config(path: &Path, text: &str) -> crate::error::Result<Vec<Found>> {
+    let service = Service::of(&Dlubal);
+    let ini = Ini::parse(path, text)?;
+    let default = ini.get("default").map(String::from);
+    let mut named_default = false;
+    let mut out = Vec::new();
+    for (n, v) in ini.api_keys() {
+        if n == "default" {
+            continue;
+        }
+        let Some(s) = Secret::from_user_input(&v) else {
+            continue;
+        };
+        let is_default = default.as_deref() == Some(v.as_str()) && !named_default;
+        named_default |= is_default;
+        let mut f = Found::new(service, Source::File(path.to_path_buf()), &n, s);
+        f.is_default = is_default;
+        f.problem = f.problem.or_else(|| files::name_problem("key", &n));
+        out.push(f);
+    }
+    if let (Some(d), false) = (&default, named_default) {
+        if let Some(s) = Secret::from_user_input(d) {
+            out.push(Found::new(
+                service,
+                Source::File(path.to_path_buf()),
+                "imported-default",
+                s,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn ini_set(ini: &mut Ini, name: &str, value: &Secret) -> crate::error::Result<()> {
+    Ok(ini.set(name, value.expose())?)
+}
+
+/// Dlubal's `config.ini`.
+struct DlubalFiles;
+
+impl VendorFiles for DlubalFiles {
+    fn label(&self) -> &'static str {
+        "Dlubal's config.ini"
+    }
+
+    fn default_path(&self) -> Option<PathBuf> {
+        config_path()
+    }
+
+    fn scan(&self) -> crate::error::Result<Vec<Found>> {
+        match config_path() {
+            Some(p) => match files::read_opt(&p)? {
+                Some(text) => parse_config(&p, &text),
+                None => Ok(vec![]),
+            },
+            None => Ok(vec![]),
+        }
+    }
+
+    fn write(
+        &self,
+        prof: &Profile,
+        pairs: &[(String, Secret)],
+        path: &Path,
+        force: bool,
+    ) -> crate::error::Result<()> {
+        let text = files::read_opt(path)?.unwrap_or_default();
+        let mut ini = Ini::parse(path, &text)?;
+        let mut conflicts = Vec::new();
+        for (n, s) in pairs {
+            check_value(s.expose()).map_err(|m| Error::Invalid(format!("key \"{n}\": {m}")))?;
+            if let Some(v) = ini.get(n) {
+                if v != s.expose() {
+                    conflicts.push(n.clone());
+                }
+            }
+        }
+        if !conflicts.is_empty() && !force {
+            return Err(Error::Invalid(format!(
+                "{} already holds different values for {}; import them first (`simcred import`) or overwrite with --force",
+                path.display(),
+                conflicts.join(", ")
+            )));
+        }
+        for (n, s) in pairs {
+            ini_set(&mut ini, n, s)?;
+        }
+        let default_value = pairs
+            .iter()
+            .find(|(n, _)| prof.default_key.as_deref() == Some(n.as_str()))
+            .map(|(_, s)| s.clone())
+            .or_else(|| {
+                if ini.get("default").is_none() {
+                    pairs.first().map(|(_, s)| s.clone())
+                } else {
+                    None
+                }
+            });
+        if let Some(d) = default_value {
+            ini_set(&mut ini, "default", &d)?;
+        }
+        files::write(path, &ini.to_text(), true)
+    }
+
+    fn remove(
+        &self,
+        dl: &[&Found],
+        done: &mut Vec<String>,
+        remaining: &mut Vec<String>,
+    ) -> crate::error::Result<()> {
+        let Some(p) = dl
+            .first()
+            .and_then(|f| f.source.path())
+            .map(Path::to_path_buf)
+        else {
+            return Ok(());
+        };
+        let real = crate::fsio::symlink_target(&p)?;
+        let shown = files::shown_with_target(&p, real.as_deref());
+        let Some(text) = files::read_opt(&p)? else {
+            return Ok(());
+        };
+        let mut ini = Ini::parse(&p, &text)?;
+        let mut lines = Vec::new();
+        for f in dl {
+            if f.name == "imported-default" || ini.get(&f.name) != Some(f.secret.expose()) {
+                continue;
+            }
+            if ini.remove(&f.name)? {
+                lines.push(format!("removed \"{}\" from {shown}", f.name));
+            }
+        }
+        if let Some(d) = ini.get("default").map(String::from) {
+            if dl.iter().any(|f| f.secret.expose() == d) && ini.remove("default")? {
+                lines.push(format!("removed \"default\" from {shown}"));
+            }
+        }
+        if !lines.is_empty() {
+            files::write(&p, &ini.to_text(), true)?;
+            done.extend(lines);
+        }
+        let after = files::read_opt(&p)?.unwrap_or_default();
+        for f in dl {
+            let at = files::lines_holding(&after, &f.secret);
+            if !at.is_empty() {
+                remaining.push(format!(
+                    "the value of \"{}\" is still in {shown} (line {}); remove it by hand",
+                    f.name,
+                    at.iter()
+                        .map(|l| l.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn rewrite(
+        &self,
+        _profile: &Profile,
+        name: &str,
+        old: &Secret,
+        new: &Secret,
+        path: &Path,
+        text: &str,
+    ) -> Reexport {
+        let shown = path.display();
+        let mut ini = match Ini::parse(path, text) {
+            Ok(i) => i,
+            Err(e) => return Reexport::Kept(e.to_string()),
+        };
+        if ini.get(name) != Some(old.expose()) {
+            return Reexport::Gone(format!(
+                "{shown} no longer holds the old value of \"{name}\", so SimCred left it alone"
+            ));
+        }
+        let written = (|| -> crate::error::Result<()> {
+            check_value(new.expose())
+                .map_err(|m| Error::Invalid(format!("key \"{name}\": {m}")))?;
+            let default_copies_old = ini.get("default") == Some(old.expose());
+            ini_set(&mut ini, name, new)?;
+            if default_copies_old {
+                ini_set(&mut ini, "default", new)?;
+            }
+            files::write(path, &ini.to_text(), true)
+        })();
+        match written {
+            Ok(()) => Reexport::Written,
+            Err(e) => Reexport::Kept(format!("{shown} still holds the old key: {e}")),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,26 +1,57 @@
-//! The services SimCred speaks to, one module each, behind the [`Provider`] trait.
+//! The registry of services: [`ALL`] lists one [`Provider`] per vendor, and everything else in
+//! SimCred — the CLI's `--service` values and help, the app's service list and forms, settings
+//! validation, `status`, `run`, import and export — asks the registry instead of naming vendors.
 //!
-//! A provider says what its service can do with a stored key: check it against the server,
-//! which environment variables hand it to the vendor's client (`simcred run`), and how many keys
-//! a profile may hold. Vendor credential files (export/import) are in each module too.
+//! A provider describes itself (id, name, key policy, its settings with their kinds and
+//! defaults, hints for the faces), checks keys with its service, says which environment hands a
+//! key to the vendor's client, and optionally brings a sign-in ([`SignIn`]) and the vendor's own
+//! credential files ([`files::VendorFiles`]). Adding a plain API-key vendor is one new file in
+//! this directory and one line in [`ALL`] (see `example.rs`, built with the `example-vendor`
+//! feature for the tests).
 
 pub mod dlubal;
+#[cfg(feature = "example-vendor")]
+pub mod example;
+pub mod files;
 pub mod modelon;
 pub mod oidc;
+pub mod simai;
 
-use crate::http::NetOptions;
+use crate::http::{Http, NetOptions};
 use crate::profile::{Profile, Service};
 use crate::secret::Secret;
+use serde::Serialize;
+
+/// Every service SimCred knows, in the order the faces list them.
+pub static ALL: &[&dyn Provider] = &[
+    &simai::Simai,
+    &modelon::Modelon,
+    &dlubal::Dlubal,
+    &oidc::Oidc,
+    #[cfg(feature = "example-vendor")]
+    &example::Example,
+];
 
 /// How many keys a profile of a service holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyPolicy {
-    /// Exactly one personal key (Modelon Impact: one per server).
+    /// Exactly one personal key (one per server), stored under `default_name`.
     Single { default_name: &'static str },
-    /// Several named keys with a default (Dlubal).
+    /// Several named keys with a default.
     Named,
-    /// No API keys: the service signs in with OAuth tokens (SimAI, OIDC).
+    /// No API keys: the service signs in with OAuth tokens.
     TokensOnly,
+}
+
+impl KeyPolicy {
+    /// `single`, `named` or `tokens`: the faces' word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyPolicy::Single { .. } => "single",
+            KeyPolicy::Named => "named",
+            KeyPolicy::TokensOnly => "tokens",
+        }
+    }
 }
 
 /// The outcome of checking a key with its service.
@@ -36,19 +67,132 @@ pub enum CheckOutcome {
     NotCheckable { reason: String },
 }
 
-/// What a service can do. Adding a service is adding a module that implements this.
-pub trait Provider: Sync {
-    fn service(&self) -> Service;
-    fn key_policy(&self) -> KeyPolicy;
-    /// Settings a new profile gets when the user gives none.
-    fn default_settings(&self) -> Vec<(&'static str, &'static str)> {
-        Vec::new()
+/// What kind of value a setting holds; each kind has its own validation and form control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingKind {
+    /// Free text (one line, no control characters).
+    Text,
+    /// A service URL: https, or http to loopback only.
+    Url,
+    /// A proxy URL such as `http://proxy:3128`.
+    Proxy,
+    /// `system`, `unsecure-none` or the path of a PEM file.
+    CaBundle,
+    /// A positive whole number of seconds (at most an hour).
+    Seconds,
+    /// `true` or `false` (written as a TOML boolean).
+    Bool,
+}
+
+/// One setting a profile of a service may have.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Setting {
+    /// The name in `profiles.toml` and in `--set NAME=VALUE`.
+    pub name: &'static str,
+    /// The label in forms.
+    pub label: &'static str,
+    pub kind: SettingKind,
+    /// Whether a profile needs it.
+    pub required: bool,
+    /// The value a new profile gets when none is given.
+    pub default: Option<&'static str>,
+    /// An example value for the form's placeholder.
+    pub placeholder: Option<&'static str>,
+    /// One sentence of help.
+    pub help: Option<&'static str>,
+    /// Shown in a collapsed group of the form (network and rarely used settings).
+    pub advanced: bool,
+    /// Whether the CLI offers `--NAME VALUE` for it on `profile add` (besides `--set`).
+    #[serde(skip)]
+    pub flag: bool,
+}
+
+impl Setting {
+    /// A text setting with everything else off; adjust with struct update syntax.
+    pub const fn text(name: &'static str, label: &'static str) -> Setting {
+        Setting {
+            name,
+            label,
+            kind: SettingKind::Text,
+            required: false,
+            default: None,
+            placeholder: None,
+            help: None,
+            advanced: false,
+            flag: false,
+        }
     }
-    /// Checks a profile's settings; returns a sentence per problem.
+}
+
+/// Settings every networked service has (after its own), in form order.
+pub const NETWORK_SETTINGS: [Setting; 3] = [
+    Setting {
+        kind: SettingKind::Proxy,
+        placeholder: Some("http://proxy:3128"),
+        help: Some("Used for https:// requests to this service; never for this computer."),
+        advanced: true,
+        ..Setting::text("https_proxy", "HTTPS proxy")
+    },
+    Setting {
+        kind: SettingKind::CaBundle,
+        placeholder: Some("system"),
+        help: Some(
+            "system, the full path of a PEM file, or unsecure-none (no certificate checks).",
+        ),
+        advanced: true,
+        ..Setting::text("tls_ca_bundle", "TLS CA bundle")
+    },
+    Setting {
+        kind: SettingKind::Seconds,
+        placeholder: Some("15"),
+        advanced: true,
+        ..Setting::text("timeout", "Timeout (s)")
+    },
+];
+
+/// The setting every service has (last in forms).
+pub const DESCRIPTION: Setting = Setting {
+    placeholder: Some("What this profile is for"),
+    advanced: true,
+    ..Setting::text("description", "Description")
+};
+
+/// Words and places the faces show for a service.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Hints {
+    /// An example key name (named keys).
+    pub key_name_example: Option<&'static str>,
+    /// A sentence shown under the key input.
+    pub key_rules: Option<&'static str>,
+    /// Where new keys are made, relative to the profile's `url`.
+    pub key_page: Option<&'static str>,
+    /// An example profile name.
+    pub profile_name_example: &'static str,
+}
+
+/// What a service can do. Adding a service is adding a module that implements this and one
+/// line in [`ALL`].
+pub trait Provider: Sync + Send {
+    /// The id in `profiles.toml`, on the command line and in the app.
+    fn id(&self) -> &'static str;
+    /// The vendor's product name, for people.
+    fn display_name(&self) -> &'static str;
+    fn key_policy(&self) -> KeyPolicy;
+    /// The service's own settings, in form order (the network settings and `description` are
+    /// added by [`settings_of`]).
+    fn settings(&self) -> &'static [Setting] {
+        &[]
+    }
+    /// Whether SimCred ever contacts the service (then it gets the network settings).
+    fn network(&self) -> bool {
+        true
+    }
+    /// Cross-setting checks beyond each setting's own kind and `required`; one sentence each.
     fn validate_settings(&self, _profile: &Profile) -> Vec<String> {
         Vec::new()
     }
-    /// Normalises a key name (Dlubal's reader lower-cases them) or refuses it.
+    /// Normalises a key name (a reader that lower-cases them) or refuses it.
     fn normalize_key_name(&self, name: &str) -> Result<String, String> {
         Ok(name.to_string())
     }
@@ -63,63 +207,131 @@ pub trait Provider: Sync {
         }
         Ok(())
     }
+    /// Whether [`Provider::check`] asks the service (else keys are "stored · not checkable").
+    fn checkable(&self) -> bool {
+        false
+    }
     /// Asks the service whether the key works.
-    fn check(&self, profile: &Profile, key: &Secret, net: &NetOptions) -> CheckOutcome;
-    /// Environment variables that hand the key to the vendor's client.
-    fn env(&self, profile: &Profile, key_name: &str, key: &Secret) -> Vec<(String, String)>;
-}
-
-struct TokenOnly(Service);
-
-impl Provider for TokenOnly {
-    fn service(&self) -> Service {
-        self.0
-    }
-    fn key_policy(&self) -> KeyPolicy {
-        KeyPolicy::TokensOnly
-    }
-    fn default_settings(&self) -> Vec<(&'static str, &'static str)> {
-        if self.0 == Service::Simai {
-            vec![("url", oidc::SIMAI_DEFAULT_URL)]
-        } else {
-            Vec::new()
-        }
-    }
-    fn validate_settings(&self, profile: &Profile) -> Vec<String> {
-        let mut v = Vec::new();
-        if self.0 == Service::Simai && profile.setting("organization").is_none() {
-            v.push("a SimAI profile needs an organization (--organization NAME)".into());
-        }
-        if self.0 == Service::Oidc {
-            if profile.setting("issuer").is_none() {
-                v.push("an OIDC profile needs an issuer (--issuer URL)".into());
-            }
-            if profile.setting("client_id").is_none() {
-                v.push("an OIDC profile needs a client id (--client-id ID)".into());
-            }
-        }
-        v
-    }
-    fn check(&self, _: &Profile, _: &Secret, _: &NetOptions) -> CheckOutcome {
+    fn check(&self, _profile: &Profile, _key: &Secret, _net: &NetOptions) -> CheckOutcome {
         CheckOutcome::NotCheckable {
-            reason: "sign-in services have no API keys; use `simcred token`".into(),
+            reason: format!("{} keys cannot be checked from here", self.display_name()),
         }
     }
-    fn env(&self, _: &Profile, _: &str, _: &Secret) -> Vec<(String, String)> {
+    /// Environment variables that hand the key to the vendor's client (`run`).
+    fn env(&self, _profile: &Profile, _key_name: &str, _key: &Secret) -> Vec<(String, String)> {
         Vec::new()
     }
+    /// The sign-in, for services that sign in instead of holding API keys.
+    fn sign_in(&self) -> Option<&dyn SignIn> {
+        None
+    }
+    /// The vendor's own credential files, when SimCred can import from and export to them.
+    fn files(&self) -> Option<&dyn files::VendorFiles> {
+        None
+    }
+    /// Words and places for the faces.
+    fn hints(&self) -> Hints {
+        Hints::default()
+    }
 }
 
-static SIMAI: TokenOnly = TokenOnly(Service::Simai);
-static OIDC: TokenOnly = TokenOnly(Service::Oidc);
+/// A service that signs in with OAuth (device login, password + TOTP, offline tokens).
+pub trait SignIn: Sync {
+    /// Where and as whom to sign in for this profile; `http` is the profile's client.
+    fn target(&self, profile: &Profile, http: Http) -> Result<oidc::AuthTarget, crate::Error>;
+    /// The client id a stored token must be refreshed and revoked with, given its `azp`
+    /// (legacy tokens issued to another client); `None` for the target's own client.
+    fn client_for(&self, _azp: Option<&str>) -> Option<&'static str> {
+        None
+    }
+    /// The variable `run` sets to a fresh access token.
+    fn access_token_env(&self) -> &'static str;
+    /// The client a token without an `azp` claim is taken to belong to.
+    fn default_client(&self, profile: &Profile) -> String;
+    /// The service's consents API (offline tokens granted to clients), when it has one.
+    fn consents(&self) -> Option<&dyn Consents> {
+        None
+    }
+}
 
-/// The provider for a service.
+/// A service API that lists and revokes consents (offline tokens granted to clients).
+pub trait Consents: Sync {
+    /// The consents of the signed-in user.
+    fn list(&self, profile: &Profile, access: &Secret) -> Result<Vec<oidc::Consent>, crate::Error>;
+    /// Revokes one client's consent.
+    fn revoke(
+        &self,
+        profile: &Profile,
+        access: &Secret,
+        client_id: &str,
+    ) -> Result<(), crate::Error>;
+}
+
+/// The provider of a service.
 pub fn provider(service: Service) -> &'static dyn Provider {
-    match service {
-        Service::Modelon => &modelon::Modelon,
-        Service::Dlubal => &dlubal::Dlubal,
-        Service::Simai => &SIMAI,
-        Service::Oidc => &OIDC,
+    service.provider()
+}
+
+/// Every setting a profile of `service` may have, in form order: the service's own, then the
+/// network ones (for networked services), then `description`.
+pub fn settings_of(service: Service) -> Vec<Setting> {
+    let p = service.provider();
+    let mut all = p.settings().to_vec();
+    if p.network() {
+        all.extend(NETWORK_SETTINGS);
+    }
+    all.push(DESCRIPTION);
+    all
+}
+
+/// The setting `name` of `service`, if it has one.
+pub fn setting_of(service: Service, name: &str) -> Option<Setting> {
+    settings_of(service).into_iter().find(|s| s.name == name)
+}
+
+/// Checks one setting's value against its kind; the sentence does not name the setting (the
+/// caller does, by name or by label).
+pub fn check_setting(s: &Setting, value: &str) -> Result<(), String> {
+    let v = value.trim();
+    let shown = crate::text::safe_short(v, 120);
+    if value.chars().any(crate::text::is_unsafe) {
+        return Err("contains a control character".into());
+    }
+    match s.kind {
+        SettingKind::Text => Ok(()),
+        SettingKind::Url => crate::http::parse_service_url(v)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        SettingKind::Proxy => match url::Url::parse(v) {
+            Ok(u)
+                if matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h")
+                    && u.host().is_some() =>
+            {
+                Ok(())
+            }
+            _ => Err(format!(
+                "\"{shown}\" is not a proxy URL such as http://proxy:3128"
+            )),
+        },
+        SettingKind::CaBundle => {
+            if v == "system" || v == "unsecure-none" || std::path::Path::new(v).is_file() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{shown} is not a file (use system, unsecure-none or the path of a PEM file)"
+                ))
+            }
+        }
+        SettingKind::Seconds => match v.parse::<u64>() {
+            Ok(n) if (1..=3600).contains(&n) => Ok(()),
+            _ => Err(format!(
+                "\"{shown}\" is not a number of seconds from 1 to 3600"
+            )),
+        },
+        SettingKind::Bool => match v {
+            "true" | "false" => Ok(()),
+            _ => Err(format!("must be true or false, not \"{shown}\"")),
+        },
     }
 }
 
@@ -132,5 +344,127 @@ pub fn net_options(profile: &Profile) -> NetOptions {
             .map(std::time::Duration::from_secs),
         https_proxy: profile.setting("https_proxy").map(String::from),
         tls_ca_bundle: profile.setting("tls_ca_bundle").map(String::from),
+    }
+}
+
+/// What the faces need to know about a service, as one serialisable value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Descriptor {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub key_policy: &'static str,
+    /// The fixed key name of a single-key service.
+    pub key_name: Option<&'static str>,
+    pub key_name_example: Option<&'static str>,
+    pub key_rules: Option<&'static str>,
+    pub checkable: bool,
+    pub key_page: Option<&'static str>,
+    pub profile_name_example: &'static str,
+    pub sign_in: Option<SignInDescriptor>,
+    pub files: Option<FilesDescriptor>,
+    pub settings: Vec<Setting>,
+}
+
+/// What a sign-in service offers.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignInDescriptor {
+    pub device: bool,
+    pub password: bool,
+    pub offline: bool,
+    pub consents: bool,
+}
+
+/// What a service's vendor files offer.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilesDescriptor {
+    pub label: &'static str,
+    pub export: bool,
+    pub import: bool,
+    pub export_force: bool,
+    pub export_secret: Option<SecretOption>,
+}
+
+/// The "also write the secret" option of an export.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretOption {
+    pub label: &'static str,
+}
+
+/// The descriptor of one service.
+pub fn describe(service: Service) -> Descriptor {
+    let p = service.provider();
+    let h = p.hints();
+    Descriptor {
+        id: p.id(),
+        name: p.display_name(),
+        key_policy: p.key_policy().as_str(),
+        key_name: match p.key_policy() {
+            KeyPolicy::Single { default_name } => Some(default_name),
+            _ => None,
+        },
+        key_name_example: h.key_name_example,
+        key_rules: h.key_rules,
+        checkable: p.checkable(),
+        key_page: h.key_page,
+        profile_name_example: h.profile_name_example,
+        sign_in: p.sign_in().map(|s| SignInDescriptor {
+            device: true,
+            password: true,
+            offline: true,
+            consents: s.consents().is_some(),
+        }),
+        files: p.files().map(|f| FilesDescriptor {
+            label: f.label(),
+            export: true,
+            import: true,
+            export_force: f.export_force(),
+            export_secret: f.export_secret_label().map(|label| SecretOption { label }),
+        }),
+        settings: settings_of(service),
+    }
+}
+
+/// The descriptors of every service, in registry order.
+pub fn descriptors() -> Vec<Descriptor> {
+    Service::all().map(describe).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_names_and_every_setting_has_a_label() {
+        let mut ids: Vec<&str> = ALL.iter().map(|p| p.id()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), ALL.len());
+        for s in Service::all() {
+            crate::profile::validate_name("service", s.as_str()).unwrap();
+            let names: Vec<&str> = settings_of(s).iter().map(|x| x.name).collect();
+            let mut unique = names.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), names.len(), "{s}: {names:?}");
+            assert!(settings_of(s).iter().all(|x| !x.label.is_empty()));
+        }
+    }
+
+    #[test]
+    fn setting_kinds_validate() {
+        let t = |k: SettingKind| Setting {
+            kind: k,
+            ..Setting::text("x", "X")
+        };
+        assert!(check_setting(&t(SettingKind::Url), "https://a.example/").is_ok());
+        assert!(check_setting(&t(SettingKind::Url), "http://a.example/").is_err());
+        assert!(check_setting(&t(SettingKind::Proxy), "http://p:3128").is_ok());
+        assert!(check_setting(&t(SettingKind::Proxy), "p:3128").is_err());
+        assert!(check_setting(&t(SettingKind::Seconds), "30").is_ok());
+        assert!(check_setting(&t(SettingKind::Seconds), "0").is_err());
+        assert!(check_setting(&t(SettingKind::Bool), "yes").is_err());
+        assert!(check_setting(&t(SettingKind::CaBundle), "system").is_ok());
+        assert!(check_setting(&t(SettingKind::CaBundle), "/nonexistent.pem").is_err());
+        assert!(check_setting(&t(SettingKind::Text), "a\u{1b}b").is_err());
     }
 }

@@ -5,11 +5,13 @@
 //! user's server path from `GET {url}/hub/api/user`, as the vendor's Python client does.
 //! The vendor's client reads `MODELON_IMPACT_CLIENT_API_KEY`, then `~/.impact/api.key`.
 
-use super::{CheckOutcome, KeyPolicy, Provider};
+use super::files::{self, Found, Reexport, Source, VendorFiles};
+use super::{CheckOutcome, Hints, KeyPolicy, Provider, Setting, SettingKind};
+use crate::error::{Error, Result};
 use crate::http::{parse_service_url, Http, HttpError, NetOptions, Reply};
-use crate::profile::{Profile, Service};
+use crate::profile::Profile;
 use crate::secret::Secret;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use url::Url;
 
 pub const DEFAULT_URL: &str = "https://impact.modelon.cloud/";
@@ -42,14 +44,7 @@ pub fn check_key_value(value: &str) -> Result<(), String> {
 
 /// `~/.impact/api.key`, the file the vendor's client reads.
 pub fn key_file() -> Option<PathBuf> {
-    home().map(|h| h.join(".impact").join("api.key"))
-}
-
-fn home() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))
+    files::home().map(|h| h.join(".impact").join("api.key"))
 }
 
 /// The profile's server URL with a trailing slash.
@@ -229,9 +224,22 @@ fn api_base(http: &Http, base: &Url, key: &Secret) -> Result<Url, CheckOutcome> 
     }
 }
 
+const SETTINGS: &[Setting] = &[Setting {
+    kind: SettingKind::Url,
+    default: Some(DEFAULT_URL),
+    placeholder: Some(DEFAULT_URL),
+    help: Some("The Modelon Impact server (or its JupyterHub front) the key belongs to."),
+    flag: true,
+    ..Setting::text("url", "Server URL")
+}];
+
 impl Provider for Modelon {
-    fn service(&self) -> Service {
-        Service::Modelon
+    fn id(&self) -> &'static str {
+        "modelon"
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Modelon Impact"
     }
 
     fn key_policy(&self) -> KeyPolicy {
@@ -240,18 +248,28 @@ impl Provider for Modelon {
         }
     }
 
-    fn default_settings(&self) -> Vec<(&'static str, &'static str)> {
-        vec![("url", DEFAULT_URL)]
+    fn settings(&self) -> &'static [Setting] {
+        SETTINGS
     }
 
     fn check_key_value(&self, value: &str) -> Result<(), String> {
         check_key_value(value)
     }
 
-    fn validate_settings(&self, profile: &Profile) -> Vec<String> {
-        match parse_service_url(&server_url(profile)) {
-            Ok(_) => Vec::new(),
-            Err(e) => vec![format!("url: {e}")],
+    fn checkable(&self) -> bool {
+        true
+    }
+
+    fn files(&self) -> Option<&dyn VendorFiles> {
+        Some(&ModelonFiles)
+    }
+
+    fn hints(&self) -> Hints {
+        Hints {
+            key_rules: Some("Visible ASCII characters, as shown on the server's key page."),
+            key_page: Some("admin/server-management"),
+            profile_name_example: "impact",
+            ..Hints::default()
         }
     }
 
@@ -292,4 +310,152 @@ impl Provider for Modelon {
             (ENV_URL.to_string(), server_url(profile)),
         ]
     }
+}
+
+/// `~/.impact/api.key` and `MODELON_IMPACT_CLIENT_API_KEY`, as the vendor's client reads them.
+struct ModelonFiles;
+
+impl VendorFiles for ModelonFiles {
+    fn label(&self) -> &'static str {
+        "~/.impact/api.key"
+    }
+
+    fn default_path(&self) -> Option<PathBuf> {
+        key_file()
+    }
+
+    fn scan(&self) -> Result<Vec<Found>> {
+        let service = crate::profile::Service::of(&Modelon);
+        let url = std::env::var(ENV_URL)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_URL.to_string());
+        let mut out = Vec::new();
+        if let Some(s) = std::env::var(ENV_KEY)
+            .ok()
+            .and_then(|v| Secret::from_user_input(&v))
+        {
+            let mut f = Found::new(service, Source::Env(ENV_KEY), KEY_NAME, s);
+            f.url = Some(url.clone());
+            out.push(f);
+        }
+        if let Some(p) = key_file() {
+            if let Some(s) = files::read_opt(&p)?.and_then(|t| Secret::from_user_input(&t)) {
+                let mut f = Found::new(service, Source::File(p), KEY_NAME, s);
+                f.url = Some(url);
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    fn write(
+        &self,
+        _profile: &Profile,
+        items: &[(String, Secret)],
+        path: &Path,
+        force: bool,
+    ) -> Result<()> {
+        let Some((_, secret)) = items.first() else {
+            return Ok(());
+        };
+        if let Some(existing) = files::read_opt(path)? {
+            let existing = existing.trim();
+            if !existing.is_empty() && existing != secret.expose() && !force {
+                return Err(Error::Invalid(format!(
+                    "{} already holds a different key; import it first (`simcred import`) or overwrite it with --force",
+                    path.display()
+                )));
+            }
+        }
+        files::write(path, secret.expose(), true)
+    }
+
+    fn remove(
+        &self,
+        found: &[&Found],
+        done: &mut Vec<String>,
+        remaining: &mut Vec<String>,
+    ) -> Result<()> {
+        for f in found {
+            match &f.source {
+                Source::File(p) => remove_key_file(p, &f.secret, done, remaining)?,
+                Source::Env(v) => done.push(format!(
+                    "${v} is still set in this environment: remove it from your shell profile yourself"
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    fn rewrite(
+        &self,
+        _profile: &Profile,
+        _name: &str,
+        old: &Secret,
+        new: &Secret,
+        path: &Path,
+        text: &str,
+    ) -> Reexport {
+        if Secret::from_user_input(text).as_ref() != Some(old) {
+            return Reexport::Gone(format!(
+                "{} no longer holds the old key, so SimCred left it alone",
+                path.display()
+            ));
+        }
+        match files::write(path, new.expose(), true) {
+            Ok(()) => Reexport::Written,
+            Err(e) => Reexport::Kept(format!("{} still holds the old key: {e}", path.display())),
+        }
+    }
+}
+
+/// Removes `~/.impact/api.key` (the file itself when it is a symlink, then the link), only
+/// while it still holds the imported key.
+fn remove_key_file(
+    link: &Path,
+    secret: &Secret,
+    done: &mut Vec<String>,
+    remaining: &mut Vec<String>,
+) -> Result<()> {
+    let real = crate::fsio::symlink_target(link)?;
+    let file = real.as_deref().unwrap_or(link);
+    match files::read_opt(file)? {
+        None => return Ok(()),
+        Some(t) if Secret::from_user_input(&t).as_ref() != Some(secret) => {
+            remaining.push(format!(
+                "{} changed since it was imported, so SimCred left it alone",
+                files::shown_with_target(link, real.as_deref())
+            ));
+            return Ok(());
+        }
+        Some(_) => {}
+    }
+    std::fs::remove_file(file).map_err(|e| {
+        Error::Io(format!(
+            "cannot delete {}: {e}; the plaintext key is still there",
+            file.display()
+        ))
+    })?;
+    match &real {
+        Some(r) => {
+            std::fs::remove_file(link).map_err(|e| {
+                Error::Io(format!(
+                    "deleted {}, but cannot remove the link {} to it: {e}",
+                    r.display(),
+                    link.display()
+                ))
+            })?;
+            done.push(format!(
+                "deleted {} and the link {} to it",
+                r.display(),
+                link.display()
+            ));
+        }
+        None => done.push(format!("deleted {}", link.display())),
+    }
+    if files::read_opt(file)?.is_some() {
+        remaining.push(format!("{} is still there", file.display()));
+    }
+    Ok(())
 }

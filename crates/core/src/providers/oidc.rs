@@ -1,25 +1,139 @@
 //! OAuth 2.0 / OpenID Connect sign-in against Keycloak-style identity providers: RFC 8628 device
 //! authorization, the password grant (with Keycloak's `totp` field), refresh with offline tokens,
-//! and RFC 7009 revocation. Ansys SimAI is one preset of this (realm
-//! `{api host}/auth/realms/simai`, public client `com.ansys.simai.sdk`).
+//! and RFC 7009 revocation — the protocol every sign-in service uses — and the generic
+//! "any OIDC issuer" service ([`Oidc`]), whose endpoints come from the issuer's discovery
+//! document.
 //!
 //! The device-flow polling is written here rather than taken from the `oauth2` crate: its
 //! polling loop retries transport errors silently until the code expires and cannot be
 //! cancelled, while SimCred must stop at once when the user presses Cancel and say what went
 //! wrong when the connection drops.
 
-use crate::http::{Http, HttpError, Reply};
+use super::{Hints, KeyPolicy, Provider, Setting, SettingKind, SignIn};
+use crate::http::{parse_service_url, Http, HttpError, Reply};
+use crate::profile::Profile;
 use crate::secret::Secret;
+use serde::Serialize;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use url::Url;
 
-/// The SDK's public client id.
-pub const SIMAI_CLIENT_ID: &str = "com.ansys.simai.sdk";
-/// The client id of legacy SimAI offline tokens (`azp: "sdk"`).
-pub const SIMAI_LEGACY_CLIENT_ID: &str = "sdk";
-/// The SimAI API's default URL.
-pub const SIMAI_DEFAULT_URL: &str = "https://api.simai.ansys.com/v2/";
+/// The generic OpenID Connect service: any issuer with a discovery document.
+pub struct Oidc;
+
+const SETTINGS: &[Setting] = &[
+    Setting {
+        kind: SettingKind::Url,
+        required: true,
+        placeholder: Some("https://login.example.com/realms/acme"),
+        help: Some("Its /.well-known/openid-configuration is read."),
+        flag: true,
+        ..Setting::text("issuer", "Issuer URL")
+    },
+    Setting {
+        required: true,
+        placeholder: Some("my-client"),
+        flag: true,
+        ..Setting::text("client_id", "Client ID")
+    },
+    Setting {
+        placeholder: Some("openid"),
+        flag: true,
+        ..Setting::text("scope", "Scopes")
+    },
+];
+
+impl Provider for Oidc {
+    fn id(&self) -> &'static str {
+        "oidc"
+    }
+    fn display_name(&self) -> &'static str {
+        "OpenID Connect"
+    }
+    fn key_policy(&self) -> KeyPolicy {
+        KeyPolicy::TokensOnly
+    }
+    fn settings(&self) -> &'static [Setting] {
+        SETTINGS
+    }
+    fn sign_in(&self) -> Option<&dyn SignIn> {
+        Some(&OidcSignIn)
+    }
+    fn hints(&self) -> Hints {
+        Hints {
+            profile_name_example: "work",
+            ..Hints::default()
+        }
+    }
+}
+
+struct OidcSignIn;
+
+impl SignIn for OidcSignIn {
+    fn target(&self, profile: &Profile, http: Http) -> Result<AuthTarget, crate::Error> {
+        let issuer = parse_service_url(profile.setting("issuer").ok_or_else(|| {
+            crate::Error::Invalid(format!("profile \"{}\" has no issuer", profile.name))
+        })?)?;
+        let endpoints = discover(&http, &issuer)?;
+        Ok(AuthTarget {
+            endpoints,
+            http,
+            client_id: profile
+                .setting("client_id")
+                .unwrap_or("simcred")
+                .to_string(),
+            scope: profile.setting("scope").unwrap_or("openid").to_string(),
+        })
+    }
+    fn access_token_env(&self) -> &'static str {
+        "OIDC_ACCESS_TOKEN"
+    }
+    fn default_client(&self, profile: &Profile) -> String {
+        profile
+            .setting("client_id")
+            .unwrap_or("simcred")
+            .to_string()
+    }
+}
+
+/// Who to ask, for one profile: the client, endpoints and scope of its sign-in.
+pub struct AuthTarget {
+    pub http: Http,
+    pub endpoints: Endpoints,
+    pub client_id: String,
+    pub scope: String,
+}
+
+impl AuthTarget {
+    /// A client of the target's identity provider, as `client_id` or the target's own.
+    pub fn client(&self, client_id: Option<&str>) -> OidcClient<'_> {
+        OidcClient {
+            http: &self.http,
+            endpoints: &self.endpoints,
+            client_id: client_id.unwrap_or(&self.client_id).to_string(),
+        }
+    }
+
+    /// The scope to ask for; `offline_access` added for an offline token.
+    pub fn scope(&self, offline: bool) -> String {
+        if offline && !self.scope.split_whitespace().any(|s| s == "offline_access") {
+            format!("{} offline_access", self.scope)
+        } else {
+            self.scope.clone()
+        }
+    }
+}
+
+/// One consent (an offline token granted to a client) as a service's API lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Consent {
+    pub client_id: String,
+    pub created_date: Option<String>,
+    pub last_updated_date: Option<String>,
+    pub granted_scopes: Vec<String>,
+    /// Whether SimCred's stored offline token belongs to this consent.
+    pub stored_here: bool,
+}
 
 /// Where an identity provider's endpoints are.
 #[derive(Debug, Clone)]
@@ -28,31 +142,6 @@ pub struct Endpoints {
     pub token: Url,
     pub device: Option<Url>,
     pub revocation: Option<Url>,
-}
-
-/// The SimAI realm for an API URL: `urljoin(api_url, "/auth/realms/simai")`.
-pub fn simai_realm(api_url: &Url) -> Url {
-    let mut realm = api_url.clone();
-    realm.set_path("/auth/realms/simai");
-    realm.set_query(None);
-    realm.set_fragment(None);
-    realm
-}
-
-/// SimAI's endpoints, derived from the API URL as the SDK does (no discovery round trip).
-pub fn simai_endpoints(api_url: &Url) -> Endpoints {
-    let realm = simai_realm(api_url);
-    let p = |s: &str| {
-        let mut u = realm.clone();
-        u.set_path(&format!("/auth/realms/simai/protocol/openid-connect/{s}"));
-        u
-    };
-    Endpoints {
-        issuer: realm.to_string(),
-        token: p("token"),
-        device: Some(p("auth/device")),
-        revocation: Some(p("revoke")),
-    }
 }
 
 /// Sign-in failures, as sentences a person can act on. Never contain a secret, and every text
@@ -532,16 +621,6 @@ fn parse_discovery(v: &Value, base: &str, shown: &str) -> Result<Endpoints, Auth
 mod tests {
     use super::*;
 
-    #[test]
-    fn simai_realm_is_on_the_api_host() {
-        let e = simai_endpoints(&Url::parse("https://api.simai.ansys.com/v2/").unwrap());
-        assert_eq!(e.issuer, "https://api.simai.ansys.com/auth/realms/simai");
-        assert_eq!(
-            e.device.unwrap().as_str(),
-            "https://api.simai.ansys.com/auth/realms/simai/protocol/openid-connect/auth/device"
-        );
-    }
-
     fn reply(status: u16, body: &str) -> Reply {
         Reply {
             status,
@@ -553,17 +632,22 @@ mod tests {
 
     #[test]
     fn token_replies_missing_fields_or_garbage_become_sentences() {
-        let ep = simai_endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
+        let ep =
+            super::super::simai::endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
         let url = &ep.token;
         let e = parse_token_reply(
             &reply(200, r#"{"token_type":"Bearer"}"#),
             url,
-            SIMAI_CLIENT_ID,
+            super::super::simai::CLIENT_ID,
         )
         .unwrap_err();
         assert!(e.to_string().contains("without an access_token"), "{e}");
-        let e =
-            parse_token_reply(&reply(200, "<html>login</html>"), url, SIMAI_CLIENT_ID).unwrap_err();
+        let e = parse_token_reply(
+            &reply(200, "<html>login</html>"),
+            url,
+            super::super::simai::CLIENT_ID,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("HTML page"), "{e}");
         let e = parse_token_reply(
             &reply(
@@ -571,7 +655,7 @@ mod tests {
                 r#"{"error":"invalid_grant","error_description":"Offline session not active"}"#,
             ),
             url,
-            SIMAI_CLIENT_ID,
+            super::super::simai::CLIENT_ID,
         )
         .unwrap_err();
         assert!(e.token_is_dead(), "{e}");
@@ -581,14 +665,14 @@ mod tests {
                 r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#,
             ),
             url,
-            SIMAI_CLIENT_ID,
+            super::super::simai::CLIENT_ID,
         )
         .unwrap_err();
         assert!(matches!(e, AuthError::BadCredentials));
         let e = parse_token_reply(
             &reply(401, r#"{"error":"invalid_client"}"#),
             url,
-            SIMAI_CLIENT_ID,
+            super::super::simai::CLIENT_ID,
         )
         .unwrap_err();
         assert!(
@@ -602,7 +686,7 @@ mod tests {
                 r#"{"access_token":"a.b.c","expires_in":300,"refresh_token":"r"}"#,
             ),
             url,
-            SIMAI_CLIENT_ID,
+            super::super::simai::CLIENT_ID,
         )
         .unwrap();
         assert_eq!(t.expires_in, Some(300));
@@ -621,7 +705,8 @@ mod tests {
 
     #[test]
     fn numbers_from_servers_are_clamped() {
-        let ep = simai_endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
+        let ep =
+            super::super::simai::endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
         let url = &ep.token;
         for (raw, want) in [
             ("18446744073709551615", Some(MAX_EXPIRES_IN)),
@@ -634,7 +719,8 @@ mod tests {
         ] {
             let body =
                 format!(r#"{{"access_token":"a.b.c","refresh_token":"r","expires_in":{raw}}}"#);
-            let t = parse_token_reply(&reply(200, &body), url, SIMAI_CLIENT_ID).unwrap();
+            let t =
+                parse_token_reply(&reply(200, &body), url, super::super::simai::CLIENT_ID).unwrap();
             assert_eq!(t.expires_in, want, "{raw}");
         }
         let dev = ep.device.clone().unwrap();
@@ -644,7 +730,7 @@ mod tests {
                 r#"{"device_code":"d","user_code":"\u001b[2JAB","verification_uri":"https://x/","expires_in":18446744073709551615,"interval":-1}"#,
             ),
             &dev,
-            SIMAI_CLIENT_ID,
+            super::super::simai::CLIENT_ID,
         )
         .unwrap();
         assert_eq!((d.expires_in, d.interval), (MAX_DEVICE_EXPIRES_IN, 5));
@@ -655,7 +741,7 @@ mod tests {
                 r#"{"device_code":"d","user_code":"A","verification_uri":"https://x/","expires_in":0,"interval":1e300}"#,
             ),
             &dev,
-            SIMAI_CLIENT_ID,
+            super::super::simai::CLIENT_ID,
         )
         .unwrap();
         assert_eq!((d.expires_in, d.interval), (1, MAX_DEVICE_INTERVAL));
@@ -663,7 +749,8 @@ mod tests {
 
     #[test]
     fn server_words_are_made_safe_and_secrets_cut_out() {
-        let ep = simai_endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
+        let ep =
+            super::super::simai::endpoints(&Url::parse("https://api.example.com/v2/").unwrap());
         let pw = Secret::new("hunter2-secret");
         let e = token_reply(
             &reply(
@@ -671,7 +758,7 @@ mod tests {
                 r#"{"error":"bad\u001b]52;c;eA==\u0007","error_description":"password hunter2-secret is wrong\u001b[2J"}"#,
             ),
             &ep.token,
-            SIMAI_CLIENT_ID,
+            super::super::simai::CLIENT_ID,
             &[&pw],
         )
         .unwrap_err()

@@ -1,0 +1,228 @@
+//! What the vendors' own credential files have in common: the [`VendorFiles`] trait a provider
+//! implements for them, the [`Found`] entries a scan returns, and the helpers every vendor's
+//! file code uses (regular files only through [`crate::fsio`], TOML with file:line errors).
+//!
+//! The generic steps — which keys to export, importing, deciding what is safe to remove,
+//! recording exports — are in [`crate::vendor`]; the vendor modules only read and write their
+//! own formats.
+
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::profile::{Profile, Service};
+use crate::secret::Secret;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where a found key was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file (as found; it may be a symlink).
+    File(PathBuf),
+    /// An environment variable, by name.
+    Env(&'static str),
+}
+
+impl Source {
+    /// The file, when it is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Source::File(p) => Some(p),
+            Source::Env(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::File(p) => write!(f, "{}", crate::text::safe(&p.display().to_string())),
+            Source::Env(v) => write!(f, "${v}"),
+        }
+    }
+}
+
+/// A key (or offline token) found in a vendor file or variable.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub service: Service,
+    pub source: Source,
+    /// The key's name (a profile name for a file that holds one token per profile).
+    pub name: String,
+    pub secret: Secret,
+    /// The server URL, when the vendor's client has one beside the key.
+    pub url: Option<String>,
+    /// Whether the vendor's file marks it as the default.
+    pub is_default: bool,
+    /// Profile settings found beside it.
+    pub settings: Vec<(String, String)>,
+    /// Why it cannot be imported as it is (an invalid name, a key with a line break inside);
+    /// `import` skips it with this note.
+    pub problem: Option<String>,
+}
+
+impl Found {
+    /// A found entry with its value checked.
+    pub fn new(service: Service, source: Source, name: &str, secret: Secret) -> Found {
+        let problem = key_problem(&secret);
+        Found {
+            service,
+            source,
+            name: name.to_string(),
+            secret,
+            url: None,
+            is_default: true,
+            settings: vec![],
+            problem,
+        }
+    }
+}
+
+/// What happened to one file a replaced key had been exported to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reexport {
+    /// The file held the old key and now holds the new one.
+    Written,
+    /// The file no longer holds the old key (gone, changed, not a regular file): it was left
+    /// alone and should be dropped from the key's export list. The sentence says why.
+    Gone(String),
+    /// The file could not be checked or written; it stays on the list. The sentence says why.
+    Kept(String),
+}
+
+/// A vendor's own credential files. Everything reads and writes through [`crate::fsio`].
+pub trait VendorFiles: Sync {
+    /// Where the vendor's client reads its credentials, for people (`~/.impact/api.key`).
+    fn label(&self) -> &'static str;
+    /// The file `export` writes when no path is given.
+    fn default_path(&self) -> Option<PathBuf>;
+    /// The keys in the vendor's files and variables. A malformed file, or one that is not a
+    /// regular file, is an error.
+    fn scan(&self) -> Result<Vec<Found>>;
+    /// Writes `items` (key name and value; for a sign-in service the offline token as
+    /// `offline_token`) and the profile's settings into `path`, keeping everything else in it.
+    /// A different value already there under the same name is refused unless `force`.
+    fn write(
+        &self,
+        profile: &Profile,
+        items: &[(String, Secret)],
+        path: &Path,
+        force: bool,
+    ) -> Result<()>;
+    /// Takes the found entries out of their files (they are safely stored), saying what was
+    /// done and what remains, one sentence each.
+    fn remove(
+        &self,
+        found: &[&Found],
+        done: &mut Vec<String>,
+        remaining: &mut Vec<String>,
+    ) -> Result<()>;
+    /// Puts `new` in place of `old` for key `name` in `path` (whose text is `text`), only if
+    /// the file still holds `old` there.
+    fn rewrite(
+        &self,
+        _profile: &Profile,
+        _name: &str,
+        _old: &Secret,
+        _new: &Secret,
+        path: &Path,
+        _text: &str,
+    ) -> Reexport {
+        Reexport::Kept(format!(
+            "{}: SimCred does not rewrite this file",
+            path.display()
+        ))
+    }
+    /// Whether `export` may overwrite a different value (`--force`).
+    fn export_force(&self) -> bool {
+        true
+    }
+    /// The label of the "also write the secret" option, for sign-in services whose files can
+    /// hold a token.
+    fn export_secret_label(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// Reads a text file that may be missing (regular files only, size-capped).
+pub fn read_opt(path: &Path) -> Result<Option<String>> {
+    Ok(fsio::read_text(path)?)
+}
+
+/// Writes a file atomically (regular files only), 0600 when `private`.
+pub fn write(path: &Path, text: &str, private: bool) -> Result<()> {
+    Ok(fsio::write_file(path, text.as_bytes(), private)?)
+}
+
+/// Why a key read from a file or variable is not one key: a line break, NUL or other control
+/// character inside it (surrounding white space is already trimmed).
+pub fn key_problem(s: &Secret) -> Option<String> {
+    s.expose().chars().any(char::is_control).then(|| {
+        "the value has a line break or other control character inside it, so it is not one key; fix the file and import again".to_string()
+    })
+}
+
+/// The note for a name from a file that SimCred cannot use as a `what` name.
+pub fn name_problem(what: &str, name: &str) -> Option<String> {
+    crate::profile::validate_name(what, name)
+        .err()
+        .map(|m| format!("{m}; rename it in the file, or import with --profile"))
+}
+
+/// Parses a TOML file for editing; a syntax error names the file and line.
+pub fn parse_toml(path: &Path, text: &str) -> Result<toml_edit::DocumentMut> {
+    text.parse().map_err(|e: toml_edit::TomlError| {
+        let line = crate::config::line_of(text, e.span().map(|s| s.start).unwrap_or(0));
+        Error::Invalid(format!(
+            "{}:{line}: not valid TOML ({}). SimCred left the file unchanged",
+            path.display(),
+            crate::text::safe_short(e.message().trim(), 200)
+        ))
+    })
+}
+
+/// `path`, and where it really is when it is a symlink: "a (a link to b)".
+pub fn shown_with_target(path: &Path, real: Option<&Path>) -> String {
+    match real {
+        Some(r) => format!("{} (a link to {})", path.display(), r.display()),
+        None => path.display().to_string(),
+    }
+}
+
+/// The 1-based lines of `text` that contain `secret`.
+pub fn lines_holding(text: &str, secret: &Secret) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(secret.expose()))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// "line 3" / "lines 3, 7".
+pub fn lines_text(at: &[usize]) -> String {
+    let list = at
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if at.len() == 1 {
+        format!("line {list}")
+    } else {
+        format!("lines {list}")
+    }
+}
+
+/// The user's home directory.
+pub fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))
+}
+
+/// `$XDG_CONFIG_HOME`, else `~/.config`.
+pub fn xdg_config_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home().map(|h| h.join(".config")))
+}

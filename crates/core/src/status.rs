@@ -1,0 +1,302 @@
+//! `status` as a pure function over the profiles and the secret store's answer: each profile's
+//! typed [`ProfileState`] (with the words `status` prints), its problems, and whether anything
+//! needs attention. Reads no secret and asks no server.
+
+use crate::profile::{KeyMeta, KeyStatus, Profile, Service};
+use crate::providers::KeyPolicy;
+use crate::store::StoreError;
+use serde::Serialize;
+use std::fmt;
+
+/// Whether the secret store can be used right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendState {
+    /// It answers and is unlocked.
+    Reachable,
+    /// It answers but is locked: reading a secret would prompt (or wait) for a password.
+    Locked,
+    /// It does not answer.
+    Unreachable,
+}
+
+/// Which sign-in token a state is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    /// The offline token (`offline_access`).
+    Offline,
+    /// The refresh token of a browser or password session.
+    Session,
+}
+
+/// What a profile's credentials are like, from stored metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProfileState {
+    /// A key profile without any key.
+    NoKey,
+    /// The worst status among the profile's keys.
+    Key { status: KeyStatus },
+    /// A sign-in profile with no token.
+    SignedOut,
+    /// A sign-in profile with a session's refresh token.
+    SignedIn,
+    /// A sign-in profile with a working offline token.
+    OfflineToken {
+        created: String,
+        last_used: Option<String>,
+    },
+    /// A sign-in profile whose token was refused, revoked or expired.
+    TokenProblem { token: TokenKind, status: KeyStatus },
+}
+
+impl ProfileState {
+    /// Whether the credential will not work as it is.
+    pub fn needs_attention(&self) -> bool {
+        match self {
+            ProfileState::Key { status } | ProfileState::TokenProblem { status, .. } => {
+                status.needs_attention()
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for ProfileState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProfileState::NoKey => f.write_str("no key"),
+            ProfileState::Key { status } => f.write_str(status.as_str()),
+            ProfileState::SignedOut => f.write_str("signed out"),
+            ProfileState::SignedIn => f.write_str("signed in"),
+            ProfileState::OfflineToken { created, last_used } => write!(
+                f,
+                "offline token (created {created}{})",
+                last_used
+                    .as_deref()
+                    .map(|c| format!(", last used {c}"))
+                    .unwrap_or_default()
+            ),
+            ProfileState::TokenProblem { token, status } => write!(
+                f,
+                "{} {status}",
+                match token {
+                    TokenKind::Offline => "offline token",
+                    TokenKind::Session => "session",
+                }
+            ),
+        }
+    }
+}
+
+/// One profile's line in `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileStatus {
+    pub name: String,
+    pub service: Service,
+    /// The state in words (what the CLI prints).
+    pub state: String,
+    /// The same state, typed, for the faces to render in their own words.
+    pub condition: ProfileState,
+    pub needs_attention: bool,
+    pub keys: Vec<KeyMeta>,
+    /// When the cached access token expires (sign-in services).
+    pub access_expires: Option<String>,
+    pub problems: Vec<String>,
+}
+
+/// Everything `status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub backend: String,
+    pub backend_state: BackendState,
+    /// `None` when the backend answered unlocked; the reason otherwise.
+    pub backend_error: Option<String>,
+    pub config_file: String,
+    pub profiles: Vec<ProfileStatus>,
+    pub needs_attention: bool,
+}
+
+fn rank(s: KeyStatus) -> u8 {
+    match s {
+        KeyStatus::Valid => 0,
+        KeyStatus::Unverified => 1,
+        KeyStatus::Unreachable => 2,
+        KeyStatus::Expired => 3,
+        KeyStatus::Revoked => 4,
+        KeyStatus::Invalid => 5,
+    }
+}
+
+fn with_detail(m: &KeyMeta) -> String {
+    m.detail
+        .as_deref()
+        .map(|d| format!(": {d}"))
+        .unwrap_or_default()
+}
+
+/// The state of one profile and its problems.
+pub fn profile_status(p: Profile) -> ProfileStatus {
+    let mut problems: Vec<String> = crate::settings::problems(&p)
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    if p.setting("tls_ca_bundle") == Some("unsecure-none") {
+        problems.push(
+            "WARNING: tls_ca_bundle = unsecure-none: TLS certificates are not checked, anyone on the network path can read the credentials".into(),
+        );
+    }
+    for k in p.keys.iter().filter(|k| k.status.needs_attention()) {
+        problems.push(format!(
+            "key \"{}\" is {}{}",
+            k.name,
+            k.status,
+            with_detail(k)
+        ));
+    }
+    let condition = if p.service.provider().key_policy() == KeyPolicy::TokensOnly {
+        let offline = p.token(crate::signin::OFFLINE);
+        let session = p.token(crate::signin::SESSION);
+        match (offline, session) {
+            (Some(o), _) if o.status.needs_attention() => {
+                problems.push(format!(
+                    "the offline token is {}{}",
+                    o.status,
+                    with_detail(o)
+                ));
+                ProfileState::TokenProblem {
+                    token: TokenKind::Offline,
+                    status: o.status,
+                }
+            }
+            (Some(o), _) => ProfileState::OfflineToken {
+                created: o.created.clone(),
+                last_used: o.checked.clone(),
+            },
+            (None, Some(s)) if s.status.needs_attention() => ProfileState::TokenProblem {
+                token: TokenKind::Session,
+                status: s.status,
+            },
+            (None, Some(_)) => ProfileState::SignedIn,
+            (None, None) => ProfileState::SignedOut,
+        }
+    } else {
+        p.keys
+            .iter()
+            .map(|k| k.status)
+            .max_by_key(|s| rank(*s))
+            .map(|status| ProfileState::Key { status })
+            .unwrap_or(ProfileState::NoKey)
+    };
+    let needs_attention =
+        condition.needs_attention() || p.keys.iter().any(|k| k.status.needs_attention());
+    ProfileStatus {
+        access_expires: p
+            .token(crate::signin::ACCESS)
+            .and_then(|a| a.expires.clone()),
+        state: condition.to_string(),
+        condition,
+        name: p.name,
+        service: p.service,
+        needs_attention,
+        keys: p.keys,
+        problems,
+    }
+}
+
+/// The whole report from the profiles and the store's answer to a probe.
+pub fn report(
+    profiles: Vec<Profile>,
+    backend: String,
+    probe: Result<(), StoreError>,
+    config_file: String,
+) -> StatusReport {
+    let backend_state = match &probe {
+        Ok(()) => BackendState::Reachable,
+        Err(StoreError::Locked) => BackendState::Locked,
+        Err(_) => BackendState::Unreachable,
+    };
+    let backend_error = probe.err().map(|e| e.to_string());
+    let profiles: Vec<ProfileStatus> = profiles.into_iter().map(profile_status).collect();
+    let needs_attention = backend_error.is_some() || profiles.iter().any(|p| p.needs_attention);
+    StatusReport {
+        backend,
+        backend_state,
+        backend_error,
+        config_file,
+        profiles,
+        needs_attention,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn key(name: &str, status: KeyStatus) -> KeyMeta {
+        KeyMeta {
+            name: name.into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            last4: String::new(),
+            status,
+            checked: None,
+            detail: None,
+            expires: None,
+            exported: vec![],
+            default: false,
+        }
+    }
+
+    fn prof(service: &str, keys: Vec<KeyMeta>, tokens: Vec<KeyMeta>) -> Profile {
+        Profile {
+            name: "p".into(),
+            service: service.parse().unwrap(),
+            settings: BTreeMap::from([("organization".to_string(), "o".to_string())]),
+            default_key: None,
+            keys,
+            tokens,
+        }
+    }
+
+    #[test]
+    fn states_are_typed_and_worded_as_before() {
+        let s = profile_status(prof(
+            "dlubal",
+            vec![key("a", KeyStatus::Valid), key("b", KeyStatus::Invalid)],
+            vec![],
+        ));
+        assert_eq!(
+            s.condition,
+            ProfileState::Key {
+                status: KeyStatus::Invalid
+            }
+        );
+        assert_eq!(s.state, "invalid");
+        assert!(s.needs_attention);
+        let s = profile_status(prof("dlubal", vec![], vec![]));
+        assert_eq!(s.state, "no key");
+        let s = profile_status(prof("simai", vec![], vec![]));
+        assert_eq!(
+            (s.condition.clone(), s.state.as_str()),
+            (ProfileState::SignedOut, "signed out")
+        );
+        let s = profile_status(prof(
+            "simai",
+            vec![],
+            vec![key("offline", KeyStatus::Revoked)],
+        ));
+        assert_eq!(s.state, "offline token revoked");
+        assert!(s.needs_attention);
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["condition"]["kind"], "token_problem");
+        assert_eq!(json["condition"]["token"], "offline");
+        let s = profile_status(prof(
+            "simai",
+            vec![],
+            vec![key("session", KeyStatus::Valid)],
+        ));
+        assert_eq!(s.state, "signed in");
+    }
+}
