@@ -7,31 +7,39 @@ import { call, listen } from "./lib/api.js";
 import { h, replace, $ } from "./lib/dom.js";
 import { confirmDialog, formDialog, openDialog } from "./lib/dialogs.js";
 import {
-  badgeFor,
   countdownText,
   errorText,
   formatTime,
   groupProfiles,
-  keyPolicy,
+  importServices,
+  keyBadge,
   maskSecret,
+  profileBadge,
   relativeTime,
   sentence,
+  service,
   serviceName,
+  services,
+  setServices,
   settingLabel,
   settingsRows,
+  tokenBadge,
   tokenRows,
-  SERVICES,
 } from "./lib/model.js";
+import { diffSettings, validateName, validateProfileForm } from "./lib/validate.js";
 import {
-  diffSettings,
-  validateCaBundle,
-  validateName,
-  validateProfileForm,
-  validateProxy,
-  validateSecretInput,
-  validateTimeout,
-  validateUrl,
-} from "./lib/validate.js";
+  addKeyFields,
+  exportOptions,
+  formSettings,
+  importTexts,
+  keyPageUrl,
+  profileNameField,
+  replaceKeyFields,
+  sandboxText,
+  settingFields,
+  storedSettings,
+  welcomeServices,
+} from "./lib/forms.js";
 
 const REFRESH_EVERY_MS = 60_000;
 const CLEAR_AFTER_KEY = "simcred.clearAfter";
@@ -65,9 +73,9 @@ function notifyError(err) {
 
 // ---- badges ------------------------------------------------------------------------------
 
-function badge(stateText, testid) {
-  const b = badgeFor(stateText);
-  return h("span", { class: `badge badge-${b.kind}`, "data-kind": b.kind, "data-testid": testid, title: stateText }, b.label);
+/** A badge element from a {kind, label} (model.js), with the core's own words as its tooltip. */
+function badge(b, testid, title) {
+  return h("span", { class: `badge badge-${b.kind}`, "data-kind": b.kind, "data-testid": testid, title: title ?? b.label }, b.label);
 }
 
 function profileStatus(name) {
@@ -102,11 +110,11 @@ function renderList() {
                   "data-testid": `profile-item-${p.name}`,
                   "data-name": p.name,
                   "aria-current": state.selected === p.name ? "true" : undefined,
-                  "aria-label": `${p.name}, ${serviceName(p.service)}, ${badgeFor(p.state).label}`,
+                  "aria-label": `${p.name}, ${serviceName(p.service)}, ${profileBadge(p).label}`,
                   onclick: () => select(p.name),
                 },
                 h("span", { class: "profile-name" }, p.name),
-                badge(p.state, `badge-${p.name}`),
+                badge(profileBadge(p), `badge-${p.name}`, p.state),
               ),
             ),
           ),
@@ -181,7 +189,7 @@ async function loadDetail(name, { quiet = false } = {}) {
     state.profile = p;
     if (quiet && same && document.querySelector(`[data-profile="${CSS.escape(name)}"]`)) return;
     renderDetail(p);
-    if (p.service === "simai" && p.tokens.length && (!state.consents || state.consents.profile !== name)) {
+    if (service(p.service)?.sign_in?.consents && p.tokens.length && (!state.consents || state.consents.profile !== name)) {
       loadConsents(name);
     }
   } catch (err) {
@@ -193,8 +201,9 @@ async function loadDetail(name, { quiet = false } = {}) {
 
 function renderDetail(p) {
   const st = profileStatus(p.name);
-  const known = state.info?.services?.find((s) => s.id === p.service)?.settings ?? [];
-  const policy = keyPolicy(p.service);
+  const svc = service(p.service);
+  const known = (svc?.settings ?? []).map((s) => s.name);
+  const policy = svc?.key_policy ?? "named";
   // The description is shown under the title, not again among the settings.
   const rows = settingsRows(p.settings, known).filter(([k]) => k !== "description");
   const sections = [
@@ -206,13 +215,13 @@ function renderDetail(p) {
         { class: "detail-title" },
         h("h2", { tabindex: "-1", "data-testid": "detail-name" }, p.name),
         h("span", { class: "service-tag", "data-testid": "detail-service" }, serviceName(p.service)),
-        st ? badge(st.state, "detail-badge") : null,
+        st ? badge(profileBadge(st), "detail-badge", st.state) : null,
       ),
       h(
         "div",
         { class: "detail-actions" },
         h("button", { type: "button", class: "btn", "data-testid": "profile-edit", onclick: () => editProfile(p) }, "Edit"),
-        p.service !== "oidc"
+        exportOptions(svc)
           ? h("button", { type: "button", class: "btn", "data-testid": "profile-export", onclick: () => exportProfile(p) }, "Export…")
           : null,
         h("button", { type: "button", class: "btn btn-danger-quiet", "data-testid": "profile-remove", onclick: () => removeProfile(p) }, "Delete profile"),
@@ -230,19 +239,20 @@ function renderDetail(p) {
         ? h(
             "dl",
             { class: "settings", "data-testid": "settings" },
-            rows.map(([k, v]) => [h("dt", {}, settingLabel(k)), h("dd", { "data-testid": `setting-${k}` }, v)]),
+            rows.map(([k, v]) => [h("dt", {}, settingLabel(k, svc)), h("dd", { "data-testid": `setting-${k}` }, v)]),
           )
         : h("p", { class: "muted" }, "No settings: the service's defaults apply."),
     ),
   ];
-  if (policy === "tokens") sections.push(signInSection(p));
-  else sections.push(keysSection(p));
-  if (p.service === "simai") sections.push(consentsSection(p));
+  if (policy === "tokens") sections.push(signInSection(p, svc));
+  else sections.push(keysSection(p, svc));
+  if (svc?.sign_in?.consents) sections.push(consentsSection(p));
   replace($("#detail"), h("div", { class: "detail-inner", "data-profile": p.name }, sections));
 }
 
-function keysSection(p) {
-  const policy = keyPolicy(p.service);
+function keysSection(p, svc) {
+  const policy = svc?.key_policy ?? "named";
+  const checkable = svc?.checkable === true;
   const canAdd = policy === "named" || p.keys.length === 0;
   const header = h(
     "div",
@@ -278,13 +288,15 @@ function keysSection(p) {
           h("span", { class: "key-name", "data-testid": `key-name-${k.name}` }, k.name),
           k.default ? h("span", { class: "default-mark", "data-testid": `key-default-mark-${k.name}`, title: "The default key" }, "default") : null,
           h("span", { class: "mono key-masked", "data-testid": `key-masked-${k.name}`, "aria-label": `key ending in ${k.last4 || "(too short to show)"}` }, maskSecret(k.last4)),
-          badge(k.status, `key-status-${k.name}`),
+          badge(keyBadge(k.status, svc), `key-status-${k.name}`, k.status),
         ),
         h(
           "div",
           { class: "row-actions" },
           h("button", { type: "button", class: "btn btn-small btn-primary", "data-testid": `key-copy-${k.name}`, "aria-label": `Copy key ${k.name}`, onclick: () => copyKey(p, k) }, "Copy"),
-          h("button", { type: "button", class: "btn btn-small", "data-testid": `key-check-${k.name}`, "aria-label": `Check key ${k.name}`, onclick: (e) => checkKey(p, k, e.currentTarget) }, "Check"),
+          checkable
+            ? h("button", { type: "button", class: "btn btn-small", "data-testid": `key-check-${k.name}`, "aria-label": `Check key ${k.name}`, onclick: (e) => checkKey(p, k, e.currentTarget) }, "Check")
+            : null,
           policy === "named"
             ? h("button", { type: "button", class: "btn btn-small", "data-testid": `key-default-${k.name}`, "aria-label": `Make ${k.name} the default key`, disabled: k.default, onclick: () => setDefault(p, k) }, "Set default")
             : null,
@@ -309,7 +321,8 @@ function keysSection(p) {
   return h("section", { class: "card", "aria-labelledby": "keys-h" }, header, list);
 }
 
-function signInSection(p) {
+function signInSection(p, svc) {
+  const ways = svc?.sign_in ?? { device: false, password: false, offline: false };
   const tokens = tokenRows(p);
   const signedIn = tokens.some((t) => t.name === "offline" || t.name === "session");
   const header = h(
@@ -319,9 +332,9 @@ function signInSection(p) {
     h(
       "div",
       { class: "card-actions" },
-      h("button", { type: "button", class: "btn btn-primary", "data-testid": "login-browser", onclick: () => deviceLogin(p, false) }, "Log in with browser"),
-      h("button", { type: "button", class: "btn", "data-testid": "login-password", onclick: () => passwordLogin(p, false) }, "Log in with password"),
-      h("button", { type: "button", class: "btn", "data-testid": "offline-token", onclick: () => offlineToken(p) }, "Generate offline token"),
+      ways.device ? h("button", { type: "button", class: "btn btn-primary", "data-testid": "login-browser", onclick: () => deviceLogin(p, false) }, "Log in with browser") : null,
+      ways.password ? h("button", { type: "button", class: ways.device ? "btn" : "btn btn-primary", "data-testid": "login-password", onclick: () => passwordLogin(p, false) }, "Log in with password") : null,
+      ways.offline ? h("button", { type: "button", class: "btn", "data-testid": "offline-token", onclick: () => offlineToken(p, ways) }, "Generate offline token") : null,
       signedIn ? h("button", { type: "button", class: "btn btn-danger-quiet", "data-testid": "logout", onclick: () => logout(p) }, "Log out") : null,
     ),
   );
@@ -338,7 +351,7 @@ function signInSection(p) {
               "tr",
               { "data-testid": `token-row-${t.name}` },
               h("td", {}, t.label),
-              h("td", {}, badge(t.name === "offline" && t.status === "valid" ? "offline token" : t.status === "valid" && t.name === "session" ? "signed in" : t.status, `token-status-${t.name}`)),
+              h("td", {}, badge(tokenBadge(t), `token-status-${t.name}`, t.status)),
               h("td", { class: "small" }, t.name === "access" ? "—" : formatTime(t.created)),
               h("td", { class: "small" }, formatTime(t.checked)),
               h("td", { class: "expires-cell" }, t.expires ? [h("span", { class: "nowrap" }, formatTime(t.expires)), " ", h("span", { class: "nowrap muted" }, `(${relativeTime(t.expires)})`)] : t.name === "offline" ? "never (until revoked)" : "—"),
@@ -347,8 +360,16 @@ function signInSection(p) {
           ),
         ),
       )
-    : h("p", { class: "muted", "data-testid": "signed-out-note" }, "Not signed in. Log in with the browser (single sign-on) or with your password; an offline token lets scripts work without signing in again.");
+    : h("p", { class: "muted", "data-testid": "signed-out-note" }, signedOutNote(ways));
   return h("section", { class: "card", "aria-labelledby": "signin-h" }, header, h("div", { class: "table-wrap" }, body));
+}
+
+/** What the sign-in card says before the first sign-in, naming only the ways the service has. */
+function signedOutNote(ways) {
+  const how = [ways.device ? "with the browser (single sign-on)" : null, ways.password ? "with your password" : null].filter(Boolean);
+  let s = how.length ? `Not signed in. Log in ${how.join(" or ")}` : "Not signed in";
+  if (ways.offline) s += "; an offline token lets scripts work without signing in again";
+  return s + ".";
 }
 
 function consentsSection(p) {
@@ -411,30 +432,19 @@ async function loadConsents(name) {
 
 // ---- profile actions ---------------------------------------------------------------------
 
-function serviceFields(service, values = {}) {
-  const fields = [];
-  const add = (name, label, opts = {}) => fields.push({ name, label, value: values[name] ?? "", ...opts });
-  if (service === "simai") {
-    add("organization", "Organization", { required: true, validate: (v) => (String(v ?? "").trim() ? null : "The organization is required for Ansys SimAI.") });
-    add("url", "API URL", { placeholder: "https://api.simai.ansys.com/v2/", validate: (v) => validateUrl(v) });
-    add("workspace", "Workspace");
-    add("project", "Project");
-  } else if (service === "modelon") {
-    add("url", "Server URL", { placeholder: "https://impact.modelon.cloud/", validate: (v) => validateUrl(v) });
-  } else if (service === "oidc") {
-    add("issuer", "Issuer URL", { required: true, placeholder: "https://login.example.com/realms/main", validate: (v) => validateUrl(v, { required: true }) });
-    add("client_id", "Client ID", { placeholder: "simcred" });
-    add("scope", "Scopes", { placeholder: "openid" });
-  }
-  add("https_proxy", "HTTPS proxy", { placeholder: "http://proxy:3128", validate: validateProxy });
-  add("tls_ca_bundle", "TLS CA bundle", { placeholder: "system", help: "system, unsecure-none, or the path of a PEM file", validate: validateCaBundle });
-  add("timeout", "Timeout (seconds)", { placeholder: "15", inputmode: "numeric", validate: validateTimeout });
-  add("description", "Description", { wide: true });
-  return fields;
+/** Turns a form's refused checks into the error onSubmit throws (the first message). */
+function throwFirst(errors) {
+  const first = Object.values(errors)[0];
+  if (first) throw { code: "invalid", message: first };
 }
 
-async function addProfile(service = "dlubal") {
+async function addProfile(serviceId) {
   const names = state.status?.profiles?.map((p) => p.name) ?? [];
+  const list = services();
+  if (!list.length) {
+    notify("The app reported no services; restart it or use the simcred command.", "error");
+    return;
+  }
   const choose = await formDialog({
     testid: "profile-service",
     title: "New profile",
@@ -444,36 +454,25 @@ async function addProfile(service = "dlubal") {
         name: "service",
         label: "Service",
         type: "select",
-        value: service,
-        options: SERVICES.map((s) => ({ value: s.id, label: s.name })),
+        value: service(serviceId) ? serviceId : list[0].id,
+        options: list.map((s) => ({ value: s.id, label: s.name })),
       },
     ],
     submitLabel: "Next",
     onSubmit: async (v) => v.service,
   });
-  if (!choose) return;
-  const fields = [
-    {
-      name: "name",
-      label: "Profile name",
-      required: true,
-      placeholder: choose === "dlubal" ? "rfem" : choose === "modelon" ? "impact" : "work",
-      validate: (v) => validateName("profile", String(v ?? "").trim()) ?? (names.includes(String(v).trim()) ? "A profile with this name already exists." : null),
-    },
-    ...serviceFields(choose),
-  ];
+  const svc = service(choose);
+  if (!svc) return;
   const created = await formDialog({
     testid: "profile-form",
-    title: `New ${serviceName(choose)} profile`,
-    fields,
+    title: `New ${svc.name} profile`,
+    fields: [profileNameField(svc, names), ...settingFields(svc)],
     columns: 2,
     submitLabel: "Create profile",
     onSubmit: async (v) => {
-      const errs = validateProfileForm(choose, v, { isNew: true });
-      const first = Object.values(errs)[0];
-      if (first) throw { code: "invalid", message: first };
-      const { name, ...settings } = v;
-      return await call("profile_add", { name: name.trim(), service: choose, settings });
+      throwFirst(validateProfileForm(svc, v, { isNew: true }));
+      const settings = Object.fromEntries(Object.entries(formSettings(svc, v)).filter(([, x]) => x.trim() !== ""));
+      return await call("profile_add", { name: String(v.name).trim(), service: svc.id, settings });
     },
   });
   if (created) {
@@ -484,8 +483,9 @@ async function addProfile(service = "dlubal") {
 }
 
 async function editProfile(p) {
-  const before = { ...p.settings };
-  const fields = serviceFields(p.service, before);
+  const svc = service(p.service);
+  const before = storedSettings(svc, p.settings);
+  const fields = settingFields(svc, p.settings);
   const known = new Set(fields.map((f) => f.name));
   const saved = await formDialog({
     testid: "profile-form",
@@ -494,11 +494,9 @@ async function editProfile(p) {
     columns: 2,
     submitLabel: "Save",
     onSubmit: async (v) => {
-      const errs = validateProfileForm(p.service, v, { isNew: false });
-      const first = Object.values(errs)[0];
-      if (first) throw { code: "invalid", message: first };
+      throwFirst(validateProfileForm(svc, v, { isNew: false }));
       const scoped = Object.fromEntries(Object.entries(before).filter(([k]) => known.has(k)));
-      const { set, unset } = diffSettings(scoped, v);
+      const { set, unset } = diffSettings(scoped, formSettings(svc, v));
       if (!Object.keys(set).length && !unset.length) return p;
       return await call("profile_edit", { name: p.name, set, unset });
     },
@@ -529,18 +527,19 @@ async function removeProfile(p) {
 }
 
 async function exportProfile(p) {
-  const where =
-    p.service === "modelon" ? "~/.impact/api.key" : p.service === "dlubal" ? "Dlubal's config.ini" : "the SimAI SDK's config file";
+  const opts = exportOptions(service(p.service));
+  if (!opts) return;
   const res = await formDialog({
     testid: "export",
     title: `Export ${p.name}`,
-    intro: `Writes ${p.service === "simai" ? "the profile's settings" : "the key"} to ${where} (mode 0600), where the vendor's own client reads it. That is a plaintext copy outside the keyring.`,
+    intro: `Writes ${opts.what} to ${opts.label} (mode 0600), where the vendor's own client reads it. That is a plaintext copy outside the keyring.`,
     fields: [
-      { name: "force", label: "Overwrite a different key already in the file", type: "checkbox", value: false, hidden: p.service === "simai" },
-      { name: "include_secret", label: "Also write the offline token", type: "checkbox", value: false, hidden: p.service !== "simai" },
+      { name: "force", label: "Overwrite a different key already in the file", type: "checkbox", value: false, hidden: !opts.force },
+      { name: "include_secret", label: opts.secretLabel ?? "Also write the secret", type: "checkbox", value: false, hidden: !opts.secretLabel },
     ],
     submitLabel: "Export",
-    onSubmit: async (v) => await call("export", { profile: p.name, force: v.force, include_secret: v.include_secret }),
+    onSubmit: async (v) =>
+      await call("export", { profile: p.name, force: opts.force ? v.force : false, include_secret: opts.secretLabel ? v.include_secret : false }),
   });
   if (res) {
     notify(`Wrote ${res.keys.join(", ")} to ${res.path}.`, "success");
@@ -553,33 +552,12 @@ async function exportProfile(p) {
 const ONCE_WARNING = "Vendors show a new key only once. Paste it here before you close their page; SimCred keeps it in your keyring.";
 
 async function addKey(p) {
-  const named = keyPolicy(p.service) === "named";
-  const existing = p.keys.map((k) => k.name);
+  const svc = service(p.service);
+  const named = (svc?.key_policy ?? "named") === "named";
   const meta = await formDialog({
     testid: "key-form",
     title: `Add a key to ${p.name}`,
-    fields: [
-      {
-        name: "name",
-        label: "Key name",
-        required: named,
-        hidden: !named,
-        placeholder: "project_1",
-        validate: named
-          ? (v) => validateName("key", String(v ?? "").trim()) ?? (existing.includes(String(v).trim().toLowerCase()) ? "This profile already has a key with this name." : null)
-          : undefined,
-      },
-      {
-        name: "secret",
-        label: serviceName(p.service).endsWith("API") ? `${serviceName(p.service)} key` : `${serviceName(p.service)} API key`,
-        type: "password",
-        required: true,
-        warning: ONCE_WARNING,
-        autocomplete: "new-password",
-        validate: (v) => validateSecretInput(p.service, v),
-      },
-      { name: "make_default", label: "Make it the default key", type: "checkbox", value: p.keys.length === 0, hidden: !named },
-    ],
+    fields: addKeyFields(svc, p.keys, ONCE_WARNING),
     submitLabel: "Add key",
     onSubmit: async (v) =>
       await call("key_add", {
@@ -596,9 +574,9 @@ async function addKey(p) {
 }
 
 async function replaceKey(p, k) {
-  const modelon = p.service === "modelon";
-  const url = p.settings.url || "https://impact.modelon.cloud/";
-  const extra = modelon
+  const svc = service(p.service);
+  const page = keyPageUrl(svc, p.settings);
+  const extra = page
     ? h(
         "div",
         { class: "steps" },
@@ -612,13 +590,13 @@ async function replaceKey(p, k) {
             onclick: async () => {
               try {
                 const opened = await call("profile_open_url", { name: p.name });
-                if (!opened) notify(`Open ${url} in your browser.`, "info");
+                if (!opened) notify(`Open ${page} in your browser.`, "info");
               } catch (err) {
                 notifyError(err);
               }
             },
           },
-          `Open ${url}`,
+          `Open ${page}`,
         ),
       )
     : null;
@@ -626,11 +604,8 @@ async function replaceKey(p, k) {
     testid: "replace-form",
     title: `Replace ${k.name} in ${p.name}`,
     extra,
-    fields: [
-      { name: "secret", label: "New key", type: "password", required: true, warning: ONCE_WARNING, autocomplete: "new-password", validate: (v) => validateSecretInput(p.service, v) },
-      { name: "check", label: "Check the new key with the service first (keeps the old one if it fails)", type: "checkbox", value: p.service !== "dlubal" },
-    ],
-    submitLabel: "Check and replace",
+    fields: replaceKeyFields(svc, ONCE_WARNING),
+    submitLabel: svc?.checkable ? "Check and replace" : "Replace",
     onSubmit: async (v) => await call("key_replace", { profile: p.name, name: k.name, secret: v.secret, check: !!v.check }),
   });
   if (r) {
@@ -819,7 +794,7 @@ function showDeviceDialog(p, start) {
       openBtn.disabled = true;
       copyCode.disabled = true;
       await refresh({ quiet: true });
-      if (state.selected === p.name) loadConsents(p.name);
+      if (state.selected === p.name && service(p.service)?.sign_in?.consents) loadConsents(p.name);
     },
     (err) => {
       done = true;
@@ -843,7 +818,7 @@ async function passwordLogin(p, offline) {
   const r = await formDialog({
     testid: "password-form",
     title: offline ? `Offline token for ${p.name}` : `Log in to ${p.name}`,
-    intro: offline ? "Signs in with openid offline_access and keeps the offline token in your keyring." : null,
+    intro: offline ? "Signs in asking for offline access and keeps the offline token in your keyring." : null,
     fields: [
       { name: "username", label: "User name", required: true, value: p.settings.username ?? "", autocomplete: "username", validate: (v) => (String(v ?? "").trim() ? null : "The user name is empty.") },
       { name: "password", label: "Password", type: "password", required: true, autocomplete: "current-password", validate: (v) => (String(v ?? "") ? null : "The password is empty.") },
@@ -863,12 +838,14 @@ async function passwordLogin(p, offline) {
   if (r) {
     notify(signedInText(r), "success");
     await refresh();
-    if (p.service === "simai") loadConsents(p.name);
+    if (service(p.service)?.sign_in?.consents) loadConsents(p.name);
   }
 }
 
-async function offlineToken(p) {
-  const choice = await new Promise((resolve) => {
+async function offlineToken(p, ways) {
+  // Only one way to sign in: no need to ask which.
+  const only = ways.device && !ways.password ? "browser" : ways.password && !ways.device ? "password" : null;
+  const choice = only ?? (await new Promise((resolve) => {
     let picked = null;
     const viaBrowser = h("button", { type: "button", class: "btn btn-primary", "data-testid": "offline-browser" }, "Use the browser");
     const viaPassword = h("button", { type: "button", class: "btn", "data-testid": "offline-password" }, "Use my password");
@@ -892,7 +869,7 @@ async function offlineToken(p) {
     });
     cancel.addEventListener("click", () => ctx.close());
     viaBrowser.focus();
-  });
+  }));
   if (choice === "password") return passwordLogin(p, true);
   if (choice !== "browser") return;
   try {
@@ -956,7 +933,7 @@ async function importKeys() {
     return;
   }
   if (!found.length) {
-    openInfo("import-none", "Import existing keys", "Found no keys in ~/.impact/api.key, $MODELON_IMPACT_CLIENT_API_KEY or Dlubal's config.ini. Add keys by hand with New profile and Add key.");
+    openInfo("import-none", "Import existing keys", importTexts(importServices()).none);
     return;
   }
   const list = h(
@@ -970,7 +947,7 @@ async function importKeys() {
     intro: "SimCred found these keys in plaintext files. Importing moves them into your keyring.",
     extra: list,
     fields: [
-      { name: "profile", label: "Into profile (empty: one named after each service)", placeholder: "modelon / dlubal", validate: (v) => (String(v ?? "").trim() ? validateName("profile", String(v).trim()) : null) },
+      { name: "profile", label: "Into profile (empty: one named after each service)", placeholder: importTexts(importServices()).placeholder, validate: (v) => (String(v ?? "").trim() ? validateName("profile", String(v).trim()) : null) },
       { name: "remove_plaintext", label: "Then delete the plaintext copies", type: "checkbox", value: false },
     ],
     submitLabel: "Import",
@@ -1024,7 +1001,7 @@ async function startSandbox() {
   try {
     const info = await call("sandbox_start");
     state.info.sandbox_url = info.url;
-    notify(`The sandbox runs at ${info.url}. Try ${info.profiles.join(" and ")}: the SimAI user is ${info.simai_user}, password ${info.simai_password}.`, "success");
+    notify(sandboxText(info), "success");
     state.selected = info.profiles[0];
     await refresh();
   } catch (err) {
@@ -1056,10 +1033,14 @@ async function init() {
   });
   try {
     state.info = await call("app_info");
+    setServices(state.info.services);
     $("#app-version").textContent = `${state.info.name} ${state.info.version}`;
+    const names = welcomeServices(services());
+    if (names) $("#welcome-services").textContent = names;
     await listen("clipboard", onClipboardEvent);
   } catch (err) {
     state.info = { clear_after: 30, services: [] };
+    setServices([]);
     notifyError(err);
   }
   await refresh();

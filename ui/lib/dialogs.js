@@ -40,7 +40,11 @@ export function openDialog({ testid, title, body = [], wide = false, onClose }) 
 /**
  * A form in a dialog.
  * fields: [{name, label, type ("text"|"password"|"number"|"select"|"checkbox"|"url"), value,
- *           options: [{value,label}], placeholder, help, warning, autocomplete, validate(v, all)}]
+ *           options: [{value,label}], placeholder, help, warning, autocomplete, validate(v, all),
+ *           hidden, wide, group}]
+ * Fields with the same `group` (a heading) sit together in a collapsed <details> where the
+ * first of them would be; it starts open when one of them has a value, and opens when a submit
+ * is refused so every field is in view while the form is put right.
  * onSubmit(values, ctx) may throw {code, message}; its text is shown and the dialog stays open.
  * Returns a promise resolved with onSubmit's result (or null when cancelled).
  */
@@ -117,6 +121,7 @@ export function formDialog({
       if (f.wide) row.classList.add("field-wide");
       rows.push(row);
     }
+    const groups = groupRows(testid, fields, rows, columns);
     const submit = h("button", { type: "submit", class: danger ? "btn btn-danger" : "btn btn-primary", "data-testid": `${testid}-submit` }, submitLabel);
     const cancel = h("button", { type: "button", class: "btn", "data-testid": `${testid}-cancel` }, cancelLabel);
     const busy = h("span", { class: "busy", "data-testid": `${testid}-busy`, hidden: true, role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Working…");
@@ -124,7 +129,7 @@ export function formDialog({
       "form",
       { class: "form", method: "dialog", novalidate: true },
       intro ? h("p", { class: "intro" }, intro) : null,
-      columns > 1 ? h("div", { class: "form-grid" }, rows) : rows,
+      columns > 1 ? h("div", { class: "form-grid" }, groups.layout) : groups.layout,
       extra ?? null,
       h("div", { class: "dialog-actions" }, busy, h("span", { class: "spacer" }), cancel, submit),
     );
@@ -158,7 +163,10 @@ export function formDialog({
     cancel.addEventListener("click", () => ctx.close());
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      if (!validate(true)) return;
+      if (!validate(true)) {
+        for (const d of groups.details) d.open = true;
+        return;
+      }
       submit.disabled = true;
       busy.hidden = false;
       ctx.showError(null);
@@ -176,6 +184,37 @@ export function formDialog({
     const first = form.querySelector("input:not([disabled]):not([type=checkbox]), select");
     if (first) first.focus();
   });
+}
+
+/**
+ * Lays out a form's rows: ungrouped rows as they are, the rows of each `group` inside one
+ * <details> (collapsed unless a field in it has a value) placed where its first row was.
+ * @returns {{layout: Element[], details: HTMLDetailsElement[]}}
+ */
+function groupRows(testid, fields, rows, columns) {
+  const layout = [];
+  const details = [];
+  const byGroup = new Map();
+  fields.forEach((f, i) => {
+    if (!f.group) {
+      layout.push(rows[i]);
+      return;
+    }
+    let g = byGroup.get(f.group);
+    if (!g) {
+      const inner = h("div", { class: columns > 1 ? "form-grid" : "form-group-rows" });
+      const slug = f.group.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+      const el = h("details", { class: "form-group field-wide", "data-testid": `${testid}-group-${slug}` }, h("summary", {}, f.group), inner);
+      g = { el, inner };
+      byGroup.set(f.group, g);
+      layout.push(el);
+      details.push(el);
+    }
+    g.inner.append(rows[i]);
+    const filled = f.type === "checkbox" ? false : String(f.value ?? "").trim() !== "";
+    if (filled) g.el.open = true;
+  });
+  return { layout, details };
 }
 
 /** Asks a yes/no question; resolves true when confirmed. */

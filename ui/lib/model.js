@@ -1,45 +1,153 @@
 // Pure functions behind the SimCred UI: services, badges, masking, grouping, dates, sentences.
 // No DOM and no Tauri here, so `node --test ui/tests/` can check them.
+//
+// The UI knows no service of its own: every service, its key policy, its settings form and its
+// vendor files come from the registry's descriptors (`app_info().services`), handed over once
+// with setServices(). Every function that needs them also takes the list explicitly, so tests
+// can pass fixture descriptors.
 
-/** The services in the order the profile list shows them. */
-export const SERVICES = [
-  { id: "simai", name: "Ansys SimAI" },
-  { id: "modelon", name: "Modelon Impact" },
-  { id: "dlubal", name: "Dlubal API" },
-  { id: "oidc", name: "OpenID Connect" },
-];
+/**
+ * @typedef {{name: string, label: string, kind: "text"|"url"|"proxy"|"ca_bundle"|"seconds"|"bool",
+ *   required: boolean, default: ?string, placeholder: ?string, help: ?string, advanced: boolean}} SettingDescriptor
+ * @typedef {{device: boolean, password: boolean, offline: boolean, consents: boolean}} SignInDescriptor
+ * @typedef {{label: string, export: boolean, import: boolean, export_force: boolean,
+ *   export_secret: ?{label: string}}} FilesDescriptor
+ * @typedef {{id: string, name: string, key_policy: "single"|"named"|"tokens", key_name: ?string,
+ *   key_name_example: ?string, key_rules: ?string, checkable: boolean, key_page: ?string,
+ *   profile_name_example: string, sign_in: ?SignInDescriptor, files: ?FilesDescriptor,
+ *   settings: SettingDescriptor[]}} ServiceDescriptor
+ */
+
+const KINDS = new Set(["text", "url", "proxy", "ca_bundle", "seconds", "bool"]);
+const POLICIES = new Set(["single", "named", "tokens"]);
+
+/** The descriptors handed over by setServices(), in the order the app lists services. */
+let registry = [];
+
+/**
+ * One setting descriptor with every field present. A bare name (an older backend's list of
+ * setting names) becomes a plain optional text setting.
+ * @returns {SettingDescriptor}
+ */
+export function normalizeSetting(s) {
+  const d = typeof s === "string" ? { name: s } : { ...(s ?? {}) };
+  const name = String(d.name ?? "");
+  return {
+    name,
+    label: d.label ? String(d.label) : settingLabel(name),
+    kind: KINDS.has(d.kind) ? d.kind : "text",
+    required: d.required === true,
+    default: d.default ?? null,
+    placeholder: d.placeholder ?? null,
+    help: d.help ?? null,
+    advanced: d.advanced === true,
+  };
+}
+
+/**
+ * One service descriptor with every field present (missing ones get the safest value: named
+ * keys, not checkable, no sign-in, no files).
+ * @returns {ServiceDescriptor}
+ */
+export function normalizeService(d) {
+  const x = d ?? {};
+  const id = String(x.id ?? "");
+  const files = x.files
+    ? {
+        label: String(x.files.label ?? ""),
+        export: x.files.export === true,
+        import: x.files.import === true,
+        export_force: x.files.export_force === true,
+        export_secret: x.files.export_secret ? { label: String(x.files.export_secret.label ?? "") } : null,
+      }
+    : null;
+  const signIn = x.sign_in
+    ? {
+        device: x.sign_in.device === true,
+        password: x.sign_in.password === true,
+        offline: x.sign_in.offline === true,
+        consents: x.sign_in.consents === true,
+      }
+    : null;
+  return {
+    id,
+    name: x.name ? String(x.name) : id,
+    key_policy: POLICIES.has(x.key_policy) ? x.key_policy : "named",
+    key_name: x.key_name ?? null,
+    key_name_example: x.key_name_example ?? null,
+    key_rules: x.key_rules ?? null,
+    checkable: x.checkable === true,
+    key_page: x.key_page ?? null,
+    profile_name_example: x.profile_name_example ? String(x.profile_name_example) : "work",
+    sign_in: signIn,
+    files,
+    settings: (Array.isArray(x.settings) ? x.settings : []).map(normalizeSetting).filter((s) => s.name),
+  };
+}
+
+/**
+ * Keeps the registry's descriptors (from `app_info().services`) for the functions below.
+ * @param {object[]} list
+ * @returns {ServiceDescriptor[]} the normalized list
+ */
+export function setServices(list) {
+  registry = (Array.isArray(list) ? list : []).map(normalizeService).filter((s) => s.id);
+  return registry;
+}
+
+/** The descriptors set by setServices(), in the registry's order. */
+export function services() {
+  return registry;
+}
+
+/** The descriptor of a service id, or null when the registry has none. */
+export function service(id, list = registry) {
+  return list.find((s) => s.id === id) ?? null;
+}
 
 /** The vendor's product name of a service id (the id itself when unknown). */
-export function serviceName(id) {
-  const s = SERVICES.find((x) => x.id === id);
+export function serviceName(id, list = registry) {
+  const s = service(id, list);
   return s ? s.name : String(id);
 }
 
 /**
- * What a service stores: "named" keys (Dlubal: several, one default), a "single" key per server
- * (Modelon), or sign-in "tokens" (SimAI, OIDC).
+ * What a service stores: "named" keys (several, one default), a "single" key per server, or
+ * sign-in "tokens"; "named" for a service the registry does not know.
  */
-export function keyPolicy(service) {
-  switch (service) {
-    case "dlubal":
-      return "named";
-    case "modelon":
-      return "single";
-    case "simai":
-    case "oidc":
-      return "tokens";
-    default:
-      return "named";
-  }
+export function keyPolicy(id, list = registry) {
+  return service(id, list)?.key_policy ?? "named";
 }
+
+/** "A, B and C" */
+export function joinAnd(items) {
+  const xs = (items ?? []).map(String);
+  if (xs.length <= 1) return xs.join("");
+  return `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;
+}
+
+/** "A, B or C" */
+export function joinOr(items) {
+  const xs = (items ?? []).map(String);
+  if (xs.length <= 1) return xs.join("");
+  return `${xs.slice(0, -1).join(", ")} or ${xs[xs.length - 1]}`;
+}
+
+/** The services whose vendor files can be imported from, in registry order. */
+export function importServices(list = registry) {
+  return list.filter((s) => s.files?.import);
+}
+
+const KEY_STATUSES = new Set(["valid", "unverified", "invalid", "unreachable", "expired", "revoked"]);
+const STORED = { kind: "stored", label: "stored · not checkable" };
 
 /**
  * The badge for a state as core's `status()` words it (the worst key status, "no key", or for
  * sign-in services "signed in", "signed out", "offline token (created …)", "offline token
- * revoked", "session expired", …). Returns { kind, label }; `kind` picks the colour and is
- * stable for tests.
+ * revoked", "session expired", …): the fallback for a backend that sends no `condition`.
+ * @returns {{kind: string, label: string}}
  */
-export function badgeFor(state) {
+export function badgeForState(state) {
   const s = String(state ?? "").trim().toLowerCase();
   const words = {
     valid: ["valid", "valid"],
@@ -55,14 +163,75 @@ export function badgeFor(state) {
   if (words[s]) return { kind: words[s][0], label: words[s][1] };
   const m = /^(offline token|session) (\w+)$/.exec(s);
   if (m) {
-    const st = m[2];
-    if (st === "expired" || st === "revoked") return { kind: st, label: st };
-    if (st === "invalid") return { kind: "invalid", label: "invalid" };
-    if (st === "unreachable") return { kind: "unreachable", label: "unreachable" };
+    const problem = tokenProblemBadge(m[2]);
+    if (problem) return problem;
   }
   if (s.startsWith("offline token")) return { kind: "offline", label: "offline token" };
   if (s.startsWith("session")) return { kind: "signed-in", label: "signed in" };
   return { kind: "unknown", label: s || "unknown" };
+}
+
+/** The badge of a token that no longer works, or null for a status that is not a problem. */
+function tokenProblemBadge(status) {
+  const st = String(status ?? "").toLowerCase();
+  if (st === "expired" || st === "revoked" || st === "invalid" || st === "unreachable") return { kind: st, label: st };
+  return null;
+}
+
+/**
+ * The badge for a profile's typed `condition` from `status()` (or, when a backend sends none,
+ * its `state` text). `kind` picks the colour and is stable for tests: valid, unverified,
+ * invalid, unreachable, expired, revoked, signed-in, signed-out, none, offline, unknown. A
+ * profile's badge says "unverified" even when its service cannot check keys (the key rows say
+ * "stored · not checkable", see keyBadge).
+ * @param {object|string} condition
+ * @returns {{kind: string, label: string}}
+ */
+export function badgeFor(condition) {
+  if (!condition || typeof condition !== "object") return badgeForState(condition);
+  switch (condition.kind) {
+    case "no_key":
+      return { kind: "none", label: "no key" };
+    case "key":
+      return keyBadge(condition.status);
+    case "signed_out":
+      return { kind: "signed-out", label: "signed out" };
+    case "signed_in":
+      return { kind: "signed-in", label: "signed in" };
+    case "offline_token":
+      return { kind: "offline", label: "offline token" };
+    case "token_problem":
+      return (
+        tokenProblemBadge(condition.status) ??
+        (condition.token === "offline" ? { kind: "offline", label: "offline token" } : { kind: "signed-in", label: "signed in" })
+      );
+    default:
+      return { kind: "unknown", label: String(condition.kind ?? "unknown") };
+  }
+}
+
+/**
+ * The badge of one key's status ("valid", "unverified", …). With a descriptor that is not
+ * `checkable`, "unverified" becomes the neutral "stored · not checkable".
+ */
+export function keyBadge(status, descriptor) {
+  const s = String(status ?? "").trim().toLowerCase();
+  if (s === "unverified" && descriptor && descriptor.checkable === false) return { ...STORED };
+  if (KEY_STATUSES.has(s)) return { kind: s, label: s };
+  return badgeForState(s);
+}
+
+/** The badge of one sign-in token row ({name: offline|session|access, status}). */
+export function tokenBadge(token) {
+  const st = String(token?.status ?? "").toLowerCase();
+  if (st === "valid" && token?.name === "offline") return { kind: "offline", label: "offline token" };
+  if (st === "valid" && token?.name === "session") return { kind: "signed-in", label: "signed in" };
+  return badgeForState(st);
+}
+
+/** The badge of a profile line of `status()`: its `condition`, else its `state` text. */
+export function profileBadge(profileStatus) {
+  return badgeFor(profileStatus?.condition ?? profileStatus?.state);
 }
 
 /** Whether a badge kind means the credential will not work. */
@@ -77,25 +246,24 @@ export function maskSecret(last4) {
 }
 
 /**
- * Groups profiles by service in SERVICES order (unknown services last), names sorted
- * case-insensitively; empty groups are left out.
+ * Groups profiles by service in the registry's order (services it does not know last), names
+ * sorted case-insensitively; empty groups are left out.
+ * @param {object[]} profiles
+ * @param {ServiceDescriptor[]} [list] the descriptors (default: those of setServices())
  * @returns {{service: string, name: string, profiles: object[]}[]}
  */
-export function groupProfiles(profiles) {
+export function groupProfiles(profiles, list = registry) {
   const groups = new Map();
   for (const p of profiles ?? []) {
     if (!groups.has(p.service)) groups.set(p.service, []);
     groups.get(p.service).push(p);
   }
-  const order = SERVICES.map((s) => s.id);
-  const ids = [...groups.keys()].sort((a, b) => {
-    const ia = order.indexOf(a) === -1 ? order.length : order.indexOf(a);
-    const ib = order.indexOf(b) === -1 ? order.length : order.indexOf(b);
-    return ia - ib || String(a).localeCompare(String(b));
-  });
+  const order = list.map((s) => s.id);
+  const rank = (id) => (order.indexOf(id) === -1 ? order.length : order.indexOf(id));
+  const ids = [...groups.keys()].sort((a, b) => rank(a) - rank(b) || String(a).localeCompare(String(b)));
   return ids.map((id) => ({
     service: id,
-    name: serviceName(id),
+    name: serviceName(id, list),
     profiles: groups
       .get(id)
       .slice()
@@ -169,20 +337,19 @@ export function settingsRows(settings, known = []) {
   return entries.sort(([a], [b]) => idx(a) - idx(b) || a.localeCompare(b));
 }
 
-/** A human label of a setting name: "tls_ca_bundle" → "TLS CA bundle". */
-export function settingLabel(name) {
-  const special = {
-    url: "URL",
-    https_proxy: "HTTPS proxy",
-    tls_ca_bundle: "TLS CA bundle",
-    timeout: "Timeout (s)",
-    client_id: "Client ID",
-    geomai_workspace: "GeomAI workspace",
-    geomai_project: "GeomAI project",
-    skip_version_check: "Skip version check",
-    no_sse_connection: "No SSE connection",
-  };
-  if (special[name]) return special[name];
-  const s = String(name).replace(/_/g, " ");
-  return s.charAt(0).toUpperCase() + s.slice(1);
+const ACRONYMS = new Set(["url", "uri", "https", "http", "tls", "ca", "id", "api", "sse", "pem", "ssl"]);
+
+/**
+ * The label of a setting: the descriptor's label when the service has one, else the name made
+ * readable ("tls_ca_bundle" → "TLS CA bundle").
+ * @param {string} name
+ * @param {ServiceDescriptor} [descriptor]
+ */
+export function settingLabel(name, descriptor) {
+  const known = descriptor?.settings?.find((s) => s.name === name);
+  if (known?.label) return known.label;
+  const words = String(name).split("_").filter(Boolean);
+  return words
+    .map((w, i) => (ACRONYMS.has(w.toLowerCase()) ? w.toUpperCase() : i === 0 ? w.charAt(0).toUpperCase() + w.slice(1) : w))
+    .join(" ");
 }

@@ -25,10 +25,13 @@ function parseUrl(v) {
   }
 }
 
-/** A service URL: https://, or http:// to this computer only (as core allows). */
-export function validateUrl(value, { required = false } = {}) {
+/**
+ * A service URL: https://, or http:// to this computer only (as core allows). `label` names the
+ * field in the "is required" message ("The issuer URL is required.").
+ */
+export function validateUrl(value, { required = false, label = "URL" } = {}) {
   const v = String(value ?? "").trim();
-  if (!v) return required ? "The URL is required." : null;
+  if (!v) return required ? `The ${lowerLabel(label)} is required.` : null;
   const u = parseUrl(v);
   if (!u || !u.host) return `"${v}" is not a URL such as https://example.com/`;
   if (u.protocol === "https:") return null;
@@ -66,33 +69,58 @@ export function validateTimeout(value) {
   return null;
 }
 
+/** A label as it reads inside a sentence: "Organization" → "organization", "API URL" stays. */
+export function lowerLabel(label) {
+  const l = String(label ?? "").trim();
+  const first = l.split(/\s/, 1)[0];
+  // Leave acronyms ("URL", "TLS CA bundle") as they are.
+  if (first.length > 1 && first === first.toUpperCase()) return l;
+  return l.charAt(0).toLowerCase() + l.slice(1);
+}
+
 /**
- * Checks a profile form. `fields` maps setting names (plus `name`) to strings.
+ * Checks one setting's value by the descriptor's `kind` and `required`.
+ * @param {{name: string, label: string, kind: string, required: boolean}} setting
+ * @param {string|boolean} value
+ * @returns {?string} the message, or null when the value is fine
+ */
+export function validateSetting(setting, value) {
+  if (setting.kind === "bool") return null;
+  const v = String(value ?? "").trim();
+  const label = setting.label || setting.name;
+  if (!v) return setting.required ? `The ${lowerLabel(label)} is required.` : null;
+  switch (setting.kind) {
+    case "url":
+      return validateUrl(v, { required: setting.required, label });
+    case "proxy":
+      return validateProxy(v);
+    case "ca_bundle":
+      return validateCaBundle(v);
+    case "seconds":
+      return validateTimeout(v);
+    default:
+      return hasControl(v) ? `The ${lowerLabel(label)} contains a control character.` : null;
+  }
+}
+
+/**
+ * Checks a profile form against the service's descriptor. `fields` maps setting names (plus
+ * `name`) to strings (booleans for `bool` settings).
+ * @param {?{id: string, settings: object[]}} descriptor the service (null: none chosen)
  * @returns {Object<string,string>} field → message, empty when all is well.
  */
-export function validateProfileForm(service, fields, { isNew = true } = {}) {
+export function validateProfileForm(descriptor, fields, { isNew = true } = {}) {
   const f = fields ?? {};
   const errors = {};
   if (isNew) {
-    const e = validateName("profile", (f.name ?? "").trim());
+    const e = validateName("profile", String(f.name ?? "").trim());
     if (e) errors.name = e;
-    if (!service) errors.service = "Choose a service.";
+    if (!descriptor) errors.service = "Choose a service.";
   }
-  const urlErr = validateUrl(f.url, { required: false });
-  if (urlErr) errors.url = urlErr;
-  if (service === "simai" && !String(f.organization ?? "").trim()) {
-    errors.organization = "The organization is required for Ansys SimAI.";
+  for (const s of descriptor?.settings ?? []) {
+    const e = validateSetting(s, f[s.name]);
+    if (e) errors[s.name] = e;
   }
-  if (service === "oidc") {
-    const e = validateUrl(f.issuer, { required: true });
-    if (e) errors.issuer = e.replace("The URL", "The issuer URL");
-  }
-  const p = validateProxy(f.https_proxy);
-  if (p) errors.https_proxy = p;
-  const c = validateCaBundle(f.tls_ca_bundle);
-  if (c) errors.tls_ca_bundle = c;
-  const t = validateTimeout(f.timeout);
-  if (t) errors.timeout = t;
   return errors;
 }
 
@@ -112,13 +140,22 @@ export function diffSettings(before, after) {
   return { set, unset };
 }
 
-/** Checks a pasted key before sending it: not empty; Dlubal refuses % and non-ASCII. */
-export function validateSecretInput(service, value) {
+/** Whether a text holds a control character (C0, DEL or C1). */
+function hasControl(v) {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f-\u009f]/.test(v);
+}
+
+/**
+ * Checks a pasted key before sending it: not empty, no control characters (core refuses them
+ * for every service). A service's own rules (its descriptor's `key_rules`) are shown under the
+ * input; core checks them on submit and its message wins.
+ * @param {?object} _descriptor the service (its rules are core's to check)
+ * @param {string} value
+ */
+export function validateSecretInput(_descriptor, value) {
   const v = String(value ?? "").trim();
   if (!v) return "Paste the key first.";
-  if (service === "dlubal") {
-    if (v.includes("%")) return "Dlubal keys cannot contain % (it breaks the Dlubal client's config file).";
-    if (/[^\x20-\x7e]/.test(v)) return "Dlubal keys must be plain ASCII.";
-  }
+  if (hasControl(v)) return "The key contains a control character (a line break or tab?); paste just the key.";
   return null;
 }

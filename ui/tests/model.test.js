@@ -3,22 +3,35 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   badgeFor,
+  badgeForState,
   countdownText,
   errorText,
   formatTime,
   groupProfiles,
+  importServices,
+  joinAnd,
+  keyBadge,
   keyPolicy,
   maskSecret,
   needsAttention,
+  normalizeService,
+  profileBadge,
   relativeTime,
   sentence,
+  service,
   serviceName,
+  services,
+  setServices,
   settingLabel,
   settingsRows,
+  tokenBadge,
   tokenRows,
 } from "../lib/model.js";
+import { ACME, DLUBAL, MODELON, SERVICES } from "./fixtures.js";
 
-test("badges map every state core's status() words", () => {
+setServices(SERVICES);
+
+test("badges map every state core's status() words (the fallback without a condition)", () => {
   const cases = {
     valid: "valid",
     unverified: "unverified",
@@ -44,6 +57,54 @@ test("badges map every state core's status() words", () => {
   assert.equal(badgeFor("signed in").label, "signed in");
   assert.equal(badgeFor("something new").kind, "unknown");
   assert.equal(badgeFor(undefined).label, "unknown");
+  assert.deepEqual(badgeForState("session expired"), { kind: "expired", label: "expired" });
+});
+
+test("badges from the typed condition equal those from the state text", () => {
+  const pairs = [
+    [{ kind: "no_key" }, "no key"],
+    [{ kind: "key", status: "valid" }, "valid"],
+    [{ kind: "key", status: "unverified" }, "unverified"],
+    [{ kind: "key", status: "invalid" }, "invalid"],
+    [{ kind: "key", status: "unreachable" }, "unreachable"],
+    [{ kind: "key", status: "expired" }, "expired"],
+    [{ kind: "key", status: "revoked" }, "revoked"],
+    [{ kind: "signed_out" }, "signed out"],
+    [{ kind: "signed_in" }, "signed in"],
+    [{ kind: "offline_token", created: "2026-11-23T10:00:00Z", last_used: null }, "offline token (created 2026-11-23T10:00:00Z)"],
+    [{ kind: "token_problem", token: "offline", status: "revoked" }, "offline token revoked"],
+    [{ kind: "token_problem", token: "offline", status: "expired" }, "offline token expired"],
+    [{ kind: "token_problem", token: "offline", status: "invalid" }, "offline token invalid"],
+    [{ kind: "token_problem", token: "offline", status: "unreachable" }, "offline token unreachable"],
+    [{ kind: "token_problem", token: "session", status: "expired" }, "session expired"],
+    [{ kind: "token_problem", token: "session", status: "revoked" }, "session revoked"],
+    [{ kind: "token_problem", token: "offline", status: "unverified" }, "offline token unverified"],
+    [{ kind: "token_problem", token: "session", status: "unverified" }, "session unverified"],
+  ];
+  for (const [condition, state] of pairs) {
+    assert.deepEqual(badgeFor(condition), badgeForState(state), JSON.stringify(condition));
+  }
+  const kinds = new Set(pairs.map(([c]) => badgeFor(c).kind));
+  for (const k of ["valid", "unverified", "invalid", "unreachable", "expired", "revoked", "signed-in", "signed-out", "none", "offline"]) {
+    assert.ok(kinds.has(k), k);
+  }
+  assert.equal(badgeFor({ kind: "new_thing" }).kind, "unknown");
+  // A profile line: the condition wins over the text; without one the text is read.
+  assert.equal(profileBadge({ state: "no key", condition: { kind: "key", status: "valid" } }).kind, "valid");
+  assert.equal(profileBadge({ state: "signed out" }).kind, "signed-out");
+});
+
+test("key and token badges: a key that cannot be checked is stored, not unverified", () => {
+  assert.deepEqual(keyBadge("unverified", DLUBAL), { kind: "stored", label: "stored · not checkable" });
+  assert.deepEqual(keyBadge("unverified", MODELON), { kind: "unverified", label: "unverified" });
+  assert.deepEqual(keyBadge("invalid", DLUBAL), { kind: "invalid", label: "invalid" });
+  assert.deepEqual(keyBadge("unverified"), { kind: "unverified", label: "unverified" });
+  // The profile's badge keeps saying unverified (the list does not single out such services).
+  assert.equal(badgeFor({ kind: "key", status: "unverified" }).kind, "unverified");
+  assert.equal(tokenBadge({ name: "offline", status: "valid" }).kind, "offline");
+  assert.equal(tokenBadge({ name: "session", status: "valid" }).kind, "signed-in");
+  assert.equal(tokenBadge({ name: "access", status: "valid" }).kind, "valid");
+  assert.equal(tokenBadge({ name: "offline", status: "revoked" }).kind, "revoked");
 });
 
 test("attention kinds are the ones that will not work", () => {
@@ -58,7 +119,7 @@ test("masking shows at most the last four characters", () => {
   assert.equal(maskSecret(undefined), "••••••••");
 });
 
-test("profiles are grouped by service in a fixed order, names sorted", () => {
+test("profiles are grouped by service in the registry's order, names sorted", () => {
   const groups = groupProfiles([
     { name: "rfem", service: "dlubal" },
     { name: "Beta", service: "simai" },
@@ -76,14 +137,53 @@ test("profiles are grouped by service in a fixed order, names sorted", () => {
     ],
   );
   assert.deepEqual(groupProfiles([]), []);
+  // Another registry, another order: the list is the registry's, not the UI's.
+  const other = [DLUBAL, MODELON].map(normalizeService);
+  assert.deepEqual(
+    groupProfiles([{ name: "impact", service: "modelon" }, { name: "rfem", service: "dlubal" }], other).map((g) => g.service),
+    ["dlubal", "modelon"],
+  );
 });
 
-test("services: names and what they store", () => {
+test("services: names and what they store come from the descriptors", () => {
   assert.equal(serviceName("oidc"), "OpenID Connect");
   assert.equal(keyPolicy("dlubal"), "named");
   assert.equal(keyPolicy("modelon"), "single");
   assert.equal(keyPolicy("simai"), "tokens");
   assert.equal(keyPolicy("oidc"), "tokens");
+  assert.equal(serviceName("nope"), "nope");
+  assert.equal(service("nope"), null);
+  assert.deepEqual(importServices().map((s) => s.id), ["simai", "modelon", "dlubal"]);
+  assert.deepEqual(services().map((s) => s.id), ["simai", "modelon", "dlubal", "oidc"]);
+});
+
+test("a service only the registry knows flows through", () => {
+  const list = setServices([...SERVICES, ACME]);
+  try {
+    assert.equal(list.length, 5);
+    assert.equal(serviceName("acme"), "Acme Solver Cloud");
+    assert.equal(keyPolicy("acme"), "single");
+    assert.deepEqual(
+      groupProfiles([{ name: "a", service: "acme" }, { name: "w", service: "simai" }]).map((g) => [g.service, g.name]),
+      [["simai", "Ansys SimAI"], ["acme", "Acme Solver Cloud"]],
+    );
+    assert.equal(settingLabel("region", service("acme")), "Region");
+    assert.deepEqual(importServices().map((s) => s.id), ["simai", "modelon", "dlubal", "acme"]);
+  } finally {
+    setServices(SERVICES);
+  }
+});
+
+test("descriptors are normalized: missing fields get the safe values", () => {
+  const d = normalizeService({ id: "bare", settings: ["url", { name: "x_id", kind: "weird" }] });
+  assert.equal(d.name, "bare");
+  assert.equal(d.key_policy, "named");
+  assert.equal(d.checkable, false);
+  assert.equal(d.sign_in, null);
+  assert.equal(d.files, null);
+  assert.deepEqual(d.settings.map((s) => [s.name, s.label, s.kind]), [["url", "URL", "text"], ["x_id", "X ID", "text"]]);
+  assert.equal(joinAnd(["a", "b", "c"]), "a, b and c");
+  assert.equal(joinAnd(["a"]), "a");
 });
 
 test("core messages become sentences, URLs are left alone", () => {
@@ -123,4 +223,6 @@ test("tokens in display order with labels; settings known-first", () => {
   );
   assert.equal(settingLabel("tls_ca_bundle"), "TLS CA bundle");
   assert.equal(settingLabel("organization"), "Organization");
+  assert.equal(settingLabel("url", service("modelon")), "Server URL");
+  assert.equal(settingLabel("client_id"), "Client ID");
 });

@@ -3,14 +3,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   diffSettings,
+  lowerLabel,
   validateCaBundle,
   validateName,
   validateProfileForm,
   validateProxy,
   validateSecretInput,
+  validateSetting,
   validateTimeout,
   validateUrl,
 } from "../lib/validate.js";
+import { normalizeService } from "../lib/model.js";
+import { ACME, DLUBAL, MODELON, OIDC, SIMAI } from "./fixtures.js";
+
+const [simai, modelon, dlubal, oidc, acme] = [SIMAI, MODELON, DLUBAL, OIDC, ACME].map(normalizeService);
 
 test("names follow core's rules", () => {
   assert.equal(validateName("key", "project_1"), null);
@@ -31,6 +37,9 @@ test("URLs: https anywhere, http only to this computer", () => {
   assert.match(validateUrl("not a url"), /not a URL/);
   assert.equal(validateUrl(""), null);
   assert.match(validateUrl("", { required: true }), /required/);
+  assert.equal(validateUrl("", { required: true, label: "Issuer URL" }), "The issuer URL is required.");
+  assert.equal(lowerLabel("API URL"), "API URL");
+  assert.equal(lowerLabel("Organization"), "organization");
 });
 
 test("proxy, CA bundle and timeout", () => {
@@ -46,15 +55,22 @@ test("proxy, CA bundle and timeout", () => {
   assert.match(validateTimeout("1.5"), /seconds/);
 });
 
-test("profile form: SimAI needs an organization, OIDC an issuer", () => {
-  assert.deepEqual(validateProfileForm("dlubal", { name: "rfem" }), {});
-  const simai = validateProfileForm("simai", { name: "work", url: "https://x/v2/" });
-  assert.deepEqual(Object.keys(simai), ["organization"]);
-  const oidc = validateProfileForm("oidc", { name: "o" });
-  assert.match(oidc.issuer, /required/);
-  const bad = validateProfileForm("modelon", { name: "a b", https_proxy: "x", tls_ca_bundle: "rel", timeout: "0" });
+test("profile form: checked by the descriptor's kinds and required settings", () => {
+  assert.deepEqual(validateProfileForm(dlubal, { name: "rfem" }), {});
+  const s = validateProfileForm(simai, { name: "work", url: "https://x/v2/" });
+  assert.deepEqual(Object.keys(s), ["organization"]);
+  assert.match(s.organization, /organization is required/);
+  const o = validateProfileForm(oidc, { name: "o" });
+  assert.equal(o.issuer, "The issuer URL is required.");
+  const bad = validateProfileForm(modelon, { name: "a b", https_proxy: "x", tls_ca_bundle: "rel", timeout: "0" });
   assert.deepEqual(Object.keys(bad).sort(), ["https_proxy", "name", "timeout", "tls_ca_bundle"]);
-  assert.deepEqual(validateProfileForm("modelon", { url: "https://x/" }, { isNew: false }), {});
+  assert.deepEqual(validateProfileForm(modelon, { url: "https://x/" }, { isNew: false }), {});
+  assert.match(validateProfileForm(modelon, { name: "m", url: "ftp://x/" }).url, /not allowed/);
+  assert.equal(validateProfileForm(null, { name: "x" }).service, "Choose a service.");
+  // A service the UI has never heard of: its required text setting and its bool.
+  assert.deepEqual(Object.keys(validateProfileForm(acme, { name: "a", verbose: true })), ["region"]);
+  assert.deepEqual(validateProfileForm(acme, { name: "a", region: "eu-1", verbose: false }), {});
+  assert.match(validateSetting({ name: "x", label: "X", kind: "text" }, "a\u0007b"), /control character/);
 });
 
 test("editing sends only changes: set new values, unset emptied ones", () => {
@@ -65,10 +81,12 @@ test("editing sends only changes: set new values, unset emptied ones", () => {
   assert.deepEqual(diffSettings({ url: "u" }, { url: " u " }), { set: {}, unset: [] });
 });
 
-test("pasted keys: not empty; Dlubal refuses % and non-ASCII", () => {
-  assert.match(validateSecretInput("dlubal", "  "), /Paste/);
-  assert.match(validateSecretInput("dlubal", "ak-50%"), /%/);
-  assert.match(validateSecretInput("dlubal", "ak-é"), /ASCII/);
-  assert.equal(validateSecretInput("dlubal", "ak-123"), null);
-  assert.equal(validateSecretInput("modelon", "ké%"), null);
+test("pasted keys: not empty, no control characters; vendor rules are core's", () => {
+  assert.match(validateSecretInput(dlubal, "  "), /Paste/);
+  assert.match(validateSecretInput(modelon, "ab\u0000cd"), /control character/);
+  assert.match(validateSecretInput(modelon, "ab\ncd"), /control character/);
+  assert.equal(validateSecretInput(dlubal, "ak-123"), null);
+  // Shown as the descriptor's key_rules under the input; core refuses them on submit.
+  assert.equal(validateSecretInput(dlubal, "ak-50%"), null);
+  assert.equal(validateSecretInput(null, "ké%"), null);
 });
