@@ -586,7 +586,7 @@ pub async fn export(
     blocking(move || {
         let sc = open()?;
         Ok(vendor::export(
-            &sc,
+            &sc.ctx(),
             &profile,
             key.as_deref(),
             None,
@@ -652,7 +652,7 @@ pub async fn import(
         let sc = open()?;
         let found = vendor::scan(&vendor::importable())?;
         let profile = profile.filter(|p| !p.trim().is_empty());
-        let imported = vendor::import(&sc, &found, profile.as_deref())?;
+        let imported = vendor::import(&sc.ctx(), &found, profile.as_deref())?;
         let removed = if remove_plaintext {
             vendor::remove_plaintext(&found, &imported)?
         } else {

@@ -331,7 +331,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         } => {
             let sc = open()?;
             let out = vendor::export(
-                &sc,
+                &sc.ctx(),
                 &profile,
                 key.as_deref(),
                 path.as_deref(),
@@ -905,7 +905,7 @@ fn import(
         }
         return Ok(0);
     }
-    let done = vendor::import(&sc, &found, profile)?;
+    let done = vendor::import(&sc.ctx(), &found, profile)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&done)?);
     } else {

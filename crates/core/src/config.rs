@@ -2,7 +2,9 @@
 //!
 //! The file lives in `$SIMCRED_CONFIG_DIR` or the platform config dir (`~/.config/simcred` on
 //! Linux). Every change runs under an exclusive lock on `profiles.lock` and is written with an
-//! atomic rename, so two processes editing at once lose nothing and a crash leaves the old file.
+//! atomic rename, so two processes editing at once lose nothing and a crash leaves the old file;
+//! reads take no lock. Callers hold the lock for the metadata edit only, never across a keyring
+//! or network call.
 //! A file that does not parse is reported with its path and line and is never written.
 
 use crate::atomic::write_atomic;
@@ -114,9 +116,10 @@ impl ConfigStore {
         }
     }
 
-    /// All profiles, sorted by name.
+    /// All profiles, sorted by name. Takes no lock: every write is an atomic rename, so a read
+    /// sees the old file or the new one, and a writer waiting on a keyring prompt never blocks
+    /// a reader (the other face's status).
     pub fn read(&self) -> Result<Vec<Profile>, ConfigError> {
-        let _lock = self.lock(false)?;
         match self.read_text()? {
             None => Ok(Vec::new()),
             Some(text) => parse(&self.profiles_path(), &text).map(|(_, p)| p),
@@ -160,7 +163,6 @@ impl ConfigStore {
     /// the file, if there is none yet) on first use, so two config dirs never share secrets.
     pub fn keyring_id(&self) -> Result<String, ConfigError> {
         {
-            let _lock = self.lock(false)?;
             if let Some(text) = self.read_text()? {
                 let (doc, _) = parse(&self.profiles_path(), &text)?;
                 if let Some(id) = doc.get(KEYRING_ID).and_then(|v| v.as_str()) {

@@ -8,10 +8,13 @@ pub mod atomic;
 #[cfg(feature = "clipboard")]
 pub mod clipboard;
 pub mod config;
+pub mod ctx;
 pub mod error;
 pub mod fsio;
 pub mod http;
+pub mod keys;
 pub mod profile;
+pub mod profiles;
 pub mod providers;
 pub mod secret;
 pub mod settings;

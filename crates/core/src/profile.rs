@@ -4,6 +4,7 @@
 //! that service's settings. Key metadata (created, last 4 characters, status, last check, expiry,
 //! where it was exported) sits beside the profile; the secrets themselves are in the keyring.
 
+use crate::error::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -249,6 +250,59 @@ pub fn validate_name(what: &str, name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The current time as RFC 3339 (seconds, UTC).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The profile named `name` in `all`, or an error listing the names there are.
+pub fn find_profile<'a>(all: &'a [Profile], name: &str) -> Result<&'a Profile> {
+    all.iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| Error::UnknownProfile {
+            name: name.to_string(),
+            known: all.iter().map(|p| p.name.clone()).collect(),
+        })
+}
+
+pub fn resolve_key<'a>(prof: &'a Profile, name: Option<&str>) -> Result<&'a KeyMeta> {
+    match name {
+        Some(n) => {
+            let normalized = prof
+                .service
+                .provider()
+                .normalize_key_name(n)
+                .unwrap_or_else(|_| n.to_string());
+            prof.key(n)
+                .or_else(|| prof.key(&normalized))
+                .ok_or_else(|| Error::UnknownKey {
+                    profile: prof.name.clone(),
+                    name: n.to_string(),
+                    known: prof.keys.iter().map(|k| k.name.clone()).collect(),
+                })
+        }
+        None => {
+            if prof.keys.is_empty() {
+                return Err(Error::NoKeys {
+                    profile: prof.name.clone(),
+                });
+            }
+            prof.default_key
+                .as_deref()
+                .and_then(|d| prof.key(d))
+                .or(if prof.keys.len() == 1 {
+                    prof.keys.first()
+                } else {
+                    None
+                })
+                .ok_or_else(|| Error::NoDefaultKey {
+                    profile: prof.name.clone(),
+                    keys: prof.keys.iter().map(|k| k.name.clone()).collect(),
+                })
+        }
+    }
 }
 
 #[cfg(test)]

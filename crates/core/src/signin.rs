@@ -5,9 +5,10 @@
 //! Secrets (refresh/offline tokens, the cached access token) go to the keyring; their metadata
 //! (created, status, last used, access-token expiry) to the profile's `tokens` table.
 
-use crate::app::{find_profile, now, Simcred};
+use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::http::Http;
+use crate::profile::{find_profile, now};
 use crate::profile::{KeyMeta, KeyStatus, Profile};
 use crate::providers::oidc::{jwt_claims, AuthError, AuthTarget, DeviceAuth, TokenSet};
 use crate::providers::{net_options, SignIn as Provider};
@@ -155,7 +156,7 @@ fn sign_in_of(prof: &Profile) -> Result<&'static dyn Provider> {
         })
 }
 
-impl Simcred {
+impl Ctx<'_> {
     /// Endpoints, client and network settings of a sign-in profile.
     pub fn auth_target(&self, prof: &Profile) -> Result<AuthTarget> {
         let http = Http::new(&net_options(prof))?;

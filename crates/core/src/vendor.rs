@@ -8,9 +8,10 @@
 //! [`crate::fsio`]: only regular files, size-capped. Removing plaintext removes the real file
 //! behind a symlink, and a replaced key is re-exported only where the old one still is.
 
-use crate::app::{find_profile, Simcred};
+use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::fsio;
+use crate::profile::find_profile;
 use crate::profile::{Profile, Service};
 use crate::providers::files::VendorFiles;
 use crate::providers::KeyPolicy;
@@ -47,7 +48,7 @@ fn files_of(service: Service) -> Result<&'static dyn VendorFiles> {
 /// sign-in service the profile's settings are written, and with `include_secret` its offline
 /// token too.
 pub fn export(
-    sc: &Simcred,
+    sc: &Ctx<'_>,
     profile: &str,
     key: Option<&str>,
     path: Option<&Path>,
@@ -195,7 +196,7 @@ pub struct Imported {
 
 /// Moves found keys into the keyring, into `profile` or a profile named after the service
 /// (created when missing); offline tokens go into a profile named after their table.
-pub fn import(sc: &Simcred, found: &[Found], profile: Option<&str>) -> Result<Vec<Imported>> {
+pub fn import(sc: &Ctx<'_>, found: &[Found], profile: Option<&str>) -> Result<Vec<Imported>> {
     let mut out = Vec::new();
     for f in found {
         let tokens = f.service.provider().key_policy() == KeyPolicy::TokensOnly;
@@ -229,7 +230,7 @@ pub fn import(sc: &Simcred, found: &[Found], profile: Option<&str>) -> Result<Ve
 
 /// The profile `name` of `f`'s service: the existing one, or a new one with `settings`.
 fn profile_for(
-    sc: &Simcred,
+    sc: &Ctx<'_>,
     f: &Found,
     name: &str,
     settings: &[(String, String)],
@@ -246,7 +247,7 @@ fn profile_for(
     }
 }
 
-fn import_key(sc: &Simcred, f: &Found, profile: Option<&str>) -> Result<Imported> {
+fn import_key(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Imported> {
     let pname = profile.unwrap_or(f.service.as_str()).to_string();
     let settings: Vec<(String, String)> = f
         .url
@@ -295,7 +296,7 @@ fn import_key(sc: &Simcred, f: &Found, profile: Option<&str>) -> Result<Imported
     Ok(rec)
 }
 
-fn import_token(sc: &Simcred, f: &Found, profile: Option<&str>) -> Result<Imported> {
+fn import_token(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Imported> {
     let pname = profile.unwrap_or(&f.name).to_string();
     let prof = profile_for(sc, f, &pname, &f.settings)?;
     let source = f.source.to_string();
@@ -370,7 +371,7 @@ pub fn remove_plaintext(found: &[Found], imported: &[Imported]) -> Result<Vec<St
 /// Writes the replacement `new` of key `name` to `path` only if `path` still holds `old` there,
 /// and records the export.
 pub(crate) fn reexport_replaced(
-    sc: &Simcred,
+    sc: &Ctx<'_>,
     prof: &Profile,
     name: &str,
     old: Option<&Secret>,

@@ -1,0 +1,102 @@
+//! Profiles: create, edit and remove them (settings checked against the service's descriptors
+//! in the registry). Removing a profile deletes its secrets first, outside the file lock.
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::profile::{find_profile, validate_name, Profile, Service};
+use crate::settings::{check_setting_names, validate_profile};
+use crate::store::{SecretId, SecretKind};
+
+impl Ctx<'_> {
+    /// Creates a profile. `settings` are `name=value` pairs checked against the service.
+    pub fn add_profile(
+        &self,
+        name: &str,
+        service: Service,
+        settings: &[(String, String)],
+    ) -> Result<Profile> {
+        validate_name("profile", name).map_err(Error::Invalid)?;
+        check_setting_names(service, settings.iter().map(|(k, _)| k.as_str()))?;
+        self.config.update(|doc| {
+            if doc.profile(name).is_some() {
+                return Err(Error::ProfileExists(name.to_string()));
+            }
+            // The service's defaults, overridden by what the user gave.
+            let mut merged: std::collections::BTreeMap<String, String> =
+                crate::providers::settings_of(service)
+                    .into_iter()
+                    .filter_map(|s| s.default.map(|d| (s.name.to_string(), d.to_string())))
+                    .collect();
+            for (k, v) in settings {
+                merged.insert(k.clone(), v.trim().to_string());
+            }
+            let prof = Profile {
+                name: name.to_string(),
+                service,
+                settings: merged,
+                default_key: None,
+                keys: vec![],
+                tokens: vec![],
+            };
+            validate_profile(&prof)?;
+            doc.insert_profile(name, service);
+            for (k, v) in &prof.settings {
+                doc.set_setting(name, k, Some(v));
+            }
+            Ok(prof)
+        })
+    }
+
+    /// Changes settings of a profile: `set` pairs, then `unset` names.
+    pub fn edit_profile(
+        &self,
+        name: &str,
+        set: &[(String, String)],
+        unset: &[String],
+    ) -> Result<Profile> {
+        self.config.update(|doc| {
+            let mut prof = find_profile(doc.profiles(), name)?.clone();
+            check_setting_names(
+                prof.service,
+                set.iter()
+                    .map(|(k, _)| k.as_str())
+                    .chain(unset.iter().map(|s| s.as_str())),
+            )?;
+            for (k, v) in set {
+                doc.set_setting(name, k, Some(v.trim()));
+                prof.settings.insert(k.clone(), v.trim().to_string());
+            }
+            for k in unset {
+                doc.set_setting(name, k, None);
+                prof.settings.remove(k);
+            }
+            validate_profile(&prof)?;
+            Ok(prof)
+        })
+    }
+
+    /// Deletes a profile from the file, then every secret it had from the keyring (no lock
+    /// held across the keyring). Returns the key names removed.
+    pub fn remove_profile(&self, name: &str) -> Result<Vec<String>> {
+        let prof = self.config.update(|doc| {
+            let prof = find_profile(doc.profiles(), name)?.clone();
+            doc.remove_profile(name);
+            Ok::<_, Error>(prof)
+        })?;
+        let mut removed = Vec::new();
+        for k in &prof.keys {
+            self.store
+                .delete(&SecretId::new(name, SecretKind::ApiKey, &k.name))?;
+            removed.push(k.name.clone());
+        }
+        for kind in [
+            SecretKind::OfflineToken,
+            SecretKind::AccessToken,
+            SecretKind::RefreshToken,
+            SecretKind::Password,
+        ] {
+            self.store.delete(&SecretId::new(name, kind, "default"))?;
+        }
+        Ok(removed)
+    }
+}
