@@ -158,7 +158,8 @@ pub async fn profile_remove(name: String) -> Result<Vec<String>, UiError> {
 /// The page of a profile's server to open: where new keys are made (the service's `key_page`
 /// under the profile's `url`), else the `url` itself.
 fn key_page_url(p: &Profile) -> Option<String> {
-    let base = p.setting("url")?;
+    let default = simcred_core::providers::setting_of(p.service, "url").and_then(|s| s.default);
+    let base = p.setting("url").or(default)?;
     let base = if base.ends_with('/') {
         base.to_string()
     } else {
@@ -686,8 +687,9 @@ pub struct SandboxInfo {
     pub simai_api_url: String,
     pub modelon_url: String,
     pub profiles: Vec<String>,
-    pub simai_user: &'static str,
-    pub simai_password: &'static str,
+    /// The demo account of the sandbox's sign-in service.
+    pub user: &'static str,
+    pub password: &'static str,
 }
 
 pub const DEMO_SIMAI: &str = "demo-simai";
@@ -767,8 +769,8 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Ui
         simai_api_url,
         modelon_url,
         profiles: vec![DEMO_SIMAI.into(), DEMO_MODELON.into()],
-        simai_user: "demo@example.com",
-        simai_password: "demo-password",
+        user: "demo@example.com",
+        password: "demo-password",
     })
 }
 
