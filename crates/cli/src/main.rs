@@ -6,5 +6,13 @@ mod cli;
 mod registry;
 
 fn main() {
+    // A closed pipe (`simcred status | head -1`) ends the process quietly, as for any Unix tool,
+    // instead of a panic in `println!`.
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; resets one signal to its
+    // default disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     std::process::exit(cli::run());
 }
