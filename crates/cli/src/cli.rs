@@ -290,6 +290,12 @@ pub fn run() -> i32 {
             {
                 msg.push_str(&format!("; {h}"));
             }
+            if e.chain().any(|c| {
+                c.downcast_ref::<simcred_core::clipboard::ClipboardError>()
+                    .is_some()
+            }) {
+                msg.push_str("; `simcred key get` prints the key instead");
+            }
             eprintln!("simcred: {msg}");
             1
         }

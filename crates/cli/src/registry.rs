@@ -173,6 +173,9 @@ pub fn hint(e: &Error) -> Option<String> {
             }
         ),
         Error::CheckFailed { .. } => "Use --no-check to store it anyway".into(),
+        Error::ExportConflict { .. } => {
+            "import them with `simcred import`, or overwrite with --force".into()
+        }
         Error::UnknownSetting { .. } | Error::Settings(_) => {
             "see `simcred profile show NAME` and change settings with `simcred profile edit NAME --set KEY=VALUE`".into()
         }

@@ -29,10 +29,7 @@ fn map(e: arboard::Error) -> ClipboardError {
         && std::env::var_os("WAYLAND_DISPLAY").is_none()
         && cfg!(target_os = "linux")
     {
-        ClipboardError(
-            "there is no graphical session (DISPLAY is not set); use `simcred key get` instead"
-                .into(),
-        )
+        ClipboardError("there is no graphical session (DISPLAY is not set)".into())
     } else {
         ClipboardError(s)
     }

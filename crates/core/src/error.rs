@@ -101,6 +101,9 @@ pub enum Error {
         service: String,
         known: Vec<String>,
     },
+    /// The vendor's file already holds other values under these names; nothing was written.
+    #[error("{path} already holds different values for {}; import them first or overwrite them", .names.join(", "))]
+    ExportConflict { path: String, names: Vec<String> },
     /// The new key of a replace failed its check with the service; the old key is kept.
     #[error("the new key was not stored, the old one is kept: {reason}")]
     CheckFailed { reason: String },
@@ -143,6 +146,7 @@ impl Error {
             Error::Settings(_) => "settings",
             Error::UnknownSetting { .. } => "unknown_setting",
             Error::CheckFailed { .. } => "check_failed",
+            Error::ExportConflict { .. } => "export_conflict",
             Error::Invalid(_) => "invalid",
             Error::Io(_) => "io",
         }

@@ -61,7 +61,7 @@ pub fn export(
         Some(p) => p.to_path_buf(),
         None => files.default_path().ok_or_else(|| {
             Error::Invalid(format!(
-                "cannot find where {} goes (HOME is not set); pass --path",
+                "cannot find where {} goes (HOME is not set); give a path to write to",
                 files.label()
             ))
         })?,
@@ -238,7 +238,7 @@ fn profile_for(
     let existing = sc.list_profiles()?;
     match find_profile(&existing, name) {
         Ok(p) if p.service != f.service => Err(Error::Invalid(format!(
-            "profile \"{name}\" is a {} profile; import {} credentials into another with --profile",
+            "profile \"{name}\" is a {} profile; import {} credentials into another profile",
             p.service.display_name(),
             f.service.display_name()
         ))),

@@ -45,7 +45,7 @@ impl Provider for Dlubal {
     fn normalize_key_name(&self, name: &str) -> Result<String, String> {
         let n = name.to_ascii_lowercase();
         if n == "default" {
-            return Err("\"default\" is reserved in Dlubal's config.ini (it holds a copy of the default key); pick another name and use `simcred key default`".into());
+            return Err("\"default\" is reserved in Dlubal's config.ini (it holds a copy of the default key); pick another name and make that key the default".into());
         }
         Ok(n)
     }
@@ -573,11 +573,10 @@ impl VendorFiles for DlubalFiles {
             }
         }
         if !conflicts.is_empty() && !force {
-            return Err(Error::Invalid(format!(
-                "{} already holds different values for {}; import them first (`simcred import`) or overwrite with --force",
-                path.display(),
-                conflicts.join(", ")
-            )));
+            return Err(Error::ExportConflict {
+                path: path.display().to_string(),
+                names: conflicts,
+            });
         }
         for (n, s) in pairs {
             ini_set(&mut ini, n, s)?;

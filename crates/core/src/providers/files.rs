@@ -165,7 +165,7 @@ pub fn key_problem(s: &Secret) -> Option<String> {
 pub fn name_problem(what: &str, name: &str) -> Option<String> {
     crate::profile::validate_name(what, name)
         .err()
-        .map(|m| format!("{m}; rename it in the file, or import with --profile"))
+        .map(|m| format!("{m}; rename it in the file, or import into another profile"))
 }
 
 /// Parses a TOML file for editing; a syntax error names the file and line.

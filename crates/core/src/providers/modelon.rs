@@ -362,10 +362,10 @@ impl VendorFiles for ModelonFiles {
         if let Some(existing) = files::read_opt(path)? {
             let existing = existing.trim();
             if !existing.is_empty() && existing != secret.expose() && !force {
-                return Err(Error::Invalid(format!(
-                    "{} already holds a different key; import it first (`simcred import`) or overwrite it with --force",
-                    path.display()
-                )));
+                return Err(Error::ExportConflict {
+                    path: path.display().to_string(),
+                    names: vec![KEY_NAME.into()],
+                });
             }
         }
         files::write(path, secret.expose(), true)
