@@ -49,3 +49,135 @@ fn run_sets_vendor_variables_for_the_child_only() {
         "{out:?}"
     );
 }
+
+/// A private runtime dir for the handoff, so the test can see what is left in it.
+fn runtime_dir(env: &Env) -> std::path::PathBuf {
+    let d = env.home().join("run");
+    std::fs::create_dir_all(&d).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    d
+}
+
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    simcred_tests::files_under(dir)
+        .into_iter()
+        .filter(|f| {
+            std::fs::read(f)
+                .map(|b| String::from_utf8_lossy(&b).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_only_client_gets_its_file_privately_and_the_user_file_stays() {
+    let mut env = Env::new();
+    let rt = runtime_dir(&env);
+    env.extra_env
+        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
+    // The user's own (stale) Dlubal file and another tool's config.
+    let user_ini = env.xdg_config().join("Dlubal/api/config.ini");
+    std::fs::create_dir_all(user_ini.parent().unwrap()).unwrap();
+    std::fs::write(
+        &user_ini,
+        "[api_keys]\nold = ak-stale-0000\ndefault = ak-stale-0000\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(env.xdg_config().join("othertool")).unwrap();
+    std::fs::write(
+        env.xdg_config().join("othertool/tool.conf"),
+        "colour = blue\n",
+    )
+    .unwrap();
+    let before = std::fs::read(&user_ini).unwrap();
+
+    let d = env.name("rfem");
+    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    let k = secret("ak-");
+    env.run_in(&["key", "add", &d, "p1"], &k).ok();
+    let out = env.run(&[
+        "run",
+        &d,
+        "--",
+        "sh",
+        "-c",
+        "cat \"$XDG_CONFIG_HOME/Dlubal/api/config.ini\" \"$XDG_CONFIG_HOME/othertool/tool.conf\"; exit 3",
+    ]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stdout.contains(&format!("p1 = {k}")), "{out:?}");
+    assert!(out.stdout.contains(&format!("default = {k}")), "{out:?}");
+    assert!(!out.stdout.contains("ak-stale"), "{out:?}");
+    assert!(
+        out.stdout.contains("colour = blue"),
+        "the other config is seen: {out:?}"
+    );
+    assert_eq!(
+        std::fs::read(&user_ini).unwrap(),
+        before,
+        "the user's file changed"
+    );
+    // Nothing holding the key is left anywhere.
+    assert!(files_holding(&rt, &k).is_empty());
+    assert!(files_holding(env.home(), &k).is_empty());
+    assert_eq!(
+        std::fs::read_dir(&rt).unwrap().count(),
+        0,
+        "run dir left behind"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_run_is_cleaned_at_the_next_run() {
+    use std::io::BufRead;
+    let mut env = Env::new();
+    let rt = runtime_dir(&env);
+    env.extra_env
+        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
+    let d = env.name("rfem");
+    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    let k = secret("ak-");
+    env.run_in(&["key", "add", &d, "p1"], &k).ok();
+    let mut child = env
+        .command()
+        .args(["run", &d, "--", "sh", "-c", "echo started; exec sleep 30"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "started\n");
+    assert!(
+        !files_holding(&rt, &k).is_empty(),
+        "the handoff exists while the child runs"
+    );
+    // SIGKILL SimCred (no chance to clean up), then its orphaned child.
+    let pid = child.id();
+    let grandchild = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse::<u32>().ok());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if let Some(g) = grandchild {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &g.to_string()])
+            .status();
+    }
+    assert!(
+        !files_holding(&rt, &k).is_empty(),
+        "a killed run leaves its dir"
+    );
+    env.run(&["run", &d, "--", "true"]).ok();
+    assert!(
+        files_holding(&rt, &k).is_empty(),
+        "the next run removed the stale dir"
+    );
+}

@@ -781,24 +781,39 @@ fn status(json: bool) -> Result<i32> {
 
 fn run_child(profile: &str, key: Option<&str>, command: &[String]) -> Result<i32> {
     let sc = open()?;
-    let env = sc.run_env(profile, key)?;
-    let mut cmd = std::process::Command::new(&command[0]);
+    let simcred_core::handoff::RunEnv { vars: env, handoff } = sc.run_handoff(profile, key)?;
+    let Some(program) = command.first() else {
+        bail!("no command to run: give it after --");
+    };
+    let mut cmd = std::process::Command::new(program);
     cmd.args(&command[1..]);
     for (k, v) in &env {
         cmd.env(k, v);
     }
+    match handoff {
+        // Files to remove afterwards: stay as the parent, then clean up.
+        Some(h) => {
+            let code = crate::child::run_and_wait(cmd, program)?;
+            drop(h);
+            Ok(code)
+        }
+        None => exec(cmd, program),
+    }
+}
+
+/// Replaces this process with `cmd`: exit code, standard streams and signals are the child's.
+fn exec(mut cmd: std::process::Command, program: &str) -> Result<i32> {
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        // Replace this process: exit code, standard streams and signals are the child's own.
         let err = cmd.exec();
-        bail!("cannot run {}: {err}", command[0]);
+        bail!("cannot run {program}: {err}");
     }
     #[cfg(not(unix))]
     {
         let status = cmd
             .status()
-            .with_context(|| format!("cannot run {}", command[0]))?;
+            .with_context(|| format!("cannot run {program}"))?;
         Ok(status.code().unwrap_or(1))
     }
 }

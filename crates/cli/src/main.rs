@@ -2,6 +2,7 @@
 //! Secrets are read from standard input or a no-echo prompt, never from arguments.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod child;
 mod cli;
 mod registry;
 

@@ -100,6 +100,18 @@ impl Args for SettingFlags {
     }
 }
 
+/// A profile of `s` with nothing in it, to ask a provider what it would hand over.
+fn empty_profile(s: Service) -> Profile {
+    Profile {
+        name: "p".into(),
+        service: s,
+        settings: Default::default(),
+        default_key: None,
+        keys: vec![],
+        tokens: vec![],
+    }
+}
+
 /// What `run` sets for each service, for its help.
 pub fn run_help() -> String {
     let mut lines = Vec::new();
@@ -108,22 +120,32 @@ pub fn run_help() -> String {
         let vars: Vec<String> = match p.sign_in() {
             Some(si) => vec![si.access_token_env().to_string()],
             None => {
-                let probe = Profile {
-                    name: "p".into(),
-                    service: s,
-                    settings: Default::default(),
-                    default_key: None,
-                    keys: vec![],
-                    tokens: vec![],
-                };
+                let probe = empty_profile(s);
                 p.env(&probe, "NAME", &Secret::new(""))
                     .into_iter()
                     .map(|(k, _)| k)
                     .collect()
             }
         };
+        let files: Vec<String> = match p.sign_in() {
+            Some(_) => vec![],
+            None => {
+                let probe = empty_profile(s);
+                p.run_files(&probe, "NAME", &Secret::new(""))
+                    .into_iter()
+                    .map(|f| f.path)
+                    .collect()
+            }
+        };
         if !vars.is_empty() {
-            lines.push(format!("{}: {}.", s.display_name(), vars.join(" and ")));
+            let mut line = format!("{}: {}", s.display_name(), vars.join(" and "));
+            if !files.is_empty() {
+                line.push_str(&format!(
+                    "; and the client's own {} with the key as its default, in a private directory removed when the command ends (your own file is not touched)",
+                    files.join(", ")
+                ));
+            }
+            lines.push(format!("{line}."));
         }
     }
     lines.push("The command's exit code, standard streams and signals pass through.".into());

@@ -152,6 +152,12 @@ impl Simcred {
         self.ctx().run_env(profile, name)
     }
 
+    /// `run`'s variables and, for file-only clients, the private handoff (see
+    /// [`crate::handoff`]).
+    pub fn run_handoff(&self, profile: &str, name: Option<&str>) -> Result<crate::handoff::RunEnv> {
+        self.ctx().run_handoff(profile, name)
+    }
+
     // ---- sign-in sessions ------------------------------------------------------------------
 
     /// Endpoints, client and network settings of a sign-in profile.

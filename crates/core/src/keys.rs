@@ -331,17 +331,40 @@ impl Ctx<'_> {
 
     /// The environment variables `simcred run` gives the child (values include the secret).
     pub fn run_env(&self, profile: &str, name: Option<&str>) -> Result<Vec<(String, String)>> {
+        Ok(self.run_handoff(profile, name)?.vars)
+    }
+
+    /// What `run` gives the child: its variables, and for a client that reads only files, the
+    /// private [`Handoff`](crate::handoff::Handoff) holding them (the variables then point at
+    /// it); drop the handoff after the child exits.
+    pub fn run_handoff(&self, profile: &str, name: Option<&str>) -> Result<crate::handoff::RunEnv> {
         let prof = self.profile(profile)?;
         let p = provider(prof.service);
         if let Some(sign_in) = p.sign_in() {
             let t = self.access_token(profile, false)?;
-            return Ok(vec![(
-                sign_in.access_token_env().to_string(),
-                t.token.expose().to_string(),
-            )]);
+            return Ok(crate::handoff::RunEnv {
+                vars: vec![(
+                    sign_in.access_token_env().to_string(),
+                    t.token.expose().to_string(),
+                )],
+                handoff: None,
+            });
         }
         let (meta, secret) = self.get_key(profile, name)?;
-        Ok(p.env(&prof, &meta.name, &secret))
+        let mut env = p.env(&prof, &meta.name, &secret);
+        let files = p.run_files(&prof, &meta.name, &secret);
+        if files.is_empty() {
+            return Ok(crate::handoff::RunEnv {
+                vars: env,
+                handoff: None,
+            });
+        }
+        let h = crate::handoff::Handoff::prepare(&files)?;
+        env.extend(h.env().iter().cloned());
+        Ok(crate::handoff::RunEnv {
+            vars: env,
+            handoff: Some(h),
+        })
     }
 }
 

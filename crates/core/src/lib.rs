@@ -11,6 +11,7 @@ pub mod config;
 pub mod ctx;
 pub mod error;
 pub mod fsio;
+pub mod handoff;
 pub mod http;
 pub mod keys;
 pub mod profile;

@@ -10,6 +10,7 @@
 use super::files::{self, Found, Reexport, Source, VendorFiles};
 use super::{CheckOutcome, Hints, KeyPolicy, Provider};
 use crate::error::Error;
+use crate::handoff::{Base, RunFile};
 use crate::http::NetOptions;
 use crate::profile::{Profile, Service};
 use crate::secret::Secret;
@@ -65,6 +66,18 @@ impl Provider for Dlubal {
 
     fn files(&self) -> Option<&dyn VendorFiles> {
         Some(&DlubalFiles)
+    }
+
+    /// The client reads only `config.ini`: `run` hands it one holding this key, as the default.
+    fn run_files(&self, _p: &Profile, key_name: &str, key: &Secret) -> Vec<RunFile> {
+        vec![RunFile {
+            base: Base::Config,
+            path: "Dlubal/api/config.ini".into(),
+            content: Secret::new(format!(
+                "[{SECTION}]\n{key_name} = {v}\ndefault = {v}\n",
+                v = key.expose()
+            )),
+        }]
     }
 
     fn hints(&self) -> Hints {

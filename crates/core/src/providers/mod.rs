@@ -221,6 +221,16 @@ pub trait Provider: Sync + Send {
     fn env(&self, _profile: &Profile, _key_name: &str, _key: &Secret) -> Vec<(String, String)> {
         Vec::new()
     }
+    /// Files the vendor's client reads its key from, for `run` to hand over privately (for
+    /// clients that read no variable). Empty by default.
+    fn run_files(
+        &self,
+        _profile: &Profile,
+        _key_name: &str,
+        _key: &Secret,
+    ) -> Vec<crate::handoff::RunFile> {
+        Vec::new()
+    }
     /// The sign-in, for services that sign in instead of holding API keys.
     fn sign_in(&self) -> Option<&dyn SignIn> {
         None
