@@ -205,6 +205,13 @@ fn password_totp_offline_token_cache_consents_and_logout() {
     let t3 = env.run(&["token", &p, "--refresh"]).ok().stdout.clone();
     assert_ne!(t3, t1);
     assert_eq!(sb.simai_token_requests().len(), n + 1);
+    // --json for tools that fetch a token themselves: the cached token, its type and expiry.
+    let j: serde_json::Value =
+        serde_json::from_str(&env.run(&["token", &p, "--json"]).ok().stdout).unwrap();
+    assert_eq!(j["access_token"], t3.as_str());
+    assert_eq!(j["token_type"], "Bearer");
+    let exp = j["expires_at"].as_str().unwrap();
+    assert!(exp.ends_with('Z') && exp.contains('T'), "RFC 3339: {exp}");
 
     // run hands the child a fresh access token and nothing else.
     let out = env.run(&[
@@ -216,6 +223,8 @@ fn password_totp_offline_token_cache_consents_and_logout() {
         "printf %s \"$SIMAI_ACCESS_TOKEN\"",
     ]);
     assert_eq!(out.stdout, t3);
+    // The sandbox's tokens live minutes, not hours: run says when the child's token runs out.
+    assert!(out.stderr.contains("expires in"), "{out:?}");
 
     // Consents: listed with Bearer + X-Org; revoking ours marks the local token revoked.
     let list: serde_json::Value =

@@ -94,6 +94,10 @@ enum Command {
         /// Mint a new one even if the cached one is still good
         #[arg(long)]
         refresh: bool,
+        /// Print {"access_token", "token_type", "expires_at"} (RFC 3339) for tools that fetch a
+        /// token themselves
+        #[arg(long)]
+        json: bool,
     },
     /// List or revoke consents (offline tokens granted to clients) where the service has an API for them
     #[command(subcommand)]
@@ -390,10 +394,23 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::ServeClipboard { clear_after } => serve_clipboard(clear_after),
         Command::Login(a) => login(a, false),
         Command::OfflineToken(a) => login(a, true),
-        Command::Token { profile, refresh } => {
+        Command::Token {
+            profile,
+            refresh,
+            json,
+        } => {
             let sc = open()?;
             let t = sc.access_token(&profile, refresh)?;
-            print_secret(&t.token)?;
+            if json {
+                let v = serde_json::json!({
+                    "access_token": t.token.expose(),
+                    "token_type": "Bearer",
+                    "expires_at": t.expires,
+                });
+                println!("{v}");
+            } else {
+                print_secret(&t.token)?;
+            }
             Ok(0)
         }
         Command::Consents(c) => consents(c),
@@ -781,7 +798,14 @@ fn status(json: bool) -> Result<i32> {
 
 fn run_child(profile: &str, key: Option<&str>, command: &[String]) -> Result<i32> {
     let sc = open()?;
-    let simcred_core::handoff::RunEnv { vars: env, handoff } = sc.run_handoff(profile, key)?;
+    let simcred_core::handoff::RunEnv {
+        vars: env,
+        handoff,
+        note,
+    } = sc.run_handoff(profile, key)?;
+    if let Some(n) = note {
+        eprintln!("simcred: note: {n}");
+    }
     let Some(program) = command.first() else {
         bail!("no command to run: give it after --");
     };

@@ -51,6 +51,8 @@ pub struct RunFile {
 pub struct RunEnv {
     pub vars: Vec<(String, String)>,
     pub handoff: Option<Handoff>,
+    /// A sentence for the user, such as when a handed-over access token expires.
+    pub note: Option<String>,
 }
 
 /// The private directory of one run and the variables that point the child at it.

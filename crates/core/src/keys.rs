@@ -342,12 +342,25 @@ impl Ctx<'_> {
         let p = provider(prof.service);
         if let Some(sign_in) = p.sign_in() {
             let t = self.access_token(profile, false)?;
+            let var = sign_in.access_token_env();
+            // A token that runs out within the hour is worth a word: the child gets no new one.
+            let note = t
+                .expires
+                .as_deref()
+                .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+                .map(|e| (e.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes())
+                .filter(|m| *m < 60)
+                .map(|m| {
+                    format!(
+                        "the access token in {var} expires in {} min ({}); the command gets no new one after that",
+                        m.max(0),
+                        t.expires.as_deref().unwrap_or_default()
+                    )
+                });
             return Ok(crate::handoff::RunEnv {
-                vars: vec![(
-                    sign_in.access_token_env().to_string(),
-                    t.token.expose().to_string(),
-                )],
+                vars: vec![(var.to_string(), t.token.expose().to_string())],
                 handoff: None,
+                note,
             });
         }
         let (meta, secret) = self.get_key(profile, name)?;
@@ -357,6 +370,7 @@ impl Ctx<'_> {
             return Ok(crate::handoff::RunEnv {
                 vars: env,
                 handoff: None,
+                note: None,
             });
         }
         let h = crate::handoff::Handoff::prepare(&files)?;
@@ -364,6 +378,7 @@ impl Ctx<'_> {
         Ok(crate::handoff::RunEnv {
             vars: env,
             handoff: Some(h),
+            note: None,
         })
     }
 }
