@@ -466,7 +466,7 @@ def test_dlubal_remove_plaintext_keeps_foreign_keys(sb: Sandbox):
     r = sb.simcred("import", "--service", "dlubal", "--profile", prof, "--remove-plaintext", "--json")
     rows = {x["key"]: x for x in json.loads(r.stdout)}
     assert rows["mine"]["action"] == "imported"
-    assert rows["team"]["action"] == "skipped" and "--profile" in rows["team"]["note"]
+    assert rows["team"]["action"] == "skipped" and "another profile" in rows["team"]["note"]
 
     cp = parse_ini(sb.dlubal_ini)
     assert dict(cp["api_keys"]) == {"team": theirs, "default": theirs}
@@ -516,3 +516,80 @@ except configparser.ParsingError as e:
 """
     )
     assert got == "ParsingError"
+
+
+# ---- `simcred run` with the vendors' own clients --------------------------------------------
+
+
+def run_client_under_simcred(sb: Sandbox, prof: str, code: str, *run_args: str):
+    """Runs `code` in this venv's interpreter as `simcred run PROF [run_args] -- python -c`,
+    returning its JSON OUT (written to a file the test chooses)."""
+    out_file = sb.home.parent / f"run-out-{uuid.uuid4().hex}.json"
+    script = "import json, sys\nOUT = None\n" + textwrap.dedent(code) + (
+        f"\nwith open({str(out_file)!r}, 'w', encoding='utf-8') as _f:\n    json.dump(OUT, _f)\n"
+    )
+    sb.simcred("run", prof, *run_args, "--", sys.executable, "-c", script)
+    try:
+        return json.loads(out_file.read_text(encoding="utf-8"))
+    finally:
+        out_file.unlink()
+
+
+def files_holding(root: Path, needle: str) -> list[Path]:
+    found = []
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            p = Path(dirpath) / f
+            try:
+                if needle.encode() in p.read_bytes():
+                    found.append(p)
+            except OSError:
+                pass
+    return found
+
+
+def test_dlubal_client_authenticates_under_run_despite_a_stale_file(sb: Sandbox):
+    stale, mine = new_key(), new_key()
+    prof = sb.profile_name("rfem")
+    sb.dlubal_ini.parent.mkdir(parents=True)
+    sb.dlubal_ini.write_text(f"[api_keys]\nold = {stale}\ndefault = {stale}\n", encoding="utf-8")
+    before = sb.dlubal_ini.read_bytes()
+    runtime = sb.home / "runtime"
+    runtime.mkdir(mode=0o700)
+    sb.env["XDG_RUNTIME_DIR"] = str(runtime)
+    sb.simcred("profile", "add", prof, "--service", "dlubal")
+    sb.add_key(prof, "project_1", mine)
+    got = run_client_under_simcred(
+        sb,
+        prof,
+        """
+from dlubal.api.common.connection import _ApiKey
+a = _ApiKey()
+OUT = [a.key, a.value]
+""",
+    )
+    assert got[1] == mine, got
+    # The user's own file is untouched (the client rewrites the file it reads: the private one).
+    assert sb.dlubal_ini.read_bytes() == before
+    # Nothing holding the key is left in the home, config, runtime or temp dirs.
+    for root in (sb.home, runtime):
+        assert files_holding(root, mine) == [], root
+
+
+def test_modelon_client_authenticates_under_run_despite_a_stale_file(sb: Sandbox):
+    stale, mine = new_key("mk"), new_key("mk")
+    prof = sb.profile_name("impact")
+    sb.impact_key_file.parent.mkdir(parents=True)
+    sb.impact_key_file.write_text(stale, encoding="utf-8")
+    sb.simcred("profile", "add", prof, "--service", "modelon", "--url", "https://impact.example.invalid/")
+    sb.add_key(prof, None, mine)
+    got = run_client_under_simcred(
+        sb,
+        prof,
+        """
+from modelon.impact.client.credential_manager import CredentialManager
+OUT = CredentialManager().get_key()
+""",
+    )
+    assert got == mine
+    assert sb.impact_key_file.read_text(encoding="utf-8") == stale
