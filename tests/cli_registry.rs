@@ -79,3 +79,28 @@ fn service_values_and_import_lists_come_from_the_registry() {
     let run_help = env.run(&["run", "--help"]);
     assert!(run_help.stdout.contains("EXAMPLE_API_KEY"), "{run_help:?}");
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_same_definitions() {
+    let env = Env::new();
+    let bash = env.run(&["completions", "bash"]);
+    bash.ok();
+    assert!(bash.stdout.contains("_simcred()"), "{bash:?}");
+    // The registry's service ids are the completion values of --service.
+    assert!(bash.stdout.contains("example"), "{bash:?}");
+    for shell in ["zsh", "fish", "powershell"] {
+        let out = env.run(&["completions", shell]);
+        out.ok();
+        assert!(out.stdout.contains("profile"), "{shell}: {out:?}");
+    }
+    let man = env.run(&["man"]);
+    man.ok();
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH simcred 1"),
+        "{man:?}"
+    );
+    assert!(
+        man.stdout.contains("Example Cloud"),
+        "the services come from the registry"
+    );
+}

@@ -110,6 +110,13 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Print a shell completion script: `simcred completions bash > /etc/bash_completion.d/simcred`
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `simcred man > simcred.1`
+    Man,
     /// Keep a secret on the clipboard until a deadline (used by `key copy`)
     #[command(hide = true, name = "__serve-clipboard")]
     ServeClipboard {
@@ -392,6 +399,14 @@ fn dispatch(cli: Cli) -> Result<i32> {
             json,
         ),
         Command::ServeClipboard { clear_after } => serve_clipboard(clear_after),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut command(), "simcred", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(command()).render(&mut std::io::stdout())?;
+            Ok(0)
+        }
         Command::Login(a) => login(a, false),
         Command::OfflineToken(a) => login(a, true),
         Command::Token {
