@@ -55,7 +55,7 @@ fi
 
 BIN_DIR="$ROOT/fuzz/target/x86_64-unknown-linux-gnu/release"
 WORK="$ROOT/fuzz/corpus-work"
-LOGS="$ROOT/fuzz/target/fuzz-logs"
+LOGS="${FUZZ_LOGS:-$ROOT/fuzz/target/fuzz-logs}"
 ARTIFACTS="$ROOT/fuzz/artifacts"
 mkdir -p "$WORK" "$LOGS"
 # profiles_edit writes scratch files; keep them where they are cleaned up.
