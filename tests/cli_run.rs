@@ -181,3 +181,44 @@ fn a_killed_run_is_cleaned_at_the_next_run() {
         "the next run removed the stale dir"
     );
 }
+
+#[test]
+fn mask_replaces_every_handed_secret_in_the_output() {
+    let env = Env::new();
+    let p = env.name("impact");
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "modelon",
+        "--url",
+        "https://impact.example.com/",
+    ])
+    .ok();
+    let k = secret("mk-");
+    env.run_in(&["key", "add", &p], &k).ok();
+    let script = "printf 'key=%s\\n\\033[31mred %s\\033[0m\\n' \"$MODELON_IMPACT_CLIENT_API_KEY\" \"$MODELON_IMPACT_CLIENT_API_KEY\"; printf 'no newline %s' \"$MODELON_IMPACT_CLIENT_API_KEY\" >&2; exit 5";
+    let out = env.run_with(&["run", &p, "--mask", "--", "sh", "-c", script], None, &[]);
+    assert_eq!(out.code, 5, "{out:?}");
+    assert_eq!(
+        out.stdout, "key=***\n\x1b[31mred ***\x1b[0m\n",
+        "colours kept, key masked"
+    );
+    assert_eq!(out.stderr, "no newline ***");
+    // Under GitHub Actions the runner is told to mask it too, before anything else.
+    let out = env.run_with(
+        &[
+            "run",
+            &p,
+            "--mask",
+            "--",
+            "sh",
+            "-c",
+            "echo $MODELON_IMPACT_CLIENT_API_KEY",
+        ],
+        None,
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(out.stdout, format!("::add-mask::{k}\n***\n"));
+}

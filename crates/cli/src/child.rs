@@ -1,10 +1,13 @@
 //! Running `simcred run`'s child as a parent that stays (when a private handoff directory must
 //! be removed afterwards): Ctrl-C and Ctrl-\ reach the child from the terminal and are ignored
 //! here; SIGTERM and SIGHUP sent to SimCred are passed on to the child; the exit code is the
-//! child's, or 128 + the signal that ended it.
+//! child's, or 128 + the signal that ended it. With a mask, the child's standard output and
+//! error pass through line by line with every secret replaced by `***`.
 
 use anyhow::{Context, Result};
-use std::process::Command;
+use simcred_core::Secret;
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
@@ -16,11 +19,80 @@ extern "C" fn remember(sig: libc::c_int) {
     PENDING.store(sig, Ordering::SeqCst);
 }
 
-/// Starts `cmd`, waits for it while passing signals on, and returns its exit code.
-pub fn run_and_wait(mut cmd: Command, program: &str) -> Result<i32> {
+/// What replaces a secret in masked output.
+const MASK: &[u8] = b"***";
+
+/// `line` with every occurrence of each secret replaced by [`MASK`].
+fn masked(line: &[u8], secrets: &[Secret]) -> Vec<u8> {
+    let mut out = line.to_vec();
+    for s in secrets {
+        let needle = s.expose().as_bytes();
+        if needle.is_empty() {
+            continue;
+        }
+        let mut next = Vec::with_capacity(out.len());
+        let mut i = 0;
+        while i < out.len() {
+            if out[i..].starts_with(needle) {
+                next.extend_from_slice(MASK);
+                i += needle.len();
+            } else {
+                next.push(out[i]);
+                i += 1;
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// Copies `from` to `to` line by line, masking secrets. A line longer than 64 KiB is passed on
+/// in pieces, keeping enough of its end to catch a secret split across them.
+fn pump(mut from: impl Read, mut to: impl Write, secrets: Vec<Secret>) {
+    let keep = secrets.iter().map(|s| s.expose().len()).max().unwrap_or(0);
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        pending.extend_from_slice(&buf[..n]);
+        while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=pos).collect();
+            let _ = to.write_all(&masked(&line, &secrets));
+        }
+        if pending.len() > 64 * 1024 + keep {
+            let cut = pending.len() - keep;
+            let head: Vec<u8> = pending.drain(..cut).collect();
+            let _ = to.write_all(&masked(&head, &secrets));
+        }
+        let _ = to.flush();
+    }
+    let _ = to.write_all(&masked(&pending, &secrets));
+    let _ = to.flush();
+}
+
+/// Starts `cmd`, waits for it while passing signals on (and with `mask`, its output through
+/// the mask), and returns its exit code.
+pub fn run_and_wait(mut cmd: Command, program: &str, mask: Option<&[Secret]>) -> Result<i32> {
+    if mask.is_some() {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot run {program}"))?;
+    let mut pumps = Vec::new();
+    if let Some(secrets) = mask {
+        if let Some(out) = child.stdout.take() {
+            let s = secrets.to_vec();
+            pumps.push(std::thread::spawn(move || pump(out, std::io::stdout(), s)));
+        }
+        if let Some(err) = child.stderr.take() {
+            let s = secrets.to_vec();
+            pumps.push(std::thread::spawn(move || pump(err, std::io::stderr(), s)));
+        }
+    }
     #[cfg(unix)]
     // SAFETY: installs async-signal-safe handlers (an atomic store) and ignores the terminal's
     // interrupt signals, which the child receives itself as part of the foreground group.
@@ -33,6 +105,9 @@ pub fn run_and_wait(mut cmd: Command, program: &str) -> Result<i32> {
     }
     loop {
         if let Some(status) = child.try_wait().context("cannot wait for the command")? {
+            for p in pumps.drain(..) {
+                let _ = p.join();
+            }
             #[cfg(unix)]
             {
                 use std::os::unix::process::ExitStatusExt;
@@ -55,5 +130,25 @@ pub fn run_and_wait(mut cmd: Command, program: &str) -> Result<i32> {
         #[cfg(not(unix))]
         let _ = sig;
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_even_across_long_lines() {
+        let s = vec![Secret::new("ak-123456789"), Secret::new("tok.en")];
+        assert_eq!(
+            masked(b"key=ak-123456789 t=tok.en ak-123456789\n", &s),
+            b"key=*** t=*** ***\n"
+        );
+        let mut long = vec![b'x'; 70 * 1024];
+        long.extend_from_slice(b"ak-123456789\n");
+        let mut out = Vec::new();
+        pump(&long[..], &mut out, s);
+        assert!(!String::from_utf8_lossy(&out).contains("ak-123456789"));
+        assert!(out.ends_with(b"***\n"));
     }
 }

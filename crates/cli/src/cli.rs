@@ -41,6 +41,10 @@ enum Command {
         /// The key to use (default: the profile's default key)
         #[arg(long)]
         key: Option<String>,
+        /// Pass the command's output through with every secret handed to it replaced by ***
+        /// (line by line; under GitHub Actions also print ::add-mask:: for each secret first)
+        #[arg(long)]
+        mask: bool,
         /// The command and its arguments, after --
         #[arg(last = true, required = true)]
         command: Vec<String>,
@@ -336,8 +340,9 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Run {
             profile,
             key,
+            mask,
             command,
-        } => run_child(&profile, key.as_deref(), &command),
+        } => run_child(&profile, key.as_deref(), mask, &command),
         Command::Export {
             profile,
             key,
@@ -811,12 +816,13 @@ fn status(json: bool) -> Result<i32> {
     Ok(if r.needs_attention { 1 } else { 0 })
 }
 
-fn run_child(profile: &str, key: Option<&str>, command: &[String]) -> Result<i32> {
+fn run_child(profile: &str, key: Option<&str>, mask: bool, command: &[String]) -> Result<i32> {
     let sc = open()?;
     let simcred_core::handoff::RunEnv {
         vars: env,
         handoff,
         note,
+        secrets,
     } = sc.run_handoff(profile, key)?;
     if let Some(n) = note {
         eprintln!("simcred: note: {n}");
@@ -829,10 +835,21 @@ fn run_child(profile: &str, key: Option<&str>, command: &[String]) -> Result<i32
     for (k, v) in &env {
         cmd.env(k, v);
     }
+    if mask {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            // The runner masks these in its own log too.
+            for s in &secrets {
+                println!("::add-mask::{}", s.expose());
+            }
+        }
+        let code = crate::child::run_and_wait(cmd, program, Some(&secrets))?;
+        drop(handoff);
+        return Ok(code);
+    }
     match handoff {
         // Files to remove afterwards: stay as the parent, then clean up.
         Some(h) => {
-            let code = crate::child::run_and_wait(cmd, program)?;
+            let code = crate::child::run_and_wait(cmd, program, None)?;
             drop(h);
             Ok(code)
         }

@@ -53,6 +53,8 @@ pub struct RunEnv {
     pub handoff: Option<Handoff>,
     /// A sentence for the user, such as when a handed-over access token expires.
     pub note: Option<String>,
+    /// The secret values among `vars` (for `run --mask`).
+    pub secrets: Vec<Secret>,
 }
 
 /// The private directory of one run and the variables that point the child at it.

@@ -361,6 +361,7 @@ impl Ctx<'_> {
                 vars: vec![(var.to_string(), t.token.expose().to_string())],
                 handoff: None,
                 note,
+                secrets: vec![t.token],
             });
         }
         let (meta, secret) = self.get_key(profile, name)?;
@@ -371,6 +372,7 @@ impl Ctx<'_> {
                 vars: env,
                 handoff: None,
                 note: None,
+                secrets: vec![secret],
             });
         }
         let h = crate::handoff::Handoff::prepare(&files)?;
@@ -379,6 +381,7 @@ impl Ctx<'_> {
             vars: env,
             handoff: Some(h),
             note: None,
+            secrets: vec![secret],
         })
     }
 }

@@ -94,7 +94,8 @@ fn unreachable(e: HttpError) -> CheckOutcome {
 
 /// The Impact API base a JupyterHub's `GET hub/api/user` reply points at: its `server` path
 /// joined onto `base`, which must stay on `base`'s origin (scheme, host and port).
-pub fn parse_hub_server(reply: &Reply, base: &Url) -> Result<Url, CheckOutcome> {
+/// Anything the hub said is redacted of `key` (a hostile hub may echo it in `server`).
+pub fn parse_hub_server(reply: &Reply, base: &Url, key: &Secret) -> Result<Url, CheckOutcome> {
     let origin = crate::http::origin_of(base);
     let server = serde_json::from_str::<serde_json::Value>(&reply.body)
         .ok()
@@ -120,7 +121,7 @@ pub fn parse_hub_server(reply: &Reply, base: &Url) -> Result<Url, CheckOutcome> 
         return Err(CheckOutcome::Invalid {
             reason: format!(
                 "the JupyterHub at {origin} pointed to a server on another origin ({}); SimCred sends the key only to {origin}",
-                crate::http::origin_of(&joined)
+                crate::text::from_server(&crate::http::origin_of(&joined), &[key])
             ),
         });
     }
@@ -207,7 +208,7 @@ fn api_base(http: &Http, base: &Url, key: &Secret) -> Result<Url, CheckOutcome> 
         .map_err(unreachable)?;
     let origin = crate::http::origin_of(base);
     match reply.status {
-        200 => parse_hub_server(&reply, base),
+        200 => parse_hub_server(&reply, base, key),
         401 | 403 => Err(CheckOutcome::Invalid {
             reason: format!(
                 "the JupyterHub at {origin} rejected the key ({}: {})",
