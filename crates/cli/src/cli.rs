@@ -114,6 +114,12 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Find plaintext credentials left by the vendors' tools (and SimCred's exports) and say what
+    /// to do with each; exits 1 when anything is found. Never prints a secret.
+    Audit {
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script: `simcred completions bash > /etc/bash_completion.d/simcred`
     Completions {
         /// The shell
@@ -404,6 +410,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             json,
         ),
         Command::ServeClipboard { clear_after } => serve_clipboard(clear_after),
+        Command::Audit { json } => audit(json),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut command(), "simcred", &mut std::io::stdout());
             Ok(0)
@@ -952,6 +959,39 @@ fn serve_clipboard(clear_after: u64) -> Result<i32> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn audit(json: bool) -> Result<i32> {
+    let sc = open()?;
+    let found = sc.audit()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&found)?);
+    } else if found.is_empty() {
+        println!("No plaintext credentials found.");
+    } else {
+        for f in &found {
+            let at = match f.line {
+                Some(l) => format!("{}:{l}", f.path),
+                None => f.path.clone(),
+            };
+            let todo = match f.advice {
+                simcred_core::audit::Advice::Import => {
+                    "import it: `simcred import --remove-plaintext`"
+                }
+                simcred_core::audit::Advice::Remove => "remove it (SimCred keeps its own copy)",
+            };
+            println!(
+                "{at}: {}{} — {todo}",
+                f.what,
+                f.service
+                    .as_deref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default()
+            );
+        }
+        println!("{} plaintext credential(s) found.", found.len());
+    }
+    Ok(if found.is_empty() { 0 } else { 1 })
 }
 
 fn import(

@@ -231,6 +231,11 @@ impl Simcred {
         self.ctx().logout(profile)
     }
 
+    /// The plaintext credentials left on this machine (see [`crate::audit`]).
+    pub fn audit(&self) -> Result<Vec<crate::audit::Finding>> {
+        crate::audit::audit(&self.ctx())
+    }
+
     // ---- status ---------------------------------------------------------------------------
 
     /// The state of every profile from stored metadata, plus whether the keyring answers.

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod atomic;
+pub mod audit;
 #[cfg(feature = "clipboard")]
 pub mod clipboard;
 pub mod config;

@@ -567,6 +567,37 @@ impl VendorFiles for DlubalFiles {
         }
     }
 
+    /// The current `config.ini`, and copies older clients kept inside their package
+    /// (`site-packages/dlubal/api/config.ini` in any environment below the home directory).
+    fn audit(&self) -> crate::error::Result<Vec<crate::audit::Finding>> {
+        let mut out = crate::audit::from_scan(&self.scan()?, "the key");
+        let Some(h) = files::home() else {
+            return Ok(out);
+        };
+        let mut budget = 200_000;
+        let suffix = ["site-packages", "dlubal", "api", "config.ini"];
+        for p in crate::audit::find_below(&h, &suffix, 9, &mut budget) {
+            let keys = files::read_opt(&p)
+                .ok()
+                .flatten()
+                .and_then(|t| parse_config(&p, &t).ok())
+                .map(|f| f.len())
+                .unwrap_or(0);
+            if keys > 0 {
+                out.push(crate::audit::Finding {
+                    service: Some(Dlubal.id().to_string()),
+                    path: crate::text::safe(&p.display().to_string()),
+                    line: None,
+                    what: format!(
+                        "{keys} key(s) in the config.ini an older Dlubal client kept in its package"
+                    ),
+                    advice: crate::audit::Advice::Remove,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     fn write(
         &self,
         prof: &Profile,

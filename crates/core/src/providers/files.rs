@@ -132,6 +132,11 @@ pub trait VendorFiles: Sync {
             path.display()
         ))
     }
+    /// The plaintext credentials of this vendor on this machine, for `audit` (by default: what
+    /// [`VendorFiles::scan`] finds, to import).
+    fn audit(&self) -> Result<Vec<crate::audit::Finding>> {
+        Ok(crate::audit::from_scan(&self.scan()?, "the key"))
+    }
     /// Whether `export` may overwrite a different value (`--force`).
     fn export_force(&self) -> bool {
         true

@@ -293,6 +293,16 @@ pub fn parse_consents(reply: &Reply, url: &Url) -> Result<Vec<Consent>> {
 /// Where the SDK reads its config: the first existing of its search list, else the first
 /// entry (`$XDG_CONFIG_HOME/ansys_simai.conf`).
 pub fn config_path() -> Option<PathBuf> {
+    let candidates = config_candidates();
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .or_else(|| candidates.first().cloned())
+}
+
+/// Every place the SDK looks for its config, in its order.
+fn config_candidates() -> Vec<PathBuf> {
     let mut candidates = Vec::new();
     if cfg!(windows) {
         if let Some(a) = std::env::var_os("APPDATA") {
@@ -314,10 +324,6 @@ pub fn config_path() -> Option<PathBuf> {
         candidates.push(PathBuf::from("/etc/ansys/simai.conf"));
     }
     candidates
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .or_else(|| candidates.first().cloned())
 }
 
 /// The SDK's config fields SimCred writes (the SDK's own names).
@@ -491,6 +497,56 @@ impl VendorFiles for SimaiFiles {
             }
         }
         Ok(())
+    }
+
+    /// Offline tokens and passwords in any of the SDK's config files, and its token caches
+    /// (`$XDG_CACHE_HOME/ansys/pysimai/tokens-*.json`).
+    fn audit(&self) -> Result<Vec<crate::audit::Finding>> {
+        use crate::audit::{Advice, Finding};
+        let mut out = Vec::new();
+        for p in config_candidates() {
+            let Ok(Some(text)) = files::read_opt(&p) else {
+                continue;
+            };
+            if let Ok(found) = parse_config(&p, &text) {
+                out.extend(crate::audit::from_scan(
+                    &found,
+                    "the offline token of profile",
+                ));
+            }
+            for (i, line) in text.lines().enumerate() {
+                let t = line.trim_start();
+                if t.starts_with("password") && t.contains('=') {
+                    out.push(Finding {
+                        service: Some(Simai.id().to_string()),
+                        path: p.display().to_string(),
+                        line: Some(i + 1),
+                        what: "a password in the SDK's config".into(),
+                        advice: Advice::Remove,
+                    });
+                }
+            }
+        }
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| files::home().map(|h| h.join(".cache")))
+            .map(|c| c.join("ansys").join("pysimai"));
+        if let Some(Ok(entries)) = cache.map(std::fs::read_dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.starts_with("tokens") && name.ends_with(".json") {
+                    out.push(Finding {
+                        service: Some(Simai.id().to_string()),
+                        path: e.path().display().to_string(),
+                        line: None,
+                        what: "the SDK's plaintext token cache".into(),
+                        advice: Advice::Remove,
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn export_force(&self) -> bool {

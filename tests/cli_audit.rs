@@ -1,0 +1,110 @@
+//! `simcred audit` finds each kind of plaintext copy in a planted home — the vendors' files,
+//! a key an older Dlubal client kept in its package, SimAI SDK configs with an offline token or
+//! a password, the SDK's token cache, shell start-up files that export a key, and a file SimCred
+//! exported — says what to do with each, exits 1, and never prints a secret; a clean home exits 0.
+
+use simcred_tests::{secret, Env};
+use std::fs;
+
+fn write(path: &std::path::Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_clean_home_is_clean() {
+    let env = Env::new();
+    let out = env.run(&["audit"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("No plaintext credentials found"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn every_kind_of_plaintext_copy_is_found_and_no_secret_printed() {
+    let env = Env::new();
+    let h = env.home();
+    let (mk, ak, old_ak, tok, pw, rc_mk, rc_ak, exported) = (
+        secret("mk-"),
+        secret("ak-"),
+        secret("ak-"),
+        secret("tok-"),
+        secret("pw-"),
+        secret("mk-"),
+        secret("ak-"),
+        secret("ak-"),
+    );
+    write(&h.join(".impact/api.key"), &mk);
+    write(
+        &env.xdg_config().join("Dlubal/api/config.ini"),
+        &format!("[api_keys]\nproject_1 = {ak}\ndefault = {ak}\n"),
+    );
+    write(
+        &h.join("venvs/old/lib/python3.11/site-packages/dlubal/api/config.ini"),
+        &format!("[api_keys]\nlegacy = {old_ak}\n"),
+    );
+    write(
+        &env.xdg_config().join("ansys_simai.conf"),
+        &format!("[work]\norganization = \"acme\"\noffline_token = \"{tok}\"\n"),
+    );
+    write(
+        &h.join(".ansys/simai.conf"),
+        &format!("[other]\norganization = \"acme\"\n[other.credentials]\nusername = \"u\"\npassword = \"{pw}\"\n"),
+    );
+    write(
+        &h.join(".cache/ansys/pysimai/tokens-acme.json"),
+        "{\"access_token\": \"x\"}",
+    );
+    write(
+        &h.join(".bashrc"),
+        &format!("alias ll='ls -l'\nexport MODELON_IMPACT_CLIENT_API_KEY={rc_mk}\n"),
+    );
+    write(
+        &h.join(".zshrc"),
+        &format!("# mine\nDLUBAL_API_KEY=\"{rc_ak}\"\n"),
+    );
+    // A file SimCred exported itself.
+    let p = env.name("rfem");
+    env.run(&["profile", "add", &p, "--service", "dlubal"]).ok();
+    env.run_in(&["key", "add", &p, "ci"], &exported).ok();
+    let export_path = h.join("exports/config.ini");
+    env.run(&["export", &p, "--path", export_path.to_str().unwrap()])
+        .ok();
+
+    let out = env.run(&["audit"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    for expect in [
+        ".impact/api.key",
+        "Dlubal/api/config.ini",
+        "site-packages/dlubal/api/config.ini",
+        "ansys_simai.conf",
+        ".ansys/simai.conf",
+        "tokens-acme.json",
+        ".bashrc:2",
+        ".zshrc:2",
+        "exports/config.ini",
+    ] {
+        assert!(
+            out.stdout.contains(expect),
+            "{expect} not found:\n{}",
+            out.stdout
+        );
+    }
+    for s in [&mk, &ak, &old_ak, &tok, &pw, &rc_mk, &rc_ak, &exported] {
+        assert!(!out.stdout.contains(s.as_str()) && !out.stderr.contains(s.as_str()));
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&env.run(&["audit", "--json"]).stdout).unwrap();
+    let items = json.as_array().unwrap();
+    let advice = |needle: &str| {
+        items
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().contains(needle))
+            .map(|f| f["advice"].as_str().unwrap().to_string())
+    };
+    assert_eq!(advice(".impact/api.key").as_deref(), Some("import"));
+    assert_eq!(advice(".bashrc").as_deref(), Some("remove"));
+    assert_eq!(advice("tokens-acme.json").as_deref(), Some("remove"));
+}
