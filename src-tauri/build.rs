@@ -31,6 +31,7 @@ fn main() {
         "export",
         "import_scan",
         "import",
+        "audit",
         "sandbox_start",
     ];
     tauri_build::try_build(

@@ -632,6 +632,12 @@ pub async fn import_scan() -> Result<Vec<FoundKey>, UiError> {
     .await
 }
 
+/// The plaintext credentials left on this machine (the same findings as `simcred audit`).
+#[tauri::command]
+pub async fn audit() -> Result<Vec<simcred_core::audit::Finding>, UiError> {
+    blocking(|| Ok(open()?.audit()?)).await
+}
+
 /// What `import` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {

@@ -41,6 +41,7 @@ pub const COMMANDS: &[&str] = &[
     "export",
     "import_scan",
     "import",
+    "audit",
     "sandbox_start",
 ];
 
@@ -82,6 +83,7 @@ pub fn run() {
             commands::export,
             commands::import_scan,
             commands::import,
+            commands::audit,
             commands::sandbox_start,
         ])
         .run(tauri::generate_context!());
