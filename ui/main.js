@@ -419,16 +419,24 @@ function consentsSection(p) {
   );
 }
 
+/** Redraws only the consents card (the rest of the detail, its token rows included, stays put). */
+function redrawConsents(name) {
+  if (state.profile?.name !== name) return;
+  const old = document.querySelector('[data-testid="consents"]');
+  if (old) old.replaceWith(consentsSection(state.profile));
+  else renderDetail(state.profile);
+}
+
 async function loadConsents(name) {
   state.consents = { profile: name, list: [], error: null, loading: true };
-  if (state.profile?.name === name) renderDetail(state.profile);
+  redrawConsents(name);
   try {
     const list = await call("consents_list", { profile: name });
     state.consents = { profile: name, list, error: null, loading: false };
   } catch (err) {
     state.consents = { profile: name, list: [], error: errorText(err), loading: false };
   }
-  if (state.profile?.name === name) renderDetail(state.profile);
+  redrawConsents(name);
 }
 
 // ---- profile actions ---------------------------------------------------------------------
