@@ -679,21 +679,13 @@ impl VendorFiles for DlubalFiles {
             files::write(&p, &ini.to_text(), true)?;
             done.extend(lines);
         }
-        let after = files::read_opt(&p)?.unwrap_or_default();
-        for f in dl {
-            let at = files::lines_holding(&after, &f.secret);
-            if !at.is_empty() {
-                remaining.push(format!(
-                    "the value of \"{}\" is still in {shown} (line {}); remove it by hand",
-                    f.name,
-                    at.iter()
-                        .map(|l| l.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
-        Ok(())
+        files::report_still_there(
+            &p,
+            &shown,
+            dl,
+            |f| format!("the value of \"{}\"", f.name),
+            remaining,
+        )
     }
 
     fn rewrite(

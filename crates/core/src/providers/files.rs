@@ -202,18 +202,30 @@ pub fn lines_holding(text: &str, secret: &Secret) -> Vec<usize> {
         .collect()
 }
 
-/// "line 3" / "lines 3, 7".
-pub fn lines_text(at: &[usize]) -> String {
-    let list = at
-        .iter()
-        .map(|l| l.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    if at.len() == 1 {
-        format!("line {list}")
-    } else {
-        format!("lines {list}")
+/// After a removal: re-reads `path` and, for each found entry whose value is still in it, adds
+/// "`what(f)` is still in `shown` (line N); remove it by hand" to `remaining`.
+pub fn report_still_there(
+    path: &Path,
+    shown: &str,
+    found: &[&Found],
+    what: impl Fn(&Found) -> String,
+    remaining: &mut Vec<String>,
+) -> Result<()> {
+    let after = read_opt(path)?.unwrap_or_default();
+    for f in found {
+        let at = lines_holding(&after, &f.secret);
+        if !at.is_empty() {
+            remaining.push(format!(
+                "{} is still in {shown} (line {}); remove it by hand",
+                what(f),
+                at.iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
+    Ok(())
 }
 
 /// The user's home directory.

@@ -482,21 +482,13 @@ impl VendorFiles for SimaiFiles {
             files::write(&p, &doc.to_string(), true)?;
             done.extend(lines);
         }
-        let after = files::read_opt(&p)?.unwrap_or_default();
-        for f in sim {
-            let at = files::lines_holding(&after, &f.secret);
-            if !at.is_empty() {
-                remaining.push(format!(
-                    "the offline token of [{}] is still in {shown} (line {}); remove it by hand",
-                    f.name,
-                    at.iter()
-                        .map(|l| l.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
-        Ok(())
+        files::report_still_there(
+            &p,
+            &shown,
+            sim,
+            |f| format!("the offline token of [{}]", f.name),
+            remaining,
+        )
     }
 
     /// Offline tokens and passwords in any of the SDK's config files, and its token caches
