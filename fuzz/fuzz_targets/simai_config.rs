@@ -8,23 +8,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use simcred_core::profile::validate_name;
+use simcred_core::providers::simai::FIELDS;
 use simcred_core::text::is_unsafe;
 use simcred_core::vendor::parse_simai_config;
 use std::path::Path;
-
-const FIELDS: [&str; 11] = [
-    "organization",
-    "url",
-    "workspace",
-    "project",
-    "geomai_workspace",
-    "geomai_project",
-    "https_proxy",
-    "tls_ca_bundle",
-    "interactive",
-    "skip_version_check",
-    "no_sse_connection",
-];
 
 fn clean(s: &str) -> bool {
     !s.chars().any(|c| c.is_control() || is_unsafe(c))

@@ -5,7 +5,7 @@
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 use simcred_core::providers::settings_of;
-use simcred_core::{Error, Profile, Secret, Service};
+use simcred_core::{Error, Service};
 
 /// `--service` values: every service of the registry, or only those `keep` accepts.
 pub fn service_parser(keep: fn(Service) -> bool) -> impl TypedValueParser<Value = Service> {
@@ -100,43 +100,13 @@ impl Args for SettingFlags {
     }
 }
 
-/// A profile of `s` with nothing in it, to ask a provider what it would hand over.
-fn empty_profile(s: Service) -> Profile {
-    Profile {
-        name: "p".into(),
-        service: s,
-        settings: Default::default(),
-        default_key: None,
-        keys: vec![],
-        tokens: vec![],
-    }
-}
-
 /// What `run` sets for each service, for its help.
 pub fn run_help() -> String {
     let mut lines = Vec::new();
     for s in Service::all() {
-        let p = s.provider();
-        let vars: Vec<String> = match p.sign_in() {
-            Some(si) => vec![si.access_token_env().to_string()],
-            None => {
-                let probe = empty_profile(s);
-                p.env(&probe, "NAME", &Secret::new(""))
-                    .into_iter()
-                    .map(|(k, _)| k)
-                    .collect()
-            }
-        };
-        let files: Vec<String> = match p.sign_in() {
-            Some(_) => vec![],
-            None => {
-                let probe = empty_profile(s);
-                p.run_files(&probe, "NAME", &Secret::new(""))
-                    .into_iter()
-                    .map(|f| f.path)
-                    .collect()
-            }
-        };
+        let handed = simcred_core::providers::handed_over(s);
+        let vars: Vec<String> = handed.variables.into_iter().map(|(v, _)| v).collect();
+        let files = handed.files;
         if !vars.is_empty() {
             let mut line = format!("{}: {}", s.display_name(), vars.join(" and "));
             if !files.is_empty() {

@@ -8,7 +8,6 @@ use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::profile::{Profile, Service};
 use crate::providers::files::{home, Found, Source};
-use crate::secret::Secret;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -63,29 +62,15 @@ const SHELL_FILES: [&str; 8] = [
 
 /// The variables that carry a secret for some service (the ones `run` sets to a key or token).
 fn secret_variables() -> Vec<(Service, String)> {
-    let probe = Secret::new("simcred-audit-probe-value");
-    let mut out = Vec::new();
-    for s in Service::all() {
-        let p = s.provider();
-        if let Some(si) = p.sign_in() {
-            out.push((s, si.access_token_env().to_string()));
-            continue;
-        }
-        let prof = Profile {
-            name: "p".into(),
-            service: s,
-            settings: Default::default(),
-            default_key: None,
-            keys: vec![],
-            tokens: vec![],
-        };
-        for (k, v) in p.env(&prof, "name", &probe) {
-            if v == probe.expose() {
-                out.push((s, k));
-            }
-        }
-    }
-    out
+    Service::all()
+        .flat_map(|s| {
+            crate::providers::handed_over(s)
+                .variables
+                .into_iter()
+                .filter(|(_, secret)| *secret)
+                .map(move |(v, _)| (s, v))
+        })
+        .collect()
 }
 
 /// Whether `line` assigns a value to `var` (sh, bash, zsh, fish, csh styles).

@@ -648,16 +648,7 @@ impl VendorFiles for DlubalFiles {
         done: &mut Vec<String>,
         remaining: &mut Vec<String>,
     ) -> crate::error::Result<()> {
-        let Some(p) = dl
-            .first()
-            .and_then(|f| f.source.path())
-            .map(Path::to_path_buf)
-        else {
-            return Ok(());
-        };
-        let real = crate::fsio::symlink_target(&p)?;
-        let shown = files::shown_with_target(&p, real.as_deref());
-        let Some(text) = files::read_opt(&p)? else {
+        let Some((p, shown, text)) = files::open_for_removal(dl)? else {
             return Ok(());
         };
         let mut ini = Ini::parse(&p, &text)?;

@@ -202,6 +202,21 @@ pub fn lines_holding(text: &str, secret: &Secret) -> Vec<usize> {
         .collect()
 }
 
+/// The shared file of the found entries to remove from (the first one's path), how to show it
+/// (with where a symlink really points) and its text; `None` when there is nothing to do.
+pub fn open_for_removal(found: &[&Found]) -> Result<Option<(PathBuf, String, String)>> {
+    let Some(p) = found
+        .first()
+        .and_then(|f| f.source.path())
+        .map(Path::to_path_buf)
+    else {
+        return Ok(None);
+    };
+    let real = crate::fsio::symlink_target(&p)?;
+    let shown = shown_with_target(&p, real.as_deref());
+    Ok(read_opt(&p)?.map(|text| (p, shown, text)))
+}
+
 /// After a removal: re-reads `path` and, for each found entry whose value is still in it, adds
 /// "`what(f)` is still in `shown` (line N); remove it by hand" to `remaining`.
 pub fn report_still_there(

@@ -345,6 +345,46 @@ pub fn check_setting(s: &Setting, value: &str) -> Result<(), String> {
     }
 }
 
+/// What `run` hands a service's client, by name only: the variables it sets (each with
+/// whether it carries the secret) and the vendor files it writes privately.
+pub struct HandedOver {
+    pub variables: Vec<(String, bool)>,
+    pub files: Vec<String>,
+}
+
+/// [`HandedOver`] for `service`, found by asking its provider with an empty profile and a
+/// probe value (so the answer can never drift from what `run` really does).
+pub fn handed_over(service: Service) -> HandedOver {
+    let p = service.provider();
+    if let Some(si) = p.sign_in() {
+        return HandedOver {
+            variables: vec![(si.access_token_env().to_string(), true)],
+            files: vec![],
+        };
+    }
+    let probe = Secret::new("simcred-probe-value");
+    let prof = Profile {
+        name: "p".into(),
+        service,
+        settings: Default::default(),
+        default_key: None,
+        keys: vec![],
+        tokens: vec![],
+    };
+    HandedOver {
+        variables: p
+            .env(&prof, "NAME", &probe)
+            .into_iter()
+            .map(|(k, v)| (k, v == probe.expose()))
+            .collect(),
+        files: p
+            .run_files(&prof, "NAME", &probe)
+            .into_iter()
+            .map(|f| f.path)
+            .collect(),
+    }
+}
+
 /// Network options from a profile's settings.
 pub fn net_options(profile: &Profile) -> NetOptions {
     NetOptions {

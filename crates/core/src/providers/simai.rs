@@ -327,7 +327,7 @@ fn config_candidates() -> Vec<PathBuf> {
 }
 
 /// The SDK's config fields SimCred writes (the SDK's own names).
-const FIELDS: [&str; 11] = [
+pub const FIELDS: [&str; 11] = [
     "organization",
     "url",
     "workspace",
@@ -453,16 +453,7 @@ impl VendorFiles for SimaiFiles {
         done: &mut Vec<String>,
         remaining: &mut Vec<String>,
     ) -> Result<()> {
-        let Some(p) = sim
-            .first()
-            .and_then(|f| f.source.path())
-            .map(Path::to_path_buf)
-        else {
-            return Ok(());
-        };
-        let real = crate::fsio::symlink_target(&p)?;
-        let shown = files::shown_with_target(&p, real.as_deref());
-        let Some(text) = files::read_opt(&p)? else {
+        let Some((p, shown, text)) = files::open_for_removal(sim)? else {
             return Ok(());
         };
         let mut doc = files::parse_toml(&p, &text)?;
