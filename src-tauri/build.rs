@@ -5,6 +5,7 @@ fn main() {
     const COMMANDS: &[&str] = &[
         "app_info",
         "status",
+        "status_check",
         "list_profiles",
         "profile_show",
         "profile_add",

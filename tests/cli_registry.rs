@@ -51,7 +51,8 @@ fn the_example_vendor_flows_through_every_verb() {
         .find(|x| x["name"] == p.as_str())
         .unwrap();
     assert_eq!(mine["service"], "example");
-    assert_eq!(mine["condition"]["kind"], "key");
+    // It cannot check keys: they are "stored", neither good nor bad.
+    assert_eq!(mine["condition"]["kind"], "stored");
     // Its own settings only: a setting of another vendor is refused with the known ones.
     let e = env.run(&["profile", "edit", &p, "--set", "organization=x"]);
     e.fails();

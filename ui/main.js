@@ -14,7 +14,9 @@ import {
   importServices,
   keyBadge,
   maskSecret,
+  accountText,
   profileBadge,
+  profileBadgeWithAge,
   relativeTime,
   sentence,
   service,
@@ -25,6 +27,7 @@ import {
   settingsRows,
   tokenBadge,
   tokenRows,
+  unreachableBadge,
 } from "./lib/model.js";
 import { diffSettings, validateName, validateProfileForm } from "./lib/validate.js";
 import {
@@ -43,6 +46,8 @@ import {
 import { auditImportText, auditSummary, findingAdvice, findingLocation, hasImportable, normalizeFinding } from "./lib/audit.js";
 
 const REFRESH_EVERY_MS = 60_000;
+/** How often the app asks every service whether the credentials still work. */
+const CHECK_EVERY_MS = 5 * 60_000;
 const CLEAR_AFTER_KEY = "simcred.clearAfter";
 
 const state = {
@@ -52,7 +57,13 @@ const state = {
   profile: null,
   consents: null, // {profile, list, error, loading}
   copyId: null,
-  refreshing: false,
+  /** The status read in flight (a promise), and the refresh() calls it and earlier ones cover. */
+  refreshing: null,
+  refreshAsked: 0,
+  refreshDone: 0,
+  /** The service check in flight (a promise), and whether another was asked for meanwhile. */
+  checking: null,
+  checkAgain: false,
 };
 
 // ---- messages ----------------------------------------------------------------------------
@@ -115,7 +126,7 @@ function renderList() {
                   onclick: () => select(p.name),
                 },
                 h("span", { class: "profile-name" }, p.name),
-                badge(profileBadge(p), `badge-${p.name}`, p.state),
+                badge(profileBadge(p), `badge-${p.name}`, profileBadgeWithAge(p).label),
               ),
             ),
           ),
@@ -139,11 +150,62 @@ function onListKey(e) {
 
 // ---- refresh -----------------------------------------------------------------------------
 
-async function refresh({ quiet = false } = {}) {
-  if (state.refreshing) return;
-  state.refreshing = true;
+/**
+ * Asks each service whether the profiles' credentials work (the Refresh button, the start and
+ * every CHECK_EVERY_MS), then shows the answers. Runs beside the actions: they re-read the
+ * stored state meanwhile and do not wait for slow or dead servers.
+ */
+async function checkServices({ quiet = false } = {}) {
+  // Asked while a check runs: that one may have started before what the caller wants checked
+  // existed, so one more runs after it (one for any number of such calls).
+  if (state.checking) {
+    state.checkAgain = true;
+    return state.checking;
+  }
   const btn = $("#btn-refresh");
-  btn.disabled = true;
+  btn.setAttribute("aria-busy", "true");
+  $("#last-refresh").textContent = "Checking with the services…";
+  state.checking = (async () => {
+    do {
+      state.checkAgain = false;
+      try {
+        await call("status_check");
+      } catch (err) {
+        if (!quiet) notifyError(err);
+      }
+    } while (state.checkAgain);
+    await refresh({ quiet: true });
+  })();
+  try {
+    await state.checking;
+  } finally {
+    state.checking = null;
+    btn.removeAttribute("aria-busy");
+  }
+}
+
+/**
+ * Re-reads every profile's stored state (asks no server): after each action and every minute.
+ * A call made while one runs waits for it and then for one that starts after the call, so
+ * whatever the caller just changed is on screen when it returns.
+ */
+async function refresh(opts = {}) {
+  const asked = ++state.refreshAsked;
+  while (state.refreshing) {
+    await state.refreshing;
+    if (state.refreshDone >= asked) return;
+  }
+  const covers = state.refreshAsked;
+  state.refreshing = readStatus(opts);
+  try {
+    await state.refreshing;
+  } finally {
+    state.refreshing = null;
+    state.refreshDone = Math.max(state.refreshDone, covers);
+  }
+}
+
+async function readStatus({ quiet = false } = {}) {
   try {
     state.status = await call("status");
     const names = state.status.profiles.map((p) => p.name);
@@ -164,9 +226,6 @@ async function refresh({ quiet = false } = {}) {
     else renderNoSelection();
   } catch (err) {
     if (!quiet) notifyError(err);
-  } finally {
-    state.refreshing = false;
-    btn.disabled = false;
   }
 }
 
@@ -216,7 +275,8 @@ function renderDetail(p) {
         { class: "detail-title" },
         h("h2", { tabindex: "-1", "data-testid": "detail-name" }, p.name),
         h("span", { class: "service-tag", "data-testid": "detail-service" }, serviceName(p.service)),
-        st ? badge(profileBadge(st), "detail-badge", st.state) : null,
+        st ? badge(profileBadgeWithAge(st), "detail-badge", st.state) : null,
+        unreachableOf(st),
       ),
       h(
         "div",
@@ -228,6 +288,7 @@ function renderDetail(p) {
         h("button", { type: "button", class: "btn btn-danger-quiet", "data-testid": "profile-remove", onclick: () => removeProfile(p) }, "Delete profile"),
       ),
     ),
+    accountText(st, policy) ? h("p", { class: "account", "data-testid": "detail-account" }, accountText(st, policy)) : null,
     p.settings.description ? h("p", { class: "muted description" }, p.settings.description) : null,
     st && st.problems.length
       ? h("div", { class: "problems", role: "note", "data-testid": "problems" }, st.problems.map((x) => h("p", {}, sentence(x))))
@@ -249,6 +310,12 @@ function renderDetail(p) {
   else sections.push(keysSection(p, svc));
   if (svc?.sign_in?.consents) sections.push(consentsSection(p));
   replace($("#detail"), h("div", { class: "detail-inner", "data-profile": p.name }, sections));
+}
+
+/** The "unreachable · 1 min ago" badge beside a profile's own state, or null. */
+function unreachableOf(st) {
+  const u = unreachableBadge(st);
+  return u ? badge(u, "detail-unreachable", u.detail ? `The service did not answer: ${u.detail}` : u.label) : null;
 }
 
 function keysSection(p, svc) {
@@ -1140,7 +1207,7 @@ async function startSandbox() {
 // ---- start -------------------------------------------------------------------------------
 
 async function init() {
-  $("#btn-refresh").addEventListener("click", () => refresh());
+  $("#btn-refresh").addEventListener("click", () => checkServices());
   $("#btn-add-profile").addEventListener("click", () => addProfile());
   $("#btn-import").addEventListener("click", importKeys);
   $("#btn-audit").addEventListener("click", openAudit);
@@ -1155,7 +1222,7 @@ async function init() {
   document.addEventListener("keydown", (e) => {
     if ((e.key === "F5" || (e.ctrlKey && e.key === "r")) && !document.querySelector("dialog[open]")) {
       e.preventDefault();
-      refresh();
+      checkServices();
     }
   });
   try {
@@ -1173,6 +1240,9 @@ async function init() {
   await refresh();
   document.body.dataset.ready = "true";
   setInterval(() => refresh({ quiet: true }), REFRESH_EVERY_MS);
+  // Ask the services once the window shows what is stored, then every few minutes.
+  if (state.status?.profiles?.length) checkServices({ quiet: true });
+  setInterval(() => checkServices({ quiet: true }), CHECK_EVERY_MS);
 }
 
 init();

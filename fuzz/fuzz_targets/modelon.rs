@@ -25,7 +25,7 @@ const KEY: &str = "mi-0123456789abcdef0123456789abcdef";
 
 fn text(o: &CheckOutcome) -> &str {
     match o {
-        CheckOutcome::Valid { detail } => detail,
+        CheckOutcome::Valid { detail, .. } => detail,
         CheckOutcome::Invalid { reason }
         | CheckOutcome::Unreachable { reason }
         | CheckOutcome::NotCheckable { reason } => reason,

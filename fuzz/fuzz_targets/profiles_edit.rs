@@ -38,6 +38,7 @@ fn meta(name: &str) -> KeyMeta {
         expires: None,
         exported: vec!["/tmp/a b/config.ini".into(), TRICKY.into()],
         default: false,
+        ..Default::default()
     }
 }
 

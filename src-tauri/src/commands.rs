@@ -113,6 +113,18 @@ pub async fn status() -> Result<StatusReport, UiError> {
     blocking(|| Ok(open()?.status()?)).await
 }
 
+/// Asks every profile's service whether its credentials work (in parallel, bounded), records
+/// the answers, and returns the status with them.
+#[tauri::command]
+pub async fn status_check() -> Result<StatusReport, UiError> {
+    blocking(|| {
+        let sc = open()?;
+        sc.verify_all()?;
+        Ok(sc.status()?)
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn list_profiles() -> Result<Vec<Profile>, UiError> {
     blocking(|| Ok(open()?.list_profiles()?)).await

@@ -15,6 +15,7 @@ pub const MAIN_WINDOW: &str = "main";
 pub const COMMANDS: &[&str] = &[
     "app_info",
     "status",
+    "status_check",
     "list_profiles",
     "profile_show",
     "profile_add",
@@ -57,6 +58,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::status,
+            commands::status_check,
             commands::list_profiles,
             commands::profile_show,
             commands::profile_add,

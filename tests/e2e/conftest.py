@@ -298,8 +298,14 @@ class App:
         Select(self.wait(testid)).select_by_value(value)
 
     def refresh(self):
+        """Presses Refresh (which asks every service) and waits for the answers to be shown."""
         self.click("refresh")
-        wait_until("the refresh to finish", lambda: self.q("refresh").is_enabled())
+        wait_until(
+            "the refresh to finish",
+            lambda: self.q("refresh").get_attribute("aria-busy") is None
+            and self.q("last-refresh").text.startswith("Updated"),
+            timeout=60,
+        )
 
     def select_profile(self, name: str):
         item = self.wait(f"profile-item-{name}")

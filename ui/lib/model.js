@@ -192,6 +192,8 @@ export function badgeFor(condition) {
   switch (condition.kind) {
     case "no_key":
       return { kind: "none", label: "no key" };
+    case "stored":
+      return { ...STORED };
     case "key":
       return keyBadge(condition.status);
     case "signed_out":
@@ -232,6 +234,44 @@ export function tokenBadge(token) {
 /** The badge of a profile line of `status()`: its `condition`, else its `state` text. */
 export function profileBadge(profileStatus) {
   return badgeFor(profileStatus?.condition ?? profileStatus?.state);
+}
+
+/** "2 min ago" for a past time; "just now" for the last few seconds or a clock set back. */
+export function agoText(iso, now = Date.now()) {
+  const t = new Date(iso).getTime();
+  if (!iso || Number.isNaN(t)) return "";
+  if (Number(now) - t < 5000) return "just now";
+  return relativeTime(iso, now);
+}
+
+/**
+ * A profile's badge with the age of the answer it rests on: "valid · checked 2 min ago",
+ * "signed in · checked just now", "valid · not checked yet". States no service said anything
+ * about (no key, signed out, stored · not checkable) keep their plain label.
+ */
+export function profileBadgeWithAge(profileStatus, now = Date.now()) {
+  const b = profileBadge(profileStatus);
+  if (["none", "signed-out", "stored", "unknown"].includes(b.kind)) return b;
+  const checked = profileStatus?.checked;
+  const age = checked ? `checked ${agoText(checked, now)}` : "not checked yet";
+  return { ...b, label: `${b.label} · ${age}` };
+}
+
+/**
+ * The "unreachable" badge kept apart from the credential's own state: set when the latest
+ * attempt to ask the service got no answer ({kind, label, detail}), else null.
+ */
+export function unreachableBadge(profileStatus, now = Date.now()) {
+  const u = profileStatus?.unreachable;
+  if (!u) return null;
+  return { kind: "unreachable", label: `unreachable · ${agoText(u, now)}`, detail: profileStatus.unreachable_detail ?? "" };
+}
+
+/** The account line: "Signed in as jane@example.com" / "Key of jane", or null when unknown. */
+export function accountText(profileStatus, policy) {
+  const a = profileStatus?.account;
+  if (!a) return null;
+  return policy === "tokens" ? `Signed in as ${a}` : `Key of ${a}`;
 }
 
 /** Whether a badge kind means the credential will not work. */

@@ -226,3 +226,23 @@ test("tokens in display order with labels; settings known-first", () => {
   assert.equal(settingLabel("url", service("modelon")), "Server URL");
   assert.equal(settingLabel("client_id"), "Client ID");
 });
+
+test("badges carry the age of the answer; unreachable and the account are apart", async () => {
+  const { agoText, profileBadgeWithAge, unreachableBadge, accountText } = await import("../lib/model.js");
+  const now = Date.parse("2026-11-23T12:00:00Z");
+  assert.equal(agoText("2026-11-23T11:59:58Z", now), "just now");
+  assert.equal(agoText("2026-11-23T12:00:30Z", now), "just now"); // a clock set back
+  assert.equal(agoText("2026-11-23T11:58:00Z", now), "2 min ago");
+  const valid = { condition: { kind: "key", status: "valid" }, checked: "2026-11-23T11:58:00Z" };
+  assert.deepEqual(profileBadgeWithAge(valid, now), { kind: "valid", label: "valid · checked 2 min ago" });
+  assert.equal(profileBadgeWithAge({ condition: { kind: "key", status: "unverified" } }, now).label, "unverified · not checked yet");
+  assert.deepEqual(profileBadgeWithAge({ condition: { kind: "stored" } }, now), { kind: "stored", label: "stored · not checkable" });
+  assert.equal(profileBadgeWithAge({ condition: { kind: "signed_out" } }, now).label, "signed out");
+  assert.equal(unreachableBadge(valid, now), null);
+  const down = { ...valid, unreachable: "2026-11-23T11:59:00Z", unreachable_detail: "no answer" };
+  assert.deepEqual(unreachableBadge(down, now), { kind: "unreachable", label: "unreachable · 1 min ago", detail: "no answer" });
+  assert.equal(profileBadgeWithAge(down, now).kind, "valid");
+  assert.equal(accountText({ account: "jane@x.io (acme)" }, "tokens"), "Signed in as jane@x.io (acme)");
+  assert.equal(accountText({ account: "jane" }, "single"), "Key of jane");
+  assert.equal(accountText({}, "single"), null);
+});

@@ -34,6 +34,10 @@ enum Command {
         /// Print JSON
         #[arg(long)]
         json: bool,
+        /// Ask each service first whether the credentials work (in parallel); without it,
+        /// status shows what the last check said and asks no server
+        #[arg(long)]
+        check: bool,
     },
     /// Run a command with the profile's credentials in its environment (and nowhere else)
     Run {
@@ -342,7 +346,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Profile(c) => profile_cmd(c),
         Command::Key(c) => key_cmd(c),
-        Command::Status { json } => status(json),
+        Command::Status { json, check } => status(json, check),
         Command::Run {
             profile,
             key,
@@ -765,6 +769,19 @@ fn key_cmd(c: KeyCmd) -> Result<i32> {
             let r = sc.check_key(&key.profile, key.key.as_deref())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
+            } else if let Some(why) = &r.unreachable {
+                // No verdict on the key: say so, and what was last known.
+                println!(
+                    "{}/{}: unreachable — {why} (the key stays {}{})",
+                    r.profile,
+                    r.key.name,
+                    r.key.status,
+                    r.key
+                        .checked
+                        .as_deref()
+                        .map(|c| format!(" as checked {}", ago(c)))
+                        .unwrap_or_default()
+                );
             } else {
                 println!(
                     "{}/{}: {}{}",
@@ -784,8 +801,15 @@ fn key_cmd(c: KeyCmd) -> Result<i32> {
     Ok(0)
 }
 
-fn status(json: bool) -> Result<i32> {
+fn status(json: bool, check: bool) -> Result<i32> {
     let sc = open()?;
+    if check {
+        for v in sc.verify_all()? {
+            if let simcred_core::verify::Verdict::Failed { message } = v.verdict {
+                eprintln!("simcred: cannot check {}: {message}", v.profile);
+            }
+        }
+    }
     let r = sc.status()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
@@ -808,8 +832,14 @@ fn status(json: bool) -> Result<i32> {
             println!("No profiles yet. Create one with `simcred profile add` or `simcred import`.");
         }
         for p in &r.profiles {
+            let seen = match (&p.account, &p.checked) {
+                (Some(a), Some(c)) => format!(" — {a}, checked {}", ago(c)),
+                (None, Some(c)) => format!(" — checked {}", ago(c)),
+                (Some(a), None) => format!(" — {a}"),
+                (None, None) => String::new(),
+            };
             println!(
-                "{}{}\t{}\t{}",
+                "{}{}\t{}\t{}{seen}",
                 if p.needs_attention { "! " } else { "  " },
                 p.name,
                 p.service,
@@ -1213,4 +1243,9 @@ fn consents(c: ConsentsCmd) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// "3 min ago" for an RFC 3339 time (the time itself when it cannot be read).
+fn ago(when: &str) -> String {
+    simcred_core::status::ago_now(when).unwrap_or_else(|| when.to_string())
 }

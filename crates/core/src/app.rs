@@ -248,6 +248,17 @@ impl Simcred {
             self.config.profiles_path().display().to_string(),
         ))
     }
+
+    /// Asks every profile's service whether its credentials work now (in parallel, bounded)
+    /// and records the answers; `status()` then shows them (see [`crate::verify`]).
+    pub fn verify_all(&self) -> Result<Vec<crate::verify::Verified>> {
+        crate::verify::verify_all(self.ctx())
+    }
+
+    /// Asks one profile's service whether its credentials work now, and records the answer.
+    pub fn verify(&self, profile: &str) -> crate::verify::Verified {
+        self.ctx().verify(profile)
+    }
 }
 
 #[cfg(test)]

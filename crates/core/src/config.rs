@@ -402,7 +402,7 @@ fn parse_key(
                 )
             })?,
     };
-    Ok(KeyMeta {
+    let mut meta = KeyMeta {
         name: name.to_string(),
         created: get("created")?.unwrap_or_default(),
         last4: get("last4")?.unwrap_or_default(),
@@ -412,7 +412,17 @@ fn parse_key(
         expires: get("expires")?,
         exported,
         default: false,
-    })
+        account: get("account")?,
+        unreachable: get("unreachable")?,
+        unreachable_detail: get("unreachable_detail")?,
+    };
+    if meta.status == KeyStatus::Unreachable {
+        // Written by 0.1: "unreachable" was the status itself; it says nothing of the key.
+        meta.status = KeyStatus::Unverified;
+        meta.unreachable = meta.checked.take();
+        meta.unreachable_detail = meta.detail.take();
+    }
+    Ok(meta)
 }
 
 /// The parsed file, open for editing inside [`ConfigStore::update`].
@@ -531,6 +541,9 @@ impl ProfilesDoc {
             ("checked", &meta.checked),
             ("detail", &meta.detail),
             ("expires", &meta.expires),
+            ("account", &meta.account),
+            ("unreachable", &meta.unreachable),
+            ("unreachable_detail", &meta.unreachable_detail),
         ] {
             match v {
                 Some(v) => {
@@ -646,6 +659,7 @@ mod tests {
                     expires: None,
                     exported: vec!["/tmp/x".into()],
                     default: false,
+                    ..Default::default()
                 },
             );
             d.set_default_key("p", Some("api-key"));

@@ -129,6 +129,7 @@ impl Error {
             Error::Auth(AuthError::Expired) => "expired",
             Error::Auth(AuthError::BadCredentials) => "bad_credentials",
             Error::Auth(AuthError::InvalidGrant(_)) => "token_dead",
+            Error::Auth(AuthError::Unauthorized(_)) => "unauthorized",
             Error::Auth(AuthError::Http(_)) | Error::Http(_) => "network",
             Error::Auth(_) => "auth",
             Error::UnknownProfile { .. } => "unknown_profile",

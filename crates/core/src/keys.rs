@@ -16,6 +16,9 @@ use serde::Serialize;
 pub struct CheckReport {
     pub profile: String,
     pub key: KeyMeta,
+    /// Why the service could not be asked this time (`key.status` is then the state as of
+    /// `key.checked`); `None` when it answered.
+    pub unreachable: Option<String>,
 }
 
 /// The result of replacing a key.
@@ -97,6 +100,7 @@ impl Ctx<'_> {
                 expires: None,
                 exported: vec![],
                 default: is_default,
+                ..Default::default()
             };
             doc.put_key(profile, &meta);
             if is_default {
@@ -221,6 +225,10 @@ impl Ctx<'_> {
         Ok(CheckReport {
             profile: profile.to_string(),
             key: meta,
+            unreachable: match outcome {
+                CheckOutcome::Unreachable { reason } => Some(reason),
+                _ => None,
+            },
         })
     }
 
@@ -386,20 +394,32 @@ impl Ctx<'_> {
     }
 }
 
-fn apply_outcome(meta: &mut KeyMeta, outcome: &CheckOutcome) {
-    meta.checked = Some(now());
+/// Records a check's answer. A service that could not be asked leaves the key's own state
+/// (and when it was last known) alone and notes the failed attempt beside it.
+pub(crate) fn apply_outcome(meta: &mut KeyMeta, outcome: &CheckOutcome) {
+    let answered = |meta: &mut KeyMeta| {
+        meta.checked = Some(now());
+        meta.unreachable = None;
+        meta.unreachable_detail = None;
+    };
     match outcome {
-        CheckOutcome::Valid { detail } => {
+        CheckOutcome::Valid { detail, account } => {
+            answered(meta);
             meta.status = KeyStatus::Valid;
+            meta.account = account.clone();
             meta.detail = Some(detail.clone());
         }
         CheckOutcome::Invalid { reason } => {
+            answered(meta);
             meta.status = KeyStatus::Invalid;
             meta.detail = Some(reason.clone());
         }
         CheckOutcome::Unreachable { reason } => {
-            meta.status = KeyStatus::Unreachable;
-            meta.detail = Some(reason.clone());
+            if meta.status == KeyStatus::Unreachable {
+                meta.status = KeyStatus::Unverified;
+            }
+            meta.unreachable = Some(now());
+            meta.unreachable_detail = Some(reason.clone());
         }
         CheckOutcome::NotCheckable { reason } => {
             meta.checked = None;

@@ -25,6 +25,7 @@ pub mod status;
 pub mod store;
 pub mod text;
 pub mod vendor;
+pub mod verify;
 
 pub use app::{CheckReport, ProfileStatus, ReplaceReport, Simcred, StatusReport};
 pub use error::{Error, Result};

@@ -110,16 +110,18 @@ impl FromStr for Service {
 }
 
 /// What is known about a key without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyStatus {
     /// Stored, never checked (or cannot be checked from here).
+    #[default]
     Unverified,
     /// The service accepted it at the last check.
     Valid,
     /// The service rejected it at the last check.
     Invalid,
-    /// The last check could not reach the service.
+    /// Written by versions before 0.2 when a check could not reach the service; read as such,
+    /// never written now (see [`KeyMeta::unreachable`]).
     Unreachable,
     /// Past its expiry.
     Expired,
@@ -168,7 +170,7 @@ impl fmt::Display for KeyStatus {
 }
 
 /// Metadata of one stored key. Never holds the key itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct KeyMeta {
     pub name: String,
     /// RFC 3339 time the key was stored.
@@ -186,6 +188,15 @@ pub struct KeyMeta {
     pub exported: Vec<String>,
     /// Whether this is the profile's default key.
     pub default: bool,
+    /// Who the credential belongs to, as the service said at the last answer (e-mail or user
+    /// name, organization); made safe to show.
+    pub account: Option<String>,
+    /// RFC 3339 time of the latest check that got no answer from the service (down, timeout,
+    /// proxy); `None` once the service answers again. Kept apart from `status`, which is the
+    /// key's own state as of `checked`.
+    pub unreachable: Option<String>,
+    /// Why that check got no answer.
+    pub unreachable_detail: Option<String>,
 }
 
 /// A profile as read from `profiles.toml`.

@@ -132,6 +132,7 @@ fn token_meta(
         expires,
         exported: vec![],
         default: false,
+        ..Default::default()
     }
 }
 
@@ -411,8 +412,20 @@ impl Ctx<'_> {
     pub fn consents(&self, profile: &str) -> Result<Vec<Consent>> {
         let prof = self.profile(profile)?;
         let api = consents_of(&prof)?;
-        let access = self.access_token(profile, false)?;
-        let mut list = api.list(&prof, &access.token)?;
+        let mut access = self.access_token(profile, false)?;
+        let list = match api.list(&prof, &access.token) {
+            // A cached token the API no longer takes (the server restarted, the session was
+            // ended): mint a new one once; a fresh one refused too marks the token invalid.
+            Err(Error::Auth(AuthError::Unauthorized(_))) if access.cached => {
+                access = self.access_token(profile, true)?;
+                api.list(&prof, &access.token)
+            }
+            other => other,
+        };
+        if let Err(Error::Auth(AuthError::Unauthorized(why))) = &list {
+            self.mark_access_refused(profile, why)?;
+        }
+        let mut list = list?;
         let mine = self.stored_offline_client(&prof)?;
         for c in &mut list {
             c.stored_here = mine.as_deref() == Some(c.client_id.as_str());
@@ -468,6 +481,23 @@ impl Ctx<'_> {
 
     /// Marks a sign-in token (`offline` or `session`) revoked, with the reason and time, and
     /// forgets the cached access token's metadata.
+    /// Forgets the cached access token after an API refused it (401): the next call mints a
+    /// new one, and `status` no longer calls it valid.
+    pub(crate) fn mark_access_refused(&self, profile: &str, by: &str) -> Result<()> {
+        let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
+        self.config().update(|doc| {
+            let p = find_profile(doc.profiles(), profile)?;
+            if let Some(m) = p.token(ACCESS) {
+                let mut m = m.clone();
+                m.status = KeyStatus::Invalid;
+                m.checked = Some(now());
+                m.detail = Some(format!("{by} did not accept it (401)"));
+                doc.put_token(profile, &m);
+            }
+            Ok::<_, Error>(())
+        })
+    }
+
     fn mark_revoked(&self, profile: &str, name: &str, detail: String) -> Result<()> {
         self.config().update(|doc| {
             let p = find_profile(doc.profiles(), profile)?;

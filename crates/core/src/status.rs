@@ -49,6 +49,8 @@ pub enum ProfileState {
     },
     /// A sign-in profile whose token was refused, revoked or expired.
     TokenProblem { token: TokenKind, status: KeyStatus },
+    /// Keys stored for a service that cannot check them from here (neither good nor bad).
+    Stored,
 }
 
 impl ProfileState {
@@ -67,6 +69,7 @@ impl fmt::Display for ProfileState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProfileState::NoKey => f.write_str("no key"),
+            ProfileState::Stored => f.write_str("stored (not checkable)"),
             ProfileState::Key { status } => f.write_str(status.as_str()),
             ProfileState::SignedOut => f.write_str("signed out"),
             ProfileState::SignedIn => f.write_str("signed in"),
@@ -103,6 +106,14 @@ pub struct ProfileStatus {
     pub keys: Vec<KeyMeta>,
     /// When the cached access token expires (sign-in services).
     pub access_expires: Option<String>,
+    /// When the service last answered about the credential (RFC 3339), if ever.
+    pub checked: Option<String>,
+    /// Who the credential belongs to, as the service last said.
+    pub account: Option<String>,
+    /// When the latest attempt to ask the service got no answer, if it did not (the state
+    /// above is then as of `checked`), and why.
+    pub unreachable: Option<String>,
+    pub unreachable_detail: Option<String>,
     pub problems: Vec<String>,
 }
 
@@ -155,7 +166,36 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
             with_detail(k)
         ));
     }
-    let condition = if p.service.provider().key_policy() == KeyPolicy::TokensOnly {
+    let sign_in = p.service.provider().key_policy() == KeyPolicy::TokensOnly;
+    // The credential the service answers about: the token in use, else the default key.
+    let asked = if sign_in {
+        [crate::signin::OFFLINE, crate::signin::SESSION]
+            .into_iter()
+            .find_map(|n| p.token(n))
+    } else {
+        p.keys.iter().find(|k| k.default).or(p.keys.first())
+    }
+    .cloned();
+    if let Some(u) = asked.as_ref().and_then(|a| a.unreachable.as_deref()) {
+        problems.push(format!(
+            "the service could not be reached at {u}{}",
+            asked
+                .as_ref()
+                .and_then(|a| a.unreachable_detail.as_deref())
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(a) = p.token(crate::signin::ACCESS) {
+        if a.status.needs_attention() {
+            problems.push(format!(
+                "the last access token was refused{}",
+                with_detail(a)
+            ));
+        }
+    }
+    let checkable = p.service.provider().checkable();
+    let condition = if sign_in {
         let offline = p.token(crate::signin::OFFLINE);
         let session = p.token(crate::signin::SESSION);
         match (offline, session) {
@@ -186,7 +226,10 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
             .iter()
             .map(|k| k.status)
             .max_by_key(|s| rank(*s))
-            .map(|status| ProfileState::Key { status })
+            .map(|status| match status {
+                KeyStatus::Unverified if !checkable => ProfileState::Stored,
+                status => ProfileState::Key { status },
+            })
             .unwrap_or(ProfileState::NoKey)
     };
     let needs_attention =
@@ -195,6 +238,10 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
         access_expires: p
             .token(crate::signin::ACCESS)
             .and_then(|a| a.expires.clone()),
+        checked: asked.as_ref().and_then(|a| a.checked.clone()),
+        account: asked.as_ref().and_then(|a| a.account.clone()),
+        unreachable: asked.as_ref().and_then(|a| a.unreachable.clone()),
+        unreachable_detail: asked.and_then(|a| a.unreachable_detail),
         state: condition.to_string(),
         condition,
         name: p.name,
@@ -203,6 +250,27 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
         keys: p.keys,
         problems,
     }
+}
+
+/// How long ago an RFC 3339 time was, in words: "just now", "5 s ago", "3 min ago",
+/// "2 h ago", "4 days ago"; `None` when it cannot be read. A time in the future (a clock set
+/// back) reads "just now".
+pub fn ago(when: &str, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    let t = chrono::DateTime::parse_from_rfc3339(when).ok()?;
+    let s = (now - t.with_timezone(&chrono::Utc)).num_seconds();
+    Some(match s {
+        i64::MIN..=4 => "just now".into(),
+        5..=59 => format!("{s} s ago"),
+        60..=3599 => format!("{} min ago", s / 60),
+        3600..=86_399 => format!("{} h ago", s / 3600),
+        86_400..=172_799 => "1 day ago".into(),
+        _ => format!("{} days ago", s / 86_400),
+    })
+}
+
+/// [`ago`] from now.
+pub fn ago_now(when: &str) -> Option<String> {
+    ago(when, chrono::Utc::now())
 }
 
 /// The whole report from the profiles and the store's answer to a probe.
@@ -235,6 +303,22 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
+    #[test]
+    fn ages_read_as_words() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let a = |t: &str| ago(t, now);
+        assert_eq!(a("2026-11-23T12:00:00Z").as_deref(), Some("just now"));
+        assert_eq!(a("2026-11-23T12:05:00Z").as_deref(), Some("just now"));
+        assert_eq!(a("2026-11-23T11:59:30Z").as_deref(), Some("30 s ago"));
+        assert_eq!(a("2026-11-23T11:57:00Z").as_deref(), Some("3 min ago"));
+        assert_eq!(a("2026-11-23T09:00:00+00:00").as_deref(), Some("3 h ago"));
+        assert_eq!(a("2026-11-22T11:00:00Z").as_deref(), Some("1 day ago"));
+        assert_eq!(a("2026-11-13T12:00:00Z").as_deref(), Some("10 days ago"));
+        assert_eq!(a("yesterday"), None);
+    }
+
     fn key(name: &str, status: KeyStatus) -> KeyMeta {
         KeyMeta {
             name: name.into(),
@@ -246,6 +330,7 @@ mod tests {
             expires: None,
             exported: vec![],
             default: false,
+            ..Default::default()
         }
     }
 

@@ -57,8 +57,11 @@ impl KeyPolicy {
 /// The outcome of checking a key with its service.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckOutcome {
-    /// Accepted; `detail` says who it belongs to (user name, license).
-    Valid { detail: String },
+    /// Accepted; `detail` says who it belongs to (user name, license), `account` the user.
+    Valid {
+        detail: String,
+        account: Option<String>,
+    },
     /// Rejected by the service.
     Invalid { reason: String },
     /// The service could not be asked.

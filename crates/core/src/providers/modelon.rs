@@ -158,9 +158,11 @@ pub fn parse_me_reply(reply: &Reply, me: &Url, base: &Url, key: &Secret) -> Chec
             match (field("/data/username"), field("/data/license")) {
                 (Some(u), Some(l)) => CheckOutcome::Valid {
                     detail: format!("user {u}, license {l}"),
+                    account: Some(u),
                 },
                 (Some(u), None) => CheckOutcome::Valid {
                     detail: format!("user {u}"),
+                    account: Some(u),
                 },
                 (None, _) => CheckOutcome::Unreachable {
                     reason: format!(

@@ -142,6 +142,8 @@ pub struct Endpoints {
     pub token: Url,
     pub device: Option<Url>,
     pub revocation: Option<Url>,
+    /// OpenID Connect userinfo: who the access token belongs to.
+    pub userinfo: Option<Url>,
 }
 
 /// Sign-in failures, as sentences a person can act on. Never contain a secret, and every text
@@ -180,6 +182,9 @@ pub enum AuthError {
     /// The reply was not what the protocol says.
     #[error("{0}")]
     BadReply(String),
+    /// An API or userinfo answered 401: the access token is not accepted.
+    #[error("{0} does not accept the access token (401)")]
+    Unauthorized(String),
 }
 
 impl AuthError {
@@ -552,6 +557,74 @@ impl OidcClient<'_> {
     }
 }
 
+/// Who an access token belongs to, from OpenID Connect userinfo (made safe to show).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    /// E-mail, else the preferred user name, else the subject.
+    pub user: String,
+    /// The `organization` claim, when the provider sends one as text.
+    pub organization: Option<String>,
+}
+
+impl std::fmt::Display for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.organization {
+            Some(o) => write!(f, "{} ({o})", self.user),
+            None => f.write_str(&self.user),
+        }
+    }
+}
+
+impl OidcClient<'_> {
+    /// Asks userinfo who `access` belongs to. `Ok(None)` when the provider has no userinfo
+    /// endpoint; [`AuthError::Unauthorized`] when it refuses the token.
+    pub fn userinfo(&self, access: &Secret) -> Result<Option<Account>, AuthError> {
+        let Some(url) = &self.endpoints.userinfo else {
+            return Ok(None);
+        };
+        let bearer = format!("Bearer {}", access.expose());
+        let reply = self.http.send(
+            "GET",
+            url,
+            &[("authorization", &bearer), ("accept", "application/json")],
+            None,
+        )?;
+        redirect_check(&reply, url)?;
+        parse_userinfo(&reply, url, access).map(Some)
+    }
+}
+
+/// Reads a userinfo reply: 401/403 is a refused token; a JSON object with `email`,
+/// `preferred_username` or `sub` names the account. Every string is made safe and may not
+/// echo the token.
+fn parse_userinfo(reply: &Reply, url: &Url, access: &Secret) -> Result<Account, AuthError> {
+    let shown = crate::text::safe(url.as_str());
+    if reply.status == 401 || reply.status == 403 {
+        return Err(AuthError::Unauthorized(shown));
+    }
+    if reply.status != 200 {
+        return Err(AuthError::BadReply(format!(
+            "{shown} answered {}",
+            reply.status
+        )));
+    }
+    let v: Value = serde_json::from_str(&reply.body).map_err(|_| describe_garbage(reply, url))?;
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .map(|s| crate::text::from_server(s, &[access]))
+            .filter(|s| !s.is_empty())
+    };
+    let user = text("email")
+        .or_else(|| text("preferred_username"))
+        .or_else(|| text("sub"))
+        .ok_or_else(|| AuthError::BadReply(format!("{shown} named no user")))?;
+    Ok(Account {
+        user,
+        organization: text("organization"),
+    })
+}
+
 /// Sleeps `d` (cut short at `deadline`) in small steps, returning early on cancel.
 fn wait(d: Duration, deadline: Instant, cancelled: &dyn Fn() -> bool) -> Result<(), AuthError> {
     let end = Instant::now() + d;
@@ -614,6 +687,7 @@ fn parse_discovery(v: &Value, base: &str, shown: &str) -> Result<Endpoints, Auth
             .ok_or_else(|| AuthError::BadReply(format!("{shown} has no usable token_endpoint")))?,
         device: get("device_authorization_endpoint"),
         revocation: get("revocation_endpoint"),
+        userinfo: get("userinfo_endpoint"),
     })
 }
 
@@ -627,6 +701,41 @@ mod tests {
             content_type: "application/json".into(),
             headers: vec![],
             body: body.into(),
+        }
+    }
+
+    #[test]
+    fn userinfo_names_the_account_safely_and_401_is_a_refused_token() {
+        let url = Url::parse("https://idp.example/userinfo").unwrap();
+        let tok = Secret::new("at-secret-value");
+        let a = parse_userinfo(
+            &reply(
+                200,
+                r#"{"email":"eve\u001b[2J@x.io at-secret-value","organization":"acme"}"#,
+            ),
+            &url,
+            &tok,
+        )
+        .unwrap();
+        assert!(!a.user.contains('\u{1b}'), "{a:?}");
+        assert!(!a.user.contains("at-secret-value"), "{a:?}");
+        assert_eq!(a.organization.as_deref(), Some("acme"));
+        let a = parse_userinfo(
+            &reply(200, r#"{"preferred_username":"jo","organization":{}}"#),
+            &url,
+            &tok,
+        )
+        .unwrap();
+        assert_eq!(a.to_string(), "jo");
+        assert!(matches!(
+            parse_userinfo(&reply(401, ""), &url, &tok),
+            Err(AuthError::Unauthorized(_))
+        ));
+        for bad in ["[]", "{}", "not json", r#"{"email":7}"#] {
+            assert!(
+                parse_userinfo(&reply(200, bad), &url, &tok).is_err(),
+                "{bad}"
+            );
         }
     }
 

@@ -119,6 +119,7 @@ pub fn endpoints(api_url: &Url) -> Endpoints {
         token: p("token"),
         device: Some(p("auth/device")),
         revocation: Some(p("revoke")),
+        userinfo: Some(p("userinfo")),
     }
 }
 
@@ -179,8 +180,10 @@ fn api_error(reply: &Reply, what: &str, sent: &[&Secret]) -> Error {
     let msg = serde_json::from_str::<serde_json::Value>(&reply.body)
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from));
+    if reply.status == 401 {
+        return Error::Auth(super::oidc::AuthError::Unauthorized("the SimAI API".into()));
+    }
     let msg = match (reply.status, msg) {
-        (401, _) => "the SimAI API rejected the access token (401); sign in again".to_string(),
         (_, Some(m)) => format!("{} ({})", crate::text::from_server(&m, sent), reply.status),
         (s, None) if reply.looks_like_html() => {
             format!("the server answered {s} with an HTML page; is the URL right?")

@@ -1,0 +1,53 @@
+"""Truthful status: Refresh asks each service, the badges say what it answered and how long ago,
+a dead server is kept apart from the credential's own state, and the account is shown."""
+
+import json
+
+from conftest import unique
+
+DEMO_USER, DEMO_PASSWORD = "demo@example.com", "demo-password"
+
+
+def test_refresh_asks_the_service_and_keeps_unreachable_apart(app, cli, healed):
+    sandbox = healed
+    p = unique("impact")
+    key = sandbox.regenerate_modelon_key()
+    cli.run("profile", "add", p, "--service", "modelon", "--url", sandbox.modelon_url)
+    cli.run("key", "add", p, input=key)
+    app.refresh()
+    app.select_profile(p)
+    # Asked on Refresh, not only stored: valid, with the answer's age and whose key it is.
+    app.wait_badge(p, "valid")
+    assert "checked just now" in app.wait_text("detail-badge", "valid")
+    assert "Key of demo-user" in app.wait_text("detail-account", "Key of")
+    assert not app.exists("detail-unreachable")
+
+    # The server drops connections: the key stays valid (as last checked), "unreachable" beside it.
+    sandbox.fault("reset")
+    app.refresh()
+    app.wait("detail-unreachable")
+    assert app.q("detail-unreachable").get_attribute("data-kind") == "unreachable"
+    assert app.badge(p) == "valid"
+    # (exit 1: other tests' profiles in the shared store need attention)
+    status = json.loads(cli.run("status", "--json", check=False).stdout)
+    mine = next(x for x in status["profiles"] if x["name"] == p)
+    assert mine["unreachable"] and mine["condition"] == {"kind": "key", "status": "valid"}
+
+    # Back, and the key was regenerated on the server meanwhile: Refresh says it is invalid now.
+    sandbox.fault("none")
+    sandbox.regenerate_modelon_key()
+    app.refresh()
+    app.wait_badge(p, "invalid")
+    assert not app.exists("detail-unreachable")
+
+
+def test_refresh_shows_who_is_signed_in(app, cli, sandbox):
+    p = unique("simai")
+    cli.run("profile", "add", p, "--service", "simai", "--url", sandbox.simai_api_url, "--organization", "demo-org")
+    cli.run("login", p, "--password", "--username", DEMO_USER, "--no-totp", input=DEMO_PASSWORD + "\n")
+    app.refresh()
+    app.select_profile(p)
+    app.wait_badge(p, "signed-in")
+    assert f"Signed in as {DEMO_USER} (demo-org)" in app.wait_text("detail-account", DEMO_USER)
+    assert "checked just now" in app.q("detail-badge").text
+
