@@ -479,8 +479,6 @@ impl Ctx<'_> {
         Ok(true)
     }
 
-    /// Marks a sign-in token (`offline` or `session`) revoked, with the reason and time, and
-    /// forgets the cached access token's metadata.
     /// Forgets the cached access token after an API refused it (401): the next call mints a
     /// new one, and `status` no longer calls it valid.
     pub(crate) fn mark_access_refused(&self, profile: &str, by: &str) -> Result<()> {
@@ -498,6 +496,8 @@ impl Ctx<'_> {
         })
     }
 
+    /// Marks a sign-in token (`offline` or `session`) revoked, with the reason and time, and
+    /// forgets the cached access token's metadata.
     fn mark_revoked(&self, profile: &str, name: &str, detail: String) -> Result<()> {
         self.config().update(|doc| {
             let p = find_profile(doc.profiles(), profile)?;
