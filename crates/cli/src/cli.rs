@@ -118,6 +118,9 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Team stores on OpenBao / HashiCorp Vault (KV v2): add, login, list, status, logout, remove
+    #[command(subcommand)]
+    Store(crate::store_cmd::StoreCmd),
     /// Find plaintext credentials left by the vendors' tools (and SimCred's exports) and say what
     /// to do with each; exits 1 when anything is found. Never prints a secret.
     Audit {
@@ -191,6 +194,9 @@ enum ProfileCmd {
         /// Any other setting, KEY=VALUE (https_proxy, tls_ca_bundle, timeout, description, …; `simcred profile show` lists a profile's)
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Keep the profile's secrets in this team store (`simcred store list`) instead of the OS keyring
+        #[arg(long)]
+        store: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -415,6 +421,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         ),
         Command::ServeClipboard { clear_after } => serve_clipboard(clear_after),
         Command::Audit { json } => audit(json),
+        Command::Store(c) => crate::store_cmd::run(&open()?, c),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut command(), "simcred", &mut std::io::stdout());
             Ok(0)
@@ -554,11 +561,12 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
             service,
             flags,
             set,
+            store,
             json,
         } => {
             let mut pairs = parse_pairs(&set)?;
             pairs.extend(flags.0);
-            let p = sc.add_profile(&name, service, &pairs)?;
+            let p = sc.add_profile_in(&name, service, &pairs, store.as_deref())?;
             warn_insecure(&p);
             if json {
                 println!("{}", serde_json::to_string_pretty(&p)?);
@@ -648,7 +656,7 @@ const STDIN_CAP: u64 = 64 * 1024;
 
 /// Reads all of standard input, refusing (rather than truncating) more than [`STDIN_CAP`]
 /// bytes or text that is not UTF-8. `what` names it in messages ("the key").
-fn read_stdin_capped(what: &str) -> Result<String> {
+pub(crate) fn read_stdin_capped(what: &str) -> Result<String> {
     let mut buf = Vec::new();
     std::io::stdin()
         .take(STDIN_CAP + 1)
@@ -838,8 +846,13 @@ fn status(json: bool, check: bool) -> Result<i32> {
                 (Some(a), None) => format!(" — {a}"),
                 (None, None) => String::new(),
             };
+            let place = p
+                .store
+                .as_deref()
+                .map(|s| format!(" [store {s}]"))
+                .unwrap_or_default();
             println!(
-                "{}{}\t{}\t{}{seen}",
+                "{}{}\t{}\t{}{seen}{place}",
                 if p.needs_attention { "! " } else { "  " },
                 p.name,
                 p.service,

@@ -5,6 +5,7 @@
 mod child;
 mod cli;
 mod registry;
+mod store_cmd;
 
 fn main() {
     // A closed pipe (`simcred status | head -1`) ends the process quietly, as for any Unix tool,

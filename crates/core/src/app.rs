@@ -19,7 +19,7 @@ pub use crate::status::{BackendState, ProfileState, ProfileStatus, StatusReport}
 /// The SimCred core: profiles file plus secret store.
 pub struct Simcred {
     config: ConfigStore,
-    store: Box<dyn SecretStore>,
+    store: crate::stores::Stores,
 }
 
 impl Simcred {
@@ -28,20 +28,27 @@ impl Simcred {
     pub fn open() -> Result<Self> {
         let config = ConfigStore::from_env()?;
         let namespace = config.keyring_id()?;
-        Ok(Simcred {
+        Ok(Simcred::with(
             config,
-            store: Box::new(KeyringStore::from_env(&namespace)),
-        })
+            Box::new(KeyringStore::from_env(&namespace)),
+        ))
     }
 
-    /// A core over a given profiles file and store (tests use an in-memory store).
+    /// A core over a given profiles file and local store (tests use an in-memory store); team
+    /// profiles' secrets go to their stores ([`crate::stores::Stores`]).
     pub fn with(config: ConfigStore, store: Box<dyn SecretStore>) -> Self {
+        let store = crate::stores::Stores::new(store, config.clone());
         Simcred { config, store }
     }
 
     /// The parts' context.
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx::new(&self.config, self.store.as_ref())
+        Ctx::new(&self.config, &self.store)
+    }
+
+    /// The stores: the OS keyring and the team stores (see [`crate::stores`]).
+    pub fn stores(&self) -> &crate::stores::Stores {
+        &self.store
     }
 
     pub fn config(&self) -> &ConfigStore {
@@ -71,6 +78,48 @@ impl Simcred {
         settings: &[(String, String)],
     ) -> Result<Profile> {
         self.ctx().add_profile(name, service, settings)
+    }
+
+    /// Creates a profile whose secrets live in team store `store` (`None`: the OS keyring).
+    pub fn add_profile_in(
+        &self,
+        name: &str,
+        service: Service,
+        settings: &[(String, String)],
+        store: Option<&str>,
+    ) -> Result<Profile> {
+        self.ctx().add_profile_in(name, service, settings, store)
+    }
+
+    // ---- team stores ----------------------------------------------------------------------
+
+    /// Adds a `[stores.NAME]` table (nothing is contacted).
+    pub fn store_add(&self, cfg: &crate::stores::StoreConfig) -> Result<()> {
+        self.ctx().store_add(cfg)
+    }
+
+    /// Logs in to a store and keeps its token in the OS keyring.
+    pub fn store_login(
+        &self,
+        name: &str,
+        how: crate::stores::LoginMethod,
+    ) -> Result<crate::vault::TokenInfo> {
+        self.ctx().store_login(name, how)
+    }
+
+    /// Revokes a store's token and forgets it; whether the vault revoked it.
+    pub fn store_logout(&self, name: &str) -> Result<bool> {
+        self.ctx().store_logout(name)
+    }
+
+    /// Removes a store that holds no profile.
+    pub fn store_remove(&self, name: &str) -> Result<()> {
+        self.ctx().store_remove(name)
+    }
+
+    /// Every store and its profiles; with `ask`, what each vault says about the token.
+    pub fn store_status(&self, ask: bool) -> Result<Vec<crate::stores::StoreStatus>> {
+        self.ctx().store_status(ask)
     }
 
     /// Changes settings of a profile: `set` pairs, then `unset` names.

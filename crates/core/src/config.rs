@@ -9,6 +9,7 @@
 
 use crate::atomic::write_atomic;
 use crate::profile::{KeyMeta, KeyStatus, Profile, Service};
+use crate::stores::StoreConfig;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -159,6 +160,28 @@ impl ConfigStore {
         Ok(out)
     }
 
+    /// The `[stores.NAME]` tables, in file order.
+    pub fn stores(&self) -> Result<Vec<StoreConfig>, ConfigError> {
+        match self.read_text()? {
+            None => Ok(Vec::new()),
+            Some(text) => {
+                let path = self.profiles_path();
+                parse(&path, &text)?;
+                let im = ImDocument::parse(text.clone()).map_err(|_| ConfigError::Invalid {
+                    path: path.clone(),
+                    line: 1,
+                    message: "not valid TOML".into(),
+                })?;
+                let invalid = |offset: usize, message: String| ConfigError::Invalid {
+                    path: path.clone(),
+                    line: line_of(&text, offset),
+                    message,
+                };
+                parse_stores_in(&im, &invalid)
+            }
+        }
+    }
+
     /// This config dir's keyring namespace: a random id kept in `profiles.toml`, created (with
     /// the file, if there is none yet) on first use, so two config dirs never share secrets.
     pub fn keyring_id(&self) -> Result<String, ConfigError> {
@@ -223,6 +246,88 @@ fn check_setting_value(profile: &str, key: &str, v: &str) -> Result<(), String> 
     Ok(())
 }
 
+/// The `[stores.NAME]` tables: `kind` (openbao, vault), `addr`, `mount`, `prefix`,
+/// `namespace`, `ca_bundle`; anything else or of the wrong type is an error with its line.
+fn parse_stores_in(
+    im: &ImDocument<String>,
+    invalid: &dyn Fn(usize, String) -> ConfigError,
+) -> Result<Vec<StoreConfig>, ConfigError> {
+    let Some(item) = im.get("stores") else {
+        return Ok(Vec::new());
+    };
+    let table = item.as_table_like().ok_or_else(|| {
+        invalid(
+            span_start(item),
+            "`stores` must be a table of stores".into(),
+        )
+    })?;
+    let mut out = Vec::new();
+    for (name, item) in table.iter() {
+        crate::profile::validate_name("store", name).map_err(|m| invalid(span_start(item), m))?;
+        let t = item.as_table_like().ok_or_else(|| {
+            invalid(
+                span_start(item),
+                format!("store \"{name}\" must be a table"),
+            )
+        })?;
+        let text = |k: &str| -> Result<Option<String>, ConfigError> {
+            match t.get(k) {
+                None => Ok(None),
+                Some(v) => match v.as_str() {
+                    Some(s) if !s.chars().any(crate::text::is_unsafe) => Ok(Some(s.to_string())),
+                    _ => Err(invalid(
+                        span_start(v),
+                        format!(
+                            "`{k}` of store \"{name}\" must be a string without control characters"
+                        ),
+                    )),
+                },
+            }
+        };
+        let kind_item = t.get("kind");
+        let kind = text("kind")?
+            .and_then(|k| crate::stores::StoreKind::parse(&k))
+            .ok_or_else(|| {
+                invalid(
+                    kind_item
+                        .map(span_start)
+                        .unwrap_or_else(|| span_start(item)),
+                    format!("store \"{name}\" needs `kind = \"openbao\"` or `kind = \"vault\"`"),
+                )
+            })?;
+        let cfg = StoreConfig {
+            name: name.to_string(),
+            kind,
+            addr: text("addr")?,
+            mount: text("mount")?.unwrap_or_else(|| crate::stores::DEFAULT_MOUNT.into()),
+            prefix: text("prefix")?.unwrap_or_else(|| crate::stores::DEFAULT_PREFIX.into()),
+            namespace: text("namespace")?,
+            ca_bundle: text("ca_bundle")?,
+        };
+        for (k, v) in t.iter() {
+            if !["kind", "addr", "mount", "prefix", "namespace", "ca_bundle"].contains(&k) {
+                return Err(invalid(
+                    span_start(v),
+                    format!(
+                        "store \"{name}\" has an unknown setting `{}` (kind, addr, mount, prefix, namespace, ca_bundle)",
+                        crate::text::safe(k)
+                    ),
+                ));
+            }
+        }
+        for (k, v) in [("mount", &cfg.mount), ("prefix", &cfg.prefix)] {
+            if v.is_empty() || v.split('/').any(|p| p.is_empty() || p == "." || p == "..") {
+                return Err(invalid(
+                    span_start(item),
+                    format!("`{k}` of store \"{name}\" must be a path like team/a (no empty, . or .. parts)"),
+                ));
+            }
+        }
+        out.push(cfg);
+    }
+    Ok(out)
+}
+
 fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigError> {
     let invalid = |offset: usize, message: String| ConfigError::Invalid {
         path: path.to_path_buf(),
@@ -245,6 +350,10 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
             ));
         }
     }
+    let store_names: Vec<String> = parse_stores_in(&im, &invalid)?
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     let mut profiles = Vec::new();
     if let Some(item) = im.get("profiles") {
         let table = item.as_table_like().ok_or_else(|| {
@@ -280,12 +389,29 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
                 .and_then(|s| s.parse())
                 .map_err(|m| invalid(span_start(service_item), m))?;
             let mut settings = BTreeMap::new();
+            let mut store = None;
             let mut default_key = None;
             let mut keys = Vec::new();
             let mut tokens = Vec::new();
             for (k, v) in pt.iter() {
                 match k {
                     "service" => {}
+                    "store" => {
+                        let n = v.as_str().ok_or_else(|| {
+                            invalid(span_start(v), "`store` must be a store's name".into())
+                        })?;
+                        if !store_names.iter().any(|x| x == n) {
+                            return Err(invalid(
+                                span_start(v),
+                                format!(
+                                    "profile \"{name}\" names store \"{}\", which has no [stores.{}] table",
+                                    crate::text::safe(n),
+                                    crate::text::safe(n)
+                                ),
+                            ));
+                        }
+                        store = Some(n.to_string());
+                    }
                     "default_key" => {
                         let d = v.as_str().ok_or_else(|| {
                             invalid(span_start(v), "`default_key` must be a string".into())
@@ -338,6 +464,7 @@ fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigE
                 default_key,
                 keys,
                 tokens,
+                store,
             });
         }
     }
@@ -493,6 +620,49 @@ impl ProfilesDoc {
             }
             Some(v) => {
                 t.insert(key, value(v));
+            }
+        }
+    }
+
+    /// Writes a `[stores.NAME]` table (replacing one of that name).
+    pub fn put_store(&mut self, cfg: &StoreConfig) {
+        let stores = child(self.doc.as_table_mut(), "stores");
+        let mut t = Table::new();
+        t.insert("kind", value(cfg.kind.as_str()));
+        for (k, v) in [
+            ("addr", &cfg.addr),
+            ("namespace", &cfg.namespace),
+            ("ca_bundle", &cfg.ca_bundle),
+        ] {
+            if let Some(v) = v {
+                t.insert(k, value(v));
+            }
+        }
+        t.insert("mount", value(&cfg.mount));
+        t.insert("prefix", value(&cfg.prefix));
+        stores.insert(&cfg.name, Item::Table(t));
+    }
+
+    /// Removes a `[stores.NAME]` table.
+    pub fn remove_store(&mut self, name: &str) {
+        if let Some(t) = self
+            .doc
+            .get_mut("stores")
+            .and_then(|s| s.as_table_like_mut())
+        {
+            t.remove(name);
+        }
+    }
+
+    /// Puts a profile in a team store (`None`: the OS keyring).
+    pub fn set_store(&mut self, profile: &str, store: Option<&str>) {
+        let t = self.profile_table(profile);
+        match store {
+            Some(s) => {
+                t.insert("store", value(s));
+            }
+            None => {
+                t.remove("store");
             }
         }
     }

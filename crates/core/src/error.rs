@@ -122,6 +122,10 @@ impl Error {
         match self {
             Error::Config(_) => "config",
             Error::Store(StoreError::Locked) => "keyring_locked",
+            Error::Store(StoreError::Unauthorized(_)) => "store_unauthorized",
+            Error::Store(StoreError::PermissionDenied(_)) => "permission_denied",
+            Error::Store(StoreError::Conflict(_)) => "conflict",
+            Error::Store(StoreError::Offline(_)) => "store_offline",
             Error::Store(_) => "keyring",
             Error::VendorFile(_) => "vendor_file",
             Error::Auth(AuthError::Cancelled) => "cancelled",

@@ -261,6 +261,14 @@ fn no_proxy_matches(list: &[String], url: &Url) -> bool {
     })
 }
 
+/// A request body.
+enum Body<'a> {
+    /// `application/x-www-form-urlencoded` fields.
+    Form(&'a [(&'a str, &'a str)]),
+    /// A JSON document.
+    Json(&'a str),
+}
+
 /// A blocking HTTP client configured for one profile.
 pub struct Http {
     direct: ureq::Agent,
@@ -371,6 +379,27 @@ impl Http {
         headers: &[(&str, &str)],
         form: Option<&[(&str, &str)]>,
     ) -> Result<Reply, HttpError> {
+        self.exchange(method, url, headers, form.map(Body::Form))
+    }
+
+    /// Sends a JSON body (`POST`, or any method other than GET/DELETE) and reads the reply.
+    pub fn send_json(
+        &self,
+        method: &str,
+        url: &Url,
+        headers: &[(&str, &str)],
+        json: &str,
+    ) -> Result<Reply, HttpError> {
+        self.exchange(method, url, headers, Some(Body::Json(json)))
+    }
+
+    fn exchange(
+        &self,
+        method: &str,
+        url: &Url,
+        headers: &[(&str, &str)],
+        body: Option<Body<'_>>,
+    ) -> Result<Reply, HttpError> {
         check_target(url)?;
         if let Some(origin) = &self.pinned {
             if !same_origin(origin, url) {
@@ -407,12 +436,19 @@ impl Http {
                 req.call().map_err(map_err)?
             }
             _ => {
-                let mut req = agent.post(url.as_str());
+                let mut req = match method {
+                    "PUT" => agent.put(url.as_str()),
+                    _ => agent.post(url.as_str()),
+                };
                 for (k, v) in headers {
                     req = req.header(*k, *v);
                 }
-                match form {
-                    Some(f) => req.send_form(f.iter().copied()).map_err(map_err)?,
+                match body {
+                    Some(Body::Form(f)) => req.send_form(f.iter().copied()).map_err(map_err)?,
+                    Some(Body::Json(j)) => req
+                        .header("content-type", "application/json")
+                        .send(j)
+                        .map_err(map_err)?,
                     None => req.send_empty().map_err(map_err)?,
                 }
             }

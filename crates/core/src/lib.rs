@@ -23,7 +23,9 @@ pub mod settings;
 pub mod signin;
 pub mod status;
 pub mod store;
+pub mod stores;
 pub mod text;
+pub mod vault;
 pub mod vendor;
 pub mod verify;
 

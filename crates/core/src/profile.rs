@@ -210,6 +210,8 @@ pub struct Profile {
     pub keys: Vec<KeyMeta>,
     /// Sign-in tokens (SimAI, OIDC): `offline`, `session`, `access`. Metadata only.
     pub tokens: Vec<KeyMeta>,
+    /// The team store holding this profile's secrets (`[stores.NAME]`); `None`: the OS keyring.
+    pub store: Option<String>,
 }
 
 impl Profile {

@@ -15,7 +15,26 @@ impl Ctx<'_> {
         service: Service,
         settings: &[(String, String)],
     ) -> Result<Profile> {
+        self.add_profile_in(name, service, settings, None)
+    }
+
+    /// Creates a profile whose secrets live in the team store `store` (`None`: the OS keyring).
+    pub fn add_profile_in(
+        &self,
+        name: &str,
+        service: Service,
+        settings: &[(String, String)],
+        store: Option<&str>,
+    ) -> Result<Profile> {
         validate_name("profile", name).map_err(Error::Invalid)?;
+        if let Some(st) = store {
+            if !self.config.stores()?.iter().any(|s| s.name == st) {
+                return Err(Error::Invalid(format!(
+                    "there is no store named \"{}\"; add it first",
+                    crate::text::safe(st)
+                )));
+            }
+        }
         check_setting_names(service, settings.iter().map(|(k, _)| k.as_str()))?;
         self.config.update(|doc| {
             if doc.profile(name).is_some() {
@@ -37,12 +56,14 @@ impl Ctx<'_> {
                 default_key: None,
                 keys: vec![],
                 tokens: vec![],
+                store: store.map(String::from),
             };
             validate_profile(&prof)?;
             doc.insert_profile(name, service);
             for (k, v) in &prof.settings {
                 doc.set_setting(name, k, Some(v));
             }
+            doc.set_store(name, store);
             Ok(prof)
         })
     }

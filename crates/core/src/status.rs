@@ -104,6 +104,8 @@ pub struct ProfileStatus {
     pub condition: ProfileState,
     pub needs_attention: bool,
     pub keys: Vec<KeyMeta>,
+    /// The team store holding the profile's secrets; `None`: the OS keyring.
+    pub store: Option<String>,
     /// When the cached access token expires (sign-in services).
     pub access_expires: Option<String>,
     /// When the service last answered about the credential (RFC 3339), if ever.
@@ -238,6 +240,7 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
         access_expires: p
             .token(crate::signin::ACCESS)
             .and_then(|a| a.expires.clone()),
+        store: p.store.clone(),
         checked: asked.as_ref().and_then(|a| a.checked.clone()),
         account: asked.as_ref().and_then(|a| a.account.clone()),
         unreachable: asked.as_ref().and_then(|a| a.unreachable.clone()),
@@ -342,6 +345,7 @@ mod tests {
             default_key: None,
             keys,
             tokens,
+            store: None,
         }
     }
 

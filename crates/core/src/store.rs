@@ -28,6 +28,8 @@ pub enum SecretKind {
     RefreshToken,
     /// A password the user chose to keep.
     Password,
+    /// The token of a team store's vault (kept in the OS keyring, never in a file).
+    VaultToken,
 }
 
 impl SecretKind {
@@ -39,6 +41,7 @@ impl SecretKind {
             SecretKind::AccessToken => "access-token",
             SecretKind::RefreshToken => "refresh-token",
             SecretKind::Password => "password",
+            SecretKind::VaultToken => "vault-token",
         }
     }
 }
@@ -85,6 +88,18 @@ pub enum StoreError {
     /// The keyring answered with an error.
     #[error("the keyring refused the request: {0}")]
     Failed(String),
+    /// A team store does not accept the credentials (not logged in, token expired or revoked).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A team store's policy does not allow this.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// Someone else changed the entry meanwhile; nothing was overwritten.
+    #[error("{0}; nothing was overwritten")]
+    Conflict(String),
+    /// A team store cannot be reached or is sealed.
+    #[error("{0}")]
+    Offline(String),
 }
 
 /// A place to keep secrets. The OS keyring is the product's implementation; a team vault can be

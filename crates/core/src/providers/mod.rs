@@ -373,6 +373,7 @@ pub fn handed_over(service: Service) -> HandedOver {
         default_key: None,
         keys: vec![],
         tokens: vec![],
+        store: None,
     };
     HandedOver {
         variables: p

@@ -1,0 +1,236 @@
+//! `simcred store …`: team stores on OpenBao / HashiCorp Vault (KV v2) — add one, log in (the
+//! token goes to the OS keyring, never to a file), see what each holds and whether its token
+//! works, log out, remove. Secrets for logins come from standard input or a no-echo prompt.
+
+use anyhow::{bail, Result};
+use clap::{Subcommand, ValueEnum};
+use simcred_core::stores::{LoginMethod, StoreConfig, StoreKind, DEFAULT_MOUNT, DEFAULT_PREFIX};
+use simcred_core::{Secret, Simcred};
+use std::io::IsTerminal;
+
+/// The kinds of team store.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Kind {
+    Openbao,
+    Vault,
+}
+
+/// How to log in to a store.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Method {
+    /// A token you already have (read from standard input or a prompt)
+    Token,
+    /// User name (--username) and password (standard input or a prompt)
+    Userpass,
+    /// AppRole: role id (--role) and secret id (standard input or a prompt)
+    Approle,
+    /// JWT: role (--role) and a signed identity token, e.g. a CI job's (standard input)
+    Jwt,
+}
+
+#[derive(Subcommand)]
+pub enum StoreCmd {
+    /// Add a team store: simcred store add NAME --kind openbao --addr https://bao.example:8200
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// The server's address (default: $VAULT_ADDR / $BAO_ADDR when used)
+        #[arg(long)]
+        addr: Option<String>,
+        /// The KV v2 mount
+        #[arg(long, default_value = DEFAULT_MOUNT)]
+        mount: String,
+        /// The path under the mount that holds SimCred's entries (one policy on it grants a team)
+        #[arg(long, default_value = DEFAULT_PREFIX)]
+        prefix: String,
+        /// Namespace (Vault Enterprise, OpenBao namespaces)
+        #[arg(long)]
+        namespace: Option<String>,
+        /// PEM file with the CA certificates of the server's TLS (default: $VAULT_CACERT)
+        #[arg(long)]
+        ca_bundle: Option<String>,
+    },
+    /// Log in to a store; the token is kept in the OS keyring (never in ~/.vault-token)
+    Login {
+        name: String,
+        #[arg(long, value_enum, default_value = "token")]
+        method: Method,
+        /// User name for --method userpass
+        #[arg(long)]
+        username: Option<String>,
+        /// Role (AppRole role id, or the JWT role)
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// List the stores and the profiles in each
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask each store's vault whether the token works (policies, time left)
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke the store's token at the vault and forget it here
+    Logout { name: String },
+    /// Remove a store that holds no profile (and its token here)
+    Remove { name: String },
+}
+
+/// Reads one secret line from standard input, or from a no-echo prompt on a terminal.
+fn read_value(what: &str) -> Result<Secret> {
+    let raw = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("{what} (input hidden): "))?
+    } else {
+        crate::cli::read_stdin_capped(what)?
+    };
+    let s = Secret::from_user_input(&raw).ok_or_else(|| {
+        anyhow::anyhow!("{what} is empty; pipe it on standard input or type it at the prompt")
+    })?;
+    if s.expose().chars().any(char::is_control) {
+        bail!("{what} has a line break or control character inside it; pass it alone");
+    }
+    Ok(s)
+}
+
+pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
+    match c {
+        StoreCmd::Add {
+            name,
+            kind,
+            addr,
+            mount,
+            prefix,
+            namespace,
+            ca_bundle,
+        } => {
+            let cfg = StoreConfig {
+                name: name.clone(),
+                kind: match kind {
+                    Kind::Openbao => StoreKind::OpenBao,
+                    Kind::Vault => StoreKind::Vault,
+                },
+                addr,
+                mount,
+                prefix,
+                namespace,
+                ca_bundle,
+            };
+            sc.store_add(&cfg)?;
+            println!(
+                "Added store {name}. Log in with `simcred store login {name}`, then create profiles in it with `simcred profile add NAME --service SERVICE --store {name}`."
+            );
+        }
+        StoreCmd::Login {
+            name,
+            method,
+            username,
+            role,
+        } => {
+            let need = |v: Option<String>, flag: &str| {
+                v.ok_or_else(|| anyhow::anyhow!("--method needs {flag}"))
+            };
+            let how = match method {
+                Method::Token => LoginMethod::Token(read_value("the vault token")?),
+                Method::Userpass => LoginMethod::Userpass {
+                    username: need(username, "--username")?,
+                    password: read_value("the password")?,
+                },
+                Method::Approle => LoginMethod::AppRole {
+                    role_id: need(role, "--role ROLE_ID")?,
+                    secret_id: read_value("the secret id")?,
+                },
+                Method::Jwt => LoginMethod::Jwt {
+                    role: need(role, "--role")?,
+                    jwt: read_value("the identity token (JWT)")?,
+                },
+            };
+            let info = sc.store_login(&name, how)?;
+            let left = if info.ttl == 0 {
+                "does not expire".to_string()
+            } else {
+                format!("valid for {} min", info.ttl / 60)
+            };
+            println!(
+                "Logged in to store {name} as {} (policies: {}); the token {left} and is kept in the OS keyring.",
+                if info.display_name.is_empty() { "(unnamed)" } else { &info.display_name },
+                info.policies.join(", ")
+            );
+        }
+        StoreCmd::List { json: true } => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&sc.store_status(false)?)?
+            );
+        }
+        StoreCmd::Status { json: true } => {
+            let all = sc.store_status(true)?;
+            println!("{}", serde_json::to_string_pretty(&all)?);
+            return Ok(if all.iter().any(|s| s.problem.is_some()) {
+                1
+            } else {
+                0
+            });
+        }
+        StoreCmd::List { .. } => {
+            let all = sc.store_status(false)?;
+            if all.is_empty() {
+                println!("No stores yet: secrets live in the OS keyring. Add a team store with `simcred store add NAME --kind openbao --addr URL`.");
+            }
+            for s in all {
+                println!(
+                    "{}\t{}\t{}\t{}/{}\t{} profile(s)",
+                    s.config.name,
+                    s.config.kind.as_str(),
+                    s.config.addr.as_deref().unwrap_or("$VAULT_ADDR"),
+                    s.config.mount,
+                    s.config.prefix,
+                    s.profiles.len()
+                );
+            }
+        }
+        StoreCmd::Status { .. } => {
+            let all = sc.store_status(true)?;
+            let mut bad = false;
+            for s in &all {
+                match (&s.token, &s.problem) {
+                    (_, Some(p)) => {
+                        bad = true;
+                        println!("! {}\t{p}", s.config.name);
+                    }
+                    (Some(t), None) => println!(
+                        "  {}\tlogged in as {} (token from the {}, policies {}, {})",
+                        s.config.name,
+                        t.display_name,
+                        s.token_from,
+                        t.policies.join(", "),
+                        if t.ttl == 0 {
+                            "no expiry".to_string()
+                        } else {
+                            format!("{} min left", t.ttl / 60)
+                        }
+                    ),
+                    (None, None) => println!("  {}", s.config.name),
+                }
+                if !s.profiles.is_empty() {
+                    println!("      profiles: {}", s.profiles.join(", "));
+                }
+            }
+            return Ok(if bad { 1 } else { 0 });
+        }
+        StoreCmd::Logout { name } => {
+            if sc.store_logout(&name)? {
+                println!("Logged out of store {name}: the token was revoked at the vault and deleted here.");
+            } else {
+                println!("Logged out of store {name}: the token is deleted here (the vault did not revoke it, or there was none).");
+            }
+        }
+        StoreCmd::Remove { name } => {
+            sc.store_remove(&name)?;
+            println!("Removed store {name}.");
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,484 @@
+//! Where a profile's secrets live. `[stores.NAME]` tables in `profiles.toml` name the places
+//! besides the OS keyring (an OpenBao or Vault KV v2 team store); a profile names its store
+//! (`store = "acme"`, default the OS keyring). [`Stores`] is the [`SecretStore`] the rest of
+//! SimCred sees: it sends each secret to its profile's store, opening vault stores on first use
+//! with the token kept in the OS keyring (or `VAULT_TOKEN` / `BAO_TOKEN` where there is none).
+
+use crate::config::ConfigStore;
+use crate::secret::Secret;
+use crate::store::{SecretId, SecretKind, SecretStore, StoreError};
+use crate::vault::{Vault, VaultAddr, VaultError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What kind of place a store is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// An OpenBao server (KV v2).
+    OpenBao,
+    /// A HashiCorp Vault server (KV v2; the same API).
+    Vault,
+}
+
+impl StoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::OpenBao => "openbao",
+            StoreKind::Vault => "vault",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "openbao" | "bao" => Some(StoreKind::OpenBao),
+            "vault" => Some(StoreKind::Vault),
+            _ => None,
+        }
+    }
+}
+
+/// One `[stores.NAME]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreConfig {
+    pub name: String,
+    pub kind: StoreKind,
+    /// The server's address; `None`: `VAULT_ADDR` / `BAO_ADDR` at the time of use.
+    pub addr: Option<String>,
+    pub mount: String,
+    pub prefix: String,
+    pub namespace: Option<String>,
+    pub ca_bundle: Option<String>,
+}
+
+/// The default KV v2 mount and prefix.
+pub const DEFAULT_MOUNT: &str = "secret";
+pub const DEFAULT_PREFIX: &str = "simcred";
+
+fn env(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .filter_map(|n| std::env::var(n).ok())
+        .map(|v| v.trim().to_string())
+        .find(|v| !v.is_empty())
+}
+
+impl StoreConfig {
+    /// Where the vault is, with the vault CLIs' environment filling what the table leaves out
+    /// (`VAULT_ADDR`/`BAO_ADDR`, `VAULT_CACERT`/`BAO_CACERT`, `VAULT_NAMESPACE`/`BAO_NAMESPACE`).
+    pub fn vault_addr(&self) -> Result<VaultAddr, StoreError> {
+        let raw = self
+            .addr
+            .clone()
+            .or_else(|| env(&["VAULT_ADDR", "BAO_ADDR"]))
+            .ok_or_else(|| {
+                StoreError::Failed(format!(
+                    "store \"{}\" has no address and VAULT_ADDR is not set",
+                    self.name
+                ))
+            })?;
+        let addr = crate::http::parse_service_url(&raw).map_err(|e| {
+            StoreError::Failed(format!("the address of store \"{}\": {e}", self.name))
+        })?;
+        Ok(VaultAddr {
+            addr,
+            mount: self.mount.clone(),
+            prefix: self.prefix.clone(),
+            namespace: self
+                .namespace
+                .clone()
+                .or_else(|| env(&["VAULT_NAMESPACE", "BAO_NAMESPACE"])),
+            ca_bundle: self
+                .ca_bundle
+                .clone()
+                .or_else(|| env(&["VAULT_CACERT", "BAO_CACERT"])),
+        })
+    }
+
+    /// The keyring entry that holds this store's vault token.
+    pub fn token_id(&self) -> SecretId {
+        token_id(&self.name)
+    }
+}
+
+/// The keyring entry of store `name`'s vault token (profile part `store:NAME`, which no profile
+/// name can be: `:` is not allowed in one).
+pub fn token_id(name: &str) -> SecretId {
+    SecretId::new(&format!("store:{name}"), SecretKind::VaultToken, "token")
+}
+
+/// A vault error as a store error the faces can act on.
+impl From<VaultError> for StoreError {
+    fn from(e: VaultError) -> Self {
+        match e {
+            VaultError::Unauthorized { .. } => StoreError::Unauthorized(e.to_string()),
+            VaultError::PermissionDenied { .. } => StoreError::PermissionDenied(e.to_string()),
+            VaultError::Conflict { .. } => StoreError::Conflict(e.to_string()),
+            VaultError::Unreachable { .. } | VaultError::Sealed { .. } => {
+                StoreError::Offline(e.to_string())
+            }
+            VaultError::LoginRefused { .. } => StoreError::Unauthorized(e.to_string()),
+            VaultError::BadReply { .. } | VaultError::Setup(_) => StoreError::Failed(e.to_string()),
+        }
+    }
+}
+
+/// A profile's secrets in a vault: `{prefix}/secrets/{profile}/{kind}/{name}`, data
+/// `{"value": …}`, every write with check-and-set.
+pub struct VaultStore {
+    name: String,
+    vault: Vault,
+}
+
+impl VaultStore {
+    pub fn new(name: &str, vault: Vault) -> Self {
+        VaultStore {
+            name: name.to_string(),
+            vault,
+        }
+    }
+
+    fn key(id: &SecretId) -> String {
+        format!("secrets/{}/{}/{}", id.profile, id.kind.as_str(), id.name)
+    }
+
+    /// The vault client.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+}
+
+impl SecretStore for VaultStore {
+    fn backend(&self) -> String {
+        format!(
+            "team store \"{}\" ({})",
+            self.name,
+            crate::http::origin_of(&self.vault.addr().addr)
+        )
+    }
+
+    fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
+        Ok(self.vault.read(&Self::key(id))?.and_then(|v| {
+            v.data
+                .get("value")
+                .and_then(|x| x.as_str())
+                .map(Secret::new)
+        }))
+    }
+
+    fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError> {
+        let key = Self::key(id);
+        let mut data = Map::new();
+        data.insert("value".into(), Value::String(secret.expose().to_string()));
+        // Setting a secret is an overwrite by intent: on a lost race, write over the version
+        // that won (read again), never over one not seen.
+        for _ in 0..3 {
+            let cas = self.vault.read(&key)?.map(|v| v.version).unwrap_or(0);
+            match self.vault.write(&key, &data, cas) {
+                Err(VaultError::Conflict { .. }) => continue,
+                other => return other.map(|_| ()).map_err(Into::into),
+            }
+        }
+        Err(StoreError::Conflict(format!(
+            "{key} kept changing while SimCred wrote it; try again"
+        )))
+    }
+
+    fn delete(&self, id: &SecretId) -> Result<bool, StoreError> {
+        Ok(self.vault.delete(&Self::key(id))?)
+    }
+
+    fn probe(&self) -> Result<(), StoreError> {
+        self.vault.lookup_self().map(|_| ()).map_err(Into::into)
+    }
+}
+
+/// The token for store `cfg`: `VAULT_TOKEN` / `BAO_TOKEN` when set (as the vault CLIs do), else
+/// the one `store login` kept in the OS keyring.
+pub fn token_for(cfg: &StoreConfig, keyring: &dyn SecretStore) -> Result<Secret, StoreError> {
+    if let Some(t) = env(&["VAULT_TOKEN", "BAO_TOKEN"]) {
+        return Ok(Secret::new(t));
+    }
+    keyring.get(&cfg.token_id())?.ok_or_else(|| {
+        StoreError::Unauthorized(format!(
+            "not logged in to store \"{}\" (and VAULT_TOKEN is not set)",
+            cfg.name
+        ))
+    })
+}
+
+/// The secret store SimCred uses: the OS keyring for local profiles, each profile's team store
+/// for the others.
+pub struct Stores {
+    keyring: Box<dyn SecretStore>,
+    config: ConfigStore,
+    open: Mutex<HashMap<String, Arc<VaultStore>>>,
+}
+
+impl Stores {
+    pub fn new(keyring: Box<dyn SecretStore>, config: ConfigStore) -> Self {
+        Stores {
+            keyring,
+            config,
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The OS keyring (local profiles, vault tokens).
+    pub fn keyring(&self) -> &dyn SecretStore {
+        self.keyring.as_ref()
+    }
+
+    /// The team store named `name`, opened (and kept) on first use.
+    pub fn team(&self, name: &str) -> Result<Arc<VaultStore>, StoreError> {
+        if let Some(s) = self.open.lock().ok().and_then(|m| m.get(name).cloned()) {
+            return Ok(s);
+        }
+        let cfg = self
+            .config
+            .stores()
+            .map_err(|e| StoreError::Failed(e.to_string()))?
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| StoreError::Failed(format!("there is no store named \"{name}\"")))?;
+        let token = token_for(&cfg, self.keyring())?;
+        let vault = Vault::new(&cfg.vault_addr()?, token)?;
+        let s = Arc::new(VaultStore::new(name, vault));
+        if let Ok(mut m) = self.open.lock() {
+            m.insert(name.to_string(), s.clone());
+        }
+        Ok(s)
+    }
+
+    /// Which store a secret goes to: its profile's, or the keyring.
+    fn route(&self, id: &SecretId) -> Result<Option<Arc<VaultStore>>, StoreError> {
+        if id.kind == SecretKind::VaultToken {
+            return Ok(None);
+        }
+        let store = self
+            .config
+            .read()
+            .map_err(|e| StoreError::Failed(e.to_string()))?
+            .into_iter()
+            .find(|p| p.name == id.profile)
+            .and_then(|p| p.store);
+        store.map(|s| self.team(&s)).transpose()
+    }
+}
+
+impl SecretStore for Stores {
+    fn backend(&self) -> String {
+        self.keyring.backend()
+    }
+
+    fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
+        match self.route(id)? {
+            Some(t) => t.get(id),
+            None => self.keyring.get(id),
+        }
+    }
+
+    fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError> {
+        match self.route(id)? {
+            Some(t) => t.set(id, secret),
+            None => self.keyring.set(id, secret),
+        }
+    }
+
+    fn delete(&self, id: &SecretId) -> Result<bool, StoreError> {
+        match self.route(id)? {
+            Some(t) => t.delete(id),
+            None => self.keyring.delete(id),
+        }
+    }
+
+    fn probe(&self) -> Result<(), StoreError> {
+        self.keyring.probe()
+    }
+}
+
+/// How `store login` authenticates.
+pub enum LoginMethod {
+    /// A token the user already has (`bao token create`, the UI).
+    Token(Secret),
+    /// `auth/userpass`.
+    Userpass { username: String, password: Secret },
+    /// `auth/approle` with a role id and a secret id.
+    AppRole { role_id: String, secret_id: Secret },
+    /// `auth/jwt` with a role and an identity token (CI).
+    Jwt { role: String, jwt: Secret },
+}
+
+/// One store as `store list` / `store status` show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreStatus {
+    #[serde(flatten)]
+    pub config: StoreConfig,
+    /// The profiles whose secrets live there.
+    pub profiles: Vec<String>,
+    /// Where the token comes from: `environment`, `keyring`, or `none`.
+    pub token_from: &'static str,
+    /// What the vault said about the token (when asked and it answered).
+    pub token: Option<crate::vault::TokenInfo>,
+    /// Why the store cannot be used right now, in a sentence.
+    pub problem: Option<String>,
+}
+
+impl crate::ctx::Ctx<'_> {
+    fn store_config(&self, name: &str) -> crate::Result<StoreConfig> {
+        self.config
+            .stores()?
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| {
+                crate::Error::Invalid(format!(
+                    "there is no store named \"{}\"",
+                    crate::text::safe(name)
+                ))
+            })
+    }
+
+    /// Adds a `[stores.NAME]` table (the address is checked, nothing is contacted).
+    pub fn store_add(&self, cfg: &StoreConfig) -> crate::Result<()> {
+        crate::profile::validate_name("store", &cfg.name).map_err(crate::Error::Invalid)?;
+        if let Some(a) = &cfg.addr {
+            crate::http::parse_service_url(a)?;
+        }
+        self.config.update(|doc| {
+            if self.config.stores()?.iter().any(|s| s.name == cfg.name) {
+                return Err(crate::Error::Invalid(format!(
+                    "a store named \"{}\" exists already",
+                    cfg.name
+                )));
+            }
+            doc.put_store(cfg);
+            Ok(())
+        })?;
+        // Parse what was written, so a bad mount or prefix is refused now, not at first use.
+        if let Err(e) = self.config.stores() {
+            self.config.update(|doc| {
+                doc.remove_store(&cfg.name);
+                Ok::<_, crate::Error>(())
+            })?;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Logs in to store `name`, checks the token with the vault and keeps it in the OS keyring.
+    pub fn store_login(
+        &self,
+        name: &str,
+        how: LoginMethod,
+    ) -> crate::Result<crate::vault::TokenInfo> {
+        use crate::vault::Login;
+        let cfg = self.store_config(name)?;
+        let at = cfg.vault_addr()?;
+        let token = match &how {
+            LoginMethod::Token(t) => t.clone(),
+            LoginMethod::Userpass { username, password } => {
+                crate::vault::login(&at, &Login::Userpass { username, password })
+                    .map_err(StoreError::from)?
+            }
+            LoginMethod::AppRole { role_id, secret_id } => {
+                crate::vault::login(&at, &Login::AppRole { role_id, secret_id })
+                    .map_err(StoreError::from)?
+            }
+            LoginMethod::Jwt { role, jwt } => {
+                crate::vault::login(&at, &Login::Jwt { role, jwt }).map_err(StoreError::from)?
+            }
+        };
+        let info = Vault::new(&at, token.clone())
+            .and_then(|v| v.lookup_self())
+            .map_err(StoreError::from)?;
+        self.store.set(&cfg.token_id(), &token)?;
+        Ok(info)
+    }
+
+    /// Revokes store `name`'s token at the vault (when it answers) and forgets it locally.
+    /// Returns whether the vault revoked it.
+    pub fn store_logout(&self, name: &str) -> crate::Result<bool> {
+        let cfg = self.store_config(name)?;
+        let Some(token) = self.store.get(&cfg.token_id())? else {
+            return Ok(false);
+        };
+        let revoked = cfg
+            .vault_addr()
+            .ok()
+            .and_then(|at| Vault::new(&at, token).ok())
+            .map(|v| v.revoke_self().is_ok())
+            .unwrap_or(false);
+        self.store.delete(&cfg.token_id())?;
+        Ok(revoked)
+    }
+
+    /// Removes store `name` (refused while profiles live there) and its local token.
+    pub fn store_remove(&self, name: &str) -> crate::Result<()> {
+        let cfg = self.store_config(name)?;
+        let users: Vec<String> = self
+            .list_profiles()?
+            .into_iter()
+            .filter(|p| p.store.as_deref() == Some(name))
+            .map(|p| p.name)
+            .collect();
+        if !users.is_empty() {
+            return Err(crate::Error::Invalid(format!(
+                "store \"{name}\" still holds the secrets of {}; remove or move those profiles first",
+                users.join(", ")
+            )));
+        }
+        let _ = self.store.delete(&cfg.token_id());
+        self.config.update(|doc| {
+            doc.remove_store(name);
+            Ok::<_, crate::Error>(())
+        })
+    }
+
+    /// Every store, with its profiles; with `ask`, what its vault says about the token.
+    pub fn store_status(&self, ask: bool) -> crate::Result<Vec<StoreStatus>> {
+        let profiles = self.list_profiles()?;
+        let mut out = Vec::new();
+        for cfg in self.config.stores()? {
+            let from_env = env(&["VAULT_TOKEN", "BAO_TOKEN"]).is_some();
+            let (token_from, token) = if from_env {
+                ("environment", token_for(&cfg, self.store).ok())
+            } else {
+                match self.store.get(&cfg.token_id()) {
+                    Ok(Some(t)) => ("keyring", Some(t)),
+                    _ => ("none", None),
+                }
+            };
+            let (info, problem) = match (&token, ask) {
+                (None, _) => (
+                    None,
+                    Some(format!(
+                        "not logged in (log in to store \"{}\", or set VAULT_TOKEN)",
+                        cfg.name
+                    )),
+                ),
+                (Some(_), false) => (None, None),
+                (Some(t), true) => match cfg
+                    .vault_addr()
+                    .and_then(|at| Ok(Vault::new(&at, t.clone())?.lookup_self()?))
+                {
+                    Ok(i) => (Some(i), None),
+                    Err(e) => (None, Some(e.to_string())),
+                },
+            };
+            out.push(StoreStatus {
+                profiles: profiles
+                    .iter()
+                    .filter(|p| p.store.as_deref() == Some(cfg.name.as_str()))
+                    .map(|p| p.name.clone())
+                    .collect(),
+                config: cfg,
+                token_from,
+                token: info,
+                problem,
+            });
+        }
+        Ok(out)
+    }
+}

