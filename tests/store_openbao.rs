@@ -235,8 +235,12 @@ fn team_profile_secrets_live_in_the_vault_only() {
     let status: serde_json::Value =
         serde_json::from_str(&ann.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(status["profiles"][0]["store"], "acme");
+    // Nothing of the team profile is in the local profiles.toml: it lives whole in the store.
+    let local = std::fs::read_to_string(ann.config_dir().join("profiles.toml")).unwrap();
+    assert!(!local.contains(&p), "{local}");
 
-    // A read-only teammate reads the team's key but cannot write: a sentence, nothing stored.
+    // A teammate who adds the store and logs in sees the team's profile with no other step;
+    // read-only, they read its key but cannot write: a sentence, nothing stored.
     let ro = teammate(&bao);
     ro.run_in(
         &[
@@ -251,27 +255,68 @@ fn team_profile_secrets_live_in_the_vault_only() {
         "ro-password\n",
     )
     .ok();
-    ro.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "dlubal",
-        "--store",
-        "acme",
-    ])
-    .ok();
-    assert_eq!(
-        ro.run(&["key", "get", &p, "project_1"]).code,
-        1,
-        "no local metadata yet"
-    );
+    assert!(ro.run(&["profile", "list"]).ok().stdout.contains(&p));
+    assert_eq!(ro.run(&["key", "get", &p]).ok().stdout.trim(), key);
     let out = ro.run_in(&["key", "add", &p, "project_2"], &secret("ak-"));
     out.fails();
     assert!(
         out.stderr.contains("permission denied") && out.stderr.contains("do not allow writing"),
         "{out:?}"
     );
+    assert!(!ro
+        .run(&["key", "list", &p])
+        .ok()
+        .stdout
+        .contains("project_2"));
+
+    // Two read-write teammates add keys at the same moment: none is lost (check-and-set, the
+    // loser's edit runs again on the fresh version).
+    bao.user("bob", "bob-password", true);
+    let bob = teammate(&bao);
+    bob.run_in(
+        &[
+            "store",
+            "login",
+            "acme",
+            "--method",
+            "userpass",
+            "--username",
+            "bob",
+        ],
+        "bob-password\n",
+    )
+    .ok();
+    let spawn = |env: &Env, name: String| {
+        use std::io::Write;
+        let mut c = env
+            .command()
+            .args(["key", "add", &p, &name])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin
+            .take()
+            .unwrap()
+            .write_all(secret("ak-").as_bytes())
+            .unwrap();
+        (name, c)
+    };
+    let mut running = Vec::new();
+    for i in 0..4 {
+        running.push(spawn(&ann, format!("ann_{i}")));
+        running.push(spawn(&bob, format!("bob_{i}")));
+    }
+    for (name, c) in running {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{name}: {o:?}");
+    }
+    let listed = bob.run(&["key", "list", &p]).ok().stdout.clone();
+    for i in 0..4 {
+        assert!(listed.contains(&format!("ann_{i}")), "{listed}");
+        assert!(listed.contains(&format!("bob_{i}")), "{listed}");
+    }
 
     // Logout revokes the token at the vault: using it again is refused with a sentence.
     let token = {
@@ -311,18 +356,22 @@ fn sealed_down_and_ci_mode_without_a_keyring() {
     let bao = Bao::start();
     let env = teammate(&bao);
     let p = env.name("impact");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "dlubal",
-        "--store",
-        "acme",
-    ])
+    let root = bao.root.clone();
+    env.run_with(
+        &[
+            "profile",
+            "add",
+            &p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        &[("VAULT_TOKEN", &root)],
+    )
     .ok();
     let key = secret("ak-");
-    let root = bao.root.clone();
     env.run_with(
         &["key", "add", &p, "k"],
         Some(&key),

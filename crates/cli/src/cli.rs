@@ -836,6 +836,9 @@ fn status(json: bool, check: bool) -> Result<i32> {
             ),
         }
         println!("Profiles: {}", r.config_file);
+        for p in &r.store_problems {
+            println!("! {p}");
+        }
         if r.profiles.is_empty() {
             println!("No profiles yet. Create one with `simcred profile add` or `simcred import`.");
         }

@@ -290,12 +290,27 @@ impl Simcred {
     /// The state of every profile from stored metadata, plus whether the keyring answers.
     /// Reads no secret and asks no server.
     pub fn status(&self) -> Result<StatusReport> {
-        Ok(crate::status::report(
-            self.config.read()?,
+        let ctx = self.ctx();
+        let mut profiles = self.config.read()?;
+        let (team, problems) = ctx.team_profiles();
+        for t in team {
+            if !profiles.iter().any(|p| p.name == t.name) {
+                profiles.push(t);
+            }
+        }
+        profiles.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut r = crate::status::report(
+            profiles,
             self.store.backend(),
             self.store.probe(),
             self.config.profiles_path().display().to_string(),
-        ))
+        );
+        r.store_problems = problems
+            .into_iter()
+            .map(|(s, why)| format!("team store \"{s}\": {why}"))
+            .collect();
+        r.needs_attention |= !r.store_problems.is_empty();
+        Ok(r)
     }
 
     /// Asks every profile's service whether its credentials work now (in parallel, bounded)

@@ -552,6 +552,42 @@ fn parse_key(
     Ok(meta)
 }
 
+/// A team profile as its store keeps it: the `[profiles.NAME]` table (settings, key and token
+/// metadata) as TOML text, parsed and edited with the same code as `profiles.toml`.
+pub struct Fragment;
+
+impl Fragment {
+    /// Parses a team profile's text (as `store`'s); errors name the store and the line.
+    pub fn parse(store: &str, key: &str, text: &str) -> Result<ProfilesDoc, ConfigError> {
+        let path = PathBuf::from(format!("store {store}: {key}"));
+        let (doc, mut profiles) = parse(&path, text)?;
+        for p in &mut profiles {
+            p.store = Some(store.to_string());
+        }
+        Ok(ProfilesDoc {
+            doc,
+            profiles,
+            inserted: Vec::new(),
+        })
+    }
+
+    /// An empty team document, for a new profile.
+    pub fn empty() -> ProfilesDoc {
+        ProfilesDoc {
+            doc: DocumentMut::new(),
+            profiles: Vec::new(),
+            inserted: Vec::new(),
+        }
+    }
+}
+
+impl ProfilesDoc {
+    /// The document's text (a team profile's, to write back to its store).
+    pub fn text(&self) -> String {
+        self.doc.to_string()
+    }
+}
+
 /// The parsed file, open for editing inside [`ConfigStore::update`].
 pub struct ProfilesDoc {
     doc: DocumentMut,

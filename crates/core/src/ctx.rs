@@ -13,12 +13,17 @@ use crate::store::SecretStore;
 pub struct Ctx<'a> {
     pub(crate) config: &'a ConfigStore,
     pub(crate) store: &'a dyn SecretStore,
+    pub(crate) stores: &'a crate::stores::Stores,
 }
 
 impl<'a> Ctx<'a> {
-    /// A context over a profiles file and a store.
-    pub fn new(config: &'a ConfigStore, store: &'a dyn SecretStore) -> Self {
-        Ctx { config, store }
+    /// A context over a profiles file and the stores (the keyring and the team stores).
+    pub fn new(config: &'a ConfigStore, stores: &'a crate::stores::Stores) -> Self {
+        Ctx {
+            config,
+            store: stores,
+            stores,
+        }
     }
 
     /// The profiles file.
@@ -31,14 +36,39 @@ impl<'a> Ctx<'a> {
         self.store
     }
 
-    /// Every profile, sorted by name.
+    /// Every profile, local and from the team stores this user can read, sorted by name.
     pub fn list_profiles(&self) -> Result<Vec<Profile>> {
-        Ok(self.config.read()?)
+        let mut all = self.config.read()?;
+        let (team, _) = self.team_profiles();
+        for t in team {
+            if !all.iter().any(|p| p.name == t.name) {
+                all.push(t);
+            }
+        }
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
     }
 
-    /// One profile by name.
+    /// One profile by name (local first, then the team stores).
     pub fn profile(&self, name: &str) -> Result<Profile> {
-        let all = self.config.read()?;
-        find_profile(&all, name).cloned()
+        let local = self.config.read()?;
+        if let Some(p) = local.iter().find(|p| p.name == name) {
+            return Ok(p.clone());
+        }
+        if let Some(p) = self.team_profile(name)? {
+            return Ok(p);
+        }
+        let (team, problems) = self.team_profiles();
+        let mut all = local;
+        all.extend(team);
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        match (find_profile(&all, name), problems.first()) {
+            (Ok(p), _) => Ok(p.clone()),
+            // It may be in a store that cannot be read now: say which and why.
+            (Err(_), Some((store, why))) => Err(crate::Error::Invalid(format!(
+                "no profile named \"{name}\" here, and team store \"{store}\" cannot be read: {why}"
+            ))),
+            (Err(e), None) => Err(e),
+        }
     }
 }

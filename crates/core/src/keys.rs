@@ -83,7 +83,7 @@ impl Ctx<'_> {
         p.check_key_value(secret.expose()).map_err(Error::Invalid)?;
         let id = SecretId::new(profile, SecretKind::ApiKey, &name);
         self.store.set(&id, &secret)?;
-        let written = self.config.update(|doc| {
+        let written = self.update_profile(profile, |doc| {
             let now_prof = find_profile(doc.profiles(), profile)?.clone();
             if let Some(e) = exists(&now_prof) {
                 return Err(e);
@@ -134,7 +134,7 @@ impl Ctx<'_> {
     }
 
     pub fn set_default(&self, profile: &str, name: &str) -> Result<KeyMeta> {
-        self.config.update(|doc| {
+        self.update_profile(profile, |doc| {
             let prof = find_profile(doc.profiles(), profile)?;
             let mut meta = resolve_key(prof, Some(name))?.clone();
             meta.default = true;
@@ -174,7 +174,7 @@ impl Ctx<'_> {
                 name: meta.name.clone(),
             })?;
         self.store.set(&new_id, &secret)?;
-        let renamed = self.config.update(|doc| {
+        let renamed = self.update_profile(profile, |doc| {
             let now_prof = find_profile(doc.profiles(), profile)?.clone();
             if let Some(e) = taken(&now_prof) {
                 return Err(e);
@@ -196,7 +196,7 @@ impl Ctx<'_> {
     /// Deletes a key from the profile, then from the keyring. If it was the default and other
     /// keys remain, the first of them becomes the default.
     pub fn remove_key(&self, profile: &str, name: &str) -> Result<Option<String>> {
-        let (gone, new_default) = self.config.update(|doc| {
+        let (gone, new_default) = self.update_profile(profile, |doc| {
             let prof = find_profile(doc.profiles(), profile)?.clone();
             let meta = resolve_key(&prof, Some(name))?.clone();
             doc.remove_key(profile, &meta.name);
@@ -233,7 +233,7 @@ impl Ctx<'_> {
     }
 
     fn record_check(&self, profile: &str, name: &str, outcome: &CheckOutcome) -> Result<KeyMeta> {
-        self.config.update(|doc| {
+        self.update_profile(profile, |doc| {
             let prof = find_profile(doc.profiles(), profile)?;
             let mut meta = resolve_key(prof, Some(name))?.clone();
             apply_outcome(&mut meta, outcome);
@@ -282,7 +282,7 @@ impl Ctx<'_> {
             self.store.get(&id)?
         };
         self.store.set(&id, &new)?;
-        self.config.update(|doc| {
+        self.update_profile(profile, |doc| {
             find_profile(doc.profiles(), profile)?;
             doc.put_key(profile, &meta);
             Ok::<_, Error>(())
@@ -308,7 +308,7 @@ impl Ctx<'_> {
             }
         }
         if !gone.is_empty() {
-            meta = self.config.update(|doc| {
+            meta = self.update_profile(profile, |doc| {
                 let mut m =
                     resolve_key(find_profile(doc.profiles(), profile)?, Some(&meta.name))?.clone();
                 m.exported.retain(|p| !gone.contains(p));
@@ -326,7 +326,7 @@ impl Ctx<'_> {
 
     /// Records that a key was exported to a file.
     pub(crate) fn mark_exported(&self, profile: &str, name: &str, path: &str) -> Result<()> {
-        self.config.update(|doc| {
+        self.update_profile(profile, |doc| {
             let prof = find_profile(doc.profiles(), profile)?;
             let mut meta = resolve_key(prof, Some(name))?.clone();
             if !meta.exported.iter().any(|p| p == path) {

@@ -24,6 +24,7 @@ pub mod signin;
 pub mod status;
 pub mod store;
 pub mod stores;
+pub mod team;
 pub mod text;
 pub mod vault;
 pub mod vendor;

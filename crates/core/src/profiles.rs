@@ -36,7 +36,7 @@ impl Ctx<'_> {
             }
         }
         check_setting_names(service, settings.iter().map(|(k, _)| k.as_str()))?;
-        self.config.update(|doc| {
+        let make = |doc: &mut crate::config::ProfilesDoc| {
             if doc.profile(name).is_some() {
                 return Err(Error::ProfileExists(name.to_string()));
             }
@@ -63,9 +63,18 @@ impl Ctx<'_> {
             for (k, v) in &prof.settings {
                 doc.set_setting(name, k, Some(v));
             }
-            doc.set_store(name, store);
             Ok(prof)
-        })
+        };
+        match store {
+            None => self.config.update(make),
+            // A team profile lives whole in its store; no name may be both local and team.
+            Some(st) => {
+                if self.config.read()?.iter().any(|p| p.name == name) {
+                    return Err(Error::ProfileExists(name.to_string()));
+                }
+                self.create_team_profile(st, name, make)
+            }
+        }
     }
 
     /// Changes settings of a profile: `set` pairs, then `unset` names.
@@ -75,7 +84,7 @@ impl Ctx<'_> {
         set: &[(String, String)],
         unset: &[String],
     ) -> Result<Profile> {
-        self.config.update(|doc| {
+        self.update_profile(name, |doc| {
             let mut prof = find_profile(doc.profiles(), name)?.clone();
             check_setting_names(
                 prof.service,
@@ -99,11 +108,34 @@ impl Ctx<'_> {
     /// Deletes a profile from the file, then every secret it had from the keyring (no lock
     /// held across the keyring). Returns the key names removed.
     pub fn remove_profile(&self, name: &str) -> Result<Vec<String>> {
-        let prof = self.config.update(|doc| {
-            let prof = find_profile(doc.profiles(), name)?.clone();
-            doc.remove_profile(name);
-            Ok::<_, Error>(prof)
-        })?;
+        let prof = match self.profile(name)? {
+            // A team profile: its secrets first (nothing left unreachable), then its entry.
+            p @ Profile { store: Some(_), .. }
+                if !self.config.read()?.iter().any(|l| l.name == name) =>
+            {
+                p
+            }
+            _ => self.config.update(|doc| {
+                let prof = find_profile(doc.profiles(), name)?.clone();
+                doc.remove_profile(name);
+                Ok::<_, Error>(prof)
+            })?,
+        };
+        let team = prof.store.clone().filter(|_| {
+            !self
+                .config
+                .read()
+                .is_ok_and(|l| l.iter().any(|p| p.name == name))
+        });
+        let removed = self.remove_secrets(&prof)?;
+        if let Some(st) = team {
+            self.remove_team_profile(&st, name)?;
+        }
+        Ok(removed)
+    }
+
+    fn remove_secrets(&self, prof: &Profile) -> Result<Vec<String>> {
+        let name = prof.name.as_str();
         let mut removed = Vec::new();
         for k in &prof.keys {
             self.store

@@ -215,7 +215,7 @@ impl Ctx<'_> {
     }
 
     fn update_profile_setting(&self, profile: &str, key: &str, value: &str) -> Result<()> {
-        self.config().update(|doc| {
+        self.update_profile(profile, |doc| {
             let p = find_profile(doc.profiles(), profile)?;
             if p.setting(key) != Some(value) {
                 doc.set_setting(profile, key, Some(value));
@@ -249,7 +249,7 @@ impl Ctx<'_> {
         self.store().set(&sid(profile, kind), refresh)?;
         self.store()
             .set(&sid(profile, SecretKind::AccessToken), &tokens.access)?;
-        self.config().update(|doc| {
+        self.update_profile(profile, |doc| {
             find_profile(doc.profiles(), profile)?;
             doc.put_token(
                 profile,
@@ -292,7 +292,7 @@ impl Ctx<'_> {
                 .map(|s| s.default_client(&prof))
                 .unwrap_or_default()
         });
-        self.config().update(|doc| {
+        self.update_profile(profile, |doc| {
             find_profile(doc.profiles(), profile)?;
             let mut m = token_meta(
                 OFFLINE,
@@ -382,7 +382,7 @@ impl Ctx<'_> {
                     self.store().set(&sid(profile, kind), r)?;
                 }
                 let expires = expiry(t.expires_in);
-                self.config().update(|doc| {
+                self.update_profile(profile, |doc| {
                     find_profile(doc.profiles(), profile)?;
                     let mut m = meta.clone();
                     m.checked = Some(now());
@@ -483,7 +483,7 @@ impl Ctx<'_> {
     /// new one, and `status` no longer calls it valid.
     pub(crate) fn mark_access_refused(&self, profile: &str, by: &str) -> Result<()> {
         let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
-        self.config().update(|doc| {
+        self.update_profile(profile, |doc| {
             let p = find_profile(doc.profiles(), profile)?;
             if let Some(m) = p.token(ACCESS) {
                 let mut m = m.clone();
@@ -499,13 +499,13 @@ impl Ctx<'_> {
     /// Marks a sign-in token (`offline` or `session`) revoked, with the reason and time, and
     /// forgets the cached access token's metadata.
     fn mark_revoked(&self, profile: &str, name: &str, detail: String) -> Result<()> {
-        self.config().update(|doc| {
+        self.update_profile(profile, |doc| {
             let p = find_profile(doc.profiles(), profile)?;
             if let Some(m) = p.token(name) {
                 let mut m = m.clone();
                 m.status = KeyStatus::Revoked;
                 m.checked = Some(now());
-                m.detail = Some(detail);
+                m.detail = Some(detail.clone());
                 doc.put_token(profile, &m);
             }
             doc.remove_token(profile, ACCESS);
@@ -545,7 +545,7 @@ impl Ctx<'_> {
                 deleted += 1;
             }
         }
-        self.config().update(|doc| {
+        self.update_profile(profile, |doc| {
             find_profile(doc.profiles(), profile)?;
             for n in [OFFLINE, SESSION, ACCESS] {
                 doc.remove_token(profile, n);

@@ -128,6 +128,8 @@ pub struct StatusReport {
     pub backend_error: Option<String>,
     pub config_file: String,
     pub profiles: Vec<ProfileStatus>,
+    /// Team stores whose profiles could not be read, one sentence each.
+    pub store_problems: Vec<String>,
     pub needs_attention: bool,
 }
 
@@ -297,6 +299,7 @@ pub fn report(
         backend_error,
         config_file,
         profiles,
+        store_problems: Vec::new(),
         needs_attention,
     }
 }

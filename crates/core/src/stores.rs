@@ -215,6 +215,8 @@ pub struct Stores {
     keyring: Box<dyn SecretStore>,
     config: ConfigStore,
     open: Mutex<HashMap<String, Arc<VaultStore>>>,
+    /// Team profiles seen in their stores: profile name → store name.
+    placed: Mutex<HashMap<String, String>>,
 }
 
 impl Stores {
@@ -223,6 +225,7 @@ impl Stores {
             keyring,
             config,
             open: Mutex::new(HashMap::new()),
+            placed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -257,14 +260,39 @@ impl Stores {
         if id.kind == SecretKind::VaultToken {
             return Ok(None);
         }
-        let store = self
+        let local = self
             .config
             .read()
             .map_err(|e| StoreError::Failed(e.to_string()))?
             .into_iter()
-            .find(|p| p.name == id.profile)
-            .and_then(|p| p.store);
+            .find(|p| p.name == id.profile);
+        let store = match local {
+            Some(p) => p.store,
+            None => self.placed(&id.profile),
+        };
         store.map(|s| self.team(&s)).transpose()
+    }
+
+    /// Notes that team profile `profile` lives in store `store` (seen there just now).
+    pub fn place(&self, profile: &str, store: &str) {
+        if let Ok(mut m) = self.placed.lock() {
+            m.insert(profile.to_string(), store.to_string());
+        }
+    }
+
+    /// Forgets where a team profile lives (it was removed).
+    pub fn unplace(&self, profile: &str) {
+        if let Ok(mut m) = self.placed.lock() {
+            m.remove(profile);
+        }
+    }
+
+    /// The store a team profile was seen in.
+    pub fn placed(&self, profile: &str) -> Option<String> {
+        self.placed
+            .lock()
+            .ok()
+            .and_then(|m| m.get(profile).cloned())
     }
 }
 

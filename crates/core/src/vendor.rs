@@ -92,7 +92,7 @@ pub fn export(
             let mut keys = vec!["settings".to_string()];
             if include_secret {
                 keys.push("offline_token".into());
-                sc.config().update(|d| {
+                sc.update_profile(&prof.name, |d| {
                     let p = find_profile(d.profiles(), &prof.name)?;
                     if let Some(m) = p.token(crate::signin::OFFLINE) {
                         if !m.exported.contains(&shown) {

@@ -180,7 +180,7 @@ impl Ctx<'_> {
 
     /// Records that the token `used` worked just now, and whose it is.
     fn note_answer(&self, profile: &str, used: &str, account: Option<String>) -> Result<()> {
-        self.config().update(|doc| {
+        self.update_profile(profile, |doc| {
             let p = crate::profile::find_profile(doc.profiles(), profile)?;
             if let Some(m) = p.token(used) {
                 let mut m = m.clone();
@@ -189,7 +189,7 @@ impl Ctx<'_> {
                 m.unreachable = None;
                 m.unreachable_detail = None;
                 if account.is_some() {
-                    m.account = account;
+                    m.account = account.clone();
                 }
                 doc.put_token(profile, &m);
             }
@@ -199,7 +199,7 @@ impl Ctx<'_> {
 
     /// Records that the identity provider could not be asked about the token `used`.
     fn note_unreachable(&self, profile: &str, used: &str, reason: &str) -> Result<()> {
-        self.config().update(|doc| {
+        self.update_profile(profile, |doc| {
             let p = crate::profile::find_profile(doc.profiles(), profile)?;
             if let Some(m) = p.token(used) {
                 let mut m = m.clone();
