@@ -417,3 +417,86 @@ fn sealed_down_and_ci_mode_without_a_keyring() {
         "the vault token is in a file"
     );
 }
+
+#[test]
+fn a_profile_moves_to_the_store_and_back_with_its_secrets() {
+    let bao = Bao::start();
+    let env = teammate(&bao);
+    let root = bao.root.clone();
+    let with = [("VAULT_TOKEN", root.as_str())];
+    let p = env.name("mine");
+    env.run(&["profile", "add", &p, "--service", "dlubal"]).ok();
+    let (k1, k2) = (secret("ak-"), secret("ak-"));
+    env.run_in(&["key", "add", &p, "a"], &k1).ok();
+    env.run_in(&["key", "add", &p, "b"], &k2).ok();
+
+    let out = env.run_with(&["profile", "move", &p, "--store", "acme"], None, &with);
+    out.ok();
+    // Gone from this machine (file and keyring), whole in the store, and it still works.
+    let local = std::fs::read_to_string(env.config_dir().join("profiles.toml")).unwrap();
+    assert!(!local.contains(&p), "{local}");
+    let kv = bao.ok(&[
+        "kv",
+        "get",
+        "-mount=secret",
+        "-field=value",
+        &format!("team/acme/secrets/{p}/api-key/b"),
+    ]);
+    assert_eq!(kv.trim(), k2);
+    let out = env.run_with(&["key", "get", &p, "a"], None, &with);
+    assert_eq!(out.ok().stdout.trim(), k1);
+    let keys = env
+        .run_with(&["key", "list", &p], None, &with)
+        .ok()
+        .stdout
+        .clone();
+    assert!(
+        keys.contains("a") && keys.contains("b") && keys.contains("default"),
+        "{keys}"
+    );
+
+    // Into a store that does not answer: refused, and nothing changed.
+    env.run(&[
+        "store",
+        "add",
+        "dead",
+        "--kind",
+        "vault",
+        "--addr",
+        "http://127.0.0.1:9",
+    ])
+    .ok();
+    let out = env.run_with(&["profile", "move", &p, "--store", "dead"], None, &with);
+    out.fails();
+    assert_eq!(
+        env.run_with(&["key", "get", &p, "b"], None, &with)
+            .ok()
+            .stdout
+            .trim(),
+        k2
+    );
+
+    // And back: local again, the store's copy gone.
+    env.run_with(&["profile", "move", &p, "--local"], None, &with)
+        .ok();
+    assert!(
+        std::fs::read_to_string(env.config_dir().join("profiles.toml"))
+            .unwrap()
+            .contains(&p)
+    );
+    assert_eq!(env.run(&["key", "get", &p, "b"]).ok().stdout.trim(), k2);
+    let o = bao.cli(&[
+        "kv",
+        "get",
+        "-mount=secret",
+        &format!("team/acme/secrets/{p}/api-key/b"),
+    ]);
+    assert!(!o.status.success(), "the store still has the secret");
+    let o = bao.cli(&[
+        "kv",
+        "get",
+        "-mount=secret",
+        &format!("team/acme/profiles/{p}"),
+    ]);
+    assert!(!o.status.success(), "the store still has the profile");
+}

@@ -211,6 +211,16 @@ enum ProfileCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Move a profile and its secrets to a team store (--store NAME) or back to this machine
+    /// (--local); the copy is read back before the source is deleted
+    Move {
+        name: String,
+        #[arg(long, conflicts_with = "local", required_unless_present = "local")]
+        store: Option<String>,
+        /// Back to this machine's profiles.toml and keyring
+        #[arg(long)]
+        local: bool,
+    },
     /// Change settings: --set KEY=VALUE, --unset KEY
     Edit {
         name: String,
@@ -572,6 +582,19 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
                 println!("{}", serde_json::to_string_pretty(&p)?);
             } else {
                 println!("Created profile {} ({}).", p.name, service.display_name());
+            }
+        }
+        ProfileCmd::Move { name, store, .. } => {
+            let p = sc.move_profile(&name, store.as_deref())?;
+            match &store {
+                Some(s) => println!(
+                    "Moved profile {} and its secrets to store {s}; this machine keeps no copy.",
+                    p.name
+                ),
+                None => println!(
+                    "Moved profile {} and its secrets to this machine (profiles.toml and the OS keyring).",
+                    p.name
+                ),
             }
         }
         ProfileCmd::List { json } => {

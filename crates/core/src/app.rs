@@ -93,6 +93,12 @@ impl Simcred {
 
     // ---- team stores ----------------------------------------------------------------------
 
+    /// Moves a profile and its secrets to team store `to` (`None`: this machine), verified
+    /// before the source is deleted.
+    pub fn move_profile(&self, name: &str, to: Option<&str>) -> Result<Profile> {
+        self.ctx().move_profile(name, to)
+    }
+
     /// Adds a `[stores.NAME]` table (nothing is contacted).
     pub fn store_add(&self, cfg: &crate::stores::StoreConfig) -> Result<()> {
         self.ctx().store_add(cfg)

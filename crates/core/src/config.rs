@@ -622,6 +622,24 @@ impl ProfilesDoc {
         child(self.profiles_table(), name)
     }
 
+    /// A copy of profile `name`'s whole table (settings, keys, tokens), to move it elsewhere.
+    pub fn profile_item(&self, name: &str) -> Option<Item> {
+        let t = self.doc.get("profiles")?.as_table_like()?.get(name)?;
+        Some(match t {
+            Item::Value(toml_edit::Value::InlineTable(it)) => Item::Table(it.clone().into_table()),
+            other => other.clone(),
+        })
+    }
+
+    /// Puts a profile's whole table here (from [`ProfilesDoc::profile_item`]), without the
+    /// `store` key of the place it came from.
+    pub fn put_profile_item(&mut self, name: &str, mut item: Item) {
+        if let Some(t) = item.as_table_like_mut() {
+            t.remove("store");
+        }
+        self.profiles_table().insert(name, item);
+    }
+
     /// Adds a new profile table.
     pub fn insert_profile(&mut self, name: &str, service: Service) {
         self.inserted.push((name.to_string(), service));

@@ -188,3 +188,160 @@ impl Ctx<'_> {
         Ok(())
     }
 }
+
+/// Every secret a profile can have: its keys, and the sign-in secrets under `default`.
+fn secret_ids(p: &Profile) -> Vec<crate::store::SecretId> {
+    use crate::store::{SecretId, SecretKind};
+    let mut ids: Vec<SecretId> = p
+        .keys
+        .iter()
+        .map(|k| SecretId::new(&p.name, SecretKind::ApiKey, &k.name))
+        .collect();
+    for kind in [
+        SecretKind::OfflineToken,
+        SecretKind::AccessToken,
+        SecretKind::RefreshToken,
+        SecretKind::Password,
+    ] {
+        ids.push(SecretId::new(&p.name, kind, "default"));
+    }
+    ids
+}
+
+impl Ctx<'_> {
+    /// The store that holds a secret of profile `p` (its team store's, else the keyring).
+    fn holder(
+        &self,
+        team: Option<&str>,
+    ) -> Result<std::sync::Arc<dyn crate::store::SecretStore + '_>> {
+        Ok(match team {
+            Some(t) => self.stores.team(t)?,
+            None => std::sync::Arc::new(KeyringRef(self.stores.keyring())),
+        })
+    }
+
+    /// Moves profile `name` and its secrets to team store `to` (`None`: this machine's
+    /// `profiles.toml` and keyring). The copy is written and read back before the source is
+    /// deleted; a failure before that leaves the source as it was (and removes the partial
+    /// copy).
+    pub fn move_profile(&self, name: &str, to: Option<&str>) -> Result<Profile> {
+        let prof = self.profile(name)?;
+        let local = self.config.read()?.iter().any(|p| p.name == name);
+        let from = if local { None } else { prof.store.clone() };
+        // Where the secrets are now: a local profile with `store = "x"` keeps them in x.
+        let secrets_from = prof.store.clone();
+        if from.as_deref() == to && (to.is_some() || secrets_from.is_none()) {
+            return Err(Error::Invalid(format!(
+                "profile \"{name}\" is already {}",
+                to.map(|t| format!("in store \"{t}\""))
+                    .unwrap_or_else(|| "on this machine".into())
+            )));
+        }
+        if let Some(t) = to {
+            if !self.config.stores()?.iter().any(|s| s.name == t) {
+                return Err(Error::Invalid(format!(
+                    "there is no store named \"{}\"",
+                    crate::text::safe(t)
+                )));
+            }
+        }
+        // The profile's table as it is now.
+        let item = match &from {
+            None => {
+                let mut item = None;
+                self.config.update(|doc| {
+                    item = doc.profile_item(name);
+                    Ok::<_, Error>(())
+                })?;
+                item
+            }
+            Some(s) => self
+                .read_entry(s, name)?
+                .and_then(|(d, _)| d.profile_item(name)),
+        }
+        .ok_or_else(|| Error::Invalid(format!("profile \"{name}\" vanished meanwhile")))?;
+        // Copy the secrets, then read them back.
+        let src = self.holder(secrets_from.as_deref())?;
+        let dst = self.holder(to)?;
+        let mut copied = Vec::new();
+        // A local profile whose secrets are already in the target store keeps them there.
+        let same_place = secrets_from.as_deref() == to;
+        let result = (|| -> Result<()> {
+            for id in secret_ids(&prof).into_iter().filter(|_| !same_place) {
+                if let Some(v) = src.get(&id)? {
+                    dst.set(&id, &v)?;
+                    copied.push(id.clone());
+                    if dst.get(&id)?.as_ref() != Some(&v) {
+                        return Err(Error::Invalid(format!(
+                            "the copy of {} did not read back the same; nothing was moved",
+                            id.user()
+                        )));
+                    }
+                }
+            }
+            // Then the metadata.
+            match to {
+                Some(t) => self.create_team_profile(t, name, |doc| {
+                    doc.put_profile_item(name, item.clone());
+                    Ok(())
+                }),
+                None => self.config.update(|doc| {
+                    if doc.profile(name).is_some() {
+                        return Err(Error::ProfileExists(name.to_string()));
+                    }
+                    doc.put_profile_item(name, item.clone());
+                    Ok(())
+                }),
+            }
+        })();
+        if let Err(e) = result {
+            for id in &copied {
+                let _ = dst.delete(id);
+            }
+            return Err(e);
+        }
+        // The copy is complete: remove the source's metadata, then its secrets.
+        match &from {
+            None => self.config.update(|doc| {
+                doc.remove_profile(name);
+                Ok::<_, Error>(())
+            })?,
+            Some(s) => self.remove_team_profile(s, name)?,
+        }
+        if let Some(t) = to {
+            self.stores.place(name, t);
+        }
+        for id in &copied {
+            src.delete(id)?;
+        }
+        self.profile(name)
+    }
+}
+
+/// The keyring as a shareable store handle.
+struct KeyringRef<'a>(&'a dyn crate::store::SecretStore);
+
+impl crate::store::SecretStore for KeyringRef<'_> {
+    fn backend(&self) -> String {
+        self.0.backend()
+    }
+    fn get(
+        &self,
+        id: &crate::store::SecretId,
+    ) -> std::result::Result<Option<crate::Secret>, StoreError> {
+        self.0.get(id)
+    }
+    fn set(
+        &self,
+        id: &crate::store::SecretId,
+        s: &crate::Secret,
+    ) -> std::result::Result<(), StoreError> {
+        self.0.set(id, s)
+    }
+    fn delete(&self, id: &crate::store::SecretId) -> std::result::Result<bool, StoreError> {
+        self.0.delete(id)
+    }
+    fn probe(&self) -> std::result::Result<(), StoreError> {
+        self.0.probe()
+    }
+}
