@@ -248,6 +248,20 @@ fn files_is_refused_where_nothing_is_handed_over_in_files() {
             && out.stderr.contains("MODELON_IMPACT_CLIENT_API_KEY"),
         "{out:?}"
     );
+    // Dlubal's client gets its file anyway: --files changes nothing there.
+    let d = env.name("rfem");
+    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    env.run_in(&["key", "add", &d, "p1"], "ak-11112222333").ok();
+    let out = env.run(&[
+        "run",
+        &d,
+        "--files",
+        "--",
+        "sh",
+        "-c",
+        "grep -c ak-11112222333 \"$XDG_CONFIG_HOME/Dlubal/api/config.ini\"",
+    ]);
+    assert_eq!(out.stdout, "2\n", "{out:?}");
     // A SimAI profile without an offline token says how to get one.
     let sb = sandbox();
     let s = env.simai_profile("sim", &sb.simai_api_url());

@@ -593,6 +593,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn run_config_has_the_profile_and_default_tables_with_sdk_types() {
+        let mut prof = Profile {
+            name: "work.eu".into(),
+            service: Service::of(&Simai),
+            settings: Default::default(),
+            default_key: None,
+            keys: vec![],
+            tokens: vec![],
+            store: None,
+        };
+        prof.settings.insert("organization".into(), "acme".into());
+        prof.settings
+            .insert("skip_version_check".into(), "true".into());
+        prof.settings
+            .insert("description".into(), "not the SDK's".into());
+        let tok = Secret::new("tok.en");
+        let text = run_config(&prof, &tok).expose().to_string();
+        let doc: toml_edit::DocumentMut = text.parse().unwrap();
+        for name in ["work.eu", "default"] {
+            let t = doc[name].as_table().unwrap();
+            assert_eq!(t["organization"].as_str(), Some("acme"));
+            assert_eq!(t["skip_version_check"].as_bool(), Some(true));
+            assert_eq!(t["offline_token"].as_str(), Some("tok.en"));
+            assert!(t.get("description").is_none());
+        }
+        prof.name = "default".into();
+        let text = run_config(&prof, &tok).expose().to_string();
+        assert_eq!(text.matches("offline_token").count(), 1, "{text}");
+    }
+
+    #[test]
     fn realm_is_on_the_api_host() {
         let e = endpoints(&Url::parse("https://api.simai.ansys.com/v2/").unwrap());
         assert_eq!(e.issuer, "https://api.simai.ansys.com/auth/realms/simai");
