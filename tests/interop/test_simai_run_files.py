@@ -242,3 +242,26 @@ def test_killed_run_files_leaves_no_token(sb: SimaiSandbox, short_tokens, victim
         # The next run of simcred removes it.
         sb.simcred("run", s.prof, "--files", "--", "true")
     s.check_no_secret_left(tokens)
+
+
+def test_without_files_the_same_job_dies_when_its_access_token_expires(
+    sb: SimaiSandbox, short_tokens  # noqa: F811
+):
+    """Why --files exists: plain `run` hands SIMAI_ACCESS_TOKEN, which the SDK treats as static,
+    so the job's second call (after the token's exp) fails; run warned about it on stderr."""
+    s = Setup(sb, short_tokens)
+    # Settings only in the user's SDK config (an offline_token beside the variable is refused).
+    s.user_conf.unlink()
+    sb.simcred("export", s.prof)
+    args = json.dumps({"profile": s.prof, "rounds": 2, "ttl": TTL})
+    r = subprocess.run(
+        [sb.bin, "run", s.prof, "--", sys.executable, "-c", JOB, args],
+        capture_output=True,
+        text=True,
+        env=sb.env,
+        cwd=sb.home,
+        timeout=TIMEOUT + TTL,
+    )
+    assert r.returncode != 0, r.stdout
+    assert "Access token has expired" in r.stderr, r.stderr
+    assert "simcred: note: the access token in SIMAI_ACCESS_TOKEN expires in 0 min" in r.stderr
