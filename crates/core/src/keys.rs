@@ -395,12 +395,12 @@ impl Ctx<'_> {
                 unset: vec![],
             });
         }
+        if files && crate::providers::handed_over(prof.service).files.is_empty() {
+            return Err(no_file_handoff(&prof));
+        }
         let (meta, secret) = self.get_key(profile, name)?;
         let mut env = p.env(&prof, &meta.name, &secret);
         let run_files = p.run_files(&prof, &meta.name, &secret);
-        if files && run_files.is_empty() {
-            return Err(no_file_handoff(&prof));
-        }
         if run_files.is_empty() {
             return Ok(crate::handoff::RunEnv {
                 vars: env,
@@ -421,7 +421,7 @@ impl Ctx<'_> {
         })
     }
 
-    /// The profile's offline token from the keyring, if it is there and not known to be dead.
+    /// The profile's offline token from its store, if it is there and not known to be dead.
     pub(crate) fn stored_offline_token(&self, prof: &Profile) -> Result<Secret> {
         self.store()
             .get(&SecretId::new(
