@@ -49,6 +49,11 @@ enum Command {
         /// (line by line; under GitHub Actions also print ::add-mask:: for each secret first)
         #[arg(long)]
         mask: bool,
+        /// Give the client its own config file with the offline token instead of an access token,
+        /// so it refreshes by itself and a job outlives any token (services that hand over files:
+        /// see below)
+        #[arg(long)]
+        files: bool,
         /// The command and its arguments, after --
         #[arg(last = true, required = true)]
         command: Vec<String>,
@@ -367,8 +372,9 @@ fn dispatch(cli: Cli) -> Result<i32> {
             profile,
             key,
             mask,
+            files,
             command,
-        } => run_child(&profile, key.as_deref(), mask, &command),
+        } => run_child(&profile, key.as_deref(), mask, files, &command),
         Command::Export {
             profile,
             key,
@@ -892,14 +898,21 @@ fn status(json: bool, check: bool) -> Result<i32> {
     Ok(if r.needs_attention { 1 } else { 0 })
 }
 
-fn run_child(profile: &str, key: Option<&str>, mask: bool, command: &[String]) -> Result<i32> {
+fn run_child(
+    profile: &str,
+    key: Option<&str>,
+    mask: bool,
+    files: bool,
+    command: &[String],
+) -> Result<i32> {
     let sc = open()?;
     let simcred_core::handoff::RunEnv {
         vars: env,
         handoff,
         note,
         secrets,
-    } = sc.run_handoff(profile, key)?;
+        unset,
+    } = sc.run_handoff(profile, key, files)?;
     if let Some(n) = note {
         eprintln!("simcred: note: {n}");
     }
@@ -908,6 +921,9 @@ fn run_child(profile: &str, key: Option<&str>, mask: bool, command: &[String]) -
     };
     let mut cmd = std::process::Command::new(program);
     cmd.args(&command[1..]);
+    for k in &unset {
+        cmd.env_remove(k);
+    }
     for (k, v) in &env {
         cmd.env(k, v);
     }

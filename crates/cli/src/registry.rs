@@ -105,8 +105,8 @@ pub fn run_help() -> String {
     let mut lines = Vec::new();
     for s in Service::all() {
         let handed = simcred_core::providers::handed_over(s);
-        let vars: Vec<String> = handed.variables.into_iter().map(|(v, _)| v).collect();
-        let files = handed.files;
+        let vars: Vec<String> = handed.variables.iter().map(|(v, _)| v.clone()).collect();
+        let files = handed.files.clone();
         if !vars.is_empty() {
             let mut line = format!("{}: {}", s.display_name(), vars.join(" and "));
             if !files.is_empty() {
@@ -117,7 +117,16 @@ pub fn run_help() -> String {
             }
             lines.push(format!("{line}."));
         }
+        if !handed.with_files_option.is_empty() {
+            lines.push(format!(
+                "{} with --files: instead, the client's own {} holding the profile's offline token (as [PROFILE] and [default]), so it refreshes by itself; it caches its tokens in {} of a private XDG_CACHE_HOME overlay. All in a private directory (0700, RAM-backed where possible) removed when the command ends; your own files are not touched.",
+                s.display_name(),
+                handed.with_files_option[0],
+                handed.with_files_option[1..].join(", ")
+            ));
+        }
     }
+    lines.push("--files is an error for a service without files above; where files are always handed over it changes nothing.".into());
     lines.push("The command's exit code, standard streams and signals pass through.".into());
     lines.join("\n")
 }

@@ -209,8 +209,13 @@ impl Simcred {
 
     /// `run`'s variables and, for file-only clients, the private handoff (see
     /// [`crate::handoff`]).
-    pub fn run_handoff(&self, profile: &str, name: Option<&str>) -> Result<crate::handoff::RunEnv> {
-        self.ctx().run_handoff(profile, name)
+    pub fn run_handoff(
+        &self,
+        profile: &str,
+        name: Option<&str>,
+        files: bool,
+    ) -> Result<crate::handoff::RunEnv> {
+        self.ctx().run_handoff(profile, name, files)
     }
 
     // ---- sign-in sessions ------------------------------------------------------------------

@@ -3,14 +3,16 @@
 //! `$XDG_RUNTIME_DIR`, else `/dev/shm`), 0700/0600, and only that vendor's lookup is pointed
 //! there — the child's `XDG_CONFIG_HOME` becomes an overlay of the user's own config dir in which
 //! every other entry is a symlink to the real one, so the child still sees the user's other
-//! configuration. The user's own vendor file is never touched.
+//! configuration. The user's own vendor file is never touched. A client that caches tokens in
+//! plaintext gets an empty private directory where its cache goes (`XDG_CACHE_HOME` overlaid
+//! the same way), so the cache is removed with the rest.
 //!
 //! The directory is removed when the [`Handoff`] is dropped (after the child exits). A run whose
 //! SimCred was killed leaves its directory behind; the next run removes directories whose
 //! process is gone ([`clean_stale`]).
 
 use crate::error::{Error, Result};
-use crate::providers::files::xdg_config_home;
+use crate::providers::files::{xdg_cache_home, xdg_config_home};
 use crate::secret::Secret;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -23,28 +25,34 @@ const PREFIX: &str = "simcred-run-";
 pub enum Base {
     /// `$XDG_CONFIG_HOME` (`~/.config`).
     Config,
+    /// `$XDG_CACHE_HOME` (`~/.cache`).
+    Cache,
 }
 
 impl Base {
     fn var(self) -> &'static str {
         match self {
             Base::Config => "XDG_CONFIG_HOME",
+            Base::Cache => "XDG_CACHE_HOME",
         }
     }
 
     fn real(self) -> Option<PathBuf> {
         match self {
             Base::Config => xdg_config_home(),
+            Base::Cache => xdg_cache_home(),
         }
     }
 }
 
-/// One file a vendor's client reads, with its content (which holds the secret).
+/// One file a vendor's client reads, with its content (which holds the secret), or a directory
+/// it writes secrets into (a token cache), made empty and private.
 pub struct RunFile {
     pub base: Base,
-    /// The path below the base, such as `Dlubal/api/config.ini`.
+    /// The path below the base, such as `Dlubal/api/config.ini` or `ansys/pysimai`.
     pub path: String,
-    pub content: Secret,
+    /// The file's content; `None` for an empty directory.
+    pub content: Option<Secret>,
 }
 
 /// What `run` gives the child: its variables, and the handoff directory to drop after it exits.
@@ -53,8 +61,11 @@ pub struct RunEnv {
     pub handoff: Option<Handoff>,
     /// A sentence for the user, such as when a handed-over access token expires.
     pub note: Option<String>,
-    /// The secret values among `vars` (for `run --mask`).
+    /// The secret values among `vars` and the handed-over files (for `run --mask`).
     pub secrets: Vec<Secret>,
+    /// Variables to remove from the child's environment (one that would contradict the files,
+    /// such as an access token the client would prefer to them).
+    pub unset: Vec<String>,
 }
 
 /// The private directory of one run and the variables that point the child at it.
@@ -98,12 +109,24 @@ impl Handoff {
                 mirror_siblings(at_real.as_deref(), &at_overlay, part)?;
                 at_overlay = at_overlay.join(part);
                 at_real = at_real.map(|r| r.join(part));
-                if i + 1 < parts.len() && !at_overlay.exists() {
+                let last = i + 1 == parts.len();
+                // A link made for an earlier file's siblings becomes a private level of its own.
+                if at_overlay
+                    .symlink_metadata()
+                    .is_ok_and(|m| m.file_type().is_symlink())
+                {
+                    fs::remove_file(&at_overlay).map_err(|e| {
+                        Error::Io(format!("cannot replace {}: {e}", at_overlay.display()))
+                    })?;
+                }
+                if (!last || f.content.is_none()) && !at_overlay.exists() {
                     make_private_dir(&at_overlay)?;
                 }
             }
-            crate::fsio::write_file(&at_overlay, f.content.expose().as_bytes(), true)
-                .map_err(|e| Error::Io(e.to_string()))?;
+            if let Some(content) = &f.content {
+                crate::fsio::write_file(&at_overlay, content.expose().as_bytes(), true)
+                    .map_err(|e| Error::Io(e.to_string()))?;
+            }
         }
         Ok(h)
     }

@@ -5,7 +5,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::profile::{find_profile, now, resolve_key, validate_name, KeyMeta, KeyStatus};
+use crate::profile::{find_profile, now, resolve_key, validate_name, KeyMeta, KeyStatus, Profile};
 use crate::providers::{net_options, provider, CheckOutcome, KeyPolicy};
 use crate::secret::Secret;
 use crate::store::{SecretId, SecretKind};
@@ -339,15 +339,37 @@ impl Ctx<'_> {
 
     /// The environment variables `simcred run` gives the child (values include the secret).
     pub fn run_env(&self, profile: &str, name: Option<&str>) -> Result<Vec<(String, String)>> {
-        Ok(self.run_handoff(profile, name)?.vars)
+        Ok(self.run_handoff(profile, name, false)?.vars)
     }
 
     /// What `run` gives the child: its variables, and for a client that reads only files, the
     /// private [`Handoff`](crate::handoff::Handoff) holding them (the variables then point at
-    /// it); drop the handoff after the child exits.
-    pub fn run_handoff(&self, profile: &str, name: Option<&str>) -> Result<crate::handoff::RunEnv> {
+    /// it); drop the handoff after the child exits. With `files`, a sign-in service's client
+    /// gets its own config with the offline token instead of an access token (so it refreshes
+    /// by itself); a service that hands over no files refuses it.
+    pub fn run_handoff(
+        &self,
+        profile: &str,
+        name: Option<&str>,
+        files: bool,
+    ) -> Result<crate::handoff::RunEnv> {
         let prof = self.profile(profile)?;
         let p = provider(prof.service);
+        if let (true, Some(sign_in)) = (files, p.sign_in()) {
+            let offline = self.stored_offline_token(&prof)?;
+            let run_files = sign_in.run_files(&prof, &offline);
+            if run_files.is_empty() {
+                return Err(no_file_handoff(&prof));
+            }
+            let h = crate::handoff::Handoff::prepare(&run_files)?;
+            return Ok(crate::handoff::RunEnv {
+                vars: h.env().to_vec(),
+                handoff: Some(h),
+                note: None,
+                secrets: vec![offline],
+                unset: vec![sign_in.access_token_env().to_string()],
+            });
+        }
         if let Some(sign_in) = p.sign_in() {
             let t = self.access_token(profile, false)?;
             let var = sign_in.access_token_env();
@@ -370,27 +392,71 @@ impl Ctx<'_> {
                 handoff: None,
                 note,
                 secrets: vec![t.token],
+                unset: vec![],
             });
+        }
+        if files && crate::providers::handed_over(prof.service).files.is_empty() {
+            return Err(no_file_handoff(&prof));
         }
         let (meta, secret) = self.get_key(profile, name)?;
         let mut env = p.env(&prof, &meta.name, &secret);
-        let files = p.run_files(&prof, &meta.name, &secret);
-        if files.is_empty() {
+        let run_files = p.run_files(&prof, &meta.name, &secret);
+        if run_files.is_empty() {
             return Ok(crate::handoff::RunEnv {
                 vars: env,
                 handoff: None,
                 note: None,
                 secrets: vec![secret],
+                unset: vec![],
             });
         }
-        let h = crate::handoff::Handoff::prepare(&files)?;
+        let h = crate::handoff::Handoff::prepare(&run_files)?;
         env.extend(h.env().iter().cloned());
         Ok(crate::handoff::RunEnv {
             vars: env,
             handoff: Some(h),
             note: None,
             secrets: vec![secret],
+            unset: vec![],
         })
+    }
+
+    /// The profile's offline token from its store, if it is there and not known to be dead.
+    pub(crate) fn stored_offline_token(&self, prof: &Profile) -> Result<Secret> {
+        self.store()
+            .get(&SecretId::new(
+                &prof.name,
+                SecretKind::OfflineToken,
+                "default",
+            ))?
+            .filter(|_| {
+                prof.token(crate::signin::OFFLINE)
+                    .is_some_and(|m| !m.status.needs_attention())
+            })
+            .ok_or_else(|| Error::NotSignedIn {
+                profile: prof.name.clone(),
+                offline: true,
+            })
+    }
+}
+
+/// `run --files` for a service whose client gets everything from variables.
+fn no_file_handoff(prof: &Profile) -> Error {
+    let vars: Vec<String> = crate::providers::handed_over(prof.service)
+        .variables
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    Error::NotSupported {
+        service: prof.service.display_name().to_string(),
+        what: format!(
+            "run --files (its client reads {}, which run sets without it)",
+            if vars.is_empty() {
+                "nothing SimCred can hand over".to_string()
+            } else {
+                vars.join(" and ")
+            }
+        ),
     }
 }
 

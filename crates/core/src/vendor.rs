@@ -71,21 +71,7 @@ pub fn export(
         KeyPolicy::TokensOnly => {
             let mut items = Vec::new();
             if include_secret {
-                let tok = sc
-                    .store()
-                    .get(&SecretId::new(
-                        &prof.name,
-                        SecretKind::OfflineToken,
-                        "default",
-                    ))?
-                    .filter(|_| {
-                        prof.token(crate::signin::OFFLINE)
-                            .is_some_and(|m| !m.status.needs_attention())
-                    })
-                    .ok_or_else(|| Error::NotSignedIn {
-                        profile: prof.name.clone(),
-                        offline: true,
-                    })?;
+                let tok = sc.stored_offline_token(&prof)?;
                 items.push(("offline_token".to_string(), tok));
             }
             files.write(&prof, &items, &target, force)?;

@@ -14,9 +14,12 @@
 //!   be refreshed with `client_id=sdk`;
 //! - RFC 7009 revocation (`protocol/openid-connect/revoke`), logout and `userinfo`.
 //!
-//! The API answers `GET /v2/users/offline-tokens` (the consents) and
-//! `DELETE /v2/users/offline-tokens/{client_id}` (revoke a client's offline tokens), behind
-//! `Authorization: Bearer` and `X-Org`, with errors shaped `{"message"}`.
+//! The API answers `GET /v2/users/offline-tokens` (the consents),
+//! `DELETE /v2/users/offline-tokens/{client_id}` (revoke a client's offline tokens),
+//! `GET /v2/workspaces/` (one page listing the demo workspace, with the SDK's `X-Pagination`
+//! header) and `GET /v2/workspaces/name/{name}` / `GET /v2/workspaces/{id}`, behind
+//! `Authorization: Bearer` and `X-Org`, with errors shaped `{"message"}`: what the SDK's
+//! `SimAIClient` asks at start (with `workspace` set) and in a small job.
 //!
 //! Tokens are JWT-shaped (base64url header, claims and a random "signature") so that clients can
 //! read `exp` and `azp`, but they are checked by lookup in memory, not by signature. Like a real
@@ -24,11 +27,13 @@
 //! revoked, even after its session ends; the realm's `userinfo` also wants the session alive.
 //!
 //! Control endpoints under `/_sandbox/simai/`: `POST approve` / `deny` (`{"user_code"}`),
-//! `POST approve-latest`, `POST legacy-offline-token`, `POST slow-down-forever` (`{"on"}`) and
-//! `GET consents`.
+//! `POST approve-latest`, `POST legacy-offline-token`, `POST slow-down-forever` (`{"on"}`),
+//! `POST access-token-ttl` (`{"seconds"}`: the lifetime of access tokens issued from then on)
+//! and `GET consents`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -56,6 +61,8 @@ const USER_SUB: &str = "5b0f8a2e-6c1d-4e8f-9a7b-3c2d1e0f4a5b";
 const DEFAULT_SCOPES: [&str; 2] = ["profile", "email"];
 /// The scopes the realm knows; others are ignored, as Keycloak does.
 const KNOWN_SCOPES: [&str; 4] = ["openid", "offline_access", "profile", "email"];
+/// The one workspace the API lists (id, name).
+const WORKSPACE: (&str, &str) = ("ws-demo-0001", "demo-ws");
 
 /// How the fake SimAI behaves; every field has a demo-friendly default.
 #[derive(Clone)]
@@ -278,11 +285,14 @@ pub(crate) struct Simai {
     opts: SimaiOptions,
     origin: OnceLock<String>,
     state: Mutex<State>,
+    /// The lifetime of access tokens issued from now on (`opts.access_token_ttl` at start).
+    access_ttl: AtomicU64,
 }
 
 impl Simai {
     pub fn new(opts: SimaiOptions) -> Simai {
         Simai {
+            access_ttl: AtomicU64::new(opts.access_token_ttl),
             opts,
             origin: OnceLock::new(),
             state: Mutex::new(State::default()),
@@ -358,6 +368,11 @@ impl Simai {
             .unwrap_or_default()
     }
 
+    /// Sets the lifetime of access tokens issued from now on.
+    pub fn set_access_token_ttl(&self, seconds: u64) {
+        self.access_ttl.store(seconds, Ordering::SeqCst);
+    }
+
     pub fn set_slow_down_forever(&self, on: bool) {
         self.state().slow_down_forever = on;
     }
@@ -416,7 +431,7 @@ impl Simai {
         let (client_id, scope, offline) =
             (session.client_id, session.scope.clone(), session.offline);
         let now = Instant::now();
-        let ttl = self.opts.access_token_ttl;
+        let ttl = self.access_ttl.load(Ordering::SeqCst);
         let access = self.jwt(Kind::Access, client_id, &scope, session_id, Some(ttl));
         state.tokens.insert(
             access.clone(),
@@ -894,6 +909,27 @@ impl Simai {
                 Err(response) => response,
             },
             CONSENTS => api_method_not_allowed("GET"),
+            "/workspaces" if req.is_get() => match self.api_auth(req) {
+                Ok(()) => Response::json(200, &json!([workspace_json()]))
+                    .with_header("X-Pagination", r#"{"total": 1, "total_pages": 1}"#),
+                Err(response) => response,
+            },
+            "/workspaces" => api_method_not_allowed("GET"),
+            _ if path.starts_with("/workspaces/") => {
+                if !req.is_get() {
+                    return api_method_not_allowed("GET");
+                }
+                if let Err(response) = self.api_auth(req) {
+                    return response;
+                }
+                let wanted = path.trim_start_matches("/workspaces/");
+                let wanted = percent_decode(wanted.strip_prefix("name/").unwrap_or(wanted), false);
+                if wanted == WORKSPACE.0 || wanted == WORKSPACE.1 {
+                    Response::json(200, &workspace_json())
+                } else {
+                    api_error(404, &format!("Workspace {wanted} not found"))
+                }
+            }
             _ => match path
                 .strip_prefix(CONSENTS)
                 .and_then(|p| p.strip_prefix('/'))
@@ -994,16 +1030,37 @@ impl Vendor for Simai {
                     None => Response::error(400, "Expected a JSON body {\"on\": true|false}"),
                 }
             }
+            "access-token-ttl" if post => {
+                match req.json_body().and_then(|v| v.get("seconds")?.as_u64()) {
+                    Some(seconds) if seconds > 0 => {
+                        self.set_access_token_ttl(seconds);
+                        Response::empty(204)
+                    }
+                    _ => Response::error(400, "Expected a JSON body {\"seconds\": N} with N > 0"),
+                }
+            }
             "consents" if req.is_get() => Response::json(200, &self.state().consents_json()),
             "approve"
             | "deny"
             | "approve-latest"
             | "legacy-offline-token"
-            | "slow-down-forever" => method_not_allowed("POST"),
+            | "slow-down-forever"
+            | "access-token-ttl" => method_not_allowed("POST"),
             "consents" => method_not_allowed("GET"),
             _ => return None,
         })
     }
+}
+
+/// The demo workspace as the API shows it.
+fn workspace_json() -> Value {
+    json!({
+        "id": WORKSPACE.0,
+        "name": WORKSPACE.1,
+        "description": "The sandbox's workspace",
+        "model": {"id": "model-demo-0001"},
+        "created_by": USER_SUB,
+    })
 }
 
 /// Checks a refresh (or offline) token for `client_id`; returns its live session, or the

@@ -1031,6 +1031,65 @@ fn expired_access_tokens_are_refused() {
 }
 
 #[test]
+fn access_token_ttl_control_and_the_workspaces_the_sdk_lists() {
+    let sim = Sim::default();
+    let login = sim.password("openid offline_access", "").json();
+    assert_eq!(login["expires_in"], 300);
+    let offline = login["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        post_json(&sim.control("access-token-ttl"), &json!({"seconds": 3})).status,
+        204
+    );
+    for bad in [json!({"seconds": 0}), json!({"seconds": "3"}), json!({})] {
+        assert_eq!(
+            post_json(&sim.control("access-token-ttl"), &bad).status,
+            400
+        );
+    }
+    assert_eq!(get(&sim.control("access-token-ttl"), &[]).status, 405);
+    // Tokens issued from now on live 3 s, in the answer and in their `exp`.
+    let fresh = sim.refresh(SIMAI_CLIENT_ID, &offline).json();
+    assert_eq!(fresh["expires_in"], 3);
+    let access = fresh["access_token"].as_str().unwrap().to_owned();
+    let c = claims(&access);
+    assert_eq!(c["exp"].as_u64().unwrap() - c["iat"].as_u64().unwrap(), 3);
+
+    // GET workspaces/ (one page, X-Pagination) and by name or id, behind Bearer + X-Org.
+    let auth = format!("Bearer {access}");
+    let headers = [("Authorization", auth.as_str()), ("X-Org", "demo-org")];
+    let list = get(&format!("{}workspaces/?", sim.api), &headers);
+    assert_eq!(list.status, 200, "{list:?}");
+    assert_eq!(list.json()[0]["name"], "demo-ws");
+    let id = list.json()[0]["id"].as_str().unwrap().to_owned();
+    for path in [
+        "workspaces/name/demo-ws".to_string(),
+        format!("workspaces/{id}"),
+    ] {
+        let one = get(&format!("{}{path}", sim.api), &headers);
+        assert_eq!(one.status, 200, "{path}: {one:?}");
+        assert_eq!(one.json()["id"], id.as_str());
+    }
+    assert_api_error(
+        &get(&format!("{}workspaces/name/nope", sim.api), &headers),
+        404,
+        "Workspace nope not found",
+    );
+    assert_api_error(
+        &get(&format!("{}workspaces/", sim.api), &headers[1..]),
+        401,
+        "Unauthorized",
+    );
+    assert_api_error(
+        &get(
+            &format!("{}workspaces/", sim.api),
+            &[("Authorization", auth.as_str()), ("X-Org", "other-org")],
+        ),
+        403,
+        "Organization not found",
+    );
+}
+
+#[test]
 fn faults_reach_the_realm_and_the_api() {
     let sim = Sim::default();
     sim.sandbox.set_fault(Fault::Redirect);

@@ -73,10 +73,10 @@ impl Provider for Dlubal {
         vec![RunFile {
             base: Base::Config,
             path: "Dlubal/api/config.ini".into(),
-            content: Secret::new(format!(
+            content: Some(Secret::new(format!(
                 "[{SECTION}]\n{key_name} = {v}\ndefault = {v}\n",
                 v = key.expose()
-            )),
+            ))),
         }]
     }
 

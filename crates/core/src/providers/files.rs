@@ -251,6 +251,14 @@ pub fn home() -> Option<PathBuf> {
         .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))
 }
 
+/// `$XDG_CACHE_HOME`, else `~/.cache`.
+pub fn xdg_cache_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home().map(|h| h.join(".cache")))
+}
+
 /// `$XDG_CONFIG_HOME`, else `~/.config`.
 pub fn xdg_config_home() -> Option<PathBuf> {
     std::env::var_os("XDG_CONFIG_HOME")

@@ -259,6 +259,12 @@ pub trait SignIn: Sync {
     }
     /// The variable `run` sets to a fresh access token.
     fn access_token_env(&self) -> &'static str;
+    /// Files that let the vendor's client get its own tokens from the offline token, for
+    /// `run --files` (a job that outlives any access token); the access-token variable is then
+    /// removed from the child's environment. Empty when the service has none.
+    fn run_files(&self, _profile: &Profile, _offline: &Secret) -> Vec<crate::handoff::RunFile> {
+        Vec::new()
+    }
     /// The client a token without an `azp` claim is taken to belong to.
     fn default_client(&self, profile: &Profile) -> String;
     /// The service's consents API (offline tokens granted to clients), when it has one.
@@ -349,22 +355,18 @@ pub fn check_setting(s: &Setting, value: &str) -> Result<(), String> {
 }
 
 /// What `run` hands a service's client, by name only: the variables it sets (each with
-/// whether it carries the secret) and the vendor files it writes privately.
+/// whether it carries the secret) and the vendor files it writes privately; with `--files`,
+/// the files (and directories) it writes instead of the variables.
 pub struct HandedOver {
     pub variables: Vec<(String, bool)>,
     pub files: Vec<String>,
+    pub with_files_option: Vec<String>,
 }
 
 /// [`HandedOver`] for `service`, found by asking its provider with an empty profile and a
 /// probe value (so the answer can never drift from what `run` really does).
 pub fn handed_over(service: Service) -> HandedOver {
     let p = service.provider();
-    if let Some(si) = p.sign_in() {
-        return HandedOver {
-            variables: vec![(si.access_token_env().to_string(), true)],
-            files: vec![],
-        };
-    }
     let probe = Secret::new("simcred-probe-value");
     let prof = Profile {
         name: "p".into(),
@@ -375,6 +377,20 @@ pub fn handed_over(service: Service) -> HandedOver {
         tokens: vec![],
         store: None,
     };
+    if let Some(si) = p.sign_in() {
+        return HandedOver {
+            variables: vec![(si.access_token_env().to_string(), true)],
+            files: vec![],
+            with_files_option: si
+                .run_files(&prof, &probe)
+                .into_iter()
+                .map(|f| match f.content {
+                    Some(_) => f.path,
+                    None => format!("{}/", f.path),
+                })
+                .collect(),
+        };
+    }
     HandedOver {
         variables: p
             .env(&prof, "NAME", &probe)
@@ -386,6 +402,7 @@ pub fn handed_over(service: Service) -> HandedOver {
             .into_iter()
             .map(|f| f.path)
             .collect(),
+        with_files_option: vec![],
     }
 }
 

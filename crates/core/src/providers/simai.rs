@@ -12,6 +12,7 @@ use super::files::{self, Found, Source, VendorFiles};
 use super::oidc::{AuthTarget, Consent, Endpoints};
 use super::{Consents, Hints, KeyPolicy, Provider, Setting, SettingKind, SignIn};
 use crate::error::{Error, Result};
+use crate::handoff::{Base, RunFile};
 use crate::http::{parse_service_url, Http, Reply};
 use crate::profile::{Profile, Service};
 use crate::secret::Secret;
@@ -159,6 +160,22 @@ impl SignIn for SimaiSignIn {
     }
     fn consents(&self) -> Option<&dyn Consents> {
         Some(&SimaiConsents)
+    }
+    /// The SDK's own config (it refreshes from the offline token by itself) and an empty
+    /// private token cache.
+    fn run_files(&self, profile: &Profile, offline: &Secret) -> Vec<RunFile> {
+        vec![
+            RunFile {
+                base: Base::Config,
+                path: "ansys_simai.conf".into(),
+                content: Some(run_config(profile, offline)),
+            },
+            RunFile {
+                base: Base::Cache,
+                path: CACHE_DIR.into(),
+                content: None,
+            },
+        ]
     }
 }
 
@@ -386,6 +403,48 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Vec<Found>> {
     Ok(out)
 }
 
+/// Writes a profile's settings (the SDK's field names and types) into an SDK config table,
+/// and with `offline` the offline token, dropping the SDK's other, exclusive, credentials.
+fn fill_table(t: &mut dyn toml_edit::TableLike, prof: &Profile, offline: Option<&Secret>) {
+    for f in FIELDS {
+        let is_bool =
+            super::setting_of(prof.service, f).is_some_and(|s| s.kind == SettingKind::Bool);
+        match prof.setting(f) {
+            Some(v) if is_bool => {
+                t.insert(f, toml_edit::value(v == "true"));
+            }
+            Some(v) => {
+                t.insert(f, toml_edit::value(v));
+            }
+            None => {}
+        }
+    }
+    if let Some(tok) = offline {
+        // The SDK treats credentials, offline_token and access_token as exclusive.
+        t.remove("credentials");
+        t.remove("access_token");
+        t.insert("offline_token", toml_edit::value(tok.expose()));
+    }
+}
+
+/// Where the SDK caches tokens, below `$XDG_CACHE_HOME`.
+pub const CACHE_DIR: &str = "ansys/pysimai";
+
+/// The SDK's config for `run --files`: the profile's table under its own name and, unless that
+/// is `default`, again as `[default]` (the child sees no other profile), with the offline token.
+pub fn run_config(prof: &Profile, offline: &Secret) -> Secret {
+    let mut doc = toml_edit::DocumentMut::new();
+    for name in [prof.name.as_str(), "default"] {
+        if doc.contains_key(name) {
+            continue;
+        }
+        let mut t = toml_edit::Table::new();
+        fill_table(&mut t, prof, Some(offline));
+        doc.insert(name, toml_edit::Item::Table(t));
+    }
+    Secret::new(doc.to_string())
+}
+
 struct SimaiFiles;
 
 impl VendorFiles for SimaiFiles {
@@ -426,25 +485,14 @@ impl VendorFiles for SimaiFiles {
                 prof.name
             ))
         })?;
-        for f in FIELDS {
-            let is_bool =
-                super::setting_of(prof.service, f).is_some_and(|s| s.kind == SettingKind::Bool);
-            match prof.setting(f) {
-                Some(v) if is_bool => {
-                    t.insert(f, toml_edit::value(v == "true"));
-                }
-                Some(v) => {
-                    t.insert(f, toml_edit::value(v));
-                }
-                None => {}
-            }
-        }
-        if let Some((_, tok)) = items.iter().find(|(n, _)| n == "offline_token") {
-            // The SDK treats credentials, offline_token and access_token as exclusive.
-            t.remove("credentials");
-            t.remove("access_token");
-            t.insert("offline_token", toml_edit::value(tok.expose()));
-        }
+        fill_table(
+            t,
+            prof,
+            items
+                .iter()
+                .find(|(n, _)| n == "offline_token")
+                .map(|(_, tok)| tok),
+        );
         let out = doc.to_string();
         let private = !items.is_empty() || out.contains("offline_token");
         files::write(target, &out, private)
@@ -513,11 +561,7 @@ impl VendorFiles for SimaiFiles {
                 }
             }
         }
-        let cache = std::env::var_os("XDG_CACHE_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| files::home().map(|h| h.join(".cache")))
-            .map(|c| c.join("ansys").join("pysimai"));
+        let cache = files::xdg_cache_home().map(|c| c.join(CACHE_DIR));
         if let Some(Ok(entries)) = cache.map(std::fs::read_dir) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().to_string();
@@ -547,6 +591,37 @@ impl VendorFiles for SimaiFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_config_has_the_profile_and_default_tables_with_sdk_types() {
+        let mut prof = Profile {
+            name: "work.eu".into(),
+            service: Service::of(&Simai),
+            settings: Default::default(),
+            default_key: None,
+            keys: vec![],
+            tokens: vec![],
+            store: None,
+        };
+        prof.settings.insert("organization".into(), "acme".into());
+        prof.settings
+            .insert("skip_version_check".into(), "true".into());
+        prof.settings
+            .insert("description".into(), "not the SDK's".into());
+        let tok = Secret::new("tok.en");
+        let text = run_config(&prof, &tok).expose().to_string();
+        let doc: toml_edit::DocumentMut = text.parse().unwrap();
+        for name in ["work.eu", "default"] {
+            let t = doc[name].as_table().unwrap();
+            assert_eq!(t["organization"].as_str(), Some("acme"));
+            assert_eq!(t["skip_version_check"].as_bool(), Some(true));
+            assert_eq!(t["offline_token"].as_str(), Some("tok.en"));
+            assert!(t.get("description").is_none());
+        }
+        prof.name = "default".into();
+        let text = run_config(&prof, &tok).expose().to_string();
+        assert_eq!(text.matches("offline_token").count(), 1, "{text}");
+    }
 
     #[test]
     fn realm_is_on_the_api_host() {

@@ -1,0 +1,271 @@
+//! `simcred run --files` for SimAI: the SDK's own config with the offline token and its token
+//! cache, in a private overlay that is gone after the run (and after a killed run, at the next
+//! one), through the built CLI against the sandbox and the real Secret Service.
+
+use simcred_sandbox::{Sandbox, SandboxOptions, SimaiOptions};
+use simcred_tests::{secret, Env};
+use std::path::{Path, PathBuf};
+
+fn sandbox() -> Sandbox {
+    Sandbox::start_with(
+        SandboxOptions {
+            port: 0,
+            modelon_keys: vec![],
+        },
+        SimaiOptions::default(),
+    )
+    .expect("start sandbox")
+}
+
+/// An Env with its own runtime dir (0700) and cache dir, and a SimAI profile signed in for an
+/// offline token. Returns (env, profile, runtime dir).
+fn signed_in(sb: &Sandbox) -> (Env, String, PathBuf) {
+    let mut env = Env::new();
+    let rt = env.home().join("run");
+    std::fs::create_dir_all(&rt).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    env.extra_env
+        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
+    env.extra_env.push((
+        "XDG_CACHE_HOME".into(),
+        env.home().join(".cache").display().to_string(),
+    ));
+    let p = env.simai_profile("sim", &sb.simai_api_url());
+    env.run(&["profile", "edit", &p, "--set", "workspace=demo-ws"])
+        .ok();
+    env.run_in(
+        &[
+            "offline-token",
+            &p,
+            "--password",
+            "--username",
+            "demo@example.com",
+        ],
+        "demo-password\n\n",
+    )
+    .ok();
+    (env, p, rt)
+}
+
+/// The offline token simcred holds for `p` (through an export to a file removed at once).
+fn offline_token(env: &Env, p: &str) -> String {
+    let f = env.home().join("export.conf");
+    env.run(&[
+        "export",
+        p,
+        "--include-secret",
+        "--path",
+        &f.display().to_string(),
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::remove_file(&f).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("offline_token"))
+        .unwrap();
+    line.split('"').nth(1).unwrap().to_string()
+}
+
+fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    simcred_tests::files_under(dir)
+        .into_iter()
+        .filter(|f| {
+            std::fs::read(f)
+                .map(|b| String::from_utf8_lossy(&b).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn files_hands_the_sdk_config_and_a_private_cache_and_removes_both() {
+    let sb = sandbox();
+    let (env, p, rt) = signed_in(&sb);
+    let offline = offline_token(&env, &p);
+    // The user's own SDK config (a stale token) and other caches.
+    let user_conf = env.xdg_config().join("ansys_simai.conf");
+    std::fs::write(
+        &user_conf,
+        format!("[{p}]\norganization = \"old\"\noffline_token = \"stale-token\"\n"),
+    )
+    .unwrap();
+    let before = std::fs::read(&user_conf).unwrap();
+    let cache = env.home().join(".cache");
+    std::fs::create_dir_all(cache.join("othertool")).unwrap();
+    std::fs::write(cache.join("othertool/x"), "other cache\n").unwrap();
+    std::fs::create_dir_all(cache.join("ansys/other")).unwrap();
+    std::fs::write(cache.join("ansys/other/y"), "ansys cache\n").unwrap();
+
+    let script = r#"set -e
+c="$XDG_CONFIG_HOME/ansys_simai.conf"; d="$XDG_CACHE_HOME/ansys/pysimai"
+echo "conf-mode=$(stat -c %a "$c") dir-mode=$(stat -c %a "$d") cache-mode=$(stat -c %a "$XDG_CACHE_HOME")"
+echo "entries=$(ls -A "$d" | wc -l)"
+echo "access=${SIMAI_ACCESS_TOKEN-unset}"
+cat "$XDG_CACHE_HOME/othertool/x" "$XDG_CACHE_HOME/ansys/other/y"
+printf '{"access_token": "cached-by-the-sdk"}' > "$d/tokens-abc.json"
+echo "---"; cat "$c"
+exit 4"#;
+    let out = env.run_with(
+        &["run", &p, "--files", "--", "sh", "-c", script],
+        None,
+        &[("SIMAI_ACCESS_TOKEN", "from-the-parent")],
+    );
+    assert_eq!(out.code, 4, "{out:?}");
+    let (head, conf) = out.stdout.split_once("---\n").unwrap();
+    assert!(
+        head.contains("conf-mode=600 dir-mode=700 cache-mode=700"),
+        "{out:?}"
+    );
+    assert!(head.contains("entries=0"), "an empty token cache: {out:?}");
+    assert!(
+        head.contains("access=unset"),
+        "the SDK refuses an access token beside the offline token: {out:?}"
+    );
+    assert!(
+        head.contains("other cache\nansys cache\n"),
+        "the user's other caches are seen: {out:?}"
+    );
+    // The profile's table under its own name and as [default], with its settings and token.
+    for table in [format!("[{p}]"), "[default]".to_string()] {
+        let t = conf
+            .split(&table)
+            .nth(1)
+            .unwrap_or_else(|| panic!("{table}: {conf}"));
+        let t = t.split("\n[").next().unwrap();
+        assert!(t.contains("organization = \"demo-org\""), "{t}");
+        assert!(
+            t.contains(&format!("url = \"{}\"", sb.simai_api_url())),
+            "{t}"
+        );
+        assert!(t.contains("workspace = \"demo-ws\""), "{t}");
+        assert!(t.contains(&format!("offline_token = \"{offline}\"")), "{t}");
+    }
+    assert!(!conf.contains("stale-token"));
+    // Afterwards: the user's file is byte-identical, no file holds the token, nothing is left.
+    assert_eq!(std::fs::read(&user_conf).unwrap(), before);
+    assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 0, "run dir left");
+    assert!(files_holding(env.home(), &offline).is_empty());
+    assert!(files_holding(env.home(), "cached-by-the-sdk").is_empty());
+    assert!(!cache.join("ansys/pysimai").exists());
+    assert_eq!(
+        std::fs::read_to_string(cache.join("ansys/other/y")).unwrap(),
+        "ansys cache\n"
+    );
+    // --mask hides the offline token too.
+    let out = env.run(&[
+        "run",
+        &p,
+        "--files",
+        "--mask",
+        "--",
+        "sh",
+        "-c",
+        "cat \"$XDG_CONFIG_HOME/ansys_simai.conf\"",
+    ]);
+    assert!(out.stdout.contains("offline_token = \"***\""), "{out:?}");
+    assert!(!out.stdout.contains(&offline));
+    // Without --files: an access token in the variable, as before.
+    let out = env.run(&[
+        "run",
+        &p,
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$SIMAI_ACCESS_TOKEN\"; test -e \"$XDG_CONFIG_HOME/ansys_simai.conf\" && echo ' user-conf'",
+    ]);
+    assert!(out.stdout.starts_with("eyJ"), "{out:?}");
+    assert!(out.stdout.ends_with(" user-conf\n"), "{out:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_files_run_and_its_sdk_cache_are_cleaned_at_the_next_run() {
+    use std::io::BufRead;
+    let sb = sandbox();
+    let (env, p, rt) = signed_in(&sb);
+    let offline = offline_token(&env, &p);
+    let mut child = env
+        .command()
+        .args([
+            "run",
+            &p,
+            "--files",
+            "--",
+            "sh",
+            "-c",
+            "printf x > \"$XDG_CACHE_HOME/ansys/pysimai/tokens-k.json\"; echo started; exec sleep 30",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "started\n");
+    assert_eq!(
+        files_holding(&rt, &offline).len(),
+        1,
+        "the config, while it runs"
+    );
+    let pid = child.id();
+    let grandchild = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse::<u32>().ok());
+    // SIGKILL SimCred: no chance to clean up; then its orphaned child.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if let Some(g) = grandchild {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &g.to_string()])
+            .status();
+    }
+    assert!(!simcred_tests::files_under(&rt).is_empty(), "left behind");
+    env.run(&["run", &p, "--files", "--", "true"]).ok();
+    assert!(
+        simcred_tests::files_under(&rt).is_empty(),
+        "the next run removed the stale dir and the SDK's cache in it"
+    );
+    assert!(files_holding(env.home(), &offline).is_empty());
+}
+
+#[test]
+fn files_is_refused_where_nothing_is_handed_over_in_files() {
+    let env = Env::new();
+    let p = env.modelon_profile("impact", "https://impact.example.com/", &secret("mk-"));
+    let out = env.run(&["run", &p, "--files", "--", "true"]);
+    out.fails();
+    assert!(
+        out.stderr.contains("do not support run --files")
+            && out.stderr.contains("MODELON_IMPACT_CLIENT_API_KEY"),
+        "{out:?}"
+    );
+    // Dlubal's client gets its file anyway: --files changes nothing there.
+    let d = env.name("rfem");
+    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    env.run_in(&["key", "add", &d, "p1"], "ak-11112222333").ok();
+    let out = env.run(&[
+        "run",
+        &d,
+        "--files",
+        "--",
+        "sh",
+        "-c",
+        "grep -c ak-11112222333 \"$XDG_CONFIG_HOME/Dlubal/api/config.ini\"",
+    ]);
+    assert_eq!(out.stdout, "2\n", "{out:?}");
+    // A SimAI profile without an offline token says how to get one.
+    let sb = sandbox();
+    let s = env.simai_profile("sim", &sb.simai_api_url());
+    let out = env.run(&["run", &s, "--files", "--", "true"]);
+    out.fails();
+    assert!(out.stderr.contains("simcred offline-token"), "{out:?}");
+}
