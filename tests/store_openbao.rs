@@ -500,3 +500,81 @@ fn a_profile_moves_to_the_store_and_back_with_its_secrets() {
     ]);
     assert!(!o.status.success(), "the store still has the profile");
 }
+
+#[test]
+fn concurrent_replaces_never_leave_a_key_its_metadata_does_not_describe() {
+    let bao = Bao::start();
+    let root = bao.root.clone();
+    let with = [("VAULT_TOKEN", root.as_str())];
+    let (ann, bob) = (teammate(&bao), teammate(&bao));
+    let p = ann.name("shared");
+    ann.run_with(
+        &[
+            "profile",
+            "add",
+            &p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        &with,
+    )
+    .ok();
+    ann.run_with(&["key", "add", &p, "k"], Some(&secret("ak-")), &with)
+        .ok();
+    let spawn = |env: &Env, value: String| {
+        use std::io::Write;
+        let mut c = env
+            .command()
+            .args(["key", "replace", &p, "k"])
+            .env("VAULT_TOKEN", &root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(value.as_bytes()).unwrap();
+        c
+    };
+    let mut running = Vec::new();
+    for _ in 0..4 {
+        running.push(spawn(&ann, secret("ak-")));
+        running.push(spawn(&bob, secret("ak-")));
+    }
+    let mut conflicts = 0;
+    for c in running {
+        let o = c.wait_with_output().unwrap();
+        if !o.status.success() {
+            let err = String::from_utf8_lossy(&o.stderr);
+            // A lost race is reported as such, never as anything else.
+            assert!(
+                err.contains("changed by someone else meanwhile")
+                    && err.contains("nothing was overwritten"),
+                "{err}"
+            );
+            conflicts += 1;
+        }
+    }
+    assert!(conflicts < 8, "at least one replace wins");
+    // Whatever won: the stored key is the one the metadata describes.
+    let value = bao.ok(&[
+        "kv",
+        "get",
+        "-mount=secret",
+        "-field=value",
+        &format!("team/acme/secrets/{p}/api-key/k"),
+    ]);
+    let list = bob
+        .run_with(&["key", "list", &p, "--json"], None, &with)
+        .ok()
+        .stdout
+        .clone();
+    let keys: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(
+        keys[0]["last4"].as_str().unwrap(),
+        &value.trim()[value.trim().len() - 4..],
+        "metadata and key disagree"
+    );
+}

@@ -275,13 +275,16 @@ impl Ctx<'_> {
             }
         }
         let id = SecretId::new(profile, SecretKind::ApiKey, &old.name);
-        // Re-export only where the old key still is, so it is read before it is overwritten.
-        let old_secret = if old.exported.is_empty() {
-            None
-        } else {
-            self.store.get(&id)?
-        };
-        self.store.set(&id, &new)?;
+        // Read before it is overwritten: to re-export where the old key still is, and to
+        // replace only the key that was there (a teammate's replace in between is a conflict,
+        // reported, and theirs is kept).
+        let old_secret = self.store.get(&id)?;
+        if old_secret.as_ref().is_some_and(|s| s.last4() != old.last4) {
+            // The stored key is not the one the metadata describes: another replace is half
+            // way (its key written, its metadata not yet).
+            return Err(crate::store::changed_meanwhile(&id).into());
+        }
+        self.store.replace(&id, old_secret.as_ref(), &new)?;
         self.update_profile(profile, |doc| {
             find_profile(doc.profiles(), profile)?;
             doc.put_key(profile, &meta);

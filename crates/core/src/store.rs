@@ -115,6 +115,33 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, id: &SecretId) -> Result<bool, StoreError>;
     /// Checks that the backend answers (without reading any secret).
     fn probe(&self) -> Result<(), StoreError>;
+    /// Writes `new` only if the entry still holds `expected` (`None`: no entry), else
+    /// [`StoreError::Conflict`] and nothing is written. Atomic where the backend can
+    /// check-and-set (a vault); a read then a write for the keyring.
+    fn replace(
+        &self,
+        id: &SecretId,
+        expected: Option<&Secret>,
+        new: &Secret,
+    ) -> Result<(), StoreError> {
+        if self.get(id)?.as_ref() != expected {
+            return Err(changed_meanwhile(id));
+        }
+        self.set(id, new)
+    }
+}
+
+/// The conflict of a secret someone else changed between our read and our write.
+pub fn changed_meanwhile(id: &SecretId) -> StoreError {
+    StoreError::Conflict(format!(
+        "the {} \"{}\" of profile \"{}\" was changed by someone else meanwhile; yours was not stored",
+        match id.kind {
+            SecretKind::ApiKey => "key",
+            _ => "secret",
+        },
+        id.name,
+        id.profile
+    ))
 }
 
 /// The OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows).

@@ -190,6 +190,36 @@ impl SecretStore for VaultStore {
         Ok(self.vault.delete(&Self::key(id))?)
     }
 
+    fn replace(
+        &self,
+        id: &SecretId,
+        expected: Option<&Secret>,
+        new: &Secret,
+    ) -> Result<(), StoreError> {
+        let key = Self::key(id);
+        let now = self.vault.read(&key)?;
+        let value = now.as_ref().and_then(|v| {
+            v.data
+                .get("value")
+                .and_then(|x| x.as_str())
+                .map(Secret::new)
+        });
+        if value.as_ref() != expected {
+            return Err(crate::store::changed_meanwhile(id));
+        }
+        let mut data = Map::new();
+        data.insert("value".into(), Value::String(new.expose().to_string()));
+        // Check-and-set on the version just compared: a writer in between makes this fail.
+        match self
+            .vault
+            .write(&key, &data, now.map(|v| v.version).unwrap_or(0))
+        {
+            Ok(_) => Ok(()),
+            Err(VaultError::Conflict { .. }) => Err(crate::store::changed_meanwhile(id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn probe(&self) -> Result<(), StoreError> {
         self.vault.lookup_self().map(|_| ()).map_err(Into::into)
     }
@@ -319,6 +349,18 @@ impl SecretStore for Stores {
         match self.route(id)? {
             Some(t) => t.delete(id),
             None => self.keyring.delete(id),
+        }
+    }
+
+    fn replace(
+        &self,
+        id: &SecretId,
+        expected: Option<&Secret>,
+        new: &Secret,
+    ) -> Result<(), StoreError> {
+        match self.route(id)? {
+            Some(t) => t.replace(id, expected, new),
+            None => self.keyring.replace(id, expected, new),
         }
     }
 
