@@ -318,6 +318,37 @@ fn team_profile_secrets_live_in_the_vault_only() {
         assert!(listed.contains(&format!("bob_{i}")), "{listed}");
     }
 
+    // A short-lived token is renewed while in use: the vault records the renewal.
+    bao.ok(&[
+        "write",
+        "auth/userpass/users/ann",
+        "token_ttl=600",
+        "token_max_ttl=7200",
+    ]);
+    ann.run_in(
+        &[
+            "store",
+            "login",
+            "acme",
+            "--method",
+            "userpass",
+            "--username",
+            "ann",
+        ],
+        "ann-password\n",
+    )
+    .ok();
+    ann.run(&["key", "get", &p]).ok();
+    let accessors = bao.ok(&["list", "-format=json", "auth/token/accessors"]);
+    let accessors: Vec<String> = serde_json::from_str(&accessors).unwrap();
+    let renewed = accessors.iter().any(|a| {
+        let o = bao.ok(&["token", "lookup", "-format=json", "-accessor", a]);
+        let v: serde_json::Value = serde_json::from_str(&o).unwrap();
+        v["data"]["display_name"] == "userpass-ann"
+            && v["data"]["last_renewal_time"].as_i64().unwrap_or(0) > 0
+    });
+    assert!(renewed, "no renewal of ann's 10-minute token was recorded");
+
     // Logout revokes the token at the vault: using it again is refused with a sentence.
     let token = {
         let o = bao.cli_in(

@@ -225,6 +225,19 @@ impl SecretStore for VaultStore {
     }
 }
 
+/// A token with less than this left is renewed when SimCred opens its store.
+pub const RENEW_BELOW_SECS: u64 = 3600;
+
+/// Renews the vault token while it is in use: when it is renewable and has less than
+/// [`RENEW_BELOW_SECS`] left. Failures are left for the request that follows to report.
+fn renew_if_short(vault: &Vault) {
+    if let Ok(info) = vault.lookup_self() {
+        if info.renewable && info.ttl > 0 && info.ttl < RENEW_BELOW_SECS {
+            let _ = vault.renew_self();
+        }
+    }
+}
+
 /// The token for store `cfg`: `VAULT_TOKEN` / `BAO_TOKEN` when set (as the vault CLIs do), else
 /// the one `store login` kept in the OS keyring.
 pub fn token_for(cfg: &StoreConfig, keyring: &dyn SecretStore) -> Result<Secret, StoreError> {
@@ -278,6 +291,7 @@ impl Stores {
             .ok_or_else(|| StoreError::Failed(format!("there is no store named \"{name}\"")))?;
         let token = token_for(&cfg, self.keyring())?;
         let vault = Vault::new(&cfg.vault_addr()?, token)?;
+        renew_if_short(&vault);
         let s = Arc::new(VaultStore::new(name, vault));
         if let Ok(mut m) = self.open.lock() {
             m.insert(name.to_string(), s.clone());
