@@ -108,3 +108,6 @@ def test_new_controls_are_named_and_reachable_by_keyboard(app, cli, sandbox):
     assert "message-action" in order and "message-close" in order, order
     app.q("message-action").send_keys(Keys.ENTER)
     app.wait("key-row-k1")
+    # A Modelon key left in the shared store turns invalid at the sandbox's next key.
+    for x in (p, d):
+        cli.run("profile", "remove", x, "--yes")

@@ -1,18 +1,30 @@
 """Issue 10, item 3: messages written for the app, errors on their fields, focus that lands
 somewhere sensible, and the small tools people expect (undo, search, show/hide, try again)."""
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import secret, unique, wait_until
 
 
+@pytest.fixture
+def made(cli):
+    """Profiles a test made in the shared store, removed afterwards: a Modelon key left behind
+    turns invalid at the next key the sandbox makes, and would need attention in later tests."""
+    names: list[str] = []
+    yield names
+    for n in names:
+        cli.run("profile", "remove", n, "--yes", check=False)
+
+
 def active(app) -> str | None:
     return app.driver.switch_to.active_element.get_attribute("data-testid")
 
 
-def modelon_profile(app, cli, sandbox) -> str:
+def modelon_profile(app, cli, sandbox, made) -> str:
     p = unique("impact")
+    made.append(p)
     cli.run("profile", "add", p, "--service", "modelon", "--url", sandbox.modelon_url)
     cli.run("key", "add", p, input=sandbox.regenerate_modelon_key())
     app.refresh()
@@ -20,8 +32,8 @@ def modelon_profile(app, cli, sandbox) -> str:
     return p
 
 
-def test_a_refused_setting_is_marked_on_its_field_by_its_label(app, cli, sandbox):
-    p = modelon_profile(app, cli, sandbox)
+def test_a_refused_setting_is_marked_on_its_field_by_its_label(app, cli, sandbox, made):
+    p = modelon_profile(app, cli, sandbox, made)
     app.click("profile-edit")
     app.click("profile-form-group-network-and-more")
     app.type("profile-form-tls_ca_bundle", "/nonexistent/simcred-ca.pem")
@@ -51,8 +63,8 @@ def test_an_invalid_form_focuses_its_first_invalid_field(app):
     app.wait_gone("profile-form")
 
 
-def test_replace_in_order_with_copy_link_and_store_anyway(app, cli, sandbox):
-    p = modelon_profile(app, cli, sandbox)
+def test_replace_in_order_with_copy_link_and_store_anyway(app, cli, sandbox, made):
+    p = modelon_profile(app, cli, sandbox, made)
     app.click("key-replace")
     opener = app.wait("key-replace-open")
     secret_input = app.wait("replace-form-secret")
@@ -83,8 +95,9 @@ def test_replace_in_order_with_copy_link_and_store_anyway(app, cli, sandbox):
     assert cli.run("key", "get", p).stdout == bogus
 
 
-def test_delete_offers_undo_and_keeps_the_secret_until_the_window_passes(app, cli):
+def test_delete_offers_undo_and_keeps_the_secret_until_the_window_passes(app, cli, made):
     p = unique("undo")
+    made.append(p)
     cli.run("profile", "add", p, "--service", "dlubal")
     kept, gone = secret(), secret()
     cli.run("key", "add", p, "first", input=kept)
@@ -114,8 +127,9 @@ def test_delete_offers_undo_and_keeps_the_secret_until_the_window_passes(app, cl
     assert not app.exists("key-row-first")
 
 
-def test_messages_name_the_action_and_close_on_escape(app, cli, healed):
+def test_messages_name_the_action_and_close_on_escape(app, cli, healed, made):
     p = unique("simai")
+    made.append(p)
     cli.run("profile", "add", p, "--service", "simai", "--url", healed.simai_api_url, "--organization", "demo-org")
     app.refresh()
     app.select_profile(p)
@@ -128,8 +142,9 @@ def test_messages_name_the_action_and_close_on_escape(app, cli, healed):
     wait_until("the message to close", lambda: not app.q("message").is_displayed())
 
 
-def test_device_login_failure_offers_try_again(app, cli, healed):
+def test_device_login_failure_offers_try_again(app, cli, healed, made):
     p = unique("simai")
+    made.append(p)
     cli.run("profile", "add", p, "--service", "simai", "--url", healed.simai_api_url, "--organization", "demo-org")
     app.refresh()
     app.select_profile(p)
@@ -146,8 +161,9 @@ def test_device_login_failure_offers_try_again(app, cli, healed):
     assert active(app) == "login-browser"
 
 
-def test_rename_warns_of_lower_case_and_focus_follows_the_key(app, cli):
+def test_rename_warns_of_lower_case_and_focus_follows_the_key(app, cli, made):
     p = unique("lower")
+    made.append(p)
     cli.run("profile", "add", p, "--service", "dlubal")
     cli.run("key", "add", p, "old", input=secret())
     app.refresh()
@@ -161,8 +177,9 @@ def test_rename_warns_of_lower_case_and_focus_follows_the_key(app, cli):
     wait_until("focus on the renamed key", lambda: active(app) == "key-rename-bridge_a")
 
 
-def test_filter_the_profile_list(app, cli):
+def test_filter_the_profile_list(app, cli, made):
     a, b = unique("filter-alpha"), unique("filter-beta")
+    made.extend([a, b])
     for x in (a, b):
         cli.run("profile", "add", x, "--service", "dlubal")
     app.refresh()
