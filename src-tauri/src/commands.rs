@@ -916,6 +916,7 @@ mod tests {
             default_key: None,
             keys: vec![],
             tokens: vec![],
+            store: None,
         }
     }
 
