@@ -17,6 +17,8 @@ fn main() {
         "key_default",
         "key_rename",
         "key_remove",
+        "key_remove_later",
+        "key_remove_undo",
         "key_replace",
         "key_copy",
         "clipboard_clear",
@@ -34,6 +36,7 @@ fn main() {
         "import",
         "audit",
         "sandbox_start",
+        "demo_profiles",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -5,7 +5,7 @@
 
 import { call, listen } from "./lib/api.js";
 import { h, replace, $ } from "./lib/dom.js";
-import { confirmDialog, formDialog, openDialog } from "./lib/dialogs.js";
+import { confirmDialog, focusLater, formDialog, openDialog, restoreFocus } from "./lib/dialogs.js";
 import {
   countdownText,
   errorText,
@@ -36,6 +36,7 @@ import {
   formSettings,
   importTexts,
   keyPageUrl,
+  lowerCaseNote,
   profileNameField,
   replaceKeyFields,
   sandboxText,
@@ -49,6 +50,9 @@ const REFRESH_EVERY_MS = 60_000;
 /** How often the app asks every service whether the credentials still work. */
 const CHECK_EVERY_MS = 5 * 60_000;
 const CLEAR_AFTER_KEY = "simcred.clearAfter";
+const SIDEBAR_KEY = "simcred.sidebar";
+/** Seconds a deleted key can be brought back with Undo. */
+const UNDO_SECONDS = 8;
 
 const state = {
   info: null,
@@ -64,23 +68,43 @@ const state = {
   /** The service check in flight (a promise), and whether another was asked for meanwhile. */
   checking: null,
   checkAgain: false,
+  filter: "",
+  demo: [], // the sandbox's demo profiles in the store
+  deleting: new Map(), // deletion id → {profile, name}: keys hidden while Undo is offered
 };
 
 // ---- messages ----------------------------------------------------------------------------
 
 let toastTimer = null;
-/** Shows a sentence in the message bar; errors stay until dismissed or replaced. */
-function notify(text, kind = "info") {
+let toastAction = null;
+/**
+ * Shows a sentence in the message bar above the status bar (it takes its own room, covering
+ * nothing); errors stay until dismissed, Escape or ✕ closes it. `action` ({label, run, testid})
+ * adds a button, such as Undo; `seconds` how long the message stays.
+ */
+function notify(text, kind = "info", { action = null, seconds = 10 } = {}) {
   const toast = $("#toast");
   $("#toast-text").textContent = text;
   toast.dataset.kind = kind;
   toast.className = `toast toast-${kind}`;
   toast.hidden = false;
+  const btn = $("#toast-action");
+  toastAction = action;
+  btn.hidden = !action;
+  btn.textContent = action ? action.label : "";
+  if (action?.aria) btn.setAttribute("aria-label", action.aria);
+  else btn.removeAttribute("aria-label");
   clearTimeout(toastTimer);
-  if (kind !== "error") toastTimer = setTimeout(() => (toast.hidden = true), 10_000);
+  if (kind !== "error") toastTimer = setTimeout(closeToast, seconds * 1000);
 }
-function notifyError(err) {
-  notify(errorText(err), "error");
+function closeToast() {
+  clearTimeout(toastTimer);
+  toastAction = null;
+  $("#toast").hidden = true;
+}
+/** An error message naming what failed: "Could not delete the key k1: …". */
+function notifyError(err, what) {
+  notify(what ? `${what}: ${errorText(err)}` : errorText(err), "error");
 }
 
 // ---- badges ------------------------------------------------------------------------------
@@ -97,8 +121,14 @@ function profileStatus(name) {
 // ---- list --------------------------------------------------------------------------------
 
 function renderList() {
+  keepingFocus($("#profile-list"), drawList);
+}
+
+function drawList() {
   const nav = $("#profile-list");
-  const profiles = state.status?.profiles ?? [];
+  const all = state.status?.profiles ?? [];
+  const f = state.filter.trim().toLowerCase();
+  const profiles = f ? all.filter((p) => p.name.toLowerCase().includes(f) || serviceName(p.service).toLowerCase().includes(f)) : all;
   const groups = groupProfiles(profiles);
   replace(
     nav,
@@ -134,7 +164,44 @@ function renderList() {
       ),
     ),
   );
-  if (!profiles.length) nav.append(h("p", { class: "muted pad" }, "No profiles yet."));
+  if (!profiles.length) nav.append(h("p", { class: "muted pad", "data-testid": "list-empty" }, all.length ? `No profile matches “${state.filter.trim()}”.` : "No profiles yet."));
+  $("#btn-remove-demo").hidden = !state.demo.length;
+}
+
+/** Shows or hides the profile list; remembered across starts. */
+function setSidebar(open, { remember = true } = {}) {
+  $("#layout").dataset.sidebar = open ? "open" : "closed";
+  const btn = $("#btn-sidebar");
+  btn.setAttribute("aria-expanded", open ? "true" : "false");
+  btn.setAttribute("aria-label", open ? "Hide the profile list" : "Show the profile list");
+  btn.title = btn.getAttribute("aria-label");
+  if (remember) localStorage.setItem(SIDEBAR_KEY, open ? "open" : "closed");
+}
+
+/** Removes the sandbox's demo profiles (and their keys and tokens) after asking. */
+async function removeDemoProfiles() {
+  const names = [...state.demo];
+  if (!names.length) return;
+  const ok = await confirmDialog({
+    title: "Remove the demo profiles?",
+    text: `This deletes ${names.join(" and ")}, which point at the sandbox on this computer, with their keys and tokens. Your other profiles stay.`,
+    confirmLabel: "Remove demo profiles",
+    danger: true,
+    testid: "confirm-demo",
+  });
+  if (!ok) return;
+  const failed = [];
+  for (const n of names) {
+    try {
+      await call("profile_remove", { name: n });
+    } catch (err) {
+      failed.push(`${n} (${errorText(err)})`);
+    }
+  }
+  if (failed.length) notify(`Could not remove the demo profile ${failed.join(", ")}`, "error");
+  else notify(`Removed the demo profiles ${names.join(" and ")}.`, "success");
+  focusLater("add-profile");
+  await refresh();
 }
 
 /** Up/Down arrows move between profiles in the list. */
@@ -171,7 +238,7 @@ async function checkServices({ quiet = false } = {}) {
       try {
         await call("status_check");
       } catch (err) {
-        if (!quiet) notifyError(err);
+        if (!quiet) notifyError(err, "Could not check with the services");
       }
     } while (state.checkAgain);
     await refresh({ quiet: true });
@@ -208,6 +275,7 @@ async function refresh(opts = {}) {
 async function readStatus({ quiet = false } = {}) {
   try {
     state.status = await call("status");
+    state.demo = await call("demo_profiles").catch(() => []);
     const names = state.status.profiles.map((p) => p.name);
     if (state.selected && !names.includes(state.selected)) state.selected = null;
     if (!state.selected && names.length) state.selected = groupProfiles(state.status.profiles)[0].profiles[0].name;
@@ -225,7 +293,7 @@ async function readStatus({ quiet = false } = {}) {
     if (state.selected) await loadDetail(state.selected, { quiet });
     else renderNoSelection();
   } catch (err) {
-    if (!quiet) notifyError(err);
+    if (!quiet) notifyError(err, "Could not refresh");
   }
 }
 
@@ -249,11 +317,12 @@ async function loadDetail(name, { quiet = false } = {}) {
     state.profile = p;
     if (quiet && same && document.querySelector(`[data-profile="${CSS.escape(name)}"]`)) return;
     renderDetail(p);
+    restoreFocus();
     if (service(p.service)?.sign_in?.consents && p.tokens.length && (!state.consents || state.consents.profile !== name)) {
       loadConsents(name);
     }
   } catch (err) {
-    if (!quiet) notifyError(err);
+    if (!quiet) notifyError(err, `Could not show ${name}`);
   }
 }
 
@@ -309,7 +378,7 @@ function renderDetail(p) {
   if (policy === "tokens") sections.push(signInSection(p, svc));
   else sections.push(keysSection(p, svc));
   if (svc?.sign_in?.consents) sections.push(consentsSection(p));
-  replace($("#detail"), h("div", { class: "detail-inner", "data-profile": p.name }, sections));
+  keepingFocus($("#detail"), () => replace($("#detail"), h("div", { class: "detail-inner", "data-profile": p.name }, sections)));
 }
 
 /** The "unreachable · 1 min ago" badge beside a profile's own state, or null. */
@@ -318,7 +387,27 @@ function unreachableOf(st) {
   return u ? badge(u, "detail-unreachable", u.detail ? `The service did not answer: ${u.detail}` : u.label) : null;
 }
 
-function keysSection(p, svc) {
+/**
+ * Re-renders `root` with `render` and, when focus was inside it, puts focus back on the
+ * control with the same data-testid (a re-render after a dialog or a background refresh must not
+ * drop focus to the page).
+ */
+function keepingFocus(root, render) {
+  const el = document.activeElement;
+  const testid = el && el !== document.body && root.contains(el) ? el.getAttribute("data-testid") : null;
+  render();
+  if (!testid || root.contains(document.activeElement)) return;
+  const again = root.querySelector(`[data-testid="${CSS.escape(testid)}"]`);
+  if (again && !again.disabled) again.focus();
+}
+
+/** Whether a key is waiting out its Undo window (it is shown as gone). */
+function beingDeleted(profile, name) {
+  return [...state.deleting.values()].some((d) => d.profile === profile && d.name === name);
+}
+
+function keysSection(p0, svc) {
+  const p = { ...p0, keys: p0.keys.filter((k) => !beingDeleted(p0.name, k.name)) };
   const policy = svc?.key_policy ?? "named";
   const checkable = svc?.checkable === true;
   const canAdd = policy === "named" || p.keys.length === 0;
@@ -418,18 +507,24 @@ function signInSection(p, svc) {
             h(
               "tr",
               { "data-testid": `token-row-${t.name}` },
-              h("td", {}, t.label),
-              h("td", {}, badge(tokenBadge(t), `token-status-${t.name}`, t.status)),
-              h("td", { class: "small" }, t.name === "access" ? "—" : formatTime(t.created)),
-              h("td", { class: "small" }, formatTime(t.checked)),
-              h("td", { class: "expires-cell" }, t.expires ? [h("span", { class: "nowrap" }, formatTime(t.expires)), " ", h("span", { class: "nowrap muted" }, `(${relativeTime(t.expires)})`)] : t.name === "offline" ? "never (until revoked)" : "—"),
-              h("td", { class: "muted wrap-cell" }, t.detail ?? ""),
+              h("td", { "data-label": "Token" }, t.label),
+              h("td", { "data-label": "Status" }, badge(tokenBadge(t), `token-status-${t.name}`, t.status)),
+              h("td", { class: "small", "data-label": "Created" }, t.name === "access" ? "—" : timeCell(t.created)),
+              h("td", { class: "small", "data-label": "Last used" }, timeCell(t.checked)),
+              h("td", { class: "expires-cell", "data-label": "Expires" }, t.expires ? [h("span", { class: "nowrap" }, formatTime(t.expires)), " ", h("span", { class: "nowrap muted" }, `(${relativeTime(t.expires)})`)] : t.name === "offline" ? "never (until revoked)" : "—"),
+              h("td", { class: "muted wrap-cell", "data-label": t.detail ? "Details" : "" }, t.detail ?? ""),
             ),
           ),
         ),
       )
     : h("p", { class: "muted", "data-testid": "signed-out-note" }, signedOutNote(ways));
   return h("section", { class: "card", "aria-labelledby": "signin-h" }, header, h("div", { class: "table-wrap" }, body));
+}
+
+/** A time for a table cell: date and clock each kept on one line, a break only between them. */
+function timeCell(iso) {
+  const [day, clock] = formatTime(iso).split(" ");
+  return clock ? [h("span", { class: "nowrap" }, day), " ", h("span", { class: "nowrap" }, clock)] : day;
 }
 
 /** What the sign-in card says before the first sign-in, naming only the ways the service has. */
@@ -459,13 +554,13 @@ function consentsSection(p) {
           h(
             "tr",
             { "data-testid": `consent-row-${x.client_id}` },
-            h("td", {}, h("span", { class: "mono" }, x.client_id), x.stored_here ? h("span", { class: "default-mark" }, "SimCred's token") : null),
-            h("td", { class: "wrap-cell" }, (x.granted_scopes ?? []).join(" ")),
-            h("td", { class: "small" }, formatTime(x.created_date)),
-            h("td", { class: "small" }, formatTime(x.last_updated_date)),
+            h("td", { "data-label": "Client" }, h("span", { class: "mono" }, x.client_id), x.stored_here ? h("span", { class: "default-mark" }, "SimCred's token") : null),
+            h("td", { class: "wrap-cell", "data-label": "Scopes" }, (x.granted_scopes ?? []).join(" ")),
+            h("td", { class: "small", "data-label": "Created" }, timeCell(x.created_date)),
+            h("td", { class: "small", "data-label": "Last used" }, timeCell(x.last_updated_date)),
             h(
               "td",
-              { class: "row-actions" },
+              { class: "actions-cell" },
               h("button", { type: "button", class: "btn btn-small btn-danger-quiet", "data-testid": `consent-revoke-${x.client_id}`, "aria-label": `Revoke the consent of ${x.client_id}`, onclick: () => revokeConsent(p, x) }, "Revoke"),
             ),
           ),
@@ -490,7 +585,7 @@ function consentsSection(p) {
 function redrawConsents(name) {
   if (state.profile?.name !== name) return;
   const old = document.querySelector('[data-testid="consents"]');
-  if (old) old.replaceWith(consentsSection(state.profile));
+  if (old) keepingFocus(old.parentElement, () => old.replaceWith(consentsSection(state.profile)));
   else renderDetail(state.profile);
 }
 
@@ -508,10 +603,10 @@ async function loadConsents(name) {
 
 // ---- profile actions ---------------------------------------------------------------------
 
-/** Turns a form's refused checks into the error onSubmit throws (the first message). */
+/** Turns a form's refused checks into the error onSubmit throws: each under its field. */
 function throwFirst(errors) {
-  const first = Object.values(errors)[0];
-  if (first) throw { code: "invalid", message: first };
+  const list = Object.entries(errors).map(([name, message]) => ({ name, label: name, message }));
+  if (list.length) throw { code: "invalid", message: list[0].message, fields: list };
 }
 
 async function addProfile(serviceId) {
@@ -598,7 +693,7 @@ async function removeProfile(p) {
     state.selected = null;
     await refresh();
   } catch (err) {
-    notifyError(err);
+    notifyError(err, `Could not delete the profile ${p.name}`);
   }
 }
 
@@ -649,40 +744,72 @@ async function addKey(p) {
   }
 }
 
+/**
+ * Replace key, in the order people do it: 1. open the server's key page (with a Copy link
+ * fallback inside the dialog when no browser opens) → 2. paste the new key → 3. check it with
+ * the service → 4. replace. A refused check offers "Store anyway".
+ */
 async function replaceKey(p, k) {
   const svc = service(p.service);
   const page = keyPageUrl(svc, p.settings);
-  const extra = page
+  const checkable = svc?.checkable === true;
+  const fallback = h("div", { class: "link-fallback", "data-testid": "key-replace-fallback", role: "status", hidden: true });
+  const showFallback = () => {
+    const link = h("span", { class: "mono", "data-testid": "key-replace-link" }, page);
+    const copy = h("button", { type: "button", class: "btn btn-small", "data-testid": "key-replace-copy-link", "aria-label": `Copy the link ${page}` }, "Copy link");
+    copy.addEventListener("click", () => copyText(page, link, copy));
+    replace(fallback, h("p", { class: "small" }, "No browser opened. Open this page yourself:"), h("div", { class: "link-row" }, link, copy));
+    fallback.hidden = false;
+    copy.focus();
+  };
+  const before = page
     ? h(
-        "div",
+        "ol",
         { class: "steps" },
-        h("ol", {}, h("li", {}, "Open the server and make a new key (the old one stops working)."), h("li", {}, "Paste the new key below. SimCred checks it before swapping it in, and writes it again wherever the old one was exported.")),
         h(
-          "button",
-          {
-            type: "button",
-            class: "btn",
-            "data-testid": "key-replace-open",
-            onclick: async () => {
-              try {
-                const opened = await call("profile_open_url", { name: p.name });
-                if (!opened) notify(`Open ${page} in your browser.`, "info");
-              } catch (err) {
-                notifyError(err);
-              }
+          "li",
+          {},
+          h("p", {}, "Open the server's key page and make a new key (the old one stops working)."),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn",
+              "data-testid": "key-replace-open",
+              onclick: async () => {
+                try {
+                  const opened = await call("profile_open_url", { name: p.name });
+                  if (!opened) showFallback();
+                } catch (err) {
+                  showFallback();
+                  notifyError(err, "Could not open the key page");
+                }
+              },
             },
-          },
-          `Open ${page}`,
+            "Open the key page",
+          ),
+          fallback,
         ),
+        h("li", {}, "Paste the new key below."),
+        checkable ? h("li", {}, "SimCred checks it with the service (the old key is kept if the check fails).") : null,
+        h("li", {}, "Replace: SimCred swaps it in and writes it again wherever the old one was exported."),
       )
     : null;
+  const replaceWith = (v, check) => call("key_replace", { profile: p.name, name: k.name, secret: v.secret, check });
   const r = await formDialog({
     testid: "replace-form",
     title: `Replace ${k.name} in ${p.name}`,
-    extra,
+    before,
     fields: replaceKeyFields(svc, ONCE_WARNING),
-    submitLabel: svc?.checkable ? "Check and replace" : "Replace",
-    onSubmit: async (v) => await call("key_replace", { profile: p.name, name: k.name, secret: v.secret, check: !!v.check }),
+    submitLabel: checkable ? "Check and replace" : "Replace",
+    onSubmit: async (v) => {
+      try {
+        return await replaceWith(v, !!v.check);
+      } catch (err) {
+        if (err?.code === "check_failed") throw { ...err, retry: { label: "Store anyway", run: (x) => replaceWith(x, false) } };
+        throw err;
+      }
+    },
   });
   if (r) {
     const re = (r.reexported.length ? ` Re-exported to ${r.reexported.join(", ")}.` : "") + (r.skipped?.length ? ` Not re-exported: ${r.skipped.map(sentence).join(" ")}` : "");
@@ -703,33 +830,73 @@ async function renameKey(p, k) {
         value: k.name,
         required: true,
         validate: (v) => validateName("key", String(v ?? "").trim()) ?? (others.includes(String(v).trim().toLowerCase()) ? "Another key has this name." : null),
+        note: (v) => lowerCaseNote(service(p.service), v),
       },
     ],
     submitLabel: "Rename",
     onSubmit: async (v) => await call("key_rename", { profile: p.name, old: k.name, new: v.new.trim() }),
   });
   if (m) {
+    focusLater(`key-rename-${m.name}`);
     const note = m.exported.length ? ` It was exported under its old name; export ${p.name} again.` : "";
     notify(`Renamed ${k.name} to ${m.name}.${note}`, "success");
     await refresh();
   }
 }
 
+/**
+ * Deletes a key with Undo: the row disappears at once and the message offers Undo for
+ * UNDO_SECONDS; the backend deletes the key from the keyring only when that time has passed
+ * (or when the app exits), so until then Undo only cancels the pending deletion.
+ */
 async function deleteKey(p, k) {
-  const ok = await confirmDialog({
-    title: `Delete ${k.name}?`,
-    text: `The key ${k.name} (${maskSecret(k.last4)}) will be deleted from ${p.name} and your keyring. It keeps working at the vendor until you revoke it there.`,
-    confirmLabel: "Delete key",
-    danger: true,
-  });
-  if (!ok) return;
+  let id;
   try {
-    const newDefault = await call("key_remove", { profile: p.name, name: k.name });
-    notify(`Deleted key ${k.name} from ${p.name}.${newDefault ? ` ${newDefault} is now the default key.` : ""}`, "success");
-    await refresh();
+    id = await call("key_remove_later", { profile: p.name, name: k.name, seconds: UNDO_SECONDS });
   } catch (err) {
-    notifyError(err);
+    notifyError(err, `Could not delete the key ${k.name}`);
+    return;
   }
+  state.deleting.set(id, { profile: p.name, name: k.name });
+  if (state.profile?.name === p.name) renderDetail(state.profile);
+  // Focus to the next key's Copy (or the previous one's, or Add key when none is left).
+  const rest = p.keys.filter((x) => x.name !== k.name && !beingDeleted(p.name, x.name));
+  const i = p.keys.findIndex((x) => x.name === k.name);
+  const next = rest[Math.min(i, rest.length - 1)];
+  focusLater(next ? `key-copy-${next.name}` : "key-add");
+  restoreFocus();
+  notify(`Deleted the key ${k.name} from ${p.name}.`, "success", {
+    seconds: UNDO_SECONDS,
+    action: {
+      label: "Undo",
+      aria: `Undo deleting the key ${k.name}`,
+      run: async () => {
+        state.deleting.delete(id);
+        let kept = false;
+        try {
+          kept = await call("key_remove_undo", { id });
+        } catch (err) {
+          notifyError(err, `Could not undo deleting ${k.name}`);
+          return;
+        }
+        if (kept) notify(`Kept the key ${k.name} in ${p.name}.`, "success");
+        else notify(`The key ${k.name} was already deleted.`, "error");
+        focusLater(`key-copy-${k.name}`);
+        await refresh({ quiet: true });
+        if (state.profile?.name === p.name) renderDetail(state.profile);
+        restoreFocus();
+      },
+    },
+  });
+}
+
+/** A deletion whose Undo window passed was carried out by the backend (or failed). */
+async function onKeyRemoved(ev) {
+  if (!state.deleting.has(ev.id)) return;
+  state.deleting.delete(ev.id);
+  if (ev.error) notify(`Could not delete the key ${ev.name} from ${ev.profile}: ${sentence(ev.error)}`, "error");
+  else if (ev.new_default) notify(`Deleted the key ${ev.name}; ${ev.new_default} is now the default key of ${ev.profile}.`, "success");
+  await refresh({ quiet: true });
 }
 
 async function setDefault(p, k) {
@@ -738,7 +905,7 @@ async function setDefault(p, k) {
     notify(`${m.name} is now the default key of ${p.name}.`, "success");
     await refresh();
   } catch (err) {
-    notifyError(err);
+    notifyError(err, `Could not make ${k.name} the default key`);
   }
 }
 
@@ -754,7 +921,7 @@ async function checkKey(p, k, button) {
     notify(sentence(`${p.name}/${r.key.name} is ${r.key.status}${detail}`), kind);
     await refresh({ quiet: true });
   } catch (err) {
-    notifyError(err);
+    notifyError(err, `Could not check the key ${k.name}`);
     await refresh({ quiet: true });
   }
 }
@@ -771,7 +938,7 @@ async function copyKey(p, k) {
     state.copyId = started.id;
     showCountdown(started.key, started.clear_after);
   } catch (err) {
-    notifyError(err);
+    notifyError(err, `Could not copy the key ${k.name}`);
   }
 }
 
@@ -807,7 +974,7 @@ async function deviceLogin(p, offline) {
   try {
     start = await call("device_login_start", { profile: p.name, offline, open_browser: true });
   } catch (err) {
-    notifyError(err);
+    notifyError(err, `Could not start signing in to ${p.name}`);
     return;
   }
   showDeviceDialog(p, start);
@@ -869,6 +1036,7 @@ function showDeviceDialog(p, start) {
       cancel.textContent = "Close";
       openBtn.disabled = true;
       copyCode.disabled = true;
+      cancel.focus();
       await refresh({ quiet: true });
       if (state.selected === p.name && service(p.service)?.sign_in?.consents) loadConsents(p.name);
     },
@@ -879,6 +1047,16 @@ function showDeviceDialog(p, start) {
       replace(statusEl, errorText(err));
       cancel.textContent = "Close";
       openBtn.disabled = true;
+      copyCode.disabled = true;
+      // A new code and a new wait, in a fresh dialog; focus goes there.
+      const again = h("button", { type: "button", class: "btn btn-primary", "data-testid": "device-try-again" }, "Try again");
+      again.addEventListener("click", () => {
+        done = true;
+        ctx.close();
+        deviceLogin(p, !!start.offline);
+      });
+      cancel.before(again);
+      again.focus();
     },
   );
 }
@@ -956,7 +1134,7 @@ async function offlineToken(p, ways) {
       await refresh();
     }
   } catch (err) {
-    notifyError(err);
+    notifyError(err, `Could not generate an offline token for ${p.name}`);
   }
 }
 
@@ -975,7 +1153,7 @@ async function logout(p) {
     notify(sentence(`Signed out of ${p.name}.${remote}`), r.remote_error ? "error" : "success");
     await refresh();
   } catch (err) {
-    notifyError(err);
+    notifyError(err, `Could not log out of ${p.name}`);
   }
 }
 
@@ -994,7 +1172,7 @@ async function revokeConsent(p, c) {
     await refresh({ quiet: true });
     await loadConsents(p.name);
   } catch (err) {
-    notifyError(err);
+    notifyError(err, `Could not revoke the consent of ${c.client_id}`);
   }
 }
 
@@ -1005,7 +1183,7 @@ async function importKeys() {
   try {
     found = await call("import_scan");
   } catch (err) {
-    notifyError(err);
+    notifyError(err, "Could not look for keys to import");
     return;
   }
   if (!found.length) {
@@ -1091,7 +1269,7 @@ async function openAudit() {
   try {
     findings = await call("audit");
   } catch (err) {
-    notifyError(err);
+    notifyError(err, "Could not audit plaintext credentials");
     return;
   } finally {
     btn.disabled = false;
@@ -1137,7 +1315,7 @@ async function openAudit() {
       notify(text, "success");
     } catch (err) {
       ctx.showError(errorText(err));
-      notifyError(err);
+      notifyError(err, "Could not import and remove plaintext");
     }
     try {
       findings = await call("audit");
@@ -1198,7 +1376,7 @@ async function startSandbox() {
     state.selected = info.profiles[0];
     await refresh();
   } catch (err) {
-    notifyError(err);
+    notifyError(err, "Could not start the sandbox");
   } finally {
     buttons.forEach((b) => (b.disabled = false));
   }
@@ -1231,10 +1409,28 @@ async function init() {
   $("#welcome-import").addEventListener("click", importKeys);
   $("#welcome-sandbox").addEventListener("click", startSandbox);
   $("#welcome-add-profile").addEventListener("click", () => addProfile());
-  $("#toast-close").addEventListener("click", () => ($("#toast").hidden = true));
-  $("#btn-clear-clipboard").addEventListener("click", () => call("clipboard_clear").catch(notifyError));
+  $("#toast-close").addEventListener("click", closeToast);
+  $("#toast-action").addEventListener("click", () => {
+    const a = toastAction;
+    closeToast();
+    if (a) a.run();
+  });
+  $("#btn-sidebar").addEventListener("click", () => setSidebar($("#layout").dataset.sidebar === "closed"));
+  setSidebar(localStorage.getItem(SIDEBAR_KEY) !== "closed", { remember: false });
+  $("#profile-filter").addEventListener("input", (e) => {
+    state.filter = e.target.value;
+    renderList();
+  });
+  $("#btn-remove-demo").addEventListener("click", removeDemoProfiles);
+  $("#btn-clear-clipboard").addEventListener("click", () => call("clipboard_clear").catch((err) => notifyError(err, "Could not clear the clipboard")));
   $("#profile-list").addEventListener("keydown", onListKey);
   document.addEventListener("keydown", (e) => {
+    // Escape closes the message (an open dialog takes Escape for itself).
+    if (e.key === "Escape" && !document.querySelector("dialog[open]") && !$("#toast").hidden) {
+      e.preventDefault();
+      closeToast();
+      return;
+    }
     if ((e.key === "F5" || (e.ctrlKey && e.key === "r")) && !document.querySelector("dialog[open]")) {
       e.preventDefault();
       checkServices();
@@ -1249,10 +1445,11 @@ async function init() {
     $("#app-version").textContent = `${state.info.name} ${state.info.version}`;
     const names = welcomeServices(services());
     if (names) $("#welcome-services").textContent = names;
+    listen("key-removed", onKeyRemoved).catch(notifyError);
   } catch (err) {
     state.info = { clear_after: 30, services: [] };
     setServices([]);
-    notifyError(err);
+    notifyError(err, "Could not start the app");
   }
   await refresh();
   document.body.dataset.ready = "true";

@@ -12,7 +12,7 @@
 //! granted in `capabilities/default.json`. Arguments are snake_case on the JavaScript side.
 
 use crate::error::UiError;
-use crate::state::{lock, AppState, CopyInProgress, PendingLogin, SecretInput};
+use crate::state::{lock, AppState, CopyInProgress, PendingDelete, PendingLogin, SecretInput};
 use serde::Serialize;
 use simcred_core::clipboard::{copy_then_clear, CopyEnd};
 use simcred_core::providers::Descriptor;
@@ -236,6 +236,95 @@ pub async fn key_rename(profile: String, old: String, new: String) -> Result<Key
 #[tauri::command(rename_all = "snake_case")]
 pub async fn key_remove(profile: String, name: String) -> Result<Option<String>, UiError> {
     blocking(move || Ok(open()?.remove_key(&profile, &name)?)).await
+}
+
+/// How long a deleted key can be brought back (seconds), unless the UI asks for less.
+pub const UNDO_SECONDS: u64 = 8;
+
+/// The `key-removed` event: a deletion whose undo window passed was carried out (or failed).
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyRemoved {
+    pub id: u64,
+    pub profile: String,
+    pub name: String,
+    /// The new default key's name when the default was deleted.
+    pub new_default: Option<String>,
+    /// Why the key could not be deleted (it stays in the keyring).
+    pub error: Option<String>,
+}
+
+/// Deletes a key once `seconds` (1–60, default 8) have passed, so the UI can offer Undo; until
+/// then the key stays in the keyring untouched. Returns the id for [`key_remove_undo`]. A
+/// deletion still waiting when the app exits is carried out then ([`flush_deletes`]).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn key_remove_later(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    profile: String,
+    name: String,
+    seconds: Option<u64>,
+) -> Result<u64, UiError> {
+    let (p, n) = (profile.clone(), name.clone());
+    // Refuse at once what the deletion would refuse later (no such profile or key).
+    blocking(move || {
+        let sc = open()?;
+        if sc.list_keys(&p)?.iter().any(|k| k.name == n) {
+            Ok(())
+        } else {
+            Err(UiError::invalid(format!(
+                "profile \"{p}\" has no key named \"{n}\""
+            )))
+        }
+    })
+    .await?;
+    let id = state.next_id();
+    lock(&state.deletes)?.insert(id, PendingDelete { profile, name });
+    let wait = Duration::from_secs(seconds.unwrap_or(UNDO_SECONDS).clamp(1, 60));
+    std::thread::spawn(move || {
+        std::thread::sleep(wait);
+        let st = app.state::<AppState>();
+        let due = lock(&st.deletes).ok().and_then(|mut m| m.remove(&id));
+        if let Some(d) = due {
+            let ev = carry_out(id, d);
+            let _ = app.emit("key-removed", ev);
+        }
+    });
+    Ok(id)
+}
+
+/// Cancels a deletion that is still waiting; false when it was already carried out.
+#[tauri::command(rename_all = "snake_case")]
+pub fn key_remove_undo(state: State<'_, AppState>, id: u64) -> Result<bool, UiError> {
+    Ok(lock(&state.deletes)?.remove(&id).is_some())
+}
+
+fn carry_out(id: u64, d: PendingDelete) -> KeyRemoved {
+    let r = open().and_then(|sc| Ok(sc.remove_key(&d.profile, &d.name)?));
+    let (new_default, error) = match r {
+        Ok(nd) => (nd, None),
+        Err(e) => (None, Some(e.message)),
+    };
+    KeyRemoved {
+        id,
+        profile: d.profile,
+        name: d.name,
+        new_default,
+        error,
+    }
+}
+
+/// Carries out every deletion still in its undo window (the app is exiting).
+pub fn flush_deletes(app: &AppHandle) {
+    let st = app.state::<AppState>();
+    let due: Vec<(u64, PendingDelete)> = match lock(&st.deletes) {
+        Ok(mut m) => m.drain().collect(),
+        Err(_) => return,
+    };
+    for (id, d) in due {
+        if let Some(e) = carry_out(id, d).error {
+            eprintln!("simcred-app: a deleted key stays in the keyring: {e}");
+        }
+    }
 }
 
 /// Regenerate-and-replace: with `check`, the new key is checked with the service first and the
@@ -792,8 +881,60 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Ui
     })
 }
 
+/// Whether a profile is one of the sandbox's demo profiles: made by [`sandbox_start`] (its
+/// name) and pointing at a sandbox on this computer.
+fn is_demo(p: &Profile) -> bool {
+    [DEMO_SIMAI, DEMO_MODELON].contains(&p.name.as_str())
+        && p.setting("url").is_some_and(|u| {
+            u.starts_with("http://127.0.0.1:") || u.starts_with("http://localhost:")
+        })
+}
+
+/// The sandbox's demo profiles in the store (for "Remove demo profiles").
+#[tauri::command]
+pub async fn demo_profiles() -> Result<Vec<String>, UiError> {
+    blocking(|| {
+        Ok(open()?
+            .list_profiles()?
+            .into_iter()
+            .filter(is_demo)
+            .map(|p| p.name)
+            .collect())
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    fn profile(name: &str, url: &str) -> Profile {
+        Profile {
+            name: name.into(),
+            service: parse_service("simai").unwrap(),
+            settings: BTreeMap::from([("url".to_string(), url.to_string())]),
+            default_key: None,
+            keys: vec![],
+            tokens: vec![],
+            store: None,
+        }
+    }
+
+    #[test]
+    fn demo_profiles_are_the_sandbox_ones_on_this_computer() {
+        assert!(is_demo(&profile(DEMO_SIMAI, "http://127.0.0.1:4242/v2/")));
+        assert!(is_demo(&profile(
+            DEMO_MODELON,
+            "http://localhost:1/modelon/"
+        )));
+        // The name alone is not enough: a real profile someone called demo-simai stays.
+        assert!(!is_demo(&profile(
+            DEMO_SIMAI,
+            "https://api.simai.ansys.com/v2/"
+        )));
+        assert!(!is_demo(&profile("work", "http://127.0.0.1:4242/v2/")));
+    }
+
     use super::*;
 
     #[test]

@@ -14,6 +14,18 @@ use simcred_core::Error;
 pub struct UiError {
     pub code: &'static str,
     pub message: String,
+    /// The form fields the error is about (settings that do not fit), so the UI can mark each
+    /// field and say what is wrong under it; empty for other errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// What is wrong with one form field: the setting's name, its form label and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub name: String,
+    pub label: String,
+    pub message: String,
 }
 
 impl UiError {
@@ -21,6 +33,7 @@ impl UiError {
         UiError {
             code,
             message: message.into(),
+            fields: Vec::new(),
         }
     }
 
@@ -48,7 +61,31 @@ pub fn code_of(e: &Error) -> &'static str {
 
 impl From<Error> for UiError {
     fn from(e: Error) -> Self {
-        UiError::new(code_of(&e), e.to_string())
+        match &e {
+            // The app names fields by their labels ("TLS CA bundle: …"), not by the setting
+            // names the CLI uses, and hands each problem over for its field.
+            Error::Settings(problems) => {
+                let fields: Vec<FieldError> = problems
+                    .iter()
+                    .map(|p| FieldError {
+                        name: p.setting.clone(),
+                        label: p.label.clone(),
+                        message: p.message.clone(),
+                    })
+                    .collect();
+                let message = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.label, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                UiError {
+                    code: code_of(&e),
+                    message,
+                    fields,
+                }
+            }
+            _ => UiError::new(code_of(&e), e.to_string()),
+        }
     }
 }
 
@@ -79,5 +116,22 @@ mod tests {
             .starts_with("a profile named \"rfem\" already exists"));
         let c: UiError = Error::Auth(AuthError::Cancelled).into();
         assert_eq!(c.code, "cancelled");
+    }
+
+    #[test]
+    fn setting_problems_name_the_field_by_its_label() {
+        let e: UiError = Error::Settings(vec![simcred_core::error::SettingProblem {
+            setting: "tls_ca_bundle".into(),
+            label: "TLS CA bundle".into(),
+            message: "/nope is not a file".into(),
+        }])
+        .into();
+        assert_eq!(e.message, "TLS CA bundle: /nope is not a file");
+        assert!(!e.message.contains("tls_ca_bundle"));
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["fields"][0]["name"], "tls_ca_bundle");
+        assert_eq!(v["fields"][0]["message"], "/nope is not a file");
+        let other = serde_json::to_value(UiError::invalid("x")).unwrap();
+        assert!(other.get("fields").is_none());
     }
 }

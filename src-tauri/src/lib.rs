@@ -27,6 +27,8 @@ pub const COMMANDS: &[&str] = &[
     "key_default",
     "key_rename",
     "key_remove",
+    "key_remove_later",
+    "key_remove_undo",
     "key_replace",
     "key_copy",
     "clipboard_clear",
@@ -44,6 +46,7 @@ pub const COMMANDS: &[&str] = &[
     "import",
     "audit",
     "sandbox_start",
+    "demo_profiles",
 ];
 
 /// Builds and runs the app; returns when the app exits.
@@ -70,6 +73,8 @@ pub fn run() {
             commands::key_default,
             commands::key_rename,
             commands::key_remove,
+            commands::key_remove_later,
+            commands::key_remove_undo,
             commands::key_replace,
             commands::key_copy,
             commands::clipboard_clear,
@@ -87,11 +92,20 @@ pub fn run() {
             commands::import,
             commands::audit,
             commands::sandbox_start,
+            commands::demo_profiles,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("simcred-app: cannot start the window: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            // Deleted keys still in their undo window are deleted now, not kept by accident.
+            if let tauri::RunEvent::Exit = event {
+                commands::flush_deletes(handle);
+            }
+        }),
+        Err(e) => {
+            eprintln!("simcred-app: cannot start the window: {e}");
+            std::process::exit(1);
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! What the app keeps between commands: the in-app sandbox, pending device logins (with their
-//! cancel flags) and the clipboard copy in progress. Profiles and secrets are not kept here:
+//! cancel flags), the clipboard copy in progress and key deletions that can still be undone. Profiles and secrets are not kept here:
 //! every command opens the shared store afresh, so the CLI and the app see each other's edits.
 
 use crate::error::UiError;
@@ -26,12 +26,21 @@ pub struct CopyInProgress {
     pub stop: Arc<AtomicBool>,
 }
 
+/// A key deletion waiting out its undo window: the key is still in the keyring until the
+/// window passes (or the app exits), so Undo only has to forget this entry.
+pub struct PendingDelete {
+    pub profile: String,
+    pub name: String,
+}
+
 /// The app's state, managed by Tauri.
 #[derive(Default)]
 pub struct AppState {
     pub sandbox: Mutex<Option<simcred_sandbox::Sandbox>>,
     pub logins: Mutex<HashMap<u64, PendingLogin>>,
     pub copy: Mutex<Option<CopyInProgress>>,
+    /// Key deletions that can still be undone, by id.
+    pub deletes: Mutex<HashMap<u64, PendingDelete>>,
     next_id: AtomicU64,
 }
 

@@ -308,8 +308,8 @@ class App:
         )
 
     def select_profile(self, name: str):
-        item = self.wait(f"profile-item-{name}")
-        item.click()
+        # click() scrolls the item into the list's view and retries when a refresh re-rendered it.
+        self.click(f"profile-item-{name}")
         self.wait_text("detail-name", name)
 
     def message(self, contains: str, timeout: float = WAIT) -> str:

@@ -50,6 +50,7 @@ def test_first_run_offers_sandbox_and_screenshots(fresh):
         app.screenshot("main-window-light.png")
         scheme = app.driver.execute_script("return matchMedia('(prefers-color-scheme: dark)').matches")
         assert scheme is False
+        at_720(app, "main-window-720-light.png")
 
     # The same store, the system in dark mode: WebKitGTK maps GTK_THEME=…:dark to the media query.
     with launch_app(fresh.config_dir, {"GTK_THEME": "Adwaita:dark"}) as app:
@@ -62,3 +63,19 @@ def test_first_run_offers_sandbox_and_screenshots(fresh):
         wait_until("the offline token row", lambda: app.exists("token-row-offline"))
         app.dismiss_message()
         app.screenshot("signin-dark.png")
+        app.select_profile("rfem")
+        app.wait("key-row-project_2")
+        at_720(app, "main-window-720-dark.png")
+        app.select_profile("demo-simai")
+        wait_until("the offline token row", lambda: app.exists("token-row-offline"))
+        at_720(app, "signin-720-dark.png")
+
+
+def at_720(app, name: str):
+    """A screenshot at the minimum window width (720 px), then back to the default 1000 px."""
+    for width in (720, 1000):
+        app.driver.set_window_size(width, 700)
+        wait_until(f"a {width} px window", lambda: app.driver.execute_script("return innerWidth") == width)
+        if width == 720:
+            app.dismiss_message()
+            app.screenshot(name)

@@ -1,15 +1,44 @@
 // Modal dialogs built on <dialog>: a generic form dialog (validation as you type, core's error
-// text on submit, a busy state), a confirm dialog, and a plain message dialog.
+// text on submit attached to its field, a busy state), a confirm dialog, and a plain message
+// dialog. When a dialog closes, focus goes back to the control that opened it (or, when the page
+// re-rendered it meanwhile, to the control with the same data-testid: see restoreFocus()).
 // Secret fields are password inputs: their value lives only in the input's `value` property
 // (never an attribute), is sent once over IPC, and is wiped when the dialog closes.
 
-import { h } from "./dom.js";
-import { errorText } from "./model.js";
+import { h, replace } from "./dom.js";
+import { errorText, sentence } from "./model.js";
 
 let seq = 0;
 
+/** Where focus goes once the page has re-rendered after a dialog closed: {el, testid}. */
+let pendingFocus = null;
+
+/**
+ * Moves focus back after a dialog: to the opener when it is still on the page, else to the
+ * control that replaced it (same data-testid), else to `fallback` (a selector). Call it after
+ * re-rendering; it does nothing once focus has been returned.
+ */
+export function restoreFocus(fallback = "#detail h2") {
+  if (!pendingFocus || document.querySelector("dialog[open]")) return;
+  const { el, testid } = pendingFocus;
+  const target =
+    (el && el.isConnected && !el.disabled && el.getClientRects().length ? el : null) ??
+    (testid ? document.querySelector(`[data-testid="${CSS.escape(testid)}"]:not([disabled])`) : null) ??
+    document.querySelector(fallback);
+  if (target) {
+    target.focus();
+    pendingFocus = null;
+  }
+}
+
+/** Asks that focus go to the control with this data-testid once the page has re-rendered. */
+export function focusLater(testid) {
+  pendingFocus = { el: null, testid };
+}
+
 /** Opens a <dialog> with a title, a body and buttons; returns {dialog, body, error, close}. */
 export function openDialog({ testid, title, body = [], wide = false, onClose }) {
+  const opener = document.activeElement && document.activeElement !== document.body ? document.activeElement : null;
   const titleId = `dlg-title-${++seq}`;
   const error = h("p", { class: "dialog-error", role: "alert", "data-testid": `${testid}-error`, hidden: true });
   const bodyEl = h("div", { class: "dialog-body" }, body);
@@ -27,11 +56,20 @@ export function openDialog({ testid, title, body = [], wide = false, onClose }) 
   dialog.addEventListener("close", () => {
     for (const input of dialog.querySelectorAll("input")) input.value = "";
     dialog.remove();
+    pendingFocus = { el: opener, testid: opener?.getAttribute?.("data-testid") ?? null };
+    restoreFocus();
     if (onClose) onClose();
   });
   dialog.showModal();
-  const showError = (msg) => {
-    error.textContent = msg ? msg : "";
+  /** Shows a message at the foot of the dialog, with an optional button (e.g. "Store anyway"). */
+  const showError = (msg, action) => {
+    replace(error, msg ? msg : "");
+    if (msg && action) {
+      error.append(
+        " ",
+        h("button", { type: "button", class: "btn btn-small", "data-testid": `${testid}-error-action`, onclick: action.run }, action.label),
+      );
+    }
     error.hidden = !msg;
   };
   return { dialog, body: bodyEl, error, showError, close };
@@ -41,11 +79,15 @@ export function openDialog({ testid, title, body = [], wide = false, onClose }) 
  * A form in a dialog.
  * fields: [{name, label, type ("text"|"password"|"number"|"select"|"checkbox"|"url"), value,
  *           options: [{value,label}], placeholder, help, warning, autocomplete, validate(v, all),
- *           hidden, wide, group}]
+ *           note(v) (a hint shown as you type, e.g. "will be saved as …"), hidden, wide, group}]
+ * Password fields get a Show/Hide toggle. `before` goes above the fields, `extra` below.
  * Fields with the same `group` (a heading) sit together in a collapsed <details> where the
  * first of them would be; it starts open when one of them has a value, and opens when a submit
  * is refused so every field is in view while the form is put right.
- * onSubmit(values, ctx) may throw {code, message}; its text is shown and the dialog stays open.
+ * onSubmit(values, ctx) may throw {code, message, fields?, retry?}: each of `fields`
+ * ([{name, message}]) is shown under its field (marked aria-invalid, the first one focused),
+ * anything else at the foot of the dialog, with a button when `retry` ({label, run(values)})
+ * is given; the dialog stays open.
  * Returns a promise resolved with onSubmit's result (or null when cancelled).
  */
 export function formDialog({
@@ -53,6 +95,7 @@ export function formDialog({
   title,
   intro,
   fields,
+  before,
   submitLabel = "Save",
   cancelLabel = "Cancel",
   danger = false,
@@ -65,6 +108,7 @@ export function formDialog({
     let result = null;
     const inputs = {};
     const messages = {};
+    const notes = [];
     const rows = [];
     for (const f of fields) {
       const id = `f-${++seq}`;
@@ -85,16 +129,17 @@ export function formDialog({
           checked: !!f.value,
         });
       } else {
+        const described = [msgId, f.help ? `${id}-help` : null, f.note ? `${id}-note` : null].filter(Boolean).join(" ");
         input = h("input", {
           id,
           name: f.name,
           type: f.type ?? "text",
           "data-testid": `${testid}-${f.name}`,
           placeholder: f.placeholder,
-          autocomplete: f.autocomplete ?? (f.type === "password" ? "off" : "off"),
+          autocomplete: f.autocomplete ?? "off",
           spellcheck: "false",
           inputmode: f.inputmode,
-          "aria-describedby": msgId,
+          "aria-describedby": described,
           "aria-required": f.required ? "true" : undefined,
           disabled: f.disabled,
         });
@@ -104,7 +149,12 @@ export function formDialog({
       inputs[f.name] = input;
       const msg = h("span", { id: msgId, class: "field-msg", "data-testid": `${testid}-${f.name}-msg` });
       messages[f.name] = msg;
+      if (f.note) {
+        const note = h("span", { id: `${id}-note`, class: "field-note", "data-testid": `${testid}-${f.name}-note`, "aria-live": "polite" });
+        notes.push({ f, input, note });
+      }
       const label = h("label", { for: id }, f.label, f.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null);
+      const control = f.type === "password" ? h("div", { class: "secret-input" }, input, revealToggle(input, f.label, `${testid}-${f.name}-reveal`)) : input;
       const row =
         f.type === "checkbox"
           ? h("div", { class: "field field-check" }, input, label, f.help ? h("p", { class: "help" }, f.help) : null)
@@ -112,9 +162,10 @@ export function formDialog({
               "div",
               { class: "field" },
               label,
-              input,
+              control,
               f.warning ? h("p", { class: "warning" }, f.warning) : null,
-              f.help ? h("p", { class: "help" }, f.help) : null,
+              f.help ? h("p", { id: `${id}-help`, class: "help" }, f.help) : null,
+              notes.find((n) => n.f === f)?.note ?? null,
               msg,
             );
       if (f.hidden) row.hidden = true;
@@ -129,6 +180,7 @@ export function formDialog({
       "form",
       { class: "form", method: "dialog", novalidate: true },
       intro ? h("p", { class: "intro" }, intro) : null,
+      before ?? null,
       columns > 1 ? h("div", { class: "form-grid" }, groups.layout) : groups.layout,
       extra ?? null,
       h("div", { class: "dialog-actions" }, busy, h("span", { class: "spacer" }), cancel, submit),
@@ -151,11 +203,36 @@ export function formDialog({
       }
       return ok;
     };
+    const showNotes = () => {
+      for (const n of notes) n.note.textContent = n.f.note(n.input.value) ?? "";
+    };
+    /** Focuses the first field marked invalid (opening its group first). */
+    const focusFirstInvalid = () => {
+      const bad = Object.values(inputs).find((el) => el.getAttribute("aria-invalid") === "true" && !el.closest("[hidden]"));
+      if (!bad) return false;
+      const group = bad.closest("details");
+      if (group) group.open = true;
+      bad.focus();
+      return true;
+    };
+    /** Shows the core's refusal of some fields under those fields; true when one was shown. */
+    const showFieldErrors = (list) => {
+      let shown = false;
+      for (const fe of list ?? []) {
+        const input = inputs[fe?.name];
+        if (!input || input.closest("[hidden]")) continue;
+        messages[fe.name].textContent = sentence(fe.message);
+        input.setAttribute("aria-invalid", "true");
+        shown = true;
+      }
+      return shown;
+    };
     form.addEventListener("input", (e) => {
       if (e.target && e.target.dataset) e.target.dataset.touched = "1";
       ctx.showError(null);
       if (onInput) onInput(values(), { inputs, rows });
       validate(false);
+      showNotes();
     });
     form.addEventListener("change", () => {
       if (onInput) onInput(values(), { inputs, rows });
@@ -165,25 +242,54 @@ export function formDialog({
       e.preventDefault();
       if (!validate(true)) {
         for (const d of groups.details) d.open = true;
+        focusFirstInvalid();
         return;
       }
+      await run(onSubmit);
+    });
+    /** Runs a submit (or a retry such as "Store anyway"): busy while it runs, closes when done. */
+    const run = async (fn) => {
       submit.disabled = true;
       busy.hidden = false;
       ctx.showError(null);
       try {
-        result = await onSubmit(values(), ctx);
+        result = await fn(values(), ctx);
         ctx.close();
       } catch (err) {
-        ctx.showError(errorText(err));
+        const onField = showFieldErrors(err?.fields);
+        const others = (err?.fields ?? []).filter((fe) => !inputs[fe?.name] || inputs[fe.name].closest("[hidden]"));
+        if (!onField) ctx.showError(errorText(err), err?.retry ? { label: err.retry.label, run: () => run(err.retry.run) } : null);
+        else if (others.length) ctx.showError(others.map((fe) => `${fe.label}: ${fe.message}`).map(sentence).join(" "));
+        if (onField) focusFirstInvalid();
+        else ctx.error.querySelector("button")?.focus();
       } finally {
         submit.disabled = false;
         busy.hidden = true;
       }
-    });
+    };
     if (onInput) onInput(values(), { inputs, rows });
+    showNotes();
     const first = form.querySelector("input:not([disabled]):not([type=checkbox]), select");
     if (first) first.focus();
   });
+}
+
+/** The Show/Hide button of a secret input: the value stays a property, only its type changes. */
+function revealToggle(input, label, testid) {
+  const btn = h(
+    "button",
+    { type: "button", class: "btn btn-small reveal", "data-testid": testid, "aria-label": `Show ${label}`, "aria-pressed": "false", "aria-controls": input.id },
+    "Show",
+  );
+  btn.addEventListener("click", () => {
+    const show = input.type === "password";
+    input.type = show ? "text" : "password";
+    btn.textContent = show ? "Hide" : "Show";
+    btn.setAttribute("aria-label", `${show ? "Hide" : "Show"} ${label}`);
+    btn.setAttribute("aria-pressed", show ? "true" : "false");
+    input.focus();
+  });
+  return btn;
 }
 
 /**

@@ -112,6 +112,7 @@ export function addKeyFields(descriptor, keys, onceWarning) {
       required: named,
       hidden: !named,
       placeholder: descriptor?.key_name_example ?? "default",
+      note: (v) => lowerCaseNote(descriptor, v),
       validate: named
         ? (v) => validateName("key", String(v ?? "").trim()) ?? (existing.includes(String(v).trim().toLowerCase()) ? "This profile already has a key with this name." : null)
         : undefined,
@@ -128,6 +129,17 @@ export function addKeyFields(descriptor, keys, onceWarning) {
     },
     { name: "make_default", label: "Make it the default key", type: "checkbox", value: (keys ?? []).length === 0, hidden: !named },
   ];
+}
+
+/**
+ * The hint under a key-name input of a service that stores key names in lower case, shown as
+ * soon as the typed name has a capital: "Will be saved as “project_1” (… lower case)."; null
+ * otherwise.
+ */
+export function lowerCaseNote(descriptor, value) {
+  const v = String(value ?? "").trim();
+  if (!descriptor?.key_names_lowercase || v === v.toLowerCase()) return null;
+  return `Will be saved as “${v.toLowerCase()}”: ${descriptor.name} key names are lower case.`;
 }
 
 /**

@@ -14,6 +14,7 @@
  *   export_secret: ?{label: string}}} FilesDescriptor
  * @typedef {{id: string, name: string, key_policy: "single"|"named"|"tokens", key_name: ?string,
  *   key_name_example: ?string, key_rules: ?string, checkable: boolean, key_page: ?string,
+ *   key_names_lowercase: boolean,
  *   profile_name_example: string, sign_in: ?SignInDescriptor, files: ?FilesDescriptor,
  *   settings: SettingDescriptor[]}} ServiceDescriptor
  */
@@ -78,6 +79,7 @@ export function normalizeService(d) {
     key_rules: x.key_rules ?? null,
     checkable: x.checkable === true,
     key_page: x.key_page ?? null,
+    key_names_lowercase: x.key_names_lowercase === true,
     profile_name_example: x.profile_name_example ? String(x.profile_name_example) : "work",
     sign_in: signIn,
     files,

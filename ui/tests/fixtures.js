@@ -55,6 +55,7 @@ export const DLUBAL = {
   key_name_example: "project_1",
   key_rules: "Plain ASCII; no %.",
   checkable: false,
+  key_names_lowercase: true,
   key_page: null,
   profile_name_example: "rfem",
   sign_in: null,

@@ -8,6 +8,7 @@ import {
   formSettings,
   importTexts,
   keyPageUrl,
+  lowerCaseNote,
   profileNameField,
   replaceKeyFields,
   sandboxText,
@@ -129,4 +130,15 @@ test("a made-up service added in Rust only gets its form, key policy and actions
   assert.equal(keyPageUrl(acme, {}), "https://portal.acme.test/account/tokens");
   assert.equal(exportOptions(acme).label, "~/.acme/credentials");
   assert.match(importTexts([acme]).none, /~\/\.acme\/credentials/);
+});
+
+test("a key name with capitals is announced as lower-cased where the service lower-cases names", () => {
+  assert.match(lowerCaseNote(dlubal, "Project_A"), /saved as “project_a”/);
+  assert.equal(lowerCaseNote(dlubal, "project_a"), null);
+  assert.equal(lowerCaseNote(modelon, "Project_A"), null);
+  assert.equal(lowerCaseNote(acme, "Project_A"), null);
+  assert.equal(dlubal.key_names_lowercase, true);
+  assert.equal(normalizeService({ id: "x" }).key_names_lowercase, false);
+  const nameField = addKeyFields(dlubal, [], WARN).find((f) => f.name === "name");
+  assert.match(nameField.note("Office"), /“office”/);
 });

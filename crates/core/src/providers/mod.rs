@@ -430,6 +430,8 @@ pub struct Descriptor {
     pub key_rules: Option<&'static str>,
     pub checkable: bool,
     pub key_page: Option<&'static str>,
+    /// Whether the service stores key names in lower case (the app warns as you type).
+    pub key_names_lowercase: bool,
     pub profile_name_example: &'static str,
     pub sign_in: Option<SignInDescriptor>,
     pub files: Option<FilesDescriptor>,
@@ -477,6 +479,7 @@ pub fn describe(service: Service) -> Descriptor {
         key_rules: h.key_rules,
         checkable: p.checkable(),
         key_page: h.key_page,
+        key_names_lowercase: p.normalize_key_name("Ab").is_ok_and(|n| n == "ab"),
         profile_name_example: h.profile_name_example,
         sign_in: p.sign_in().map(|s| SignInDescriptor {
             device: true,
