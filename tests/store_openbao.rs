@@ -589,6 +589,14 @@ fn concurrent_replaces_never_leave_a_key_its_metadata_does_not_describe() {
         }
     }
     assert!(conflicts < 8, "at least one replace wins");
+    // Each replace that won is a version in the key's history (the first add is version 1).
+    let h = bob.run_with(&["key", "history", &p, "k", "--json"], None, &with);
+    let h: serde_json::Value = serde_json::from_str(&h.ok().stdout).unwrap();
+    assert_eq!(h.as_array().unwrap().len(), 1 + 8 - conflicts, "{h}");
+    assert!(
+        !h.to_string().contains("ak-"),
+        "history shows no values: {h}"
+    );
     // Whatever won: the stored key is the one the metadata describes.
     let value = bao.ok(&[
         "kv",

@@ -314,6 +314,13 @@ enum KeyCmd {
         #[arg(long)]
         json: bool,
     },
+    /// When each version of a team profile's key was written (KV versions; never the values)
+    History {
+        #[command(flatten)]
+        key: KeyRef,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Parses arguments, runs the verb, prints errors; returns the exit code.
@@ -800,6 +807,21 @@ fn key_cmd(c: KeyCmd) -> Result<i32> {
             println!("Deleted key {key} from {profile}.");
             if let Some(d) = new_default {
                 println!("{d} is now the default key.");
+            }
+        }
+        KeyCmd::History { key, json } => {
+            let h = sc.key_history(&key.profile, key.key.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&h)?);
+            } else {
+                for v in &h {
+                    println!(
+                        "version {}\t{}{}",
+                        v.version,
+                        v.created_time,
+                        if v.gone { "\t(deleted)" } else { "" }
+                    );
+                }
             }
         }
         KeyCmd::Check { key, json } => {

@@ -99,6 +99,15 @@ impl Simcred {
         self.ctx().move_profile(name, to)
     }
 
+    /// When each version of a team profile's key was written (never the values).
+    pub fn key_history(
+        &self,
+        profile: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<crate::vault::VersionInfo>> {
+        self.ctx().key_history(profile, name)
+    }
+
     /// Adds a `[stores.NAME]` table (nothing is contacted).
     pub fn store_add(&self, cfg: &crate::stores::StoreConfig) -> Result<()> {
         self.ctx().store_add(cfg)

@@ -141,6 +141,11 @@ impl VaultStore {
     }
 
     fn key(id: &SecretId) -> String {
+        Self::key_of(id)
+    }
+
+    /// Where a secret lives below the store's prefix.
+    pub fn key_of(id: &SecretId) -> String {
         format!("secrets/{}/{}/{}", id.profile, id.kind.as_str(), id.name)
     }
 

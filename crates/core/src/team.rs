@@ -345,3 +345,27 @@ impl crate::store::SecretStore for KeyringRef<'_> {
         self.0.probe()
     }
 }
+
+impl Ctx<'_> {
+    /// The versions of a key of a team profile (when each value was written; never the
+    /// values), oldest first. Local profiles keep no history.
+    pub fn key_history(
+        &self,
+        profile: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<crate::vault::VersionInfo>> {
+        let prof = self.profile(profile)?;
+        let key = crate::profile::resolve_key(&prof, name)?.name.clone();
+        let Some(store) = prof.store.clone() else {
+            return Err(Error::Invalid(format!(
+                "profile \"{profile}\" is kept in this machine's keyring, which keeps no history; only team stores keep a key's versions"
+            )));
+        };
+        let team = self.stores.team(&store)?;
+        let id = crate::store::SecretId::new(profile, crate::store::SecretKind::ApiKey, &key);
+        Ok(team
+            .vault()
+            .versions(&crate::stores::VaultStore::key_of(&id))
+            .map_err(StoreError::from)?)
+    }
+}
