@@ -233,6 +233,8 @@ async function checkServices({ quiet = false } = {}) {
   btn.setAttribute("aria-busy", "true");
   $("#last-refresh").textContent = "Checking with the services…";
   state.checking = (async () => {
+    // The re-read is inside the loop: a call that comes while it runs (it may have read the
+    // profiles before the caller added one) gets a whole round of its own.
     do {
       state.checkAgain = false;
       try {
@@ -240,8 +242,8 @@ async function checkServices({ quiet = false } = {}) {
       } catch (err) {
         if (!quiet) notifyError(err, "Could not check with the services");
       }
+      await refresh({ quiet: true });
     } while (state.checkAgain);
-    await refresh({ quiet: true });
   })();
   try {
     await state.checking;
