@@ -3,8 +3,8 @@
 // last four characters, statuses, dates). Keys typed into password fields are sent once and
 // the fields wiped; Copy happens in the backend, which only reports the countdown.
 
-import { call, listen } from "./lib/api.js";
-import { h, replace, $ } from "./lib/dom.js";
+import { call, early, listen } from "./lib/api.js";
+import { afterPaint, h, replace, $ } from "./lib/dom.js";
 import { confirmDialog, focusLater, formDialog, openDialog, restoreFocus } from "./lib/dialogs.js";
 import {
   countdownText,
@@ -63,6 +63,8 @@ const state = {
   copyId: null,
   /** The status read in flight (a promise), and the refresh() calls it and earlier ones cover. */
   refreshing: null,
+  /** Whether a profile list has been shown since the app started. */
+  listShown: false,
   refreshAsked: 0,
   refreshDone: 0,
   /** The service check in flight (a promise), and whether another was asked for meanwhile. */
@@ -276,8 +278,8 @@ async function refresh(opts = {}) {
 
 async function readStatus({ quiet = false } = {}) {
   try {
-    state.status = await call("status");
-    state.demo = await call("demo_profiles").catch(() => []);
+    state.status = await early("status");
+    state.demo = await early("demo_profiles").catch(() => []);
     const names = state.status.profiles.map((p) => p.name);
     if (state.selected && !names.includes(state.selected)) state.selected = null;
     if (!state.selected && names.length) state.selected = groupProfiles(state.status.profiles)[0].profiles[0].name;
@@ -287,11 +289,18 @@ async function readStatus({ quiet = false } = {}) {
     renderList();
     const be = state.status.backend_error
       ? `Keyring: ${state.status.backend} — not reachable`
-      : `Keyring: ${state.status.backend}`;
+      : state.status.keyring_unchecked
+        ? `Keyring: ${state.status.backend} — checking…`
+        : `Keyring: ${state.status.backend}`;
     $("#backend").textContent = be;
     $("#backend").title = state.status.backend_error ?? state.status.config_file;
     $("#last-refresh").textContent = `Updated ${formatTime(new Date().toISOString())}`;
     if (state.status.backend_error && !quiet) notify(sentence(state.status.backend_error), "error");
+    // The first time, the list is painted before the selected profile's details are asked for.
+    if (!state.listShown) {
+      state.listShown = true;
+      await afterPaint();
+    }
     if (state.selected) await loadDetail(state.selected, { quiet });
     else renderNoSelection();
   } catch (err) {
@@ -1440,20 +1449,21 @@ async function init() {
   });
   markListPainted();
   try {
-    // No clipboard event can come before the list is shown: do not wait for the subscription.
-    listen("clipboard", onClipboardEvent).catch(notifyError);
-    state.info = await call("app_info");
+    state.info = await early("app_info");
     setServices(state.info.services);
     $("#app-version").textContent = `${state.info.name} ${state.info.version}`;
     const names = welcomeServices(services());
     if (names) $("#welcome-services").textContent = names;
-    listen("key-removed", onKeyRemoved).catch(notifyError);
   } catch (err) {
     state.info = { clear_after: 30, services: [] };
     setServices([]);
     notifyError(err, "Could not start the app");
   }
   await refresh();
+  // No app event can come before the list is shown: nothing is asked before it is painted.
+  await Promise.all([listen("clipboard", onClipboardEvent), listen("key-removed", onKeyRemoved)]).catch(notifyError);
+  // The first list came with the page, read without asking the keyring: now the whole status.
+  if (state.status?.keyring_unchecked) await refresh();
   document.body.dataset.ready = "true";
   setInterval(() => refresh({ quiet: true }), REFRESH_EVERY_MS);
   // Ask the services once the window shows what is stored, then every few minutes.

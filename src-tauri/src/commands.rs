@@ -109,8 +109,16 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 
 /// Every profile's state and the keyring in use (metadata only; asks no server).
 #[tauri::command]
-pub async fn status() -> Result<StatusReport, UiError> {
-    blocking(|| Ok(open()?.status()?)).await
+pub async fn status(state: State<'_, AppState>) -> Result<StatusReport, UiError> {
+    let early = state.take_first_probe();
+    blocking(move || {
+        let sc = open()?;
+        let probe = early
+            .and_then(|h| h.join().ok().flatten())
+            .unwrap_or_else(|| sc.probe_keyring());
+        Ok(sc.status_with_probe(probe)?)
+    })
+    .await
 }
 
 /// Asks every profile's service whether its credentials work (in parallel, bounded), records
@@ -893,15 +901,34 @@ fn is_demo(p: &Profile) -> bool {
 /// The sandbox's demo profiles in the store (for "Remove demo profiles").
 #[tauri::command]
 pub async fn demo_profiles() -> Result<Vec<String>, UiError> {
-    blocking(|| {
-        Ok(open()?
-            .list_profiles()?
-            .into_iter()
-            .filter(is_demo)
-            .map(|p| p.name)
-            .collect())
-    })
-    .await
+    blocking(|| demo_names(&open()?)).await
+}
+
+fn demo_names(sc: &Simcred) -> Result<Vec<String>, UiError> {
+    Ok(sc
+        .list_profiles()?
+        .into_iter()
+        .filter(is_demo)
+        .map(|p| p.name)
+        .collect())
+}
+
+/// What the first screen shows, as the answers `app_info`, `status` and `demo_profiles` would
+/// give, for the window to have before its page loads (no round trip before the list can be
+/// painted). The status is read without asking the keyring (`keyring_unchecked: true`); the
+/// page asks for the full one at once. Leaves out what cannot be read: the page then asks.
+pub fn first_screen(state: State<'_, AppState>) -> serde_json::Value {
+    let mut first = serde_json::json!({ "app_info": app_info(state) });
+    if let Ok(sc) = open() {
+        if let Ok(Ok(mut status)) = sc.status_with_probe(Ok(())).map(serde_json::to_value) {
+            status["keyring_unchecked"] = serde_json::Value::Bool(true);
+            first["status"] = status;
+        }
+        if let Ok(demo) = demo_names(&sc) {
+            first["demo_profiles"] = serde_json::json!(demo);
+        }
+    }
+    first
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 pub mod commands;
 pub mod error;
 pub mod state;
+#[cfg(test)]
+mod ui_bundle;
 
 use tauri::Manager;
 
@@ -57,7 +59,11 @@ pub fn run() {
             focus_main_window(app);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .manage(state::AppState::default())
+        .manage(state::AppState::start_probe())
+        .setup(|app| {
+            open_main_window(app)?;
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::status,
@@ -107,6 +113,25 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// Opens the main window (tauri.conf.json has it with `create: false`) with the first screen's
+/// data in an initialization script, so the page paints its list without waiting for a command.
+fn open_main_window(app: &tauri::App) -> tauri::Result<()> {
+    let Some(config) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)
+    else {
+        return Err(tauri::Error::WindowNotFound);
+    };
+    let first = commands::first_screen(app.state::<state::AppState>());
+    tauri::WebviewWindowBuilder::from_config(app.handle(), config)?
+        .initialization_script(format!("globalThis.__simcredFirst = {first};"))
+        .build()?;
+    Ok(())
 }
 
 /// Brings the main window to the front (unminimized, shown, focused).

@@ -5,7 +5,8 @@
 use crate::error::UiError;
 use serde::{Deserialize, Deserializer};
 use simcred_core::signin::DeviceLogin;
-use simcred_core::Secret;
+use simcred_core::store::StoreError;
+use simcred_core::{Secret, Simcred};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -41,10 +42,31 @@ pub struct AppState {
     pub copy: Mutex<Option<CopyInProgress>>,
     /// Key deletions that can still be undone, by id.
     pub deletes: Mutex<HashMap<u64, PendingDelete>>,
+    /// The keyring probe started with the app (see [`AppState::start_probe`]), taken by the
+    /// first `status`.
+    pub first_probe: Mutex<Option<FirstProbe>>,
     next_id: AtomicU64,
 }
 
+/// A keyring probe running on its own thread; `None` when the store could not be opened.
+pub type FirstProbe = std::thread::JoinHandle<Option<Result<(), StoreError>>>;
+
 impl AppState {
+    /// The state with a keyring probe already running: the round trip to the Secret Service
+    /// overlaps the window's start instead of delaying the first list.
+    pub fn start_probe() -> Self {
+        let probe = std::thread::spawn(|| Some(Simcred::open().ok()?.probe_keyring()));
+        AppState {
+            first_probe: Mutex::new(Some(probe)),
+            ..AppState::default()
+        }
+    }
+
+    /// The start-up probe, once (later calls probe afresh); join it off the async runtime.
+    pub fn take_first_probe(&self) -> Option<FirstProbe> {
+        self.first_probe.lock().ok()?.take()
+    }
+
     /// A fresh id for a device login or a copy.
     pub fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed) + 1

@@ -14,9 +14,28 @@ export async function call(cmd, args = {}) {
   try {
     return await tauri().core.invoke(cmd, args);
   } catch (e) {
-    if (e && typeof e === "object" && "code" in e && "message" in e) throw e;
-    throw { code: "internal", message: String(e && e.message ? e.message : e) };
+    throw asError(e);
   }
+}
+
+/** A rejection as {code, message}. */
+function asError(e) {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e;
+  return { code: "internal", message: String(e && e.message ? e.message : e) };
+}
+
+/**
+ * The answer to a command the app gave the page before it loaded (`globalThis.__simcredFirst`,
+ * set by its initialization script; each once), or a fresh call.
+ */
+export async function early(cmd) {
+  const first = globalThis.__simcredFirst;
+  if (first && typeof first === "object" && cmd in first) {
+    const answer = first[cmd];
+    delete first[cmd];
+    return answer;
+  }
+  return call(cmd);
 }
 
 /** Subscribes to an app event; returns a promise of the unlisten function. */

@@ -40,3 +40,19 @@ export function $(sel, root = document) {
   if (!el) throw new Error(`missing element ${sel}`);
   return el;
 }
+
+/**
+ * Resolves once the next frame has been painted (a timer queued by its animation frame), or
+ * after `within` ms when no frame comes (a hidden or minimized window paints none).
+ */
+export function afterPaint(within = 100) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, within);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(timer);
+        resolve();
+      }),
+    );
+  });
+}

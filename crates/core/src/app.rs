@@ -10,7 +10,7 @@ use crate::profile::{KeyMeta, Profile, Service};
 use crate::providers::oidc::AuthTarget;
 use crate::secret::Secret;
 use crate::signin::{AccessToken, Consent, DeviceLogin, Logout, SignIn};
-use crate::store::{KeyringStore, SecretStore};
+use crate::store::{KeyringStore, SecretStore, StoreError};
 
 pub use crate::keys::{CheckReport, ReplaceReport};
 pub use crate::profile::{find_profile, now, resolve_key};
@@ -310,6 +310,20 @@ impl Simcred {
     /// The state of every profile from stored metadata, plus whether the keyring answers.
     /// Reads no secret and asks no server.
     pub fn status(&self) -> Result<StatusReport> {
+        self.status_with_probe(self.probe_keyring())
+    }
+
+    /// Whether the local keyring answers (a round trip to it; reads no secret).
+    pub fn probe_keyring(&self) -> std::result::Result<(), StoreError> {
+        self.store.probe()
+    }
+
+    /// [`Simcred::status`] with the answer of a [`Simcred::probe_keyring`] made earlier (the app
+    /// probes while its window starts, so its first status need not wait for the keyring).
+    pub fn status_with_probe(
+        &self,
+        probe: std::result::Result<(), StoreError>,
+    ) -> Result<StatusReport> {
         let ctx = self.ctx();
         let mut profiles = self.config.read()?;
         let (team, problems) = ctx.team_profiles();
@@ -322,7 +336,7 @@ impl Simcred {
         let mut r = crate::status::report(
             profiles,
             self.store.backend(),
-            self.store.probe(),
+            probe,
             self.config.profiles_path().display().to_string(),
         );
         r.store_problems = problems
