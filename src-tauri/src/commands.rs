@@ -916,11 +916,15 @@ fn demo_names(sc: &Simcred) -> Result<Vec<String>, UiError> {
 /// What the first screen shows, as the answers `app_info`, `status` and `demo_profiles` would
 /// give, for the window to have before its page loads (no round trip before the list can be
 /// painted). The status is read without asking the keyring (`keyring_unchecked: true`); the
-/// page asks for the full one at once. Leaves out what cannot be read: the page then asks.
+/// page asks for the full one at once. Leaves out what cannot be read, and the status when a
+/// store is configured (reading a team store is a request to a server, which must not hold the
+/// window): the page then asks.
 pub fn first_screen(state: State<'_, AppState>) -> serde_json::Value {
     let mut first = serde_json::json!({ "app_info": app_info(state) });
     if let Ok(sc) = open() {
-        if let Ok(Ok(mut status)) = sc.status_with_probe(Ok(())).map(serde_json::to_value) {
+        let local_only = sc.config().stores().is_ok_and(|s| s.is_empty());
+        let status = local_only.then(|| sc.status_with_probe(Ok(())));
+        if let Some(Ok(Ok(mut status))) = status.map(|r| r.map(serde_json::to_value)) {
             status["keyring_unchecked"] = serde_json::Value::Bool(true);
             first["status"] = status;
         }
