@@ -8,7 +8,7 @@ PKGS=(build-essential pkg-config file libwebkit2gtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libdbus-1-dev
   xvfb xauth dbus-x11 at-spi2-core webkit2gtk-driver gnome-keyring
-  libsecret-tools keyutils xclip curl bc python3-venv desktop-file-utils)
+  libsecret-tools keyutils xclip curl bc python3-venv desktop-file-utils tinyproxy)
 
 missing=()
 for p in "${PKGS[@]}"; do

