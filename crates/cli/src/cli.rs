@@ -912,6 +912,9 @@ fn status(json: bool, check: bool) -> Result<i32> {
                 p.service,
                 p.state
             );
+            if let Some(s) = p.survives {
+                println!("      secrets {s}");
+            }
             for pr in &p.problems {
                 println!("      {pr}");
             }

@@ -11,8 +11,13 @@ use std::io::IsTerminal;
 /// The kinds of team store.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Kind {
+    /// An OpenBao server (KV v2): a team store
     Openbao,
+    /// A HashiCorp Vault server (KV v2): a team store
     Vault,
+    /// This user's Linux kernel keyring (keyutils): secrets only, for machines without a
+    /// Secret Service (SSH sessions, CI); lost at reboot
+    Kernel,
 }
 
 /// How to log in to a store.
@@ -111,6 +116,7 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
                 kind: match kind {
                     Kind::Openbao => StoreKind::OpenBao,
                     Kind::Vault => StoreKind::Vault,
+                    Kind::Kernel => StoreKind::Kernel,
                 },
                 addr,
                 mount,
@@ -118,10 +124,18 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
                 namespace,
                 ca_bundle,
             };
+            let kernel = !cfg.kind.holds_profiles();
             sc.store_add(&cfg)?;
-            println!(
-                "Added store {name}. Log in with `simcred store login {name}`, then create profiles in it with `simcred profile add NAME --service SERVICE --store {name}`."
-            );
+            if kernel {
+                println!(
+                    "Added store {name}: this user's Linux kernel keyring, for secrets only (the profiles stay in profiles.toml). Its secrets are {}. Create profiles with `simcred profile add NAME --service SERVICE --store {name}`, or move one with `simcred profile move NAME --store {name}`.",
+                    simcred_core::kernel::SURVIVES
+                );
+            } else {
+                println!(
+                    "Added store {name}. Log in with `simcred store login {name}`, then create profiles in it with `simcred profile add NAME --service SERVICE --store {name}`."
+                );
+            }
         }
         StoreCmd::Login {
             name,
@@ -180,6 +194,15 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
                 println!("No stores yet: secrets live in the OS keyring. Add a team store with `simcred store add NAME --kind openbao --addr URL`.");
             }
             for s in all {
+                if let Some(survives) = s.survives {
+                    println!(
+                        "{}\t{}\t{} profile(s)\tsecrets {survives}",
+                        s.config.name,
+                        s.config.kind.as_str(),
+                        s.profiles.len()
+                    );
+                    continue;
+                }
                 println!(
                     "{}\t{}\t{}\t{}/{}\t{} profile(s)",
                     s.config.name,
@@ -212,7 +235,10 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
                             format!("{} min left", t.ttl / 60)
                         }
                     ),
-                    (None, None) => println!("  {}", s.config.name),
+                    (None, None) => match s.survives {
+                        Some(survives) => println!("  {}\tsecrets {survives}", s.config.name),
+                        None => println!("  {}", s.config.name),
+                    },
                 }
                 if !s.profiles.is_empty() {
                     println!("      profiles: {}", s.profiles.join(", "));

@@ -339,6 +339,19 @@ impl Simcred {
             probe,
             self.config.profiles_path().display().to_string(),
         );
+        let kernel: Vec<String> = self
+            .config
+            .stores()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| !s.kind.holds_profiles())
+            .map(|s| s.name)
+            .collect();
+        for p in &mut r.profiles {
+            if p.store.as_ref().is_some_and(|s| kernel.contains(s)) {
+                p.survives = Some(crate::kernel::SURVIVES);
+            }
+        }
         r.store_problems = problems
             .into_iter()
             .map(|(s, why)| format!("team store \"{s}\": {why}"))

@@ -292,7 +292,7 @@ fn parse_stores_in(
                     kind_item
                         .map(span_start)
                         .unwrap_or_else(|| span_start(item)),
-                    format!("store \"{name}\" needs `kind = \"openbao\"` or `kind = \"vault\"`"),
+                    format!("store \"{name}\" needs `kind = \"openbao\"`, `kind = \"vault\"` or `kind = \"kernel\"`"),
                 )
             })?;
         let cfg = StoreConfig {
@@ -305,6 +305,15 @@ fn parse_stores_in(
             ca_bundle: text("ca_bundle")?,
         };
         for (k, v) in t.iter() {
+            if !kind.holds_profiles() && k != "kind" {
+                return Err(invalid(
+                    span_start(v),
+                    format!(
+                        "store \"{name}\" is the kernel keyring: `{}` does not apply to it (only `kind`)",
+                        crate::text::safe(k)
+                    ),
+                ));
+            }
             if !["kind", "addr", "mount", "prefix", "namespace", "ca_bundle"].contains(&k) {
                 return Err(invalid(
                     span_start(v),
@@ -692,8 +701,10 @@ impl ProfilesDoc {
                 t.insert(k, value(v));
             }
         }
-        t.insert("mount", value(&cfg.mount));
-        t.insert("prefix", value(&cfg.prefix));
+        if cfg.kind.holds_profiles() {
+            t.insert("mount", value(&cfg.mount));
+            t.insert("prefix", value(&cfg.prefix));
+        }
         stores.insert(&cfg.name, Item::Table(t));
     }
 

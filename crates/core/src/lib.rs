@@ -14,6 +14,7 @@ pub mod error;
 pub mod fsio;
 pub mod handoff;
 pub mod http;
+pub mod kernel;
 pub mod keys;
 pub mod profile;
 pub mod profiles;

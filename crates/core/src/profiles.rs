@@ -65,8 +65,22 @@ impl Ctx<'_> {
             }
             Ok(prof)
         };
+        let secrets_only = match store {
+            Some(st) => self
+                .config
+                .stores()?
+                .iter()
+                .any(|s| s.name == st && !s.kind.holds_profiles()),
+            None => false,
+        };
         match store {
+            // Local, its secrets in the keyring or (secrets_only) the named store.
             None => self.config.update(make),
+            Some(_) if secrets_only => self.config.update(|doc| {
+                let prof = make(doc)?;
+                doc.set_store(name, store);
+                Ok(prof)
+            }),
             // A team profile lives whole in its store; no name may be both local and team.
             Some(st) => {
                 if self.config.read()?.iter().any(|p| p.name == name) {

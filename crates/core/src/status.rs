@@ -106,6 +106,10 @@ pub struct ProfileStatus {
     pub keys: Vec<KeyMeta>,
     /// The team store holding the profile's secrets; `None`: the OS keyring.
     pub store: Option<String>,
+    /// What that store keeps and for how long, where that is not "until deleted" (the kernel
+    /// keyring: lost at reboot).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survives: Option<&'static str>,
     /// When the cached access token expires (sign-in services).
     pub access_expires: Option<String>,
     /// When the service last answered about the credential (RFC 3339), if ever.
@@ -243,6 +247,7 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
             .token(crate::signin::ACCESS)
             .and_then(|a| a.expires.clone()),
         store: p.store.clone(),
+        survives: None,
         checked: asked.as_ref().and_then(|a| a.checked.clone()),
         account: asked.as_ref().and_then(|a| a.account.clone()),
         unreachable: asked.as_ref().and_then(|a| a.unreachable.clone()),
@@ -292,7 +297,11 @@ pub fn report(
     };
     let backend_error = probe.err().map(|e| e.to_string());
     let profiles: Vec<ProfileStatus> = profiles.into_iter().map(profile_status).collect();
-    let needs_attention = backend_error.is_some() || profiles.iter().any(|p| p.needs_attention);
+    // An unreachable keyring matters when something lives there (or nothing is set up yet);
+    // a headless machine whose profiles are all in other stores does not need one.
+    let keyring_used = profiles.is_empty() || profiles.iter().any(|p| p.store.is_none());
+    let needs_attention =
+        (backend_error.is_some() && keyring_used) || profiles.iter().any(|p| p.needs_attention);
     StatusReport {
         backend,
         backend_state,

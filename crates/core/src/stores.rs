@@ -21,6 +21,9 @@ pub enum StoreKind {
     OpenBao,
     /// A HashiCorp Vault server (KV v2; the same API).
     Vault,
+    /// The Linux kernel keyring of this user (keyutils; [`crate::kernel`]): secrets only, the
+    /// profiles stay in `profiles.toml`. For headless machines without a Secret Service.
+    Kernel,
 }
 
 impl StoreKind {
@@ -28,13 +31,20 @@ impl StoreKind {
         match self {
             StoreKind::OpenBao => "openbao",
             StoreKind::Vault => "vault",
+            StoreKind::Kernel => "kernel",
         }
+    }
+
+    /// Whether the store holds whole profiles (a team vault) rather than only secrets.
+    pub fn holds_profiles(self) -> bool {
+        !matches!(self, StoreKind::Kernel)
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "openbao" | "bao" => Some(StoreKind::OpenBao),
             "vault" => Some(StoreKind::Vault),
+            "kernel" | "keyutils" => Some(StoreKind::Kernel),
             _ => None,
         }
     }
@@ -294,6 +304,11 @@ impl Stores {
             .into_iter()
             .find(|s| s.name == name)
             .ok_or_else(|| StoreError::Failed(format!("there is no store named \"{name}\"")))?;
+        if !cfg.kind.holds_profiles() {
+            return Err(StoreError::Failed(format!(
+                "store \"{name}\" is the kernel keyring: it keeps secrets, not profiles"
+            )));
+        }
         let token = token_for(&cfg, self.keyring())?;
         let vault = Vault::new(&cfg.vault_addr()?, token)?;
         renew_if_short(&vault);
@@ -304,8 +319,30 @@ impl Stores {
         Ok(s)
     }
 
+    /// Where the secrets of store `name` go: its vault (opened and kept on first use) or this
+    /// user's kernel keyring.
+    pub fn secrets_in(&self, name: &str) -> Result<Arc<dyn SecretStore>, StoreError> {
+        let kind = self
+            .config
+            .stores()
+            .map_err(|e| StoreError::Failed(e.to_string()))?
+            .into_iter()
+            .find(|s| s.name == name)
+            .map(|s| s.kind);
+        match kind {
+            Some(StoreKind::Kernel) => {
+                let ns = self
+                    .config
+                    .keyring_id()
+                    .map_err(|e| StoreError::Failed(e.to_string()))?;
+                Ok(Arc::new(crate::kernel::KernelStore::new(&ns)))
+            }
+            _ => Ok(self.team(name)?),
+        }
+    }
+
     /// Which store a secret goes to: its profile's, or the keyring.
-    fn route(&self, id: &SecretId) -> Result<Option<Arc<VaultStore>>, StoreError> {
+    fn route(&self, id: &SecretId) -> Result<Option<Arc<dyn SecretStore>>, StoreError> {
         if id.kind == SecretKind::VaultToken {
             return Ok(None);
         }
@@ -319,7 +356,7 @@ impl Stores {
             Some(p) => p.store,
             None => self.placed(&id.profile),
         };
-        store.map(|s| self.team(&s)).transpose()
+        store.map(|s| self.secrets_in(&s)).transpose()
     }
 
     /// Notes that team profile `profile` lives in store `store` (seen there just now).
@@ -413,6 +450,21 @@ pub struct StoreStatus {
     pub token: Option<crate::vault::TokenInfo>,
     /// Why the store cannot be used right now, in a sentence.
     pub problem: Option<String>,
+    /// What the store keeps and for how long, where that is not "until deleted" (the kernel
+    /// keyring).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survives: Option<&'static str>,
+}
+
+/// Refuses a login or logout on a store that has none (the kernel keyring).
+fn no_login(cfg: &StoreConfig) -> crate::Result<()> {
+    if cfg.kind.holds_profiles() {
+        return Ok(());
+    }
+    Err(crate::Error::Invalid(format!(
+        "store \"{}\" is this user's kernel keyring: it needs no login",
+        cfg.name
+    )))
 }
 
 impl crate::ctx::Ctx<'_> {
@@ -432,6 +484,13 @@ impl crate::ctx::Ctx<'_> {
     /// Adds a `[stores.NAME]` table (the address is checked, nothing is contacted).
     pub fn store_add(&self, cfg: &StoreConfig) -> crate::Result<()> {
         crate::profile::validate_name("store", &cfg.name).map_err(crate::Error::Invalid)?;
+        if !cfg.kind.holds_profiles()
+            && (cfg.addr.is_some() || cfg.namespace.is_some() || cfg.ca_bundle.is_some())
+        {
+            return Err(crate::Error::Invalid(
+                "the kernel keyring is on this machine: it takes no address, namespace or CA bundle".into(),
+            ));
+        }
         if let Some(a) = &cfg.addr {
             crate::http::parse_service_url(a)?;
         }
@@ -464,6 +523,7 @@ impl crate::ctx::Ctx<'_> {
     ) -> crate::Result<crate::vault::TokenInfo> {
         use crate::vault::Login;
         let cfg = self.store_config(name)?;
+        no_login(&cfg)?;
         let at = cfg.vault_addr()?;
         let token = match &how {
             LoginMethod::Token(t) => t.clone(),
@@ -490,6 +550,7 @@ impl crate::ctx::Ctx<'_> {
     /// Returns whether the vault revoked it.
     pub fn store_logout(&self, name: &str) -> crate::Result<bool> {
         let cfg = self.store_config(name)?;
+        no_login(&cfg)?;
         let Some(token) = self.store.get(&cfg.token_id())? else {
             return Ok(false);
         };
@@ -530,6 +591,29 @@ impl crate::ctx::Ctx<'_> {
         let profiles = self.list_profiles()?;
         let mut out = Vec::new();
         for cfg in self.config.stores()? {
+            let in_store = |cfg: &StoreConfig| -> Vec<String> {
+                profiles
+                    .iter()
+                    .filter(|p| p.store.as_deref() == Some(cfg.name.as_str()))
+                    .map(|p| p.name.clone())
+                    .collect()
+            };
+            if !cfg.kind.holds_profiles() {
+                let ns = self.config.keyring_id()?;
+                let problem = crate::kernel::KernelStore::new(&ns)
+                    .probe()
+                    .err()
+                    .map(|e| e.to_string());
+                out.push(StoreStatus {
+                    profiles: in_store(&cfg),
+                    config: cfg,
+                    token_from: "none",
+                    token: None,
+                    problem,
+                    survives: Some(crate::kernel::SURVIVES),
+                });
+                continue;
+            }
             let from_env = env(&["VAULT_TOKEN", "BAO_TOKEN"]).is_some();
             let (token_from, token) = if from_env {
                 ("environment", token_for(&cfg, self.store).ok())
@@ -557,15 +641,12 @@ impl crate::ctx::Ctx<'_> {
                 },
             };
             out.push(StoreStatus {
-                profiles: profiles
-                    .iter()
-                    .filter(|p| p.store.as_deref() == Some(cfg.name.as_str()))
-                    .map(|p| p.name.clone())
-                    .collect(),
+                profiles: in_store(&cfg),
                 config: cfg,
                 token_from,
                 token: info,
                 problem,
+                survives: None,
             });
         }
         Ok(out)

@@ -28,7 +28,7 @@ impl Ctx<'_> {
         let Ok(stores) = self.config.stores() else {
             return (out, problems);
         };
-        for cfg in stores {
+        for cfg in stores.into_iter().filter(|c| c.kind.holds_profiles()) {
             match self.read_team(&cfg.name) {
                 Ok(mut ps) => out.append(&mut ps),
                 Err(e) => problems.push((cfg.name.clone(), e.to_string())),
@@ -215,7 +215,7 @@ impl Ctx<'_> {
         team: Option<&str>,
     ) -> Result<std::sync::Arc<dyn crate::store::SecretStore + '_>> {
         Ok(match team {
-            Some(t) => self.stores.team(t)?,
+            Some(t) => self.stores.secrets_in(t)?,
             None => std::sync::Arc::new(KeyringRef(self.stores.keyring())),
         })
     }
@@ -230,7 +230,17 @@ impl Ctx<'_> {
         let from = if local { None } else { prof.store.clone() };
         // Where the secrets are now: a local profile with `store = "x"` keeps them in x.
         let secrets_from = prof.store.clone();
-        if from.as_deref() == to && (to.is_some() || secrets_from.is_none()) {
+        // A store that keeps only secrets (the kernel keyring): the profile stays local.
+        let stores = self.config.stores()?;
+        let to_kernel = to.is_some_and(|t| {
+            stores
+                .iter()
+                .any(|s| s.name == t && !s.kind.holds_profiles())
+        });
+        let to_local = to.is_none() || to_kernel;
+        let already = (from.as_deref() == to && (to.is_some() || secrets_from.is_none()))
+            || (local && to_kernel && secrets_from.as_deref() == to);
+        if already {
             return Err(Error::Invalid(format!(
                 "profile \"{name}\" is already {}",
                 to.map(|t| format!("in store \"{t}\""))
@@ -279,17 +289,22 @@ impl Ctx<'_> {
                     }
                 }
             }
-            // Then the metadata.
+            // Then the metadata: local (this machine, or a store of secrets only) or whole
+            // in the team store.
             match to {
-                Some(t) => self.create_team_profile(t, name, |doc| {
+                Some(t) if !to_local => self.create_team_profile(t, name, |doc| {
                     doc.put_profile_item(name, item.clone());
                     Ok(())
                 }),
-                None => self.config.update(|doc| {
-                    if doc.profile(name).is_some() {
-                        return Err(Error::ProfileExists(name.to_string()));
+                _ => self.config.update(|doc| {
+                    if from.is_some() {
+                        // From a team store: the profile is new here.
+                        if doc.profile(name).is_some() {
+                            return Err(Error::ProfileExists(name.to_string()));
+                        }
+                        doc.put_profile_item(name, item.clone());
                     }
-                    doc.put_profile_item(name, item.clone());
+                    doc.set_store(name, to.filter(|_| to_kernel));
                     Ok(())
                 }),
             }
@@ -302,13 +317,15 @@ impl Ctx<'_> {
         }
         // The copy is complete: remove the source's metadata, then its secrets.
         match &from {
+            // Still the same local profile, its `store` changed.
+            None if to_local => {}
             None => self.config.update(|doc| {
                 doc.remove_profile(name);
                 Ok::<_, Error>(())
             })?,
             Some(s) => self.remove_team_profile(s, name)?,
         }
-        if let Some(t) = to {
+        if let Some(t) = to.filter(|_| !to_local) {
             self.stores.place(name, t);
         }
         for id in &copied {
