@@ -89,6 +89,11 @@ fn without_a_session_bus_a_kernel_store_profile_works_and_says_what_survives() {
     // Deleting the key deletes it in the kernel.
     headless(&env, &["key", "remove", &p, "main", "--yes"], None).ok();
     assert_eq!(kernel_keys(&format!("{p}/api-key/main")), 0);
+    // And removing the profile deletes its keys there, not in some other store.
+    headless(&env, &["key", "add", &p, "again"], Some(&key)).ok();
+    assert_eq!(kernel_keys(&p), 1);
+    headless(&env, &["profile", "remove", &p, "--yes"], None).ok();
+    assert_eq!(kernel_keys(&p), 0);
 }
 
 #[test]

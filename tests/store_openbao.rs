@@ -826,3 +826,91 @@ fn https_proxy_carries_the_vault_traffic_and_the_ca_bundle_still_applies() {
     let (_, login) = tls_teammate(&bao, false, &via);
     assert_certificate_refused(&login);
 }
+
+// ---- the leak test over stores --------------------------------------------------------------
+
+/// The local keyring's items of SimCred, as `secret-tool` shows them (values included).
+fn local_keyring() -> String {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "--unlock", "service", "simcred"])
+        .output()
+        .expect("secret-tool (Debian package libsecret-tools)");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() {
+    let bao = Bao::start();
+    bao.ok(&["auth", "enable", "userpass"]);
+    bao.user("leak", "leak-password", true);
+    let token = bao
+        .ok(&["token", "create", "-policy=p-leak", "-field=token"])
+        .trim()
+        .to_string();
+    let env = teammate(&bao);
+    env.run(&["store", "add", "node", "--kind", "kernel"]).ok();
+    env.run_in(&["store", "login", "acme", "--method", "token"], &token)
+        .ok();
+    let (t, k) = (env.name("team"), env.name("kern"));
+    for (p, store) in [(&t, "acme"), (&k, "node")] {
+        env.run(&["profile", "add", p, "--service", "dlubal", "--store", store])
+            .ok();
+    }
+    let (team_key, kernel_key, newer) = (secret("ak-team-"), secret("ak-kern-"), secret("ak-new-"));
+    env.run_in(&["key", "add", &t, "main"], &team_key).ok();
+    env.run_in(&["key", "add", &k, "main"], &kernel_key).ok();
+    // Every verb that touches them, failing ones included.
+    env.run_in(&["key", "add", &t, "main"], &newer).fails();
+    env.run_in(&["key", "add", &t, "second"], &newer).ok();
+    for args in [
+        vec!["key", "list", &t, "--json"],
+        vec!["key", "list", &k],
+        vec!["key", "history", &t, "main"],
+        vec!["profile", "show", &t, "--json"],
+        vec!["profile", "list", "--json"],
+        vec!["status"],
+        vec!["status", "--json"],
+        vec!["store", "list", "--json"],
+        vec!["store", "status"],
+        vec!["store", "status", "--json"],
+        vec!["run", &t, "--", "true"],
+        vec!["run", &k, "--", "true"],
+        vec!["profile", "move", &k, "--local"],
+        vec!["profile", "move", &k, "--store", "node"],
+        vec!["key", "remove", &t, "second", "--yes"],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.code, 0, "simcred {args:?}: {out:?}");
+    }
+    let printed = env.all_output();
+    // `key get` prints the key on purpose: after the scan of outputs.
+    assert_eq!(env.run(&["key", "get", &t]).ok().stdout.trim(), team_key);
+    assert_eq!(env.run(&["key", "get", &k]).ok().stdout.trim(), kernel_key);
+
+    let keyring = local_keyring();
+    assert!(keyring.contains("vault-token"), "{keyring}");
+    for (what, s) in [
+        ("the team key", &team_key),
+        ("the second team key", &newer),
+        ("the kernel key", &kernel_key),
+        ("the vault token", &token),
+    ] {
+        assert!(
+            !printed.contains(s.as_str()),
+            "{what} was printed:\n{printed}"
+        );
+        let files = files_holding(env.home(), s);
+        assert!(files.is_empty(), "{what} is in {files:?}");
+        if s != &token {
+            assert!(
+                !keyring.contains(s.as_str()),
+                "{what} is in the local keyring"
+            );
+        }
+    }
+    env.run(&["profile", "remove", &k, "--yes"]).ok();
+}

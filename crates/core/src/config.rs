@@ -246,7 +246,7 @@ fn check_setting_value(profile: &str, key: &str, v: &str) -> Result<(), String> 
     Ok(())
 }
 
-/// The `[stores.NAME]` tables: `kind` (openbao, vault), `addr`, `mount`, `prefix`,
+/// The `[stores.NAME]` tables: `kind` (openbao, vault, kernel — the kernel keyring takes nothing else), `addr`, `mount`, `prefix`,
 /// `namespace`, `ca_bundle`; anything else or of the wrong type is an error with its line.
 fn parse_stores_in(
     im: &ImDocument<String>,

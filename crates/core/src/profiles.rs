@@ -122,28 +122,31 @@ impl Ctx<'_> {
     /// Deletes a profile from the file, then every secret it had from the keyring (no lock
     /// held across the keyring). Returns the key names removed.
     pub fn remove_profile(&self, name: &str) -> Result<Vec<String>> {
-        let prof = match self.profile(name)? {
-            // A team profile: its secrets first (nothing left unreachable), then its entry.
-            p @ Profile { store: Some(_), .. }
-                if !self.config.read()?.iter().any(|l| l.name == name) =>
-            {
-                p
-            }
-            _ => self.config.update(|doc| {
+        let local = self.config.read()?.iter().any(|l| l.name == name);
+        let prof = if local {
+            // Its metadata first: a failure later leaves an unused secret, never metadata
+            // pointing at nothing.
+            let prof = self.config.update(|doc| {
                 let prof = find_profile(doc.profiles(), name)?.clone();
                 doc.remove_profile(name);
                 Ok::<_, Error>(prof)
-            })?,
+            })?;
+            // Secrets kept in a store (the kernel keyring) stay reachable by the name.
+            if let Some(st) = &prof.store {
+                self.stores.place(name, st);
+            }
+            prof
+        } else {
+            // A team profile: its secrets first (nothing left unreachable), then its entry.
+            self.profile(name)?
         };
-        let team = prof.store.clone().filter(|_| {
-            !self
-                .config
-                .read()
-                .is_ok_and(|l| l.iter().any(|p| p.name == name))
-        });
-        let removed = self.remove_secrets(&prof)?;
-        if let Some(st) = team {
-            self.remove_team_profile(&st, name)?;
+        let removed = self.remove_secrets(&prof);
+        if local && prof.store.is_some() {
+            self.stores.unplace(name);
+        }
+        let removed = removed?;
+        if let (false, Some(st)) = (local, &prof.store) {
+            self.remove_team_profile(st, name)?;
         }
         Ok(removed)
     }
