@@ -914,3 +914,204 @@ fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() 
     }
     env.run(&["profile", "remove", &k, "--yes"]).ok();
 }
+
+// ---- machine logins: JWT (CI identity tokens) and AppRole --------------------------------
+
+/// Base64url without padding (JWT segments).
+fn b64url(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// An RSA key made with `openssl`, and RS256 identity tokens signed with it, as a CI system
+/// (GitLab, GitHub Actions) issues them to its jobs.
+struct Issuer {
+    dir: tempfile::TempDir,
+}
+
+impl Issuer {
+    fn new() -> Issuer {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key.pem");
+        let ok = |c: &mut Command| assert!(c.status().unwrap().success(), "{c:?}");
+        ok(Command::new("openssl")
+            .args(["genpkey", "-quiet", "-algorithm", "RSA", "-out"])
+            .arg(&key));
+        ok(Command::new("openssl")
+            .args(["pkey", "-pubout", "-in"])
+            .arg(&key)
+            .arg("-out")
+            .arg(dir.path().join("pub.pem")));
+        Issuer { dir }
+    }
+
+    fn public_pem(&self) -> PathBuf {
+        self.dir.path().join("pub.pem")
+    }
+
+    /// A token for `sub` and `aud`, valid for ten minutes.
+    fn token(&self, sub: &str, aud: &str) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let head = b64url(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let claims = serde_json::json!({
+            "iss": "https://ci.example.test", "sub": sub, "aud": aud,
+            "iat": now, "nbf": now, "exp": now + 600,
+        });
+        let body = b64url(claims.to_string().as_bytes());
+        let input = self.dir.path().join("input");
+        std::fs::write(&input, format!("{head}.{body}")).unwrap();
+        let sig = Command::new("openssl")
+            .args(["dgst", "-sha256", "-sign"])
+            .arg(self.dir.path().join("key.pem"))
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(sig.status.success(), "{sig:?}");
+        format!("{head}.{body}.{}", b64url(&sig.stdout))
+    }
+}
+
+#[test]
+fn a_ci_job_logs_in_with_its_identity_token_and_a_service_with_approle() {
+    let bao = Bao::start();
+    // The team's profile, made by a person with userpass.
+    bao.ok(&["auth", "enable", "userpass"]);
+    bao.user("ann", "ann-password", true);
+    let ann = teammate(&bao);
+    ann.run_in(
+        &[
+            "store",
+            "login",
+            "acme",
+            "--method",
+            "userpass",
+            "--username",
+            "ann",
+        ],
+        "ann-password\n",
+    )
+    .ok();
+    let p = ann.name("rfem");
+    ann.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "dlubal",
+        "--store",
+        "acme",
+    ])
+    .ok();
+    let key = secret("ak-");
+    ann.run_in(&["key", "add", &p, "main"], &key).ok();
+    let read_only = "path \"secret/data/team/acme/*\" { capabilities = [\"read\", \"list\"] }\n\
+                     path \"secret/metadata/team/acme/*\" { capabilities = [\"read\", \"list\"] }\n";
+    assert!(bao
+        .cli_in(&["policy", "write", "ci", "-"], read_only)
+        .status
+        .success());
+
+    // JWT: the vault trusts the CI system's key, for tokens meant for it (audience) from one
+    // project (subject).
+    let issuer = Issuer::new();
+    bao.ok(&["auth", "enable", "jwt"]);
+    let pem = std::fs::read_to_string(issuer.public_pem()).unwrap();
+    bao.ok(&[
+        "write",
+        "auth/jwt/config",
+        &format!("jwt_validation_pubkeys={pem}"),
+    ]);
+    bao.ok(&[
+        "write",
+        "auth/jwt/role/deploy",
+        "role_type=jwt",
+        "user_claim=sub",
+        "bound_audiences=simcred",
+        "bound_subject=project:acme/solver",
+        "token_policies=ci",
+        "token_ttl=10m",
+    ]);
+    let job = teammate(&bao);
+    let jwt = issuer.token("project:acme/solver", "simcred");
+    let login = job.run_in(
+        &[
+            "store", "login", "acme", "--method", "jwt", "--role", "deploy",
+        ],
+        &jwt,
+    );
+    login.ok();
+    assert!(
+        login
+            .stdout
+            .contains("as jwt-project:acme/solver (policies: ci, default)"),
+        "{login:?}"
+    );
+    assert_eq!(job.run(&["key", "get", &p]).ok().stdout.trim(), key);
+    assert!(!job.all_output().contains(&jwt[jwt.len() - 20..]));
+    assert!(files_holding(job.home(), &jwt).is_empty());
+    // A token for another audience is refused, in a sentence; nothing is kept.
+    let stranger = teammate(&bao);
+    let wrong = issuer.token("project:acme/solver", "someone-else");
+    let refused = stranger.run_in(
+        &[
+            "store", "login", "acme", "--method", "jwt", "--role", "deploy",
+        ],
+        &wrong,
+    );
+    refused.fails();
+    assert!(
+        refused.stderr.contains("refused the login")
+            && refused.stderr.contains("audience claim does not match"),
+        "{refused:?}"
+    );
+    assert!(
+        !refused.stderr.contains(&wrong[wrong.len() - 20..]),
+        "{refused:?}"
+    );
+    stranger.run(&["key", "get", &p]).fails();
+
+    // AppRole: a role id and a secret id, as a service account would have.
+    bao.ok(&["auth", "enable", "approle"]);
+    bao.ok(&[
+        "write",
+        "auth/approle/role/svc",
+        "token_policies=ci",
+        "secret_id_ttl=10m",
+    ]);
+    let role_id = bao.ok(&["read", "-field=role_id", "auth/approle/role/svc/role-id"]);
+    let secret_id = bao.ok(&[
+        "write",
+        "-f",
+        "-field=secret_id",
+        "auth/approle/role/svc/secret-id",
+    ]);
+    let svc = teammate(&bao);
+    svc.run_in(
+        &[
+            "store",
+            "login",
+            "acme",
+            "--method",
+            "approle",
+            "--role",
+            role_id.trim(),
+        ],
+        secret_id.trim(),
+    )
+    .ok();
+    assert_eq!(svc.run(&["key", "get", &p]).ok().stdout.trim(), key);
+    assert!(!svc.all_output().contains(secret_id.trim()));
+}
