@@ -70,6 +70,12 @@ fn main() {
         "audit",
         "sandbox_start",
         "demo_profiles",
+        "store_list",
+        "store_add",
+        "store_login",
+        "store_logout",
+        "store_remove",
+        "profile_move",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -31,7 +31,7 @@ use tauri::{AppHandle, Emitter, Manager, State};
 pub const DEFAULT_CLEAR_AFTER: u64 = 30;
 
 /// Runs `f` on a blocking thread.
-async fn blocking<T, F>(f: F) -> Result<T, UiError>
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T, UiError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, UiError> + Send + 'static,
@@ -41,7 +41,7 @@ where
         .map_err(|_| UiError::internal("the operation stopped unexpectedly; please try again"))?
 }
 
-fn open() -> Result<Simcred, UiError> {
+pub(crate) fn open() -> Result<Simcred, UiError> {
     Ok(Simcred::open()?)
 }
 

@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod error;
 pub mod state;
+pub mod stores;
 #[cfg(test)]
 mod ui_bundle;
 
@@ -49,6 +50,12 @@ pub const COMMANDS: &[&str] = &[
     "audit",
     "sandbox_start",
     "demo_profiles",
+    "store_list",
+    "store_add",
+    "store_login",
+    "store_logout",
+    "store_remove",
+    "profile_move",
 ];
 
 /// Builds and runs the app; returns when the app exits.
@@ -99,6 +106,12 @@ pub fn run() {
             commands::audit,
             commands::sandbox_start,
             commands::demo_profiles,
+            stores::store_list,
+            stores::store_add,
+            stores::store_login,
+            stores::store_logout,
+            stores::store_remove,
+            stores::profile_move,
         ])
         .build(tauri::generate_context!());
     match result {

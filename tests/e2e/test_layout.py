@@ -64,6 +64,7 @@ return out;
 OPENERS = (
     "profile-edit",
     "profile-export",
+    "profile-move",
     "profile-remove",
     "key-add",
     "key-replace",
@@ -157,10 +158,13 @@ def test_every_control_fits_at_720_900_and_1000_px(lived_in):
                         problems += check(app, f"{width} px, {p}, dialog from {opener}")
                         escape(app)
                         app.dismiss_message()
-                # The toolbar's dialogs.
-                for opener in ("add-profile", "import", "audit", "settings"):
+                # The toolbar's dialogs, and the sidebar's Stores.
+                for opener in ("add-profile", "import", "audit", "settings", "stores"):
                     open_dialog(app, opener)
                     problems += check(app, f"{width} px, dialog from {opener}")
+                    if opener == "stores":
+                        app.wait("store-keyring")
+                        problems += check(app, f"{width} px, stores")
                     if opener == "add-profile":
                         app.click("profile-service-submit")
                         app.wait("profile-form-name")
