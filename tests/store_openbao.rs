@@ -913,6 +913,20 @@ fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() 
         }
     }
     env.run(&["profile", "remove", &k, "--yes"]).ok();
+    // Removing a team profile removes everything the store keeps under it, also a secret its
+    // metadata does not name (listed, KV v2 metadata).
+    let orphan = format!("team/acme/secrets/{t}/api-key/orphan");
+    bao.ok(&["kv", "put", "-mount=secret", &orphan, "value=x"]);
+    env.run(&["profile", "remove", &t, "--yes"]).ok();
+    assert!(!bao
+        .cli(&["kv", "get", "-mount=secret", &orphan])
+        .status
+        .success());
+    let main = format!("team/acme/secrets/{t}/api-key/main");
+    assert!(!bao
+        .cli(&["kv", "get", "-mount=secret", &main])
+        .status
+        .success());
 }
 
 // ---- machine logins: JWT (CI identity tokens) and AppRole --------------------------------

@@ -146,6 +146,11 @@ impl Ctx<'_> {
         }
         let removed = removed?;
         if let (false, Some(st)) = (local, &prof.store) {
+            // Anything else the store keeps under the profile (a secret whose metadata a
+            // teammate's failed edit never wrote) goes too: nothing is left unreachable.
+            for id in self.store.list(name)?.unwrap_or_default() {
+                self.store.delete(&id)?;
+            }
             self.remove_team_profile(st, name)?;
         }
         Ok(removed)

@@ -34,6 +34,20 @@ pub enum SecretKind {
 
 impl SecretKind {
     /// The kind's segment in the keyring user name.
+    /// The kind named `s` (as [`SecretKind::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            SecretKind::ApiKey,
+            SecretKind::OfflineToken,
+            SecretKind::AccessToken,
+            SecretKind::RefreshToken,
+            SecretKind::Password,
+            SecretKind::VaultToken,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SecretKind::ApiKey => "api-key",
@@ -100,6 +114,9 @@ pub enum StoreError {
     /// A team store cannot be reached or is sealed.
     #[error("{0}")]
     Offline(String),
+    /// There is no such store (no `[stores.NAME]` table of that name).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// A place to keep secrets. The OS keyring is the product's implementation; a team vault can be
@@ -115,6 +132,12 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, id: &SecretId) -> Result<bool, StoreError>;
     /// Checks that the backend answers (without reading any secret).
     fn probe(&self) -> Result<(), StoreError>;
+    /// The secrets kept for `profile`, for backends that can list them (a vault); `None` for
+    /// those that cannot (the OS keyring and the kernel find entries by name only).
+    fn list(&self, profile: &str) -> Result<Option<Vec<SecretId>>, StoreError> {
+        let _ = profile;
+        Ok(None)
+    }
     /// Writes `new` only if the entry still holds `expected` (`None`: no entry), else
     /// [`StoreError::Conflict`] and nothing is written. Atomic where the backend can
     /// check-and-set (a vault); a read then a write for the keyring.
@@ -362,11 +385,50 @@ impl SecretStore for MemoryStore {
     fn probe(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    fn list(&self, profile: &str) -> Result<Option<Vec<SecretId>>, StoreError> {
+        let prefix = format!("{profile}/");
+        let map = self.map.lock().unwrap();
+        Ok(Some(
+            map.keys()
+                .filter_map(|k| k.strip_prefix(&prefix))
+                .filter_map(|rest| {
+                    let (kind, name) = rest.split_once('/')?;
+                    Some(SecretId::new(profile, SecretKind::parse(kind)?, name))
+                })
+                .collect(),
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_parse_as_written_and_the_memory_store_lists_a_profile() {
+        for k in [
+            SecretKind::ApiKey,
+            SecretKind::OfflineToken,
+            SecretKind::VaultToken,
+        ] {
+            assert_eq!(SecretKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(SecretKind::parse("api-keys"), None);
+        let m = MemoryStore::default();
+        for (p, n) in [("a", "one"), ("a", "two"), ("ab", "three")] {
+            m.set(&SecretId::new(p, SecretKind::ApiKey, n), &Secret::new("x"))
+                .unwrap();
+        }
+        let mut names: Vec<String> = m
+            .list("a")
+            .unwrap()
+            .unwrap()
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
+        names.sort();
+        assert_eq!(names, ["one", "two"]);
+    }
 
     #[test]
     fn user_name_layout() {

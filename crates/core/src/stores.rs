@@ -235,6 +235,22 @@ impl SecretStore for VaultStore {
         }
     }
 
+    fn list(&self, profile: &str) -> Result<Option<Vec<SecretId>>, StoreError> {
+        let mut out = Vec::new();
+        let base = format!("secrets/{profile}/");
+        for kind in self.vault.list(&base)? {
+            let Some(k) = kind.strip_suffix('/').and_then(SecretKind::parse) else {
+                continue;
+            };
+            for name in self.vault.list(&format!("{base}{kind}"))? {
+                if !name.ends_with('/') {
+                    out.push(SecretId::new(profile, k, &name));
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
     fn probe(&self) -> Result<(), StoreError> {
         self.vault.lookup_self().map(|_| ()).map_err(Into::into)
     }
@@ -303,7 +319,7 @@ impl Stores {
             .map_err(|e| StoreError::Failed(e.to_string()))?
             .into_iter()
             .find(|s| s.name == name)
-            .ok_or_else(|| StoreError::Failed(format!("there is no store named \"{name}\"")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("there is no store named \"{name}\"")))?;
         if !cfg.kind.holds_profiles() {
             return Err(StoreError::Failed(format!(
                 "store \"{name}\" is the kernel keyring: it keeps secrets, not profiles"
@@ -417,6 +433,13 @@ impl SecretStore for Stores {
         match self.route(id)? {
             Some(t) => t.replace(id, expected, new),
             None => self.keyring.replace(id, expected, new),
+        }
+    }
+
+    fn list(&self, profile: &str) -> Result<Option<Vec<SecretId>>, StoreError> {
+        match self.route(&SecretId::new(profile, SecretKind::ApiKey, ""))? {
+            Some(t) => t.list(profile),
+            None => self.keyring.list(profile),
         }
     }
 
