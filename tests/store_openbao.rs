@@ -975,15 +975,43 @@ impl Issuer {
 
     /// A token for `sub` and `aud`, valid for ten minutes.
     fn token(&self, sub: &str, aud: &str) -> String {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let head = b64url(br#"{"alg":"RS256","typ":"JWT"}"#);
-        let claims = serde_json::json!({
+        let now = unix_now();
+        self.sign(&serde_json::json!({
             "iss": "https://ci.example.test", "sub": sub, "aud": aud,
             "iat": now, "nbf": now, "exp": now + 600,
-        });
+        }))
+    }
+
+    /// The key as a JWK (`n` from `openssl`'s modulus, `e` = 65537).
+    fn jwk(&self) -> serde_json::Value {
+        let out = Command::new("openssl")
+            .args(["pkey", "-pubin", "-noout", "-text", "-in"])
+            .arg(self.public_pem())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let hex: String = text
+            .split("Modulus:")
+            .nth(1)
+            .unwrap()
+            .split("Exponent:")
+            .next()
+            .unwrap()
+            .chars()
+            .filter(char::is_ascii_hexdigit)
+            .collect();
+        let mut bytes: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        while bytes.first() == Some(&0) {
+            bytes.remove(0);
+        }
+        serde_json::json!({"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "k1", "n": b64url(&bytes), "e": "AQAB"})
+    }
+
+    /// `claims` as an RS256 JWT signed with the key.
+    fn sign(&self, claims: &serde_json::Value) -> String {
+        let head = b64url(br#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#);
         let body = b64url(claims.to_string().as_bytes());
         let input = self.dir.path().join("input");
         std::fs::write(&input, format!("{head}.{body}")).unwrap();
@@ -1128,4 +1156,175 @@ fn a_ci_job_logs_in_with_its_identity_token_and_a_service_with_approle() {
     .ok();
     assert_eq!(svc.run(&["key", "get", &p]).ok().stdout.trim(), key);
     assert!(!svc.all_output().contains(secret_id.trim()));
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A minimal OpenID provider on loopback for the vault's `auth/oidc`: discovery, JWKS, an
+/// authorization endpoint that signs "ann" in at once (redirecting back with a code), and a
+/// token endpoint that returns an RS256 ID token with the nonce it was given.
+struct Provider {
+    url: String,
+}
+
+impl Provider {
+    fn start(issuer: Issuer) -> Provider {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let base = url.clone();
+        std::thread::spawn(move || {
+            let mut nonces: std::collections::HashMap<String, String> = Default::default();
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                let mut line = String::new();
+                if r.read_line(&mut line).is_err() {
+                    continue;
+                }
+                let mut len = 0;
+                loop {
+                    let mut h = String::new();
+                    if r.read_line(&mut h).is_err() || h.trim().is_empty() {
+                        break;
+                    }
+                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; len];
+                let _ = r.read_exact(&mut body);
+                let target = line.split(' ').nth(1).unwrap_or("/").to_string();
+                let u = url::Url::parse(&format!("{base}{target}")).unwrap();
+                let q: std::collections::HashMap<String, String> =
+                    u.query_pairs().into_owned().collect();
+                let form: std::collections::HashMap<String, String> =
+                    url::form_urlencoded::parse(&body).into_owned().collect();
+                let (status, extra, reply) = match u.path() {
+                    "/.well-known/openid-configuration" => (200, String::new(), serde_json::json!({
+                        "issuer": base, "authorization_endpoint": format!("{base}/auth"),
+                        "token_endpoint": format!("{base}/token"), "jwks_uri": format!("{base}/jwks"),
+                        "response_types_supported": ["code"], "subject_types_supported": ["public"],
+                        "id_token_signing_alg_values_supported": ["RS256"],
+                    }).to_string()),
+                    "/jwks" => (200, String::new(), serde_json::json!({"keys": [issuer.jwk()]}).to_string()),
+                    "/auth" => {
+                        let code = secret("code-");
+                        nonces.insert(code.clone(), q.get("nonce").cloned().unwrap_or_default());
+                        let mut back = url::Url::parse(&q["redirect_uri"]).unwrap();
+                        back.query_pairs_mut().append_pair("code", &code).append_pair("state", &q["state"]);
+                        (302, format!("location: {back}\r\n"), String::new())
+                    }
+                    "/token" => {
+                        let nonce = nonces.remove(form.get("code").map(String::as_str).unwrap_or("")).unwrap_or_default();
+                        let now = unix_now();
+                        let aud = form.get("client_id").cloned().unwrap_or_else(|| "simcred".into());
+                        let id = issuer.sign(&serde_json::json!({
+                            "iss": base, "sub": "ann", "aud": aud, "iat": now, "exp": now + 300, "nonce": nonce,
+                        }));
+                        (200, String::new(), serde_json::json!({
+                            "access_token": secret("at-"), "token_type": "Bearer", "expires_in": 300, "id_token": id,
+                        }).to_string())
+                    }
+                    _ => (404, String::new(), String::new()),
+                };
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status} X\r\n{extra}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+                    reply.len()
+                );
+            }
+        });
+        Provider { url }
+    }
+}
+
+#[test]
+fn a_person_logs_in_with_oidc_in_the_browser() {
+    let bao = Bao::start();
+    let policy = "path \"secret/data/team/acme/*\" { capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"] }\n\
+                  path \"secret/metadata/team/acme/*\" { capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"] }\n";
+    assert!(bao
+        .cli_in(&["policy", "write", "people", "-"], policy)
+        .status
+        .success());
+    let idp = Provider::start(Issuer::new());
+    let callback = free_port(IpAddr::from([127, 0, 0, 1]));
+    bao.ok(&["auth", "enable", "oidc"]);
+    bao.ok(&[
+        "write",
+        "auth/oidc/config",
+        &format!("oidc_discovery_url={}", idp.url),
+        "oidc_client_id=simcred",
+        "oidc_client_secret=not-so-secret",
+        "default_role=people",
+    ]);
+    bao.ok(&[
+        "write",
+        "auth/oidc/role/people",
+        "user_claim=sub",
+        &format!("allowed_redirect_uris=http://localhost:{callback}/oidc/callback"),
+        "token_policies=people",
+        "token_ttl=10m",
+    ]);
+    // The "browser": an xdg-open that follows the sign-in page's redirect back to SimCred.
+    let browser = tempfile::tempdir().unwrap();
+    let opener = browser.path().join("xdg-open");
+    std::fs::write(&opener, "#!/bin/sh\ncurl -s -L -o /dev/null \"$1\" &\n").unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(&opener).unwrap().permissions(),
+        0o755,
+    );
+    std::fs::set_permissions(
+        &opener,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        browser.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    let ann = teammate(&bao);
+    let port = callback.to_string();
+    let login = ann.run_with(
+        &[
+            "store",
+            "login",
+            "acme",
+            "--method",
+            "oidc",
+            "--callback-port",
+            &port,
+        ],
+        None,
+        &[("PATH", &path)],
+    );
+    login.ok();
+    assert!(
+        login.stdout.contains("Logged in to store acme as oidc-ann"),
+        "{login:?}"
+    );
+    assert!(login.stdout.contains("people"), "{login:?}");
+    // The person's token works for the team's profiles.
+    let p = ann.name("rfem");
+    ann.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "dlubal",
+        "--store",
+        "acme",
+    ])
+    .ok();
+    let key = secret("ak-");
+    ann.run_in(&["key", "add", &p, "main"], &key).ok();
+    assert_eq!(ann.run(&["key", "get", &p]).ok().stdout.trim(), key);
 }

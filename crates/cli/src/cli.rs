@@ -1272,7 +1272,7 @@ fn login(a: LoginArgs, offline: bool) -> Result<i32> {
 
 /// Opens an http(s) URL in the user's browser (the `open` crate); false when none could be
 /// started. Takes a checked [`url::Url`] so that nothing else can reach the opener.
-fn open_browser(url: &simcred_core::http::OpenableUrl) -> bool {
+pub(crate) fn open_browser(url: &simcred_core::http::OpenableUrl) -> bool {
     open::that_detached(url.as_str()).is_ok()
 }
 

@@ -31,6 +31,9 @@ pub enum Method {
     Approle,
     /// JWT: role (--role) and a signed identity token, e.g. a CI job's (standard input)
     Jwt,
+    /// OIDC in the browser, for people: the vault's identity provider signs you in and the
+    /// browser comes back to http://localhost:PORT/oidc/callback (--role: else the default)
+    Oidc,
 }
 
 #[derive(Subcommand)]
@@ -64,9 +67,13 @@ pub enum StoreCmd {
         /// User name for --method userpass
         #[arg(long)]
         username: Option<String>,
-        /// Role (AppRole role id, or the JWT role)
+        /// Role (AppRole role id, the JWT role, or the OIDC role)
         #[arg(long)]
         role: Option<String>,
+        /// For --method oidc: the local port the browser comes back to (the role must allow
+        /// http://localhost:PORT/oidc/callback)
+        #[arg(long, default_value_t = 8250)]
+        callback_port: u16,
     },
     /// List the stores and the profiles in each
     List {
@@ -142,6 +149,7 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
             method,
             username,
             role,
+            callback_port,
         } => {
             let need = |v: Option<String>, flag: &str| {
                 v.ok_or_else(|| anyhow::anyhow!("--method needs {flag}"))
@@ -160,6 +168,15 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
                     role: need(role, "--role")?,
                     jwt: read_value("the identity token (JWT)")?,
                 },
+                Method::Oidc => {
+                    let pending = sc.store_oidc_begin(&name, role.as_deref(), callback_port)?;
+                    if crate::cli::open_browser(&pending.url) {
+                        eprintln!("Sign in in the browser window that opened; waiting for it to come back…");
+                    } else {
+                        eprintln!("Open this page to sign in; waiting for the browser to come back…\n  {}", pending.url);
+                    }
+                    LoginMethod::Oidc(pending)
+                }
             };
             let info = sc.store_login(&name, how)?;
             let left = if info.ttl == 0 {

@@ -123,6 +123,16 @@ impl Simcred {
     }
 
     /// Revokes a store's token and forgets it; whether the vault revoked it.
+    /// Begins an OIDC login to store `name` (see [`crate::stores::OidcPending`]).
+    pub fn store_oidc_begin(
+        &self,
+        name: &str,
+        role: Option<&str>,
+        port: u16,
+    ) -> Result<crate::stores::OidcPending> {
+        self.ctx().oidc_begin(name, role, port)
+    }
+
     pub fn store_logout(&self, name: &str) -> Result<bool> {
         self.ctx().store_logout(name)
     }
