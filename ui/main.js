@@ -1401,6 +1401,8 @@ function storeKindName(kind) {
 
 /** One store's state in a sentence. */
 function storeStateText(s) {
+  // Without a token the core's sentence names VAULT_TOKEN (for the command line): not here.
+  if (s.kind !== "kernel" && !s.token && s.token_from === "none") return "Not logged in.";
   if (s.problem) return sentence(s.problem);
   if (s.survives) return `Secrets ${s.survives}.`;
   if (s.token) {
