@@ -148,6 +148,9 @@ pub fn hint(e: &Error) -> Option<String> {
             format!("or set a default with `simcred key default {profile} NAME`")
         }
         Error::ProfileExists(_) => "or edit it with `simcred profile edit`".into(),
+        Error::Store(simcred_core::store::StoreError::NotFound(_)) => {
+            "add it with `simcred store add NAME --kind openbao|vault|kernel`, or see `simcred store list`".into()
+        }
         Error::KeyExists { profile, name } => {
             format!("use `simcred key replace {profile} {name}` to change its value")
         }

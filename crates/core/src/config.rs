@@ -160,6 +160,20 @@ impl ConfigStore {
         Ok(out)
     }
 
+    /// The `[stores.NAME]` table named `name`; `StoreError::NotFound` when there is none.
+    pub fn store(&self, name: &str) -> crate::Result<StoreConfig> {
+        self.stores()?
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| {
+                crate::store::StoreError::NotFound(format!(
+                    "there is no store named \"{}\"",
+                    crate::text::safe(name)
+                ))
+                .into()
+            })
+    }
+
     /// The `[stores.NAME]` tables, in file order.
     pub fn stores(&self) -> Result<Vec<StoreConfig>, ConfigError> {
         match self.read_text()? {

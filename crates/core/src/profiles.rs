@@ -28,12 +28,7 @@ impl Ctx<'_> {
     ) -> Result<Profile> {
         validate_name("profile", name).map_err(Error::Invalid)?;
         if let Some(st) = store {
-            if !self.config.stores()?.iter().any(|s| s.name == st) {
-                return Err(Error::Invalid(format!(
-                    "there is no store named \"{}\"; add it first",
-                    crate::text::safe(st)
-                )));
-            }
+            self.config.store(st)?;
         }
         check_setting_names(service, settings.iter().map(|(k, _)| k.as_str()))?;
         let make = |doc: &mut crate::config::ProfilesDoc| {

@@ -313,13 +313,7 @@ impl Stores {
         if let Some(s) = self.open.lock().ok().and_then(|m| m.get(name).cloned()) {
             return Ok(s);
         }
-        let cfg = self
-            .config
-            .stores()
-            .map_err(|e| StoreError::Failed(e.to_string()))?
-            .into_iter()
-            .find(|s| s.name == name)
-            .ok_or_else(|| StoreError::NotFound(format!("there is no store named \"{name}\"")))?;
+        let cfg = self.lookup(name)?;
         if !cfg.kind.holds_profiles() {
             return Err(StoreError::Failed(format!(
                 "store \"{name}\" is the kernel keyring: it keeps secrets, not profiles"
@@ -338,15 +332,8 @@ impl Stores {
     /// Where the secrets of store `name` go: its vault (opened and kept on first use) or this
     /// user's kernel keyring.
     pub fn secrets_in(&self, name: &str) -> Result<Arc<dyn SecretStore>, StoreError> {
-        let kind = self
-            .config
-            .stores()
-            .map_err(|e| StoreError::Failed(e.to_string()))?
-            .into_iter()
-            .find(|s| s.name == name)
-            .map(|s| s.kind);
-        match kind {
-            Some(StoreKind::Kernel) => {
+        match self.lookup(name)?.kind {
+            StoreKind::Kernel => {
                 let ns = self
                     .config
                     .keyring_id()
@@ -355,6 +342,14 @@ impl Stores {
             }
             _ => Ok(self.team(name)?),
         }
+    }
+
+    /// The `[stores.NAME]` table, as a store error (see [`ConfigStore::store`]).
+    fn lookup(&self, name: &str) -> Result<StoreConfig, StoreError> {
+        self.config.store(name).map_err(|e| match e {
+            crate::Error::Store(e) => e,
+            other => StoreError::Failed(other.to_string()),
+        })
     }
 
     /// Which store a secret goes to: its profile's, or the keyring.
@@ -596,16 +591,7 @@ fn no_login(cfg: &StoreConfig) -> crate::Result<()> {
 
 impl crate::ctx::Ctx<'_> {
     fn store_config(&self, name: &str) -> crate::Result<StoreConfig> {
-        self.config
-            .stores()?
-            .into_iter()
-            .find(|s| s.name == name)
-            .ok_or_else(|| {
-                crate::Error::Invalid(format!(
-                    "there is no store named \"{}\"",
-                    crate::text::safe(name)
-                ))
-            })
+        self.config.store(name)
     }
 
     /// Adds a `[stores.NAME]` table (the address is checked, nothing is contacted).

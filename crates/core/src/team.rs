@@ -248,12 +248,7 @@ impl Ctx<'_> {
             )));
         }
         if let Some(t) = to {
-            if !self.config.stores()?.iter().any(|s| s.name == t) {
-                return Err(Error::Invalid(format!(
-                    "there is no store named \"{}\"",
-                    crate::text::safe(t)
-                )));
-            }
+            self.config.store(t)?;
         }
         // The profile's table as it is now.
         let item = match &from {
