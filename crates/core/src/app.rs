@@ -334,15 +334,7 @@ impl Simcred {
         &self,
         probe: std::result::Result<(), StoreError>,
     ) -> Result<StatusReport> {
-        let ctx = self.ctx();
-        let mut profiles = self.config.read()?;
-        let (team, problems) = ctx.team_profiles();
-        for t in team {
-            if !profiles.iter().any(|p| p.name == t.name) {
-                profiles.push(t);
-            }
-        }
-        profiles.sort_by(|a, b| a.name.cmp(&b.name));
+        let (profiles, problems) = self.ctx().all_profiles()?;
         let mut r = crate::status::report(
             profiles,
             self.store.backend(),

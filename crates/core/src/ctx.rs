@@ -8,6 +8,9 @@ use crate::error::Result;
 use crate::profile::{find_profile, Profile};
 use crate::store::SecretStore;
 
+/// Team stores that could not be read: (store name, why).
+pub type StoreProblems = Vec<(String, String)>;
+
 /// The profiles file and the secret store, borrowed.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
@@ -38,15 +41,21 @@ impl<'a> Ctx<'a> {
 
     /// Every profile, local and from the team stores this user can read, sorted by name.
     pub fn list_profiles(&self) -> Result<Vec<Profile>> {
+        Ok(self.all_profiles()?.0)
+    }
+
+    /// Every profile, local and in team stores (a local one hides a team one of the same
+    /// name), sorted by name; and the stores that could not be read, with why.
+    pub fn all_profiles(&self) -> Result<(Vec<Profile>, StoreProblems)> {
         let mut all = self.config.read()?;
-        let (team, _) = self.team_profiles();
+        let (team, problems) = self.team_profiles();
         for t in team {
             if !all.iter().any(|p| p.name == t.name) {
                 all.push(t);
             }
         }
         all.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(all)
+        Ok((all, problems))
     }
 
     /// One profile by name (local first, then the team stores).
