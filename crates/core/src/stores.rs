@@ -332,6 +332,10 @@ impl Stores {
     /// Where the secrets of store `name` go: its vault (opened and kept on first use) or this
     /// user's kernel keyring.
     pub fn secrets_in(&self, name: &str) -> Result<Arc<dyn SecretStore>, StoreError> {
+        // A vault opened earlier in this process: no need to read the file again.
+        if let Some(s) = self.open.lock().ok().and_then(|m| m.get(name).cloned()) {
+            return Ok(s);
+        }
         match self.lookup(name)?.kind {
             StoreKind::Kernel => {
                 let ns = self
