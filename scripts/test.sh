@@ -69,16 +69,8 @@ export PYTHON
 export HOME="$TEST_HOME"
 unset MODELON_IMPACT_CLIENT_API_KEY MODELON_IMPACT_CLIENT_URL SIMCRED_CONFIG_DIR || true
 
-timeout 1500 dbus-run-session -- bash -c '
-  set -euo pipefail
-  eval "$(printf ci-pass | gnome-keyring-daemon --unlock --components=secrets)"
-  export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
-  echo "== cargo test (real Secret Service, loopback sandbox, Xvfb)"
-  cargo test --workspace --locked --features simcred-core/example-vendor
-  echo "== interop (vendors Python clients)"
-  "'"$ROOT"'/target/interop-venv/bin/python" -m pytest -q "'"$ROOT"'/tests/interop"
-  echo "== desktop app end to end (tauri-driver + WebKitWebDriver, Xvfb)"
-  bash "'"$ROOT"'/scripts/e2e.sh"
-  echo "== Debian package: contents, .desktop entry, the unpacked CLI and app"
-  bash "'"$ROOT"'/scripts/check-deb.sh"
-'
+# The session's own keyring: scripts/test-session.sh runs every stage inside it and checks after
+# each stage (and after each cargo test binary) that the keyring is still the one started here
+# and still unlocked (scripts/keyring-guard.sh), so a test that breaks it is named where it did.
+export SIMCRED_FEATURES="${FEATURES[*]}"
+timeout 1500 dbus-run-session -- bash "$ROOT/scripts/test-session.sh"

@@ -357,8 +357,17 @@ class App:
 
 
 @contextlib.contextmanager
-def launch_app(config_dir: Path, extra_env: dict | None = None):
-    """Starts tauri-driver and a WebDriver session running the app; quits both afterwards."""
+def launch_app(
+    config_dir: Path | None,
+    extra_env: dict | None = None,
+    application: Path | None = None,
+    drop_env: tuple[str, ...] = (),
+):
+    """Starts tauri-driver and a WebDriver session running the app; quits both afterwards.
+
+    `application` is what tauri-driver starts (default SIMCRED_APP; a script that ends up running
+    SIMCRED_APP with its arguments works too); `drop_env` names variables the app must not get;
+    with no `config_dir` the app uses its default profiles dir under HOME."""
     assert SIMCRED_APP.exists(), f"{SIMCRED_APP} is missing; build it: cargo build -p simcred-app"
     try:
         wait_until("an earlier app instance to exit (single instance)", lambda: not _app_pids(), 30)
@@ -372,14 +381,10 @@ def launch_app(config_dir: Path, extra_env: dict | None = None):
             print(f"app {pid} still running; threads: {threads}")
         raise
     port, native_port = free_port(), free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            "SIMCRED_CONFIG_DIR": str(config_dir),
-            "SIMCRED_NO_BROWSER": "1",
-            "SIMCRED_CLIPBOARD_CLEAR_AFTER": "30",
-        }
-    )
+    env = {k: v for k, v in os.environ.items() if k not in drop_env}
+    env.update({"SIMCRED_NO_BROWSER": "1", "SIMCRED_CLIPBOARD_CLEAR_AFTER": "30"})
+    if config_dir is not None:
+        env["SIMCRED_CONFIG_DIR"] = str(config_dir)
     env.update(extra_env or {})
     log = Path(tempfile.mkstemp(prefix="simcred-tauri-driver-", suffix=".log")[1])
     with open(log, "wb") as logf:
@@ -404,7 +409,7 @@ def launch_app(config_dir: Path, extra_env: dict | None = None):
         wait_until("tauri-driver and WebKitWebDriver to listen", listening, 20)
         opts = ArgOptions()
         opts.set_capability("browserName", "wry")
-        opts.set_capability("tauri:options", {"application": str(SIMCRED_APP)})
+        opts.set_capability("tauri:options", {"application": str(application or SIMCRED_APP)})
         driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=opts)
         app = App(driver, log)
         wait_until(

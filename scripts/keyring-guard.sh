@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Checks that the test session's Secret Service is still the one scripts/test.sh started, and that
+# its `login` collection is still unlocked. scripts/test.sh runs it after every stage (and after
+# every cargo test binary), so a stage that kills, replaces or locks the shared keyring is named
+# where it happened instead of failing a later, unrelated test.
+#
+#   keyring-guard.sh record          remember the daemon that owns org.freedesktop.secrets now
+#   keyring-guard.sh check STAGE     exit 1 with a sentence naming STAGE if it changed or locked
+#
+# It never activates a service: it asks the bus who owns the name, and talks to that owner by its
+# unique name (a call to org.freedesktop.secrets itself would start a fresh, locked daemon).
+# State file: $SIMCRED_KEYRING_GUARD (default $HOME/.simcred-keyring-guard).
+set -uo pipefail
+STATE="${SIMCRED_KEYRING_GUARD:-$HOME/.simcred-keyring-guard}"
+NAME=org.freedesktop.secrets
+
+bus() { dbus-send --session --print-reply=literal --reply-timeout=5000 "$@" 2>/dev/null; }
+owner() { bus --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetNameOwner "string:$NAME" | tr -d ' '; }
+pid_of() { bus --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetConnectionUnixProcessID "string:$1" | awk '{print $2}'; }
+locked() {
+  bus --dest="$1" /org/freedesktop/secrets/collection/login org.freedesktop.DBus.Properties.Get \
+    string:org.freedesktop.Secret.Collection string:Locked | awk '{print $3}'
+}
+
+case "${1:-}" in
+record)
+  o=$(owner)
+  [ -n "$o" ] || { echo "keyring-guard: nothing owns $NAME on this session bus" >&2; exit 1; }
+  [ "$(locked "$o")" = "false" ] || { echo "keyring-guard: the login collection is not unlocked at the start" >&2; exit 1; }
+  printf '%s %s\n' "$o" "$(pid_of "$o")" >"$STATE"
+  ;;
+check)
+  stage="${2:?keyring-guard.sh check STAGE}"
+  read -r was_name was_pid <"$STATE" || { echo "keyring-guard: run 'record' first" >&2; exit 2; }
+  o=$(owner)
+  if [ -z "$o" ]; then
+    echo "keyring-guard: after '$stage' no Secret Service owns $NAME any more (gnome-keyring-daemon pid $was_pid ended); a test killed or replaced the suite's keyring" >&2
+    exit 1
+  fi
+  if [ "$o" != "$was_name" ]; then
+    echo "keyring-guard: after '$stage' $NAME is owned by pid $(pid_of "$o"), not by the suite's gnome-keyring-daemon (pid $was_pid): a test replaced the suite's keyring" >&2
+    exit 1
+  fi
+  state=$(locked "$o")
+  if [ "$state" != "false" ]; then
+    echo "keyring-guard: after '$stage' the suite's login collection is ${state:-unreadable} (Locked), not unlocked: a test locked the shared keyring" >&2
+    exit 1
+  fi
+  ;;
+*)
+  echo "usage: keyring-guard.sh record | check STAGE" >&2
+  exit 2
+  ;;
+esac

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The part of scripts/test.sh that runs inside the suite's private D-Bus session: starts and
+# unlocks the session's gnome-keyring, then runs cargo test (one test binary at a time), the
+# interop suite, the app's end-to-end suite and the package check. After each stage, and after
+# each cargo test binary, scripts/keyring-guard.sh checks that the keyring is still the one
+# started here and still unlocked, and fails naming the stage that broke it.
+#
+# Run by scripts/test.sh as `dbus-run-session -- bash scripts/test-session.sh`, with HOME, DISPLAY
+# and SIMCRED_BIN/SIMCRED_APP set; SIMCRED_FEATURES holds the cargo features of the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+read -r -a FEATURES <<<"${SIMCRED_FEATURES:-}"
+
+# The keyring. Its output goes to a file: gnome-keyring-daemon outlives dbus-run-session and keeps
+# the descriptors it inherited. Nothing of its environment is exported: the tests that start a
+# keyring of their own must not find this one through GNOME_KEYRING_CONTROL.
+printf ci-pass | gnome-keyring-daemon --unlock --components=secrets >"$HOME/.gnome-keyring.env" 2>/dev/null
+# --unlock returns before the daemon owns org.freedesktop.secrets; a request sent before then
+# makes the bus start a second, locked daemon. Wait for the name (and the unlocked collection).
+deadline=$((SECONDS + 30))
+until bash scripts/keyring-guard.sh record 2>/dev/null; do
+  if ((SECONDS > deadline)); then
+    bash scripts/keyring-guard.sh record
+    exit 1
+  fi
+  sleep 0.1
+done
+read -r _ KEYRING_PID <"$HOME/.simcred-keyring-guard"
+trap 'kill "$KEYRING_PID" 2>/dev/null || true' EXIT
+guard() { bash "$ROOT/scripts/keyring-guard.sh" check "$1"; }
+
+echo "== cargo test (real Secret Service, loopback sandbox, Xvfb), one test binary at a time"
+# The test binaries as cargo builds them (nothing is rebuilt: scripts/test.sh built them), each
+# run as cargo would run it: from its package's directory.
+mapfile -t BINARIES < <(cargo test --workspace --locked "${FEATURES[@]}" --no-run --message-format=json 2>/dev/null |
+  python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        kind = m["target"]["kind"][0]
+        print("\t".join([m["manifest_path"].rsplit("/", 1)[0], m["executable"], m["target"]["name"] + " (" + kind + ")"]))
+')
+((${#BINARIES[@]} > 0)) || { echo "test: cargo listed no test binaries" >&2; exit 1; }
+for row in "${BINARIES[@]}"; do
+  IFS=$'\t' read -r dir exe name <<<"$row"
+  echo "-- $name"
+  (cd "$dir" && "$exe")
+  guard "cargo test binary $name"
+done
+cargo test --workspace --locked "${FEATURES[@]}" --doc
+guard "cargo test --doc"
+
+echo "== interop (vendors' Python clients)"
+"$ROOT/target/interop-venv/bin/python" -m pytest -q "$ROOT/tests/interop"
+guard "interop (tests/interop)"
+
+echo "== desktop app end to end (tauri-driver + WebKitWebDriver, Xvfb)"
+bash "$ROOT/scripts/e2e.sh"
+guard "e2e (tests/e2e)"
+
+echo "== Debian package: contents, .desktop entry, the unpacked CLI and app"
+bash "$ROOT/scripts/check-deb.sh"
+guard "package check (tests/package)"
