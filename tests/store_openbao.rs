@@ -1328,3 +1328,150 @@ fn a_person_logs_in_with_oidc_in_the_browser() {
     ann.run_in(&["key", "add", &p, "main"], &key).ok();
     assert_eq!(ann.run(&["key", "get", &p]).ok().stdout.trim(), key);
 }
+
+// ---- a teammate's team profiles never receive someone's personal keys (issue 17) ----------
+
+/// What the vault holds at `team/acme/{path}` (`None`: nothing readable there).
+fn kv_get(bao: &Bao, path: &str) -> Option<String> {
+    let o = bao.cli(&[
+        "kv",
+        "get",
+        "-mount=secret",
+        "-format=json",
+        &format!("team/acme/{path}"),
+    ]);
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+#[test]
+fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
+    let bao = Bao::start();
+    let root = bao.root.clone();
+    let with = [("VAULT_TOKEN", root.as_str())];
+    // A teammate with write access creates team profiles named like what import would create:
+    // `dlubal` (the service) and the SimAI SDK config's table name.
+    let ann = teammate(&bao);
+    let table = ann.name("simai-conf");
+    ann.run_with(
+        &[
+            "profile",
+            "add",
+            "dlubal",
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        &with,
+    )
+    .ok();
+    ann.run_with(
+        &[
+            "profile",
+            "add",
+            &table,
+            "--service",
+            "simai",
+            "--organization",
+            "demo-org",
+            "--url",
+            "http://127.0.0.1:9",
+            "--store",
+            "acme",
+        ],
+        None,
+        &with,
+    )
+    .ok();
+
+    // A colleague without those profiles imports their personal keys.
+    let me = teammate(&bao);
+    let ini = me.xdg_config().join("Dlubal/api/config.ini");
+    std::fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    let key = secret("ak-personal-");
+    std::fs::write(&ini, format!("[api_keys]\nmypersonal = {key}\n")).unwrap();
+    let conf = me.xdg_config().join("ansys_simai.conf");
+    let token = secret("ot-personal-");
+    std::fs::write(
+        &conf,
+        format!("[\"{table}\"]\norganization = \"demo-org\"\nurl = \"http://127.0.0.1:9\"\noffline_token = \"{token}\"\n"),
+    )
+    .unwrap();
+    let out = me.run_with(&["import", "--remove-plaintext"], None, &with);
+    // Nothing went to the team: not the key, not the token, not this user's home path.
+    assert_eq!(
+        kv_get(&bao, "secrets/dlubal/api-key/mypersonal"),
+        None,
+        "{out:?}"
+    );
+    assert_eq!(
+        kv_get(&bao, &format!("secrets/{table}/offline-token/default")),
+        None,
+        "{out:?}"
+    );
+    let shared = kv_get(&bao, "profiles/dlubal").unwrap();
+    let home = me.home().display().to_string();
+    assert!(!shared.contains(&home), "{shared}");
+    // The user is told why, and how to import them; the plaintext copies stay where they were.
+    assert!(
+        out.stdout.contains("team profile") && out.stdout.contains("--profile"),
+        "{out:?}"
+    );
+    assert!(std::fs::read_to_string(&ini).unwrap().contains(&key));
+    assert!(std::fs::read_to_string(&conf).unwrap().contains(&token));
+
+    // Into a profile of one's own: this computer's keyring, and the output says so.
+    let mine = me.name("mine");
+    let out = me.run_with(
+        &[
+            "import",
+            "--service",
+            "dlubal",
+            "--profile",
+            &mine,
+            "--keep-plaintext",
+        ],
+        None,
+        &with,
+    );
+    out.ok();
+    assert!(
+        out.stdout.contains(&format!(
+            "imported: {mine}/mypersonal from {} → this computer's keyring",
+            ini.display()
+        )),
+        "{out:?}"
+    );
+    assert_eq!(
+        kv_get(&bao, &format!("secrets/{mine}/api-key/mypersonal")),
+        None
+    );
+    assert_eq!(
+        me.run(&["key", "get", &mine, "mypersonal"]).ok().stdout,
+        key
+    );
+
+    // Named explicitly, a team profile may receive it: the output says it went to the team.
+    let out = me.run_with(
+        &[
+            "import",
+            "--service",
+            "dlubal",
+            "--profile",
+            "dlubal",
+            "--keep-plaintext",
+        ],
+        None,
+        &with,
+    );
+    out.ok();
+    assert!(
+        out.stdout.contains("imported: dlubal/mypersonal")
+            && out.stdout.contains("→ team store \"acme\""),
+        "{out:?}"
+    );
+    assert!(kv_get(&bao, "secrets/dlubal/api-key/mypersonal").is_some());
+}
