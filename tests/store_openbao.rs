@@ -1475,3 +1475,74 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
     );
     assert!(kv_get(&bao, "secrets/dlubal/api-key/mypersonal").is_some());
 }
+
+#[test]
+fn a_refused_move_leaves_the_teams_profile_and_key_as_they_were() {
+    let bao = Bao::start();
+    let root = bao.root.clone();
+    let with = [("VAULT_TOKEN", root.as_str())];
+    let p = "impact";
+    // The team's profile and key.
+    let ann = teammate(&bao);
+    ann.run_with(
+        &[
+            "profile",
+            "add",
+            p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        &with,
+    )
+    .ok();
+    let team_key = secret("ak-team-");
+    ann.run_with(&["key", "add", p, "k"], Some(&team_key), &with)
+        .ok();
+    let path = format!("team/acme/secrets/{p}/api-key/k");
+    let versions_before = bao.ok(&["kv", "metadata", "get", "-mount=secret", &path]);
+
+    // A colleague's local profile of the same name, moved to the store: refused.
+    let me = teammate(&bao);
+    me.run(&["profile", "add", p, "--service", "dlubal"]).ok();
+    let mine = secret("ak-mine-");
+    me.run_in(&["key", "add", p, "k"], &mine).ok();
+    let out = me.run_with(&["profile", "move", p, "--store", "acme"], None, &with);
+    out.fails();
+    assert!(out.stderr.contains("already"), "{out:?}");
+    // The team's key is untouched: same value, no version written by the refused move.
+    let value = bao.ok(&["kv", "get", "-mount=secret", "-field=value", &path]);
+    assert_eq!(value.trim(), team_key);
+    assert_eq!(
+        bao.ok(&["kv", "metadata", "get", "-mount=secret", &path]),
+        versions_before
+    );
+    assert_eq!(
+        ann.run_with(&["key", "get", p, "k"], None, &with)
+            .ok()
+            .stdout
+            .trim(),
+        team_key
+    );
+    // The colleague's own profile and key are still theirs, on this computer.
+    assert_eq!(me.run(&["key", "get", p, "k"]).ok().stdout.trim(), mine);
+
+    // A secret in the store that no profile names is not overwritten either.
+    let q = me.name("orphaned");
+    let orphan = format!("team/acme/secrets/{q}/api-key/k");
+    bao.ok(&["kv", "put", "-mount=secret", &orphan, "value=theirs"]);
+    me.run(&["profile", "add", &q, "--service", "dlubal"]).ok();
+    me.run_in(&["key", "add", &q, "k"], &mine).ok();
+    let out = me.run_with(&["profile", "move", &q, "--store", "acme"], None, &with);
+    out.fails();
+    assert!(
+        out.stderr.contains("nothing was moved") && !out.stderr.contains(&mine),
+        "{out:?}"
+    );
+    let value = bao.ok(&["kv", "get", "-mount=secret", "-field=value", &orphan]);
+    assert_eq!(value.trim(), "theirs");
+    assert_eq!(me.run(&["key", "get", &q, "k"]).ok().stdout.trim(), mine);
+    assert_eq!(kv_get(&bao, &format!("profiles/{q}")), None);
+}
