@@ -889,3 +889,73 @@ fn wrong_types_in_consents_and_modelon_replies_never_panic() {
         assert_no_panic(body, &out);
     }
 }
+
+/// Issue 17 item 9: a vault whose entry is at the last version number a u64 holds. `key add`
+/// refuses with a sentence before it writes anything (no POST reaches the vault), and never
+/// panics (`cas + 1` overflowed after the write).
+#[test]
+fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
+    let s = Server::start();
+    let env = Env::new();
+    let p = env.name("maxed");
+    let max = u64::MAX;
+    let token = secret("hvs.");
+    s.route(
+        "GET",
+        "/v1/auth/token/lookup-self",
+        Reply::json_value(
+            200,
+            &json!({"data": {"display_name": "token", "policies": ["default"], "ttl": 0, "renewable": false}}),
+        ),
+    );
+    s.route(
+        "GET",
+        "/v1/secret/metadata/acme/profiles",
+        Reply::json_value(200, &json!({"data": {"keys": [p]}})),
+    );
+    s.route(
+        "GET",
+        &format!("/v1/secret/data/acme/profiles/{p}"),
+        Reply::json_value(
+            200,
+            &json!({"data": {"data": {"toml": format!("[profiles.{p}]\nservice = \"dlubal\"\n")},
+                    "metadata": {"version": 1}}}),
+        ),
+    );
+    s.route(
+        "GET",
+        &format!("/v1/secret/data/acme/secrets/{p}/"),
+        Reply::json_value(
+            200,
+            &json!({"data": {"data": {"value": "ak-old"}, "metadata": {"version": max}}}),
+        ),
+    );
+    s.route("POST", "/v1/", Reply::json_value(200, &json!({"data": {}})));
+    env.run(&[
+        "store",
+        "add",
+        "acme",
+        "--kind",
+        "openbao",
+        "--addr",
+        &s.url(),
+        "--prefix",
+        "acme",
+    ])
+    .ok();
+    let out = env.run_with(
+        &["key", "add", &p, "k"],
+        Some(&secret("ak-")),
+        &[("VAULT_TOKEN", &token)],
+    );
+    assert_no_panic("key add at version u64::MAX", &out);
+    out.fails();
+    assert!(out.stderr.contains(&max.to_string()), "{out:#?}");
+    let posts: Vec<String> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.path)
+        .collect();
+    assert!(posts.is_empty(), "written before refusing: {posts:?}");
+}
