@@ -2,7 +2,7 @@
 //! a compromised or malicious vendor server could. The key goes only to the configured origin,
 //! the browser opener only gets http(s) URLs, no control character a server sends reaches the
 //! terminal or profiles.toml, a secret the server echoes is redacted, and no number a server
-//! sends makes SimCred panic, hang or store a half sign-in.
+//! (or a team vault) sends makes SimCred panic, hang or store a half sign-in.
 
 use serde_json::{json, Value};
 use simcred_tests::hostile::{

@@ -490,7 +490,12 @@ fn a_profile_moves_to_the_store_and_back_with_its_secrets() {
     let bao = Bao::start();
     let env = teammate(&bao);
     let root = bao.root.clone();
-    let with = [("VAULT_TOKEN", root.as_str())];
+    // VAULT_ADDR names the vault VAULT_TOKEN is for: with a second store configured below,
+    // the token goes only there.
+    let with = [
+        ("VAULT_TOKEN", root.as_str()),
+        ("VAULT_ADDR", bao.addr.as_str()),
+    ];
     let p = env.name("mine");
     env.run(&["profile", "add", &p, "--service", "dlubal"]).ok();
     let (k1, k2) = (secret("ak-"), secret("ak-"));
@@ -1545,4 +1550,73 @@ fn a_refused_move_leaves_the_teams_profile_and_key_as_they_were() {
     assert_eq!(value.trim(), "theirs");
     assert_eq!(me.run(&["key", "get", &q, "k"]).ok().stdout.trim(), mine);
     assert_eq!(kv_get(&bao, &format!("profiles/{q}")), None);
+}
+
+/// Issue 17 item 3: `VAULT_TOKEN` / `BAO_TOKEN` belong to the vault at `VAULT_ADDR` /
+/// `BAO_ADDR` (or to the only vault store there is): another configured store never receives
+/// them.
+#[test]
+fn the_environments_vault_token_goes_only_to_its_own_store() {
+    use simcred_tests::hostile::Server;
+    let bao = Bao::start();
+    let root = bao.root.clone();
+    let env = teammate(&bao);
+    let p = env.name("envtok");
+    let with = [
+        ("VAULT_TOKEN", root.as_str()),
+        ("VAULT_ADDR", bao.addr.as_str()),
+    ];
+    env.run_with(
+        &[
+            "profile",
+            "add",
+            &p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        &with,
+    )
+    .ok();
+    let key = secret("ak-");
+    env.run_with(&["key", "add", &p, "k"], Some(&key), &with)
+        .ok();
+    // A second store, somewhere else.
+    let other = Server::start();
+    env.run(&[
+        "store",
+        "add",
+        "other",
+        "--kind",
+        "vault",
+        "--addr",
+        &other.url(),
+    ])
+    .ok();
+    for (args, vars) in [
+        (vec!["profile", "list"], &with[..]),
+        (vec!["store", "status"], &with[..]),
+        (vec!["status"], &with[..]),
+        (vec!["profile", "list"], &with[..1]),
+        (vec!["store", "status"], &with[..1]),
+        (vec!["profile", "list"], &[("BAO_TOKEN", root.as_str())][..]),
+    ] {
+        let _ = env.run_with(&args, None, vars);
+    }
+    // The team's store still gets it, where VAULT_ADDR names it.
+    let out = env.run_with(&["key", "get", &p, "k"], None, &with);
+    assert_eq!(out.ok().stdout.trim(), key);
+    let sent: Vec<String> = other
+        .requests()
+        .iter()
+        .filter(|r| r.raw.windows(root.len()).any(|w| w == root.as_bytes()))
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(sent.is_empty(), "the other store got the token: {sent:?}");
+    // Without VAULT_ADDR and with two stores, it is no one's: the store says how to log in.
+    let out = env.run_with(&["key", "get", &p, "k"], None, &with[..1]);
+    out.fails();
+    assert!(out.stderr.contains("not logged in"), "{out:?}");
 }
