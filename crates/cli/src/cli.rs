@@ -721,8 +721,8 @@ fn read_secret(prompt: &str) -> Result<Secret> {
     let secret = Secret::from_user_input(&raw).ok_or_else(|| {
         anyhow::anyhow!("the key is empty; pipe it on standard input (e.g. `pbpaste | simcred key add ...`) or type it at the prompt")
     })?;
-    if secret.expose().chars().any(char::is_control) {
-        bail!("the key has a line break, NUL or other control character inside it, so it is not one key; nothing was stored. Pipe or paste the key alone");
+    if let Some(why) = secret.defect() {
+        bail!("the key {why}, so it is not one key; nothing was stored. Pipe or paste the key alone");
     }
     Ok(secret)
 }

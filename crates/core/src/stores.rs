@@ -175,13 +175,31 @@ impl SecretStore for VaultStore {
         )
     }
 
+    /// Reads a secret, checked like a key the user types: a value with a control character or
+    /// white space around it (an OSC 52 for the terminal, an `[evil]` line for a hand-over
+    /// file) is refused with a sentence naming profile and key, never the value.
     fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
-        Ok(self.vault.read(&Self::key(id))?.and_then(|v| {
+        let secret = self.vault.read(&Self::key(id))?.and_then(|v| {
             v.data
                 .get("value")
                 .and_then(|x| x.as_str())
                 .map(Secret::new)
-        }))
+        });
+        if let Some(why) = secret.as_ref().and_then(Secret::defect) {
+            let what = match id.kind {
+                SecretKind::ApiKey => "key",
+                _ => "token",
+            };
+            return Err(StoreError::Malformed(format!(
+                "the value of {what} \"{}\" of profile \"{}\" in team store \"{}\" {why}, so SimCred does not use it; store a good value again (e.g. `simcred key replace {} {}`)",
+                crate::text::safe(&id.name),
+                crate::text::safe(&id.profile),
+                crate::text::safe(&self.name),
+                crate::text::safe(&id.profile),
+                crate::text::safe(&id.name),
+            )));
+        }
+        Ok(secret)
     }
 
     fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError> {
