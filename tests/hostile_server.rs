@@ -2,7 +2,7 @@
 //! a compromised or malicious vendor server could. The key goes only to the configured origin,
 //! the browser opener only gets http(s) URLs, no control character a server sends reaches the
 //! terminal or profiles.toml, a secret the server echoes is redacted, and no number a server
-//! sends makes SimCred panic, hang or store a half sign-in.
+//! (or a team vault) sends makes SimCred panic, hang or store a half sign-in.
 
 use serde_json::{json, Value};
 use simcred_tests::hostile::{
@@ -887,5 +887,180 @@ fn wrong_types_in_consents_and_modelon_replies_never_panic() {
             Duration::from_secs(20),
         );
         assert_no_panic(body, &out);
+    }
+}
+
+/// Issue 17 item 9: a vault whose entry is at the last version number a u64 holds. `key add`
+/// refuses with a sentence before it writes anything (no POST reaches the vault), and never
+/// panics (`cas + 1` overflowed after the write).
+#[test]
+fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
+    let s = Server::start();
+    let env = Env::new();
+    let p = env.name("maxed");
+    let max = u64::MAX;
+    let token = secret("hvs.");
+    s.route(
+        "GET",
+        "/v1/auth/token/lookup-self",
+        Reply::json_value(
+            200,
+            &json!({"data": {"display_name": "token", "policies": ["default"], "ttl": 0, "renewable": false}}),
+        ),
+    );
+    s.route(
+        "GET",
+        "/v1/secret/metadata/acme/profiles",
+        Reply::json_value(200, &json!({"data": {"keys": [p]}})),
+    );
+    s.route(
+        "GET",
+        &format!("/v1/secret/data/acme/profiles/{p}"),
+        Reply::json_value(
+            200,
+            &json!({"data": {"data": {"toml": format!("[profiles.{p}]\nservice = \"dlubal\"\n")},
+                    "metadata": {"version": 1}}}),
+        ),
+    );
+    s.route(
+        "GET",
+        &format!("/v1/secret/data/acme/secrets/{p}/"),
+        Reply::json_value(
+            200,
+            &json!({"data": {"data": {"value": "ak-old"}, "metadata": {"version": max}}}),
+        ),
+    );
+    s.route("POST", "/v1/", Reply::json_value(200, &json!({"data": {}})));
+    env.run(&[
+        "store",
+        "add",
+        "acme",
+        "--kind",
+        "openbao",
+        "--addr",
+        &s.url(),
+        "--prefix",
+        "acme",
+    ])
+    .ok();
+    let out = env.run_with(
+        &["key", "add", &p, "k"],
+        Some(&secret("ak-")),
+        &[("VAULT_TOKEN", &token)],
+    );
+    assert_no_panic("key add at version u64::MAX", &out);
+    out.fails();
+    assert!(out.stderr.contains(&max.to_string()), "{out:#?}");
+    let posts: Vec<String> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.path)
+        .collect();
+    assert!(posts.is_empty(), "written before refusing: {posts:?}");
+}
+
+/// A scripted vault (logged in through `VAULT_TOKEN`) holding team profile `p` of `service`
+/// with one key `k` whose stored value is `value`, added as store "acme".
+fn vault_with_key(env: &Env, s: &Server, p: &str, service: &str, value: &str) {
+    s.route(
+        "GET",
+        "/v1/auth/token/lookup-self",
+        Reply::json_value(
+            200,
+            &json!({"data": {"display_name": "token", "policies": ["default"], "ttl": 0, "renewable": false}}),
+        ),
+    );
+    s.route(
+        "GET",
+        "/v1/secret/metadata/acme/profiles",
+        Reply::json_value(200, &json!({"data": {"keys": [p]}})),
+    );
+    let toml = format!(
+        "[profiles.{p}]\nservice = \"{service}\"\n[profiles.{p}.keys.k]\ncreated = \"2026-01-01T00:00:00Z\"\nlast4 = \"9999\"\ndefault = true\n"
+    );
+    s.route(
+        "GET",
+        &format!("/v1/secret/data/acme/profiles/{p}"),
+        Reply::json_value(
+            200,
+            &json!({"data": {"data": {"toml": toml}, "metadata": {"version": 1}}}),
+        ),
+    );
+    s.route(
+        "GET",
+        &format!("/v1/secret/data/acme/secrets/{p}/"),
+        Reply::json_value(
+            200,
+            &json!({"data": {"data": {"value": value}, "metadata": {"version": 1}}}),
+        ),
+    );
+    env.run(&[
+        "store",
+        "add",
+        "acme",
+        "--kind",
+        "openbao",
+        "--addr",
+        &s.url(),
+        "--prefix",
+        "acme",
+    ])
+    .ok();
+}
+
+/// Issue 17 item 4: a value read from a team store is checked like a typed key. An OSC 52
+/// (set the clipboard) inside it never reaches the terminal through `key get`, a line break
+/// never reaches `run`'s hand-over `config.ini` (an `[evil]` section), and the refusal names
+/// the profile and key without printing the value.
+#[test]
+fn a_team_value_with_control_characters_is_refused_by_name() {
+    let token = secret("hvs.");
+    for (case, service, value) in [
+        (
+            "osc52",
+            "modelon",
+            "ak-\u{1b}]52;c;ZXZpbA==\u{7}9999".to_string(),
+        ),
+        (
+            "newline",
+            "dlubal",
+            "ak-1234\n[evil]\nx = 1\n9999".to_string(),
+        ),
+        ("c1-csi", "modelon", "ak-\u{9b}2J-9999".to_string()),
+    ] {
+        let s = Server::start();
+        let env = Env::new();
+        let p = env.name(case);
+        vault_with_key(&env, &s, &p, service, &value);
+        let out = env.run_with(&["key", "get", &p], None, &[("VAULT_TOKEN", &token)]);
+        assert_no_panic(case, &out);
+        out.fails();
+        assert_terminal_safe(&format!("{case}: key get stdout"), &out.stdout);
+        assert_terminal_safe(&format!("{case}: key get stderr"), &out.stderr);
+        assert!(
+            !out.stdout.contains("ak-"),
+            "{case}: value printed: {out:#?}"
+        );
+        assert!(
+            !out.stderr.contains("ak-"),
+            "{case}: value in error: {out:#?}"
+        );
+        assert!(
+            out.stderr.contains(&format!("\"{p}\"")) && out.stderr.contains("\"k\""),
+            "{case}: the refusal names no profile and key: {out:#?}"
+        );
+        let out = env.run_with(
+            &["run", &p, "--", "sh", "-c", "echo child-started"],
+            None,
+            &[("VAULT_TOKEN", &token)],
+        );
+        assert_no_panic(case, &out);
+        out.fails();
+        assert!(!out.stdout.contains("child-started"), "{case}: {out:#?}");
+        assert!(
+            !out.stderr.contains("ak-"),
+            "{case}: value in error: {out:#?}"
+        );
     }
 }

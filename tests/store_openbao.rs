@@ -490,7 +490,12 @@ fn a_profile_moves_to_the_store_and_back_with_its_secrets() {
     let bao = Bao::start();
     let env = teammate(&bao);
     let root = bao.root.clone();
-    let with = [("VAULT_TOKEN", root.as_str())];
+    // VAULT_ADDR names the vault VAULT_TOKEN is for: with a second store configured below,
+    // the token goes only there.
+    let with = [
+        ("VAULT_TOKEN", root.as_str()),
+        ("VAULT_ADDR", bao.addr.as_str()),
+    ];
     let p = env.name("mine");
     env.run(&["profile", "add", &p, "--service", "dlubal"]).ok();
     let (k1, k2) = (secret("ak-"), secret("ak-"));
@@ -1327,4 +1332,291 @@ fn a_person_logs_in_with_oidc_in_the_browser() {
     let key = secret("ak-");
     ann.run_in(&["key", "add", &p, "main"], &key).ok();
     assert_eq!(ann.run(&["key", "get", &p]).ok().stdout.trim(), key);
+}
+
+// ---- a teammate's team profiles never receive someone's personal keys (issue 17) ----------
+
+/// What the vault holds at `team/acme/{path}` (`None`: nothing readable there).
+fn kv_get(bao: &Bao, path: &str) -> Option<String> {
+    let o = bao.cli(&[
+        "kv",
+        "get",
+        "-mount=secret",
+        "-format=json",
+        &format!("team/acme/{path}"),
+    ]);
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+#[test]
+fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
+    let bao = Bao::start();
+    let root = bao.root.clone();
+    let with = [("VAULT_TOKEN", root.as_str())];
+    // A teammate with write access creates team profiles named like what import would create:
+    // `dlubal` (the service) and the SimAI SDK config's table name.
+    let ann = teammate(&bao);
+    let table = ann.name("simai-conf");
+    ann.run_with(
+        &[
+            "profile",
+            "add",
+            "dlubal",
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        &with,
+    )
+    .ok();
+    ann.run_with(
+        &[
+            "profile",
+            "add",
+            &table,
+            "--service",
+            "simai",
+            "--organization",
+            "demo-org",
+            "--url",
+            "http://127.0.0.1:9",
+            "--store",
+            "acme",
+        ],
+        None,
+        &with,
+    )
+    .ok();
+
+    // A colleague without those profiles imports their personal keys.
+    let me = teammate(&bao);
+    let ini = me.xdg_config().join("Dlubal/api/config.ini");
+    std::fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    let key = secret("ak-personal-");
+    std::fs::write(&ini, format!("[api_keys]\nmypersonal = {key}\n")).unwrap();
+    let conf = me.xdg_config().join("ansys_simai.conf");
+    let token = secret("ot-personal-");
+    std::fs::write(
+        &conf,
+        format!("[\"{table}\"]\norganization = \"demo-org\"\nurl = \"http://127.0.0.1:9\"\noffline_token = \"{token}\"\n"),
+    )
+    .unwrap();
+    let out = me.run_with(&["import", "--remove-plaintext"], None, &with);
+    // Nothing went to the team: not the key, not the token, not this user's home path.
+    assert_eq!(
+        kv_get(&bao, "secrets/dlubal/api-key/mypersonal"),
+        None,
+        "{out:?}"
+    );
+    assert_eq!(
+        kv_get(&bao, &format!("secrets/{table}/offline-token/default")),
+        None,
+        "{out:?}"
+    );
+    let shared = kv_get(&bao, "profiles/dlubal").unwrap();
+    let home = me.home().display().to_string();
+    assert!(!shared.contains(&home), "{shared}");
+    // The user is told why, and how to import them; the plaintext copies stay where they were.
+    assert!(
+        out.stdout.contains("team profile") && out.stdout.contains("--profile"),
+        "{out:?}"
+    );
+    assert!(std::fs::read_to_string(&ini).unwrap().contains(&key));
+    assert!(std::fs::read_to_string(&conf).unwrap().contains(&token));
+
+    // Into a profile of one's own: this computer's keyring, and the output says so.
+    let mine = me.name("mine");
+    let out = me.run_with(
+        &[
+            "import",
+            "--service",
+            "dlubal",
+            "--profile",
+            &mine,
+            "--keep-plaintext",
+        ],
+        None,
+        &with,
+    );
+    out.ok();
+    assert!(
+        out.stdout.contains(&format!(
+            "imported: {mine}/mypersonal from {} → this computer's keyring",
+            ini.display()
+        )),
+        "{out:?}"
+    );
+    assert_eq!(
+        kv_get(&bao, &format!("secrets/{mine}/api-key/mypersonal")),
+        None
+    );
+    assert_eq!(
+        me.run(&["key", "get", &mine, "mypersonal"]).ok().stdout,
+        key
+    );
+
+    // Named explicitly, a team profile may receive it: the output says it went to the team.
+    let out = me.run_with(
+        &[
+            "import",
+            "--service",
+            "dlubal",
+            "--profile",
+            "dlubal",
+            "--keep-plaintext",
+        ],
+        None,
+        &with,
+    );
+    out.ok();
+    assert!(
+        out.stdout.contains("imported: dlubal/mypersonal")
+            && out.stdout.contains("→ team store \"acme\""),
+        "{out:?}"
+    );
+    assert!(kv_get(&bao, "secrets/dlubal/api-key/mypersonal").is_some());
+}
+
+#[test]
+fn a_refused_move_leaves_the_teams_profile_and_key_as_they_were() {
+    let bao = Bao::start();
+    let root = bao.root.clone();
+    let with = [("VAULT_TOKEN", root.as_str())];
+    let p = "impact";
+    // The team's profile and key.
+    let ann = teammate(&bao);
+    ann.run_with(
+        &[
+            "profile",
+            "add",
+            p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        &with,
+    )
+    .ok();
+    let team_key = secret("ak-team-");
+    ann.run_with(&["key", "add", p, "k"], Some(&team_key), &with)
+        .ok();
+    let path = format!("team/acme/secrets/{p}/api-key/k");
+    let versions_before = bao.ok(&["kv", "metadata", "get", "-mount=secret", &path]);
+
+    // A colleague's local profile of the same name, moved to the store: refused.
+    let me = teammate(&bao);
+    me.run(&["profile", "add", p, "--service", "dlubal"]).ok();
+    let mine = secret("ak-mine-");
+    me.run_in(&["key", "add", p, "k"], &mine).ok();
+    let out = me.run_with(&["profile", "move", p, "--store", "acme"], None, &with);
+    out.fails();
+    assert!(out.stderr.contains("already"), "{out:?}");
+    // The team's key is untouched: same value, no version written by the refused move.
+    let value = bao.ok(&["kv", "get", "-mount=secret", "-field=value", &path]);
+    assert_eq!(value.trim(), team_key);
+    assert_eq!(
+        bao.ok(&["kv", "metadata", "get", "-mount=secret", &path]),
+        versions_before
+    );
+    assert_eq!(
+        ann.run_with(&["key", "get", p, "k"], None, &with)
+            .ok()
+            .stdout
+            .trim(),
+        team_key
+    );
+    // The colleague's own profile and key are still theirs, on this computer.
+    assert_eq!(me.run(&["key", "get", p, "k"]).ok().stdout.trim(), mine);
+
+    // A secret in the store that no profile names is not overwritten either.
+    let q = me.name("orphaned");
+    let orphan = format!("team/acme/secrets/{q}/api-key/k");
+    bao.ok(&["kv", "put", "-mount=secret", &orphan, "value=theirs"]);
+    me.run(&["profile", "add", &q, "--service", "dlubal"]).ok();
+    me.run_in(&["key", "add", &q, "k"], &mine).ok();
+    let out = me.run_with(&["profile", "move", &q, "--store", "acme"], None, &with);
+    out.fails();
+    assert!(
+        out.stderr.contains("nothing was moved") && !out.stderr.contains(&mine),
+        "{out:?}"
+    );
+    let value = bao.ok(&["kv", "get", "-mount=secret", "-field=value", &orphan]);
+    assert_eq!(value.trim(), "theirs");
+    assert_eq!(me.run(&["key", "get", &q, "k"]).ok().stdout.trim(), mine);
+    assert_eq!(kv_get(&bao, &format!("profiles/{q}")), None);
+}
+
+/// Issue 17 item 3: `VAULT_TOKEN` / `BAO_TOKEN` belong to the vault at `VAULT_ADDR` /
+/// `BAO_ADDR` (or to the only vault store there is): another configured store never receives
+/// them.
+#[test]
+fn the_environments_vault_token_goes_only_to_its_own_store() {
+    use simcred_tests::hostile::Server;
+    let bao = Bao::start();
+    let root = bao.root.clone();
+    let env = teammate(&bao);
+    let p = env.name("envtok");
+    let with = [
+        ("VAULT_TOKEN", root.as_str()),
+        ("VAULT_ADDR", bao.addr.as_str()),
+    ];
+    env.run_with(
+        &[
+            "profile",
+            "add",
+            &p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        &with,
+    )
+    .ok();
+    let key = secret("ak-");
+    env.run_with(&["key", "add", &p, "k"], Some(&key), &with)
+        .ok();
+    // A second store, somewhere else.
+    let other = Server::start();
+    env.run(&[
+        "store",
+        "add",
+        "other",
+        "--kind",
+        "vault",
+        "--addr",
+        &other.url(),
+    ])
+    .ok();
+    for (args, vars) in [
+        (vec!["profile", "list"], &with[..]),
+        (vec!["store", "status"], &with[..]),
+        (vec!["status"], &with[..]),
+        (vec!["profile", "list"], &with[..1]),
+        (vec!["store", "status"], &with[..1]),
+        (vec!["profile", "list"], &[("BAO_TOKEN", root.as_str())][..]),
+    ] {
+        let _ = env.run_with(&args, None, vars);
+    }
+    // The team's store still gets it, where VAULT_ADDR names it.
+    let out = env.run_with(&["key", "get", &p, "k"], None, &with);
+    assert_eq!(out.ok().stdout.trim(), key);
+    let sent: Vec<String> = other
+        .requests()
+        .iter()
+        .filter(|r| r.raw.windows(root.len()).any(|w| w == root.as_bytes()))
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(sent.is_empty(), "the other store got the token: {sent:?}");
+    // Without VAULT_ADDR and with two stores, it is no one's: the store says how to log in.
+    let out = env.run_with(&["key", "get", &p, "k"], None, &with[..1]);
+    out.fails();
+    assert!(out.stderr.contains("not logged in"), "{out:?}");
 }

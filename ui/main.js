@@ -1222,9 +1222,11 @@ async function importKeys() {
     onSubmit: async (v) => await call("import", { profile: v.profile.trim() || null, remove_plaintext: !!v.remove_plaintext }),
   });
   if (r) {
-    const n = r.imported.filter((x) => x.action === "imported").length;
+    const done = r.imported.filter((x) => x.action === "imported");
+    const where = [...new Set(done.map((x) => x.stored_in))].join(", ");
+    const skipped = r.imported.filter((x) => x.action === "skipped").map((x) => ` Not imported: ${x.profile}/${x.key} — ${x.note}`).join("");
     const remaining = r.remaining.length ? ` Plaintext copies remain in ${r.remaining.join(", ")}.` : "";
-    notify(`Imported ${n} key(s).${remaining}`, "success");
+    notify(`Imported ${done.length} key(s)${where ? ` → ${where}` : ""}.${skipped}${remaining}`, skipped ? "info" : "success");
     await refresh();
   }
 }

@@ -757,8 +757,10 @@ pub struct ImportReport {
     pub remaining: Vec<String>,
 }
 
-/// Moves the keys found into the keyring (into `profile`, or a profile named after the
-/// service), and with `remove_plaintext` deletes the plaintext copies afterwards.
+/// Moves the keys found into the keyring (into `profile`, which may be a team profile, or a
+/// profile of this computer named after the service: `vendor::import`, as the CLI), and with
+/// `remove_plaintext` deletes the plaintext copies of what was stored. Each record says where
+/// its secret went (`stored_in`).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn import(
     profile: Option<String>,

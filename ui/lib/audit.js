@@ -93,9 +93,12 @@ export function auditImportText(report) {
   const already = imported.filter((x) => x.action === "already stored").length;
   const skipped = imported.filter((x) => x.action === "skipped").length;
   const removed = (report?.removed ?? []).length > 0;
+  // Where they went: this computer's keyring, or a team store named explicitly.
+  const places = [...new Set(imported.filter((x) => x.action === "imported" && x.stored_in).map((x) => x.stored_in))];
+  const to = places.length ? ` → ${places.join(", ")}` : "";
   const parts = [];
-  if (n && removed) parts.push(`Imported ${n} key(s) and removed the plaintext.`);
-  else if (n) parts.push(`Imported ${n} key(s).`);
+  if (n && removed) parts.push(`Imported ${n} key(s)${to} and removed the plaintext.`);
+  else if (n) parts.push(`Imported ${n} key(s)${to}.`);
   if (already) {
     parts.push(
       removed

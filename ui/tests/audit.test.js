@@ -77,6 +77,10 @@ test("auditImportText names what the import did", () => {
     auditImportText({ imported: [{ action: "imported" }, { action: "skipped" }], removed: ["x"], remaining: ["$VAR"] }),
     "Imported 1 key(s) and removed the plaintext. 1 key(s) were not imported. Plaintext copies remain in $VAR.",
   );
+  assert.equal(
+    auditImportText({ imported: [{ action: "imported", stored_in: "this computer's keyring" }], removed: [], remaining: [] }),
+    "Imported 1 key(s) → this computer's keyring.",
+  );
   assert.equal(auditImportText({ imported: [], removed: [], remaining: [] }), "Nothing was imported.");
   assert.equal(auditImportText(null), "Nothing was imported.");
 });

@@ -81,7 +81,8 @@ enum Command {
         /// Only this service (default: every service with vendor files)
         #[arg(long, value_parser = registry::service_parser(registry::importable))]
         service: Option<Service>,
-        /// Import into this profile (default: a profile named after the service)
+        /// Import into this profile, which may be a team profile (default: a profile of this
+        /// computer named after the service; a team profile of that name is not used)
         #[arg(long)]
         profile: Option<String>,
         /// Delete the plaintext copies once the keys are in the keyring
@@ -720,8 +721,8 @@ fn read_secret(prompt: &str) -> Result<Secret> {
     let secret = Secret::from_user_input(&raw).ok_or_else(|| {
         anyhow::anyhow!("the key is empty; pipe it on standard input (e.g. `pbpaste | simcred key add ...`) or type it at the prompt")
     })?;
-    if secret.expose().chars().any(char::is_control) {
-        bail!("the key has a line break, NUL or other control character inside it, so it is not one key; nothing was stored. Pipe or paste the key alone");
+    if let Some(why) = secret.defect() {
+        bail!("the key {why}, so it is not one key; nothing was stored. Pipe or paste the key alone");
     }
     Ok(secret)
 }
@@ -1137,17 +1138,7 @@ fn import(
         println!("{}", serde_json::to_string_pretty(&done)?);
     } else {
         for d in &done {
-            println!(
-                "{}: {}/{} from {}{}",
-                d.action,
-                d.profile,
-                d.key,
-                d.source,
-                d.note
-                    .as_deref()
-                    .map(|n| format!(" — {n}"))
-                    .unwrap_or_default()
-            );
+            println!("{d}");
         }
     }
     let mut sources: Vec<String> = found.iter().map(|f| f.source.to_string()).collect();

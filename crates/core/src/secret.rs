@@ -32,6 +32,12 @@ impl Secret {
         &self.0
     }
 
+    /// Why this value cannot be one key, or `None` when it can: the check a key typed by the
+    /// user passes (`key add`), applied as well to every value read back from a store.
+    pub fn defect(&self) -> Option<&'static str> {
+        value_defect(&self.0)
+    }
+
     /// The last four characters, for display next to a masked value.
     pub fn last4(&self) -> String {
         let chars: Vec<char> = self.0.chars().collect();
@@ -52,6 +58,20 @@ impl std::fmt::Debug for Secret {
 impl Drop for Secret {
     fn drop(&mut self) {
         self.0.zeroize();
+    }
+}
+
+/// Why `value` cannot be one key: empty, white space around it (a typed key is trimmed), or a
+/// line break, NUL, escape or other control character inside it. `None` when it can.
+pub fn value_defect(value: &str) -> Option<&'static str> {
+    if value.chars().any(char::is_control) {
+        Some("has a line break, NUL, escape or other control character inside it")
+    } else if value.is_empty() {
+        Some("is empty")
+    } else if value.trim() != value {
+        Some("has white space around it")
+    } else {
+        None
     }
 }
 
@@ -78,6 +98,14 @@ mod tests {
             "ak-abc"
         );
         assert!(Secret::from_user_input(" \n\t").is_none());
+    }
+
+    #[test]
+    fn values_are_checked_like_typed_keys() {
+        assert_eq!(Secret::new("ak-abc").defect(), None);
+        for bad in ["ak\nx", "ak\u{1b}]52;c;x\u{7}", "ak\u{9b}2J", "", " ak", "ak\0"] {
+            assert!(Secret::new(bad).defect().is_some(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -114,6 +114,10 @@ pub enum StoreError {
     /// A team store cannot be reached or is sealed.
     #[error("{0}")]
     Offline(String),
+    /// A stored value is not one key (a control character, white space around it); the
+    /// sentence names the profile and key, never the value.
+    #[error("{0}")]
+    Malformed(String),
     /// There is no such store (no `[stores.NAME]` table of that name).
     #[error("{0}")]
     NotFound(String),

@@ -2,7 +2,8 @@
 //! besides the OS keyring (an OpenBao or Vault KV v2 team store); a profile names its store
 //! (`store = "acme"`, default the OS keyring). [`Stores`] is the [`SecretStore`] the rest of
 //! SimCred sees: it sends each secret to its profile's store, opening vault stores on first use
-//! with the token kept in the OS keyring (or `VAULT_TOKEN` / `BAO_TOKEN` where there is none).
+//! with the token kept in the OS keyring (or `VAULT_TOKEN` / `BAO_TOKEN`, sent only to the store
+//! `VAULT_ADDR` / `BAO_ADDR` names or to the only vault store: [`token_for`]).
 
 use crate::config::ConfigStore;
 use crate::secret::Secret;
@@ -174,13 +175,31 @@ impl SecretStore for VaultStore {
         )
     }
 
+    /// Reads a secret, checked like a key the user types: a value with a control character or
+    /// white space around it (an OSC 52 for the terminal, an `[evil]` line for a hand-over
+    /// file) is refused with a sentence naming profile and key, never the value.
     fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
-        Ok(self.vault.read(&Self::key(id))?.and_then(|v| {
+        let secret = self.vault.read(&Self::key(id))?.and_then(|v| {
             v.data
                 .get("value")
                 .and_then(|x| x.as_str())
                 .map(Secret::new)
-        }))
+        });
+        if let Some(why) = secret.as_ref().and_then(Secret::defect) {
+            let what = match id.kind {
+                SecretKind::ApiKey => "key",
+                _ => "token",
+            };
+            return Err(StoreError::Malformed(format!(
+                "the value of {what} \"{}\" of profile \"{}\" in team store \"{}\" {why}, so SimCred does not use it; store a good value again (e.g. `simcred key replace {} {}`)",
+                crate::text::safe(&id.name),
+                crate::text::safe(&id.profile),
+                crate::text::safe(&self.name),
+                crate::text::safe(&id.profile),
+                crate::text::safe(&id.name),
+            )));
+        }
+        Ok(secret)
     }
 
     fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError> {
@@ -269,17 +288,48 @@ fn renew_if_short(vault: &Vault) {
     }
 }
 
-/// The token for store `cfg`: `VAULT_TOKEN` / `BAO_TOKEN` when set (as the vault CLIs do), else
-/// the one `store login` kept in the OS keyring.
-pub fn token_for(cfg: &StoreConfig, keyring: &dyn SecretStore) -> Result<Secret, StoreError> {
-    if let Some(t) = env(&["VAULT_TOKEN", "BAO_TOKEN"]) {
-        return Ok(Secret::new(t));
+/// Whether two vault addresses are the same origin (scheme, host, port).
+fn same_origin(a: &str, b: &str) -> bool {
+    match (
+        crate::http::parse_service_url(a),
+        crate::http::parse_service_url(b),
+    ) {
+        (Ok(a), Ok(b)) => crate::http::origin_of(&a) == crate::http::origin_of(&b),
+        _ => false,
+    }
+}
+
+/// The environment's vault token (`VAULT_TOKEN`, else `BAO_TOKEN`), for store `cfg` only where
+/// it belongs: the vault that `VAULT_ADDR` / `BAO_ADDR` names (same origin; a store without an
+/// address is that vault), or, when neither is set, the only vault store in `all`. Any other
+/// store gets none of it: a token for one vault is never sent to another.
+fn env_token(cfg: &StoreConfig, all: &[StoreConfig]) -> Option<Secret> {
+    let token = env(&["VAULT_TOKEN", "BAO_TOKEN"])?;
+    let belongs = match env(&["VAULT_ADDR", "BAO_ADDR"]) {
+        Some(at) => cfg.addr.as_deref().is_none_or(|own| same_origin(&at, own)),
+        None => all.iter().filter(|c| c.kind.holds_profiles()).count() == 1,
+    };
+    belongs.then(|| Secret::new(token))
+}
+
+/// The token for store `cfg` (one of `all`, the configured stores): the environment's
+/// `VAULT_TOKEN` / `BAO_TOKEN` where it belongs to this store (see [`env_token`]), else the one
+/// `store login` kept in the OS keyring.
+pub fn token_for(
+    cfg: &StoreConfig,
+    all: &[StoreConfig],
+    keyring: &dyn SecretStore,
+) -> Result<Secret, StoreError> {
+    if let Some(t) = env_token(cfg, all) {
+        return Ok(t);
     }
     keyring.get(&cfg.token_id())?.ok_or_else(|| {
-        StoreError::Unauthorized(format!(
-            "not logged in to store \"{}\" (and VAULT_TOKEN is not set)",
-            cfg.name
-        ))
+        let why = if env(&["VAULT_TOKEN", "BAO_TOKEN"]).is_some() {
+            "VAULT_TOKEN is used only for the vault VAULT_ADDR names, or when one vault store is configured; set VAULT_ADDR to this store's address to use it here"
+        } else {
+            "and VAULT_TOKEN is not set"
+        };
+        StoreError::Unauthorized(format!("not logged in to store \"{}\" ({why})", cfg.name))
     })
 }
 
@@ -319,7 +369,11 @@ impl Stores {
                 "store \"{name}\" is the kernel keyring: it keeps secrets, not profiles"
             )));
         }
-        let token = token_for(&cfg, self.keyring())?;
+        let all = self
+            .config
+            .stores()
+            .map_err(|e| StoreError::Failed(e.to_string()))?;
+        let token = token_for(&cfg, &all, self.keyring())?;
         let vault = Vault::new(&cfg.vault_addr()?, token)?;
         renew_if_short(&vault);
         let s = Arc::new(VaultStore::new(name, vault));
@@ -746,7 +800,8 @@ impl crate::ctx::Ctx<'_> {
     pub fn store_status(&self, ask: bool) -> crate::Result<Vec<StoreStatus>> {
         let profiles = self.list_profiles()?;
         let mut out = Vec::new();
-        for cfg in self.config.stores()? {
+        let all = self.config.stores()?;
+        for cfg in all.clone() {
             let in_store = |cfg: &StoreConfig| -> Vec<String> {
                 profiles
                     .iter()
@@ -770,9 +825,8 @@ impl crate::ctx::Ctx<'_> {
                 });
                 continue;
             }
-            let from_env = env(&["VAULT_TOKEN", "BAO_TOKEN"]).is_some();
-            let (token_from, token) = if from_env {
-                ("environment", token_for(&cfg, self.store).ok())
+            let (token_from, token) = if let Some(t) = env_token(&cfg, &all) {
+                ("environment", Some(t))
             } else {
                 match self.store.get(&cfg.token_id()) {
                     Ok(Some(t)) => ("keyring", Some(t)),

@@ -221,9 +221,11 @@ impl Ctx<'_> {
     }
 
     /// Moves profile `name` and its secrets to team store `to` (`None`: this machine's
-    /// `profiles.toml` and keyring). The copy is written and read back before the source is
-    /// deleted; a failure before that leaves the source as it was (and removes the partial
-    /// copy).
+    /// `profiles.toml` and keyring). The target is checked before anything is written: a
+    /// profile or secret of that name there refuses the move, and nothing is overwritten. The
+    /// copy is written create-only (check-and-set on "absent") and read back before the source
+    /// is deleted; a failure before that leaves the source as it was and removes only the
+    /// copies this move wrote (still holding what it wrote).
     pub fn move_profile(&self, name: &str, to: Option<&str>) -> Result<Profile> {
         let prof = self.profile(name)?;
         let local = self.config.read()?.iter().any(|p| p.name == name);
@@ -265,23 +267,53 @@ impl Ctx<'_> {
                 .and_then(|(d, _)| d.profile_item(name)),
         }
         .ok_or_else(|| Error::Invalid(format!("profile \"{name}\" vanished meanwhile")))?;
-        // Copy the secrets, then read them back.
+        // The target first, before anything is written: no profile of that name there, and
+        // no secret where the copies would go.
+        let taken = match to {
+            Some(t) if !to_local => self
+                .read_entry(t, name)?
+                .is_some()
+                .then(|| format!("{name} (in store {t})")),
+            _ if from.is_some() => self
+                .config
+                .read()?
+                .iter()
+                .any(|p| p.name == name)
+                .then(|| format!("{name} (on this computer)")),
+            _ => None,
+        };
+        if let Some(what) = taken {
+            return Err(Error::ProfileExists(what));
+        }
         let src = self.holder(secrets_from.as_deref())?;
         let dst = self.holder(to)?;
-        let mut copied = Vec::new();
         // A local profile whose secrets are already in the target store keeps them there.
         let same_place = secrets_from.as_deref() == to;
+        let mut todo = Vec::new();
+        for id in secret_ids(&prof).into_iter().filter(|_| !same_place) {
+            if let Some(v) = src.get(&id)? {
+                if dst.get(&id)?.is_some() {
+                    return Err(Error::Invalid(format!(
+                        "{} already holds {}; nothing was moved and nothing there was overwritten",
+                        dst.backend(),
+                        id.user()
+                    )));
+                }
+                todo.push((id, v));
+            }
+        }
+        // Copy the secrets, create-only, then read them back.
+        let mut copied: Vec<(crate::store::SecretId, crate::Secret)> = Vec::new();
         let result = (|| -> Result<()> {
-            for id in secret_ids(&prof).into_iter().filter(|_| !same_place) {
-                if let Some(v) = src.get(&id)? {
-                    dst.set(&id, &v)?;
-                    copied.push(id.clone());
-                    if dst.get(&id)?.as_ref() != Some(&v) {
-                        return Err(Error::Invalid(format!(
-                            "the copy of {} did not read back the same; nothing was moved",
-                            id.user()
-                        )));
-                    }
+            for (id, v) in &todo {
+                // Absent a moment ago: a writer in between makes this fail, never lose.
+                dst.replace(id, None, v)?;
+                copied.push((id.clone(), v.clone()));
+                if dst.get(id)?.as_ref() != Some(v) {
+                    return Err(Error::Invalid(format!(
+                        "the copy of {} did not read back the same; nothing was moved",
+                        id.user()
+                    )));
                 }
             }
             // Then the metadata: local (this machine, or a store of secrets only) or whole
@@ -305,8 +337,11 @@ impl Ctx<'_> {
             }
         })();
         if let Err(e) = result {
-            for id in &copied {
-                let _ = dst.delete(id);
+            // Only what this move wrote, and only while it still holds that.
+            for (id, v) in &copied {
+                if dst.get(id).ok().flatten().as_ref() == Some(v) {
+                    let _ = dst.delete(id);
+                }
             }
             return Err(e);
         }
@@ -323,7 +358,7 @@ impl Ctx<'_> {
         if let Some(t) = to.filter(|_| !to_local) {
             self.stores.place(name, t);
         }
-        for id in &copied {
+        for (id, _) in &copied {
             src.delete(id)?;
         }
         self.profile(name)

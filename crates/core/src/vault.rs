@@ -408,7 +408,16 @@ impl Vault {
 
     /// Writes `data` as a new version of `key` if its newest version is still `cas` (0: it must
     /// not exist yet); returns the new version. A lost race is [`VaultError::Conflict`].
+    /// An entry already at the last version number (`u64::MAX`, which only a broken or hostile
+    /// server reports) is refused before anything is sent.
     pub fn write(&self, key: &str, data: &Map<String, Value>, cas: u64) -> Result<u64, VaultError> {
+        let next = cas.checked_add(1).ok_or_else(|| VaultError::BadReply {
+            addr: shown(&self.at),
+            what: format!(
+                "{} is at version {cas}, the last there can be, so no version can follow it; nothing was written",
+                self.shown_key(key)
+            ),
+        })?;
         let body = json!({ "options": { "cas": cas }, "data": data });
         let reply = self.call("POST", &self.kv("data", key), Some(&body))?;
         match reply.status {
@@ -430,7 +439,7 @@ impl Vault {
         let v = json_of(&reply, &self.at)?;
         Ok(v.pointer("/data/version")
             .and_then(|n| n.as_u64())
-            .unwrap_or(cas + 1))
+            .unwrap_or(next))
     }
 
     /// Deletes `key` with all its versions and metadata; `false` when there was none.

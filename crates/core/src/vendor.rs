@@ -178,10 +178,37 @@ pub struct Imported {
     pub source: String,
     pub action: ImportAction,
     pub note: Option<String>,
+    /// Where the secret is now, for people: "this computer's keyring", `team store "acme"`;
+    /// `None` when it was skipped.
+    pub stored_in: Option<String>,
+    /// The team store that holds it now (`None`: this computer).
+    pub team_store: Option<String>,
+}
+
+impl std::fmt::Display for Imported {
+    /// One line for people: `imported: dlubal/main from PATH → this computer's keyring`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}/{} from {}",
+            self.action, self.profile, self.key, self.source
+        )?;
+        if let Some(to) = &self.stored_in {
+            write!(f, " → {to}")?;
+        }
+        if let Some(n) = &self.note {
+            write!(f, " — {n}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Moves found keys into the keyring, into `profile` or a profile named after the service
 /// (created when missing); offline tokens go into a profile named after their table.
+///
+/// Without `profile`, keys go only into profiles of this computer: a team profile of the name
+/// import would use does not receive them (they are skipped, with a note saying to name a
+/// profile). A named `profile` may be a team profile; each record says where its secret went.
 pub fn import(sc: &Ctx<'_>, found: &[Found], profile: Option<&str>) -> Result<Vec<Imported>> {
     let mut out = Vec::new();
     for f in found {
@@ -202,6 +229,8 @@ pub fn import(sc: &Ctx<'_>, found: &[Found], profile: Option<&str>) -> Result<Ve
                 source: f.source.to_string(),
                 action: ImportAction::Skipped,
                 note: Some(note),
+                stored_in: None,
+                team_store: None,
             });
             continue;
         }
@@ -215,21 +244,67 @@ pub fn import(sc: &Ctx<'_>, found: &[Found], profile: Option<&str>) -> Result<Ve
 }
 
 /// The profile `name` of `f`'s service: the existing one, or a new one with `settings`.
+/// A name the user did not give (`explicit` false) is looked up among the profiles of this
+/// computer only; a team profile of that name is refused (`Ok(Err(note))`, nothing written):
+/// a personal key must not end up where the team reads it because of a name.
 fn profile_for(
     sc: &Ctx<'_>,
     f: &Found,
     name: &str,
     settings: &[(String, String)],
-) -> Result<Profile> {
-    let existing = sc.list_profiles()?;
+    explicit: bool,
+) -> Result<std::result::Result<Profile, String>> {
+    let existing = if explicit {
+        sc.list_profiles()?
+    } else {
+        sc.config().read()?
+    };
     match find_profile(&existing, name) {
         Ok(p) if p.service != f.service => Err(Error::Invalid(format!(
             "profile \"{name}\" is a {} profile; import {} credentials into another profile",
             p.service.display_name(),
             f.service.display_name()
         ))),
-        Ok(p) => Ok(p.clone()),
-        Err(_) => sc.add_profile(name, f.service, settings),
+        Ok(p) => Ok(Ok(p.clone())),
+        Err(_) => {
+            if !explicit {
+                // A store that cannot be read now is no reason to stop: the new profile is
+                // local, where the key is safe.
+                if let Ok(Some(t)) = sc.team_profile(name) {
+                    let store = t.store.unwrap_or_default();
+                    return Ok(Err(format!(
+                        "\"{name}\" is a team profile (store \"{store}\"), so this key was not put there and stays where it is; name a profile to import it into (--profile NAME: a new name keeps it on this computer, --profile {name} shares it with the team)"
+                    )));
+                }
+            }
+            Ok(Ok(sc.add_profile(name, f.service, settings)?))
+        }
+    }
+}
+
+/// Where the secrets of `prof` go, for people, and the team store among them.
+fn destination(sc: &Ctx<'_>, prof: &Profile) -> (String, Option<String>) {
+    match &prof.store {
+        None => ("this computer's keyring".into(), None),
+        Some(s) => match sc.config().store(s) {
+            Ok(c) if !c.kind.holds_profiles() => {
+                (format!("store \"{s}\" (this user's kernel keyring)"), None)
+            }
+            _ => (format!("team store \"{s}\""), Some(s.clone())),
+        },
+    }
+}
+
+/// A record of `f` skipped because of `note`.
+fn skipped(pname: &str, key: &str, f: &Found, note: String) -> Imported {
+    Imported {
+        profile: pname.to_string(),
+        key: key.to_string(),
+        source: f.source.to_string(),
+        action: ImportAction::Skipped,
+        note: Some(note),
+        stored_in: None,
+        team_store: None,
     }
 }
 
@@ -240,13 +315,19 @@ fn import_key(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Imported
         .iter()
         .map(|u| ("url".to_string(), u.clone()))
         .collect();
-    let prof = profile_for(sc, f, &pname, &settings)?;
+    let prof = match profile_for(sc, f, &pname, &settings, profile.is_some())? {
+        Ok(p) => p,
+        Err(note) => return Ok(skipped(&pname, &f.name, f, note)),
+    };
+    let (stored_in, team_store) = destination(sc, &prof);
     let mut rec = Imported {
         profile: pname.clone(),
         key: f.name.clone(),
         source: f.source.to_string(),
         action: ImportAction::Imported,
         note: None,
+        stored_in: Some(stored_in),
+        team_store,
     };
     // Already stored under any name?
     for k in &prof.keys {
@@ -263,11 +344,15 @@ fn import_key(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Imported
     }
     let single = matches!(f.service.provider().key_policy(), KeyPolicy::Single { .. });
     if single && !prof.keys.is_empty() {
+        rec.stored_in = None;
+        rec.team_store = None;
         rec.action = ImportAction::Skipped;
         rec.note = Some(format!(
             "profile \"{pname}\" already has a different key; to use this one, replace its key"
         ));
     } else if prof.key(&f.name).is_some() {
+        rec.stored_in = None;
+        rec.team_store = None;
         rec.action = ImportAction::Skipped;
         rec.note = Some(format!(
             "profile \"{pname}\" already has a different key named \"{}\"; import into another profile",
@@ -275,7 +360,8 @@ fn import_key(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Imported
         ));
     } else {
         sc.add_key(&pname, Some(&f.name), f.secret.clone(), f.is_default)?;
-        if let Source::File(p) = &f.source {
+        // Where the file is on this computer is no business of the team's metadata.
+        if let (Source::File(p), None) = (&f.source, &rec.team_store) {
             sc.mark_exported(&pname, &f.name, &p.display().to_string())?;
         }
     }
@@ -284,14 +370,20 @@ fn import_key(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Imported
 
 fn import_token(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Imported> {
     let pname = profile.unwrap_or(&f.name).to_string();
-    let prof = profile_for(sc, f, &pname, &f.settings)?;
+    let prof = match profile_for(sc, f, &pname, &f.settings, profile.is_some())? {
+        Ok(p) => p,
+        Err(note) => return Ok(skipped(&pname, "offline token", f, note)),
+    };
     let source = f.source.to_string();
+    let (stored_in, team_store) = destination(sc, &prof);
     let mut rec = Imported {
         profile: pname.clone(),
         key: "offline token".into(),
         source: source.clone(),
         action: ImportAction::Imported,
         note: None,
+        stored_in: Some(stored_in),
+        team_store,
     };
     let id = SecretId::new(&pname, SecretKind::OfflineToken, "default");
     if sc.store().get(&id)?.as_ref() == Some(&f.secret) {
@@ -306,6 +398,8 @@ fn import_token(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Import
         return Ok(rec);
     }
     if offline.is_some_and(|m| !m.status.needs_attention()) {
+        rec.stored_in = None;
+        rec.team_store = None;
         rec.action = ImportAction::Skipped;
         rec.note = Some(format!(
             "profile \"{pname}\" already has a different offline token; sign out of it first to replace it"
