@@ -1064,3 +1064,135 @@ fn a_team_value_with_control_characters_is_refused_by_name() {
         );
     }
 }
+
+/// A scripted vault (store "acme") whose `profiles/` lists `names`; `entry` answers each read.
+fn vault_listing(
+    env: &Env,
+    s: &Server,
+    names: Vec<String>,
+    entry: impl Fn(&str) -> Reply + Send + Sync + 'static,
+) {
+    s.route(
+        "GET",
+        "/v1/auth/token/lookup-self",
+        Reply::json_value(
+            200,
+            &json!({"data": {"display_name": "token", "policies": ["default"], "ttl": 0, "renewable": false}}),
+        ),
+    );
+    s.route(
+        "GET",
+        "/v1/secret/metadata/acme/profiles",
+        Reply::json_value(200, &json!({"data": {"keys": names}})),
+    );
+    s.route_fn("GET", "/v1/secret/data/acme/profiles/", move |r| {
+        let name = r.path.rsplit('/').next().unwrap_or("").to_string();
+        entry(&name)
+    });
+    env.run(&[
+        "store",
+        "add",
+        "acme",
+        "--kind",
+        "openbao",
+        "--addr",
+        &s.url(),
+        "--prefix",
+        "acme",
+    ])
+    .ok();
+}
+
+fn entry_reply(toml: &str) -> Reply {
+    Reply::json_value(
+        200,
+        &json!({"data": {"data": {"toml": toml}, "metadata": {"version": 1}}}),
+    )
+}
+
+/// Issue 17 item 6: one ill-formed team entry (invalid TOML, a control character) is skipped
+/// with its name; the other team profiles are still listed, `status` names the entry as a
+/// problem, and the sentence names the store and entry rather than telling to fix "the file".
+#[test]
+fn a_bad_team_entry_is_skipped_by_name_and_hides_nothing_else() {
+    let s = Server::start();
+    let env = Env::new();
+    let good = env.name("good");
+    let broken = env.name("broken");
+    let ctrl = env.name("ctrl");
+    let (g, b, c) = (good.clone(), broken.clone(), ctrl.clone());
+    vault_listing(
+        &env,
+        &s,
+        vec![good.clone(), broken.clone(), ctrl.clone()],
+        move |n| {
+            if n == g {
+                entry_reply(&format!("[profiles.{g}]\nservice = \"dlubal\"\n"))
+            } else if n == b {
+                entry_reply(&format!("[profiles.{b}\nservice = "))
+            } else if n == c {
+                entry_reply(&format!(
+                    "[profiles.{c}]\nservice = \"dlubal\" # \u{1b}]52;c;ZXZpbA==\u{7}\n"
+                ))
+            } else {
+                Reply::new(404)
+            }
+        },
+    );
+    let token = secret("hvs.");
+    let out = env.run_with(&["profile", "list"], None, &[("VAULT_TOKEN", &token)]);
+    assert_no_panic("profile list", &out);
+    assert_terminal_safe("profile list stderr", &out.stderr);
+    assert_terminal_safe("profile list stdout", &out.stdout);
+    assert!(
+        out.stdout.contains(&good),
+        "the good team profile is hidden: {out:#?}"
+    );
+    for bad in [&broken, &ctrl] {
+        assert!(
+            out.stderr.contains(&format!("profiles/{bad}")) && out.stderr.contains("\"acme\""),
+            "no warning naming store and entry {bad}: {out:#?}"
+        );
+    }
+    assert!(!out.stderr.contains("the file"), "{out:#?}");
+    let st = env.run_with(&["status"], None, &[("VAULT_TOKEN", &token)]);
+    assert_terminal_safe("status", &st.stdout);
+    assert!(st.stdout.contains(&good), "{st:#?}");
+    assert!(
+        st.stdout.contains(&format!("profiles/{broken}")),
+        "status names no problem: {st:#?}"
+    );
+}
+
+/// Issue 17 item 6: a vault listing many entries that answer slowly does not make
+/// `profile list` hang: each store is read within a total budget (here 2 s), and the entries
+/// beyond it are reported as not read.
+#[test]
+fn a_slow_vault_with_many_entries_is_read_within_a_budget() {
+    let s = Server::start();
+    let env = Env::new();
+    let names: Vec<String> = (0..400)
+        .map(|i| format!("{}-{i}", env.name("many")))
+        .collect();
+    vault_listing(&env, &s, names, |n| {
+        // The server's own pace: 50 ms an entry, 20 s for all of them.
+        std::thread::sleep(Duration::from_millis(50));
+        entry_reply(&format!("[profiles.{n}]\nservice = \"dlubal\"\n"))
+    });
+    let token = secret("hvs.");
+    let start = std::time::Instant::now();
+    let out = run_within(
+        &env,
+        &["profile", "list"],
+        None,
+        &[("VAULT_TOKEN", &token), ("SIMCRED_STORE_TIMEOUT", "2")],
+        Duration::from_secs(60),
+    );
+    let took = start.elapsed();
+    assert_no_panic("profile list", &out);
+    assert!(took < Duration::from_secs(10), "took {took:?}: {out:#?}");
+    assert!(
+        out.stderr.contains("not read") && out.stderr.contains("\"acme\""),
+        "the entries beyond the budget are not reported: {out:#?}"
+    );
+}

@@ -612,7 +612,10 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
             }
         }
         ProfileCmd::List { json } => {
-            let all = sc.list_profiles()?;
+            let (all, problems) = sc.list_profiles_with_problems()?;
+            for p in &problems {
+                eprintln!("warning: {p}");
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else if all.is_empty() {
@@ -722,7 +725,9 @@ fn read_secret(prompt: &str) -> Result<Secret> {
         anyhow::anyhow!("the key is empty; pipe it on standard input (e.g. `pbpaste | simcred key add ...`) or type it at the prompt")
     })?;
     if let Some(why) = secret.defect() {
-        bail!("the key {why}, so it is not one key; nothing was stored. Pipe or paste the key alone");
+        bail!(
+            "the key {why}, so it is not one key; nothing was stored. Pipe or paste the key alone"
+        );
     }
     Ok(secret)
 }

@@ -66,6 +66,17 @@ impl Simcred {
         self.ctx().list_profiles()
     }
 
+    /// Every profile, and the team-store problems met reading them (a store that does not
+    /// answer, an entry skipped, entries not read in time), each as a sentence naming the store.
+    pub fn list_profiles_with_problems(&self) -> Result<(Vec<Profile>, Vec<String>)> {
+        let (profiles, problems) = self.ctx().all_profiles()?;
+        let problems = problems
+            .into_iter()
+            .map(|(s, why)| format!("team store \"{s}\": {why}"))
+            .collect();
+        Ok((profiles, problems))
+    }
+
     pub fn profile(&self, name: &str) -> Result<Profile> {
         self.ctx().profile(name)
     }

@@ -30,6 +30,15 @@ pub enum ConfigError {
         line: usize,
         message: String,
     },
+    /// A team store's entry does not parse or holds something SimCred cannot use; the store
+    /// was left unchanged.
+    #[error("team store \"{store}\", entry {entry}, line {line}: {message}. Fix or remove that entry in the store (a teammate with write access can); SimCred left it unchanged")]
+    InvalidEntry {
+        store: String,
+        entry: String,
+        line: usize,
+        message: String,
+    },
     /// The file or its directory cannot be read or written.
     #[error("cannot use {path}: {source}")]
     Io {
@@ -583,7 +592,15 @@ impl Fragment {
     /// Parses a team profile's text (as `store`'s); errors name the store and the line.
     pub fn parse(store: &str, key: &str, text: &str) -> Result<ProfilesDoc, ConfigError> {
         let path = PathBuf::from(format!("store {store}: {key}"));
-        let (doc, mut profiles) = parse(&path, text)?;
+        let (doc, mut profiles) = parse(&path, text).map_err(|e| match e {
+            ConfigError::Invalid { line, message, .. } => ConfigError::InvalidEntry {
+                store: crate::text::safe(store),
+                entry: crate::text::safe(key),
+                line,
+                message: crate::text::safe(&message),
+            },
+            other => other,
+        })?;
         for p in &mut profiles {
             p.store = Some(store.to_string());
         }

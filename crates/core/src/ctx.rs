@@ -75,7 +75,7 @@ impl<'a> Ctx<'a> {
             (Ok(p), _) => Ok(p.clone()),
             // It may be in a store that cannot be read now: say which and why.
             (Err(_), Some((store, why))) => Err(crate::Error::Invalid(format!(
-                "no profile named \"{name}\" here, and team store \"{store}\" cannot be read: {why}"
+                "no profile named \"{name}\" here, and team store \"{store}\" was not read whole: {why}"
             ))),
             (Err(e), None) => Err(e),
         }

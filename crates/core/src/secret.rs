@@ -103,7 +103,14 @@ mod tests {
     #[test]
     fn values_are_checked_like_typed_keys() {
         assert_eq!(Secret::new("ak-abc").defect(), None);
-        for bad in ["ak\nx", "ak\u{1b}]52;c;x\u{7}", "ak\u{9b}2J", "", " ak", "ak\0"] {
+        for bad in [
+            "ak\nx",
+            "ak\u{1b}]52;c;x\u{7}",
+            "ak\u{9b}2J",
+            "",
+            " ak",
+            "ak\0",
+        ] {
             assert!(Secret::new(bad).defect().is_some(), "{bad:?}");
         }
     }

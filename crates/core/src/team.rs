@@ -16,12 +16,25 @@ use serde_json::{Map, Value};
 /// How often an edit is run again on fresh data after losing a check-and-set race.
 const RETRIES: usize = 8;
 
+/// How long reading one store's profiles may take in all (`SIMCRED_STORE_TIMEOUT`, seconds,
+/// default 20); the entries not read by then are reported as such.
+pub fn list_budget() -> std::time::Duration {
+    let secs = std::env::var("SIMCRED_STORE_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(20);
+    std::time::Duration::from_secs(secs)
+}
+
 fn entry(profile: &str) -> String {
     format!("profiles/{profile}")
 }
 
 impl Ctx<'_> {
-    /// The profiles of every team store that answers, and for each store that does not, why.
+    /// The profiles of every team store that answers, and the problems met: a store that does
+    /// not answer, an entry that does not parse (skipped, named), the entries left unread when
+    /// the store's time budget ([`list_budget`]) ran out. Each problem is `(store, why)`.
     pub fn team_profiles(&self) -> (Vec<Profile>, Vec<(String, String)>) {
         let mut out = Vec::new();
         let mut problems = Vec::new();
@@ -29,7 +42,7 @@ impl Ctx<'_> {
             return (out, problems);
         };
         for cfg in stores.into_iter().filter(|c| c.kind.holds_profiles()) {
-            match self.read_team(&cfg.name) {
+            match self.read_team(&cfg.name, &mut problems) {
                 Ok(mut ps) => out.append(&mut ps),
                 Err(e) => problems.push((cfg.name.clone(), e.to_string())),
             }
@@ -37,13 +50,48 @@ impl Ctx<'_> {
         (out, problems)
     }
 
-    fn read_team(&self, store: &str) -> Result<Vec<Profile>> {
+    /// The profiles of one store read within its budget; an entry that cannot be read is
+    /// skipped and noted in `problems`, so one bad entry hides no other profile.
+    fn read_team(&self, store: &str, problems: &mut Vec<(String, String)>) -> Result<Vec<Profile>> {
+        let budget = list_budget();
+        let deadline = std::time::Instant::now() + budget;
         let team = self.stores.team(store)?;
         let names = team.vault().list("profiles/").map_err(StoreError::from)?;
+        let names: Vec<&String> = names.iter().filter(|n| !n.ends_with('/')).collect();
         let mut out = Vec::new();
-        for n in names.iter().filter(|n| !n.ends_with('/')) {
-            if let Some(doc) = self.read_entry(store, n)?.map(|(d, _)| d) {
-                out.extend(doc.profiles().iter().filter(|p| &p.name == n).cloned());
+        for (i, n) in names.iter().enumerate() {
+            if std::time::Instant::now() >= deadline {
+                let left = &names[i..];
+                let shown: Vec<String> = left
+                    .iter()
+                    .take(5)
+                    .map(|n| crate::text::safe(&entry(n)))
+                    .collect();
+                let more = match left.len() - shown.len() {
+                    0 => String::new(),
+                    m => format!(" and {m} more"),
+                };
+                problems.push((
+                    store.to_string(),
+                    format!(
+                        "{} of {} entries not read within {} s ({}{more}); raise SIMCRED_STORE_TIMEOUT to wait longer",
+                        left.len(),
+                        names.len(),
+                        budget.as_secs(),
+                        shown.join(", ")
+                    ),
+                ));
+                break;
+            }
+            match self.read_entry(store, n) {
+                Ok(Some((doc, _))) => {
+                    out.extend(doc.profiles().iter().filter(|p| &p.name == *n).cloned())
+                }
+                Ok(None) => {}
+                Err(e) => problems.push((
+                    store.to_string(),
+                    format!("entry {} skipped: {e}", crate::text::safe(&entry(n))),
+                )),
             }
         }
         Ok(out)
