@@ -261,6 +261,8 @@ CredentialManager().write_key_to_file(ARGS["key"])
             "source": str(sb.impact_key_file),
             "action": "imported",
             "note": None,
+            "stored_in": "this computer's keyring",
+            "team_store": None,
         }
     ]
     assert sb.get_key(prof) == key
@@ -422,8 +424,10 @@ def test_simcred_imports_what_dlubal_client_wrote(sb: Sandbox):
     rows = sb.simcred_json("import", "--service", "dlubal", "--profile", prof, "--keep-plaintext")
     src = str(sb.dlubal_ini)
     assert rows == [
-        {"profile": prof, "key": "project_a", "source": src, "action": "imported", "note": None},
-        {"profile": prof, "key": "project_b", "source": src, "action": "imported", "note": None},
+        {"profile": prof, "key": "project_a", "source": src, "action": "imported", "note": None,
+         "stored_in": "this computer's keyring", "team_store": None},
+        {"profile": prof, "key": "project_b", "source": src, "action": "imported", "note": None,
+         "stored_in": "this computer's keyring", "team_store": None},
     ]
     assert sb.dlubal_ini.read_bytes() == before  # --keep-plaintext
     assert sb.get_key(prof) == vb  # the one equal to `default` is the default
