@@ -121,8 +121,8 @@ def test_audit_clean_then_import_and_remove(own, home, home_env):
         # Import and remove plaintext: the key file goes into the keyring and is deleted; the
         # shell line stays (to remove by hand).
         app.click("audit-import")
-        app.message("Imported 1 key(s) and removed the plaintext.")
-        app.wait_text("audit-result", "Imported 1 key(s) and removed the plaintext.")
+        app.message("Imported 1 key(s) → this computer's keyring and removed the plaintext.")
+        app.wait_text("audit-result", "Imported 1 key(s) → this computer's keyring and removed the plaintext.")
         wait_until("the import finding to go", lambda: [f["advice"] for f in findings(app)] == ["remove"])
         assert findings(app)[0]["path"] == f"{bashrc}:2"
         assert not app.q("audit-import").is_displayed()
