@@ -931,18 +931,7 @@ fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
         ),
     );
     s.route("POST", "/v1/", Reply::json_value(200, &json!({"data": {}})));
-    env.run(&[
-        "store",
-        "add",
-        "acme",
-        "--kind",
-        "openbao",
-        "--addr",
-        &s.url(),
-        "--prefix",
-        "acme",
-    ])
-    .ok();
+    env.add_openbao_store("acme", &s.url(), "acme");
     let out = env.run_with(
         &["key", "add", &p, "k"],
         Some(&secret("ak-")),
@@ -995,18 +984,7 @@ fn vault_with_key(env: &Env, s: &Server, p: &str, service: &str, value: &str) {
             &json!({"data": {"data": {"value": value}, "metadata": {"version": 1}}}),
         ),
     );
-    env.run(&[
-        "store",
-        "add",
-        "acme",
-        "--kind",
-        "openbao",
-        "--addr",
-        &s.url(),
-        "--prefix",
-        "acme",
-    ])
-    .ok();
+    env.add_openbao_store("acme", &s.url(), "acme");
 }
 
 /// Issue 17 item 4: a value read from a team store is checked like a typed key. An OSC 52
@@ -1089,18 +1067,7 @@ fn vault_listing(
         let name = r.path.rsplit('/').next().unwrap_or("").to_string();
         entry(&name)
     });
-    env.run(&[
-        "store",
-        "add",
-        "acme",
-        "--kind",
-        "openbao",
-        "--addr",
-        &s.url(),
-        "--prefix",
-        "acme",
-    ])
-    .ok();
+    env.add_openbao_store("acme", &s.url(), "acme");
 }
 
 fn entry_reply(toml: &str) -> Reply {

@@ -158,18 +158,7 @@ impl Drop for Bao {
 
 fn teammate(bao: &Bao) -> Env {
     let env = Env::new();
-    env.run(&[
-        "store",
-        "add",
-        "acme",
-        "--kind",
-        "openbao",
-        "--addr",
-        &bao.addr,
-        "--prefix",
-        "team/acme",
-    ])
-    .ok();
+    env.add_openbao_store("acme", &bao.addr, "team/acme");
     env
 }
 

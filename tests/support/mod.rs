@@ -173,6 +173,14 @@ impl Env {
         self.run_with(args, None, &[])
     }
 
+    /// `store add NAME --kind openbao --addr ADDR --prefix PREFIX`, which must succeed.
+    pub fn add_openbao_store(&self, name: &str, addr: &str, prefix: &str) {
+        self.run(&[
+            "store", "add", name, "--kind", "openbao", "--addr", addr, "--prefix", prefix,
+        ])
+        .ok();
+    }
+
     pub fn run_in(&self, args: &[&str], stdin: &str) -> Out {
         self.run_with(args, Some(stdin), &[])
     }
