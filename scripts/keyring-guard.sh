@@ -6,6 +6,9 @@
 #
 #   keyring-guard.sh record          remember the daemon that owns org.freedesktop.secrets now
 #   keyring-guard.sh check STAGE     exit 1 with a sentence naming STAGE if it changed or locked
+#   keyring-guard.sh state           print "PID LOCKED" of the owner now (LOCKED: true, false, or
+#                                    empty while its login collection does not answer); exit 1
+#                                    if nothing owns the name (scripts/start.sh waits on this)
 #
 # It never activates a service: it asks the bus who owns the name, and talks to that owner by its
 # unique name (a call to org.freedesktop.secrets itself would start a fresh, locked daemon).
@@ -23,6 +26,11 @@ locked() {
 }
 
 case "${1:-}" in
+state)
+  o=$(owner)
+  [ -n "$o" ] || exit 1
+  printf '%s %s\n' "$(pid_of "$o")" "$(locked "$o")"
+  ;;
 record)
   o=$(owner)
   [ -n "$o" ] || { echo "keyring-guard: nothing owns $NAME on this session bus" >&2; exit 1; }
@@ -48,7 +56,7 @@ check)
   fi
   ;;
 *)
-  echo "usage: keyring-guard.sh record | check STAGE" >&2
+  echo "usage: keyring-guard.sh record | check STAGE | state" >&2
   exit 2
   ;;
 esac

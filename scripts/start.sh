@@ -44,31 +44,18 @@ trap cleanup EXIT
 # until it answers with an unlocked `login` collection. Returns 1 if the password does not unlock
 # the existing keyring (the daemon is ended again).
 start_keyring() {
-  local pw=$1 envfile owner
-  envfile=$(mktemp)
-  # The daemon outlives dbus-run-session and keeps the descriptors it inherited: its output
-  # goes to a file, and it is ended (by PID) when this script ends.
-  printf '%s' "$pw" | gnome-keyring-daemon --unlock --components=secrets >"$envfile" 2>/dev/null
-  rm -f "$envfile"
-  local deadline=$((SECONDS + 20)) state=""
+  # The daemon outlives dbus-run-session and keeps the descriptors it inherited: its output goes
+  # nowhere, and it is ended (by PID) when this script ends.
+  printf '%s' "$1" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+  local deadline=$((SECONDS + 20)) pid="" state=""
   while ((SECONDS < deadline)); do
-    owner=$(dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / \
-      org.freedesktop.DBus.GetNameOwner string:org.freedesktop.secrets 2>/dev/null | tr -d ' ')
-    if [ -n "$owner" ]; then
-      state=$(dbus-send --session --print-reply=literal --dest="$owner" \
-        /org/freedesktop/secrets/collection/login org.freedesktop.DBus.Properties.Get \
-        string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null | awk '{print $3}')
-      [ -n "$state" ] && break
-    fi
+    read -r pid state < <(bash scripts/keyring-guard.sh state) || true
+    [ -n "$state" ] && break
     sleep 0.1
   done
-  if [ -n "$owner" ]; then
-    KEYRING_PID=$(dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / \
-      org.freedesktop.DBus.GetConnectionUnixProcessID "string:$owner" 2>/dev/null | awk '{print $2}')
-    [ -n "$KEYRING_PID" ] && CLEANUP+=("$KEYRING_PID")
-  fi
+  [ -n "$pid" ] && CLEANUP+=("$pid")
   [ "$state" = "false" ] && return 0
-  [ -n "${KEYRING_PID:-}" ] && kill "$KEYRING_PID" 2>/dev/null
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
   return 1
 }
 
