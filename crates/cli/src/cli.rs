@@ -46,7 +46,8 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
         /// Pass the command's output through with every secret handed to it replaced by ***
-        /// (line by line; under GitHub Actions also print ::add-mask:: for each secret first)
+        /// (as it comes, also a secret split over writes; under GitHub Actions also print
+        /// ::add-mask:: for each secret first)
         #[arg(long)]
         mask: bool,
         /// Give the client its own config file with the offline token instead of an access token,

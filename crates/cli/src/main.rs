@@ -4,6 +4,7 @@
 
 mod child;
 mod cli;
+mod mask;
 mod registry;
 mod store_cmd;
 
