@@ -1,6 +1,7 @@
 //! `simcred run --mask` keeps the child's terminal behaviour: output passes as it comes (a
 //! prompt without newline, a `\r` progress bar), a secret split over two writes is still
-//! masked, stdin passes through.
+//! masked, stdin passes through, and when SimCred's own output is a terminal the child gets a
+//! pseudo-terminal of its own (its size, size changes, raw mode restored afterwards).
 #![cfg(unix)]
 
 use simcred_tests::{secret, Env};
@@ -55,6 +56,67 @@ gate()
 say(key[half:] + " done\n")
 sys.stderr.write("err " + key + "\n")
 sys.stderr.flush()
+"#;
+
+/// A terminal for SimCred: runs ARGV on a fresh pseudo-terminal (100x40, its controlling
+/// terminal) and relays the test's stdin and stdout to it. Notes on stderr: the terminal's
+/// modes when the prompt shows and after SimCred ended; on "resize-me" it resizes to 120x50;
+/// with RELAY_TERM_ON=TEXT it sends SimCred a SIGTERM when TEXT shows.
+const RELAY: &str = r#"
+import fcntl, os, select, signal, struct, sys, termios
+argv = sys.argv[1:]
+m, s = os.openpty()
+fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+pid = os.fork()
+if pid == 0:
+    os.close(m)
+    os.setsid()
+    fcntl.ioctl(s, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2):
+        os.dup2(s, fd)
+    os.close(s)
+    os.execvp(argv[0], argv)
+def note(t):
+    sys.stderr.write(t + "\n")
+    sys.stderr.flush()
+def modes(tag):
+    a = termios.tcgetattr(s)
+    note(f"{tag}: icanon={int(bool(a[3] & termios.ICANON))} echo={int(bool(a[3] & termios.ECHO))}")
+term_on = os.environ.get("RELAY_TERM_ON", "").encode()
+seen = b""
+checked = resized = termed = False
+status = None
+stdin_open = True
+while True:
+    fds = [m] + ([0] if stdin_open else [])
+    r, _, _ = select.select(fds, [], [], 0.05)
+    if m in r:
+        data = os.read(m, 65536)
+        os.write(1, data)
+        seen += data
+        if not checked and b"Name? " in seen:
+            modes("during")
+            checked = True
+        if not resized and b"resize-me" in seen:
+            fcntl.ioctl(m, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
+            resized = True
+        if term_on and not termed and term_on in seen:
+            os.kill(pid, signal.SIGTERM)
+            termed = True
+    if 0 in r:
+        data = os.read(0, 65536)
+        if data:
+            os.write(m, data)
+        else:
+            stdin_open = False
+    if status is None:
+        p, st = os.waitpid(pid, os.WNOHANG)
+        if p:
+            status = st
+    if status is not None and m not in r:
+        break
+modes("after")
+sys.exit(os.waitstatus_to_exitcode(status))
 "#;
 
 /// What a process printed so far on one stream, read as it comes.
@@ -169,4 +231,82 @@ fn through_pipes_output_comes_as_it_is_written_and_split_keys_are_masked() {
     assert!(!out.text().contains("err "), "{:?}", out.text());
     assert_no_key(&out.text(), &key);
     assert_no_key(&err.text(), &key);
+}
+
+/// Runs `simcred ARGS` on a pseudo-terminal of its own (through the relay).
+fn on_a_terminal(env: &Env, args: &[&str], extra: &[(&str, &str)]) -> (Child, Stream, Stream) {
+    let relay = write_script(env.home(), "relay.py", RELAY);
+    // The relay runs simcred with the Env's variables (HOME, config dirs).
+    let simcred = env.command();
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(&relay).arg(simcred.get_program()).args(args);
+    for (k, v) in simcred.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = Stream::start(child.stdout.take().unwrap());
+    let err = Stream::start(child.stderr.take().unwrap());
+    (child, out, err)
+}
+
+#[test]
+fn on_a_terminal_the_child_gets_one_too_and_the_terminal_is_restored() {
+    let env = Env::new();
+    let (p, key, script) = setup(&env);
+    let script = script.display().to_string();
+    let (child, out, err) = on_a_terminal(
+        &env,
+        &["run", &p, "--mask", "--", "python3", "-u", &script],
+        &[],
+    );
+    out.wait_for("tty: in=True out=True err=True");
+    // The child's terminal has SimCred's size, and follows when it changes.
+    out.wait_for("size: 100x40");
+    out.wait_for("after winch: 120x50");
+    let code = drive(child, &out, &key);
+    let text = out.text();
+    assert_eq!(code, 0, "{text:?} {:?}", err.text());
+    // On a terminal stderr shares it, masked as well.
+    out.wait_for("err ***");
+    assert_no_key(&text, &key);
+    assert_no_key(&out.text(), &key);
+    // SimCred's terminal is raw while the child runs and as before afterwards.
+    err.wait_for("during: icanon=0 echo=0");
+    err.wait_for("after: icanon=1 echo=1");
+}
+
+#[test]
+fn a_terminated_run_on_a_terminal_passes_the_signal_on_and_restores_the_terminal() {
+    let env = Env::new();
+    let (p, _key, script) = setup(&env);
+    let script = script.display().to_string();
+    let (mut child, out, err) = on_a_terminal(
+        &env,
+        &["run", &p, "--mask", "--", "python3", "-u", &script],
+        &[("RELAY_TERM_ON", "Name? ")],
+    );
+    out.wait_for("Name? ");
+    let status = child.wait().unwrap();
+    // SIGTERM went on to the child, whose end (128 + 15) is SimCred's.
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "{:?} {:?}",
+        out.text(),
+        err.text()
+    );
+    drop(child.stdin.take());
+    err.wait_for("during: icanon=0 echo=0");
+    err.wait_for("after: icanon=1 echo=1");
 }

@@ -2,8 +2,9 @@
 //! be removed afterwards): Ctrl-C and Ctrl-\ reach the child from the terminal and are ignored
 //! here; SIGTERM and SIGHUP sent to SimCred are passed on to the child; the exit code is the
 //! child's, or 128 + the signal that ended it. With a mask, the child's standard output and
-//! error pass through pipes as they come with every secret replaced by `***` (see
-//! [`crate::mask`]); stdin is passed as it is.
+//! error pass through as they come with every secret replaced by `***` (see [`crate::mask`]):
+//! through a pseudo-terminal when SimCred's own output is a terminal (see [`crate::pty`],
+//! Unix), through pipes otherwise (stdout and stderr apart, stdin passed as it is).
 
 use anyhow::{Context, Result};
 use simcred_core::Secret;
@@ -55,6 +56,12 @@ pub fn exit_code(status: ExitStatus) -> i32 {
 /// Starts `cmd`, waits for it while passing signals on (and with `mask`, its output through
 /// the mask), and returns its exit code.
 pub fn run_and_wait(mut cmd: Command, program: &str, mask: Option<&[Secret]>) -> Result<i32> {
+    #[cfg(unix)]
+    if let Some(secrets) = mask {
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            return crate::pty::run(cmd, program, secrets);
+        }
+    }
     if mask.is_some() {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     }

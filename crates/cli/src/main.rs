@@ -5,6 +5,8 @@
 mod child;
 mod cli;
 mod mask;
+#[cfg(unix)]
+mod pty;
 mod registry;
 mod store_cmd;
 
