@@ -46,7 +46,9 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
         /// Pass the command's output through with every secret handed to it replaced by ***
-        /// (line by line; under GitHub Actions also print ::add-mask:: for each secret first)
+        /// (as it comes, also a secret split over writes; on a terminal the command gets a
+        /// pseudo-terminal of its own; under GitHub Actions also print ::add-mask:: for each
+        /// secret first)
         #[arg(long)]
         mask: bool,
         /// Give the client its own config file with the offline token instead of an access token,

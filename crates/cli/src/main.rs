@@ -4,6 +4,9 @@
 
 mod child;
 mod cli;
+mod mask;
+#[cfg(unix)]
+mod pty;
 mod registry;
 mod store_cmd;
 
