@@ -222,3 +222,434 @@ fn mask_replaces_every_handed_secret_in_the_output() {
     );
     assert_eq!(out.stdout, format!("::add-mask::{k}\n***\n"));
 }
+
+/// A Modelon profile holding a fresh key, with `run`'s private directory in a runtime dir of
+/// the test's own; returns (env, profile, key, runtime dir).
+fn modelon_env() -> (Env, String, String, std::path::PathBuf) {
+    let mut env = Env::new();
+    let rt = runtime_dir(&env);
+    env.extra_env
+        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
+    let k = secret("mk-");
+    let p = env.modelon_profile("impact", "https://impact.example.com/", &k);
+    (env, p, k, rt)
+}
+
+/// What the Modelon client (4.14.1, `interactive=True`) does after a successful login: it
+/// writes the key it used to `~/.impact/api.key` with a plain `open('w')` (0644 by the umask).
+const MODELON_SAVES_ITS_KEY: &str = r#"umask 022; mkdir -p "$HOME/.impact" && printf '%s' "$MODELON_IMPACT_CLIENT_API_KEY" > "$HOME/.impact/api.key""#;
+
+fn notes(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        // A prompt without a newline may come first on the line.
+        .filter(|l| l.contains("simcred: note:"))
+        .collect()
+}
+
+/// Issue 18 item 1: the key file a Modelon client writes during `run` is gone afterwards when
+/// it was not there before, with the directory it made, and `run` says so in one line.
+#[test]
+fn modelon_key_file_written_during_run_is_removed() {
+    let (env, p, k, rt) = modelon_env();
+    let key_file = env.home().join(".impact/api.key");
+    let out = env.run(&[
+        "run",
+        &p,
+        "--",
+        "sh",
+        "-c",
+        &format!(
+            "{MODELON_SAVES_ITS_KEY}; test -s \"$HOME/.impact/api.key\" && echo written; exit 4"
+        ),
+    ]);
+    assert_eq!(out.code, 4, "{out:?}");
+    assert_eq!(out.stdout, "written\n", "{out:?}");
+    assert!(!key_file.exists(), "the key file stayed: {out:?}");
+    assert!(!env.home().join(".impact").exists(), "{out:?}");
+    assert!(files_holding(env.home(), &k).is_empty());
+    assert!(files_holding(&rt, &k).is_empty());
+    assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 0, "run dir left");
+    let n = notes(&out.stderr);
+    assert_eq!(n.len(), 1, "{out:?}");
+    assert!(n[0].contains(&key_file.display().to_string()), "{out:?}");
+    assert!(n[0].contains("removed it"), "{out:?}");
+    assert!(!out.stderr.contains(&k), "{out:?}");
+
+    // --quiet: the same clean-up, no word.
+    let out = env.run(&[
+        "run",
+        &p,
+        "--quiet",
+        "--",
+        "sh",
+        "-c",
+        MODELON_SAVES_ITS_KEY,
+    ]);
+    out.ok();
+    assert!(!key_file.exists());
+    assert_eq!(out.stderr, "", "{out:?}");
+}
+
+/// Issue 18 item 1: a key file that held another key is put back byte for byte (mode too),
+/// also when the client wrote a key typed at its prompt (after a 401), and when the child was
+/// killed by a signal after writing.
+#[cfg(unix)]
+#[test]
+fn modelon_key_file_that_held_another_key_comes_back_byte_for_byte() {
+    use std::os::unix::fs::PermissionsExt;
+    let (env, p, k, _rt) = modelon_env();
+    let key_file = env.home().join(".impact/api.key");
+    std::fs::create_dir_all(key_file.parent().unwrap()).unwrap();
+    let theirs = b"mk-theirs-0000\n".to_vec();
+    std::fs::write(&key_file, &theirs).unwrap();
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let same = || {
+        assert_eq!(std::fs::read(&key_file).unwrap(), theirs);
+        assert_eq!(
+            std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+    };
+
+    let out = env.run(&["run", &p, "--", "sh", "-c", MODELON_SAVES_ITS_KEY]);
+    out.ok();
+    same();
+    let n = notes(&out.stderr);
+    assert_eq!(n.len(), 1, "{out:?}");
+    assert!(n[0].contains("put back"), "{out:?}");
+
+    // The client's 401 path: it prompts, reads a key from stdin and saves that one.
+    let typed = secret("mk-typed-");
+    let out = env.run_in(
+        &[
+            "run",
+            &p,
+            "--",
+            "sh",
+            "-c",
+            r#"printf 'Enter Modelon Impact API key: ' >&2; read -r k; printf '%s' "$k" > "$HOME/.impact/api.key""#,
+        ],
+        &format!("{typed}\n"),
+    );
+    out.ok();
+    same();
+    assert!(files_holding(env.home(), &typed).is_empty());
+    let n = notes(&out.stderr);
+    assert_eq!(n.len(), 1, "{out:?}");
+    assert!(n[0].contains("simcred key replace"), "{out:?}");
+    assert!(!out.stderr.contains(&typed), "{out:?}");
+
+    // Killed by a signal right after writing: exit 128 + 9, and the file is back.
+    let out = env.run(&[
+        "run",
+        &p,
+        "--",
+        "sh",
+        "-c",
+        &format!("{MODELON_SAVES_ITS_KEY}; kill -KILL $$"),
+    ]);
+    assert_eq!(out.code, 137, "{out:?}");
+    same();
+    assert!(files_holding(env.home(), &k).is_empty());
+}
+
+/// Issue 18 item 1, Dlubal's backstop: a client that wrote the user's real `config.ini` (not
+/// the overlay's) gets it put back; the overlay keeps the key away from it in the first place.
+#[test]
+fn dlubal_real_config_written_during_run_is_put_back() {
+    let mut env = Env::new();
+    let rt = runtime_dir(&env);
+    env.extra_env
+        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
+    let d = env.name("rfem");
+    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    let k = secret("ak-");
+    env.run_in(&["key", "add", &d, "p1"], &k).ok();
+    let real = env.xdg_config().join("Dlubal/api/config.ini");
+    let write_real = format!(
+        r#"mkdir -p "$(dirname "{0}")"; printf '[api_keys]\np1 = %s\ndefault = %s\n' "$DLUBAL_API_KEY" "$DLUBAL_API_KEY" > "{0}""#,
+        real.display()
+    );
+    // Not there before: removed, with the directories made for it.
+    let out = env.run(&["run", &d, "--", "sh", "-c", &write_real]);
+    out.ok();
+    assert!(!real.exists(), "{out:?}");
+    assert!(!env.xdg_config().join("Dlubal").exists(), "{out:?}");
+    assert_eq!(notes(&out.stderr).len(), 1, "{out:?}");
+    // There before: byte for byte.
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    let before = b"[connection]\nport = 9000\n\n[api_keys]\nold = ak-stale\n".to_vec();
+    std::fs::write(&real, &before).unwrap();
+    let out = env.run(&["run", &d, "--", "sh", "-c", &write_real]);
+    out.ok();
+    assert_eq!(std::fs::read(&real).unwrap(), before, "{out:?}");
+    assert!(files_holding(env.home(), &k).is_empty());
+    assert!(files_holding(&rt, &k).is_empty());
+}
+
+/// SIGKILLs SimCred (`child`, a `simcred run` whose command printed "started") and then its
+/// orphaned command.
+#[cfg(unix)]
+fn kill_run_and_its_command(mut child: std::process::Child) {
+    let pid = child.id();
+    let grandchild = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse::<u32>().ok());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if let Some(g) = grandchild {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &g.to_string()])
+            .status();
+        simcred_tests::poll(
+            "the command to end",
+            std::time::Duration::from_secs(10),
+            || {
+                let st = std::fs::read_to_string(format!("/proc/{g}/stat")).unwrap_or_default();
+                // Gone, or a zombie waiting for init.
+                (st.is_empty() || st.contains(") Z ")).then_some(())
+            },
+        );
+    }
+}
+
+/// Starts `simcred run PROFILE -- sh -c SCRIPT; echo started; exec sleep 30` and waits for
+/// "started".
+#[cfg(unix)]
+fn start_run(env: &Env, profile: &str, script: &str) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = env
+        .command()
+        .args([
+            "run",
+            profile,
+            "--",
+            "sh",
+            "-c",
+            &format!("{script}; echo started; exec sleep 30"),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "started\n");
+    child
+}
+
+/// Issue 18 item 1: when SimCred itself is killed, the next `run` or `audit` finds the run's
+/// journal and removes (or puts back) the key file, and says what it found.
+#[cfg(unix)]
+#[test]
+fn a_killed_modelon_run_is_put_right_by_the_next_run_or_audit() {
+    let (env, p, k, rt) = modelon_env();
+    let key_file = env.home().join(".impact/api.key");
+    for next in ["audit", "run"] {
+        let child = start_run(&env, &p, MODELON_SAVES_ITS_KEY);
+        kill_run_and_its_command(child);
+        assert!(key_file.exists(), "the killed run left the key file");
+        let out = if next == "audit" {
+            env.run(&["audit"])
+        } else {
+            env.run(&["run", &p, "--", "true"])
+        };
+        assert!(!key_file.exists(), "{next} did not remove it: {out:?}");
+        assert!(
+            out.stderr.contains(&key_file.display().to_string()) && out.stderr.contains("stopped"),
+            "{next} did not say what it found: {out:?}"
+        );
+        assert!(files_holding(env.home(), &k).is_empty());
+        assert_eq!(
+            std::fs::read_dir(&rt).unwrap().count(),
+            0,
+            "{next}: run dir left"
+        );
+    }
+
+    // A file the user wrote after the killed run, holding another key, is left as it is.
+    let child = start_run(&env, &p, MODELON_SAVES_ITS_KEY);
+    kill_run_and_its_command(child);
+    std::fs::write(&key_file, "mk-written-later").unwrap();
+    let out = env.run(&["audit"]);
+    assert_eq!(
+        std::fs::read_to_string(&key_file).unwrap(),
+        "mk-written-later",
+        "{out:?}"
+    );
+    assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 0, "run dir left");
+}
+
+/// A command still running after its SimCred was killed keeps its files until it ends.
+#[cfg(unix)]
+#[test]
+fn a_command_outliving_its_killed_simcred_keeps_its_files_until_it_ends() {
+    let (env, p, k, rt) = modelon_env();
+    let key_file = env.home().join(".impact/api.key");
+    let mut child = start_run(&env, &p, MODELON_SAVES_ITS_KEY);
+    let pid = child.id();
+    let grandchild: u32 = simcred_tests::poll(
+        "the command's pid",
+        std::time::Duration::from_secs(10),
+        || {
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                .ok()?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        },
+    );
+    // SimCred notes the command's pid just after starting it.
+    simcred_tests::poll("child.pid", std::time::Duration::from_secs(10), || {
+        simcred_tests::files_under(&rt)
+            .iter()
+            .any(|f| f.ends_with("child.pid") && std::fs::metadata(f).is_ok_and(|m| m.len() > 0))
+            .then_some(())
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = env.run(&["run", &p, "--", "true"]);
+    assert!(out.stderr.contains("still running"), "{out:?}");
+    assert!(key_file.exists(), "taken from under a running command");
+    assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 1);
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &grandchild.to_string()])
+        .status();
+    simcred_tests::poll(
+        "the command to end",
+        std::time::Duration::from_secs(10),
+        || {
+            let st =
+                std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+            (st.is_empty() || st.contains(") Z ")).then_some(())
+        },
+    );
+    let out = env.run(&["run", &p, "--", "true"]);
+    assert!(!key_file.exists(), "{out:?}");
+    assert!(files_holding(env.home(), &k).is_empty());
+    assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 0);
+}
+
+/// `simcred ARGS` as a process that cannot override file permissions: as root, under
+/// `setpriv` with CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER dropped from the
+/// bounding set (so neither SimCred nor its child has them; root still owns its files and may
+/// chmod them), else as it is. Without this, root removes a read-only directory regardless and
+/// the test below could not fail.
+#[cfg(unix)]
+fn run_without_dac_override(env: &Env, args: &[&str]) -> simcred_tests::Out {
+    let base = env.command();
+    // Files this process makes are owned by its effective uid.
+    let root = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(env.home()).unwrap().uid() == 0
+    };
+    let mut c = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--bounding-set",
+            "-dac_override,-dac_read_search,-fowner",
+            "--",
+        ])
+        .arg(base.get_program());
+        c
+    } else {
+        std::process::Command::new(base.get_program())
+    };
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let o = c
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("setpriv (util-linux) runs simcred without CAP_DAC_OVERRIDE");
+    simcred_tests::Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Issue 17 item 10: a command that makes its hand-over directory read-only does not leave the
+/// key behind, and a read-only directory left by a killed run is removed by the next run.
+#[cfg(unix)]
+#[test]
+fn a_read_only_handoff_dir_is_still_removed() {
+    let mut env = Env::new();
+    let rt = runtime_dir(&env);
+    env.extra_env
+        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
+    let d = env.name("rfem");
+    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    let k = secret("ak-");
+    env.run_in(&["key", "add", &d, "p1"], &k).ok();
+    // The check: this process really cannot remove a file in a read-only directory.
+    let probe = run_without_dac_override(
+        &env,
+        &[
+            "run",
+            &d,
+            "--",
+            "sh",
+            "-c",
+            "mkdir -p \"$XDG_CONFIG_HOME/probe\" && touch \"$XDG_CONFIG_HOME/probe/f\" && chmod a-w \"$XDG_CONFIG_HOME/probe\" && if rm -f \"$XDG_CONFIG_HOME/probe/f\" 2>/dev/null; then echo removable; else echo kept; fi; chmod u+w \"$XDG_CONFIG_HOME/probe\"",
+        ],
+    );
+    assert_eq!(
+        probe.stdout, "kept\n",
+        "permissions do not bind here: {probe:?}"
+    );
+
+    let out = run_without_dac_override(
+        &env,
+        &[
+            "run",
+            &d,
+            "--",
+            "sh",
+            "-c",
+            "chmod -R a-w \"$XDG_CONFIG_HOME/Dlubal\"; chmod a-w \"$XDG_CONFIG_HOME\"; exit 3",
+        ],
+    );
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        files_holding(&rt, &k).is_empty(),
+        "the key stayed in the hand-over dir: {out:?}"
+    );
+    assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 0, "{out:?}");
+
+    // A killed run's directory, made read-only (and unreadable) by its command.
+    let dead = {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        c.wait().unwrap();
+        c.id()
+    };
+    let stale = rt.join(format!(
+        "simcred-run-{dead}-0123456789abcdef0123456789abcdef"
+    ));
+    let ini = stale.join("xdg_config_home/Dlubal/api/config.ini");
+    std::fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    std::fs::write(&ini, format!("[api_keys]\np1 = {k}\n")).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        mode(ini.parent().unwrap(), 0o500);
+        mode(&stale.join("xdg_config_home/Dlubal"), 0o000);
+        mode(&stale, 0o500);
+    }
+    let out = run_without_dac_override(&env, &["run", &d, "--", "true"]);
+    out.ok();
+    assert!(!stale.exists(), "the stale dir stayed: {out:?}");
+    assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 0, "{out:?}");
+}

@@ -1,5 +1,5 @@
 //! Running `simcred run`'s child as a parent that stays (when a private handoff directory must
-//! be removed afterwards): Ctrl-C and Ctrl-\ reach the child from the terminal and are ignored
+//! be removed afterwards, or the vendor's own files put back as they were): Ctrl-C and Ctrl-\ reach the child from the terminal and are ignored
 //! here; SIGTERM and SIGHUP sent to SimCred are passed on to the child; the exit code is the
 //! child's, or 128 + the signal that ended it. With a mask, the child's standard output and
 //! error pass through as they come with every secret replaced by `***` (see [`crate::mask`]):
@@ -53,13 +53,18 @@ pub fn exit_code(status: ExitStatus) -> i32 {
     status.code().unwrap_or(1)
 }
 
-/// Starts `cmd`, waits for it while passing signals on (and with `mask`, its output through
-/// the mask), and returns its exit code.
-pub fn run_and_wait(mut cmd: Command, program: &str, mask: Option<&[Secret]>) -> Result<i32> {
+/// Starts `cmd`, tells `started` its process id, waits for it while passing signals on (and
+/// with `mask`, its output through the mask), and returns its exit code.
+pub fn run_and_wait(
+    mut cmd: Command,
+    program: &str,
+    mask: Option<&[Secret]>,
+    started: impl FnOnce(u32),
+) -> Result<i32> {
     #[cfg(unix)]
     if let Some(secrets) = mask {
         if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            return crate::pty::run(cmd, program, secrets);
+            return crate::pty::run(cmd, program, secrets, started);
         }
     }
     if mask.is_some() {
@@ -68,6 +73,7 @@ pub fn run_and_wait(mut cmd: Command, program: &str, mask: Option<&[Secret]>) ->
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot run {program}"))?;
+    started(child.id());
     let mut pumps = Vec::new();
     if let Some(secrets) = mask {
         if let Some(out) = child.stdout.take() {

@@ -56,6 +56,10 @@ enum Command {
         /// see below)
         #[arg(long)]
         files: bool,
+        /// Say nothing when SimCred put back a vendor file the command wrote a key to (or
+        /// cleaned up after an earlier run that was killed); problems are still reported
+        #[arg(long, short)]
+        quiet: bool,
         /// The command and its arguments, after --
         #[arg(last = true, required = true)]
         command: Vec<String>,
@@ -130,7 +134,8 @@ enum Command {
     #[command(subcommand)]
     Store(crate::store_cmd::StoreCmd),
     /// Find plaintext credentials left by the vendors' tools (and SimCred's exports) and say what
-    /// to do with each; exits 1 when anything is found. Never prints a secret.
+    /// to do with each; exits 1 when anything is found. Never prints a secret. First finishes
+    /// the clean-up of any `simcred run` that was killed (saying what it found on stderr).
     Audit {
         #[arg(long)]
         json: bool,
@@ -383,8 +388,9 @@ fn dispatch(cli: Cli) -> Result<i32> {
             key,
             mask,
             files,
+            quiet,
             command,
-        } => run_child(&profile, key.as_deref(), mask, files, &command),
+        } => run_child(&profile, key.as_deref(), mask, files, quiet, &command),
         Command::Export {
             profile,
             key,
@@ -936,15 +942,19 @@ fn run_child(
     key: Option<&str>,
     mask: bool,
     files: bool,
+    quiet: bool,
     command: &[String],
 ) -> Result<i32> {
     let sc = open()?;
+    // Runs killed before they could clean up: their files first, then this run.
+    report_aftercare(sc.recover_runs(), quiet);
     let simcred_core::handoff::RunEnv {
         vars: env,
         handoff,
         note,
         secrets,
         unset,
+        aftercare,
     } = sc.run_handoff(profile, key, files)?;
     if let Some(n) = note {
         eprintln!("simcred: note: {n}");
@@ -960,25 +970,42 @@ fn run_child(
     for (k, v) in &env {
         cmd.env(k, v);
     }
-    if mask {
-        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-            // The runner masks these in its own log too.
-            for s in &secrets {
-                println!("::add-mask::{}", s.expose());
-            }
+    if mask && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        // The runner masks these in its own log too.
+        for s in &secrets {
+            println!("::add-mask::{}", s.expose());
         }
-        let code = crate::child::run_and_wait(cmd, program, Some(&secrets))?;
-        drop(handoff);
-        return Ok(code);
     }
-    match handoff {
-        // Files to remove afterwards: stay as the parent, then clean up.
-        Some(h) => {
-            let code = crate::child::run_and_wait(cmd, program, None)?;
-            drop(h);
-            Ok(code)
+    let Some(h) = handoff else {
+        if mask {
+            return crate::child::run_and_wait(cmd, program, Some(&secrets), |_| {});
         }
-        None => exec(cmd, program),
+        return exec(cmd, program);
+    };
+    // Something to do after the child: stay its parent, then put files back and clean up.
+    let code = crate::child::run_and_wait(cmd, program, mask.then_some(&secrets[..]), |pid| {
+        if let Err(e) = h.child_started(pid) {
+            eprintln!("simcred: warning: {e}");
+        }
+    });
+    if let Some(a) = aftercare {
+        report_aftercare(a.finish(), quiet);
+    }
+    if let Err(e) = h.close() {
+        eprintln!("simcred: warning: {e}");
+    }
+    code
+}
+
+/// Prints what aftercare did (unless `quiet`) and what it could not do (always), one line each.
+fn report_aftercare(r: simcred_core::aftercare::Report, quiet: bool) {
+    if !quiet {
+        for n in &r.notes {
+            eprintln!("simcred: note: {n}");
+        }
+    }
+    for p in &r.problems {
+        eprintln!("simcred: warning: {p}");
     }
 }
 
@@ -1081,6 +1108,8 @@ fn serve_clipboard(clear_after: u64) -> Result<i32> {
 
 fn audit(json: bool) -> Result<i32> {
     let sc = open()?;
+    // A `simcred run` that was killed may have left a vendor file holding its key.
+    report_aftercare(sc.recover_runs(), false);
     let found = sc.audit()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&found)?);

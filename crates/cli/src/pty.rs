@@ -153,7 +153,12 @@ fn put(to: &mut impl Write, data: &[u8]) -> bool {
 
 /// Runs `cmd` on a pseudo-terminal of its own, its output masked onto SimCred's stdout (a
 /// terminal), and returns its exit code.
-pub fn run(mut cmd: Command, program: &str, secrets: &[Secret]) -> Result<i32> {
+pub fn run(
+    mut cmd: Command,
+    program: &str,
+    secrets: &[Secret],
+    started: impl FnOnce(u32),
+) -> Result<i32> {
     let stdin_tty = std::io::stdin().is_terminal();
     let stderr_tty = std::io::stderr().is_terminal();
     let pty = open_pty().context("cannot open a pseudo-terminal for the command")?;
@@ -205,6 +210,7 @@ pub fn run(mut cmd: Command, program: &str, secrets: &[Secret]) -> Result<i32> {
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot run {program}"))?;
+    started(child.id());
     // Only the child holds the terminal's other end now: its end shows as the end of output.
     drop(cmd);
     let Pty { master, slave } = pty;

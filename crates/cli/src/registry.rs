@@ -127,6 +127,7 @@ pub fn run_help() -> String {
         }
     }
     lines.push("--files is an error for a service without files above; where files are always handed over it changes nothing.".into());
+    lines.push("The vendors' own credential files are kept as they were: a file the client writes the key to during the run (Modelon's ~/.impact/api.key with interactive=True; your real Dlubal config.ini) is removed, or put back byte for byte, afterwards, with a note on stderr (--quiet silences it). After a run whose SimCred was killed, the next run (or audit) does it.".into());
     lines.push("The command's exit code, standard streams and signals pass through.".into());
     lines.join("\n")
 }

@@ -321,6 +321,12 @@ impl Simcred {
         self.ctx().logout(profile)
     }
 
+    /// After runs whose SimCred was killed: puts back the vendor files they may have left a
+    /// key in, and removes their private directories (see [`crate::aftercare::recover`]).
+    pub fn recover_runs(&self) -> crate::aftercare::Report {
+        crate::aftercare::recover(&self.ctx())
+    }
+
     /// The plaintext credentials left on this machine (see [`crate::audit`]).
     pub fn audit(&self) -> Result<Vec<crate::audit::Finding>> {
         crate::audit::audit(&self.ctx())

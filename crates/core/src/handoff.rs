@@ -5,11 +5,17 @@
 //! every other entry is a symlink to the real one, so the child still sees the user's other
 //! configuration. The user's own vendor file is never touched. A client that caches tokens in
 //! plaintext gets an empty private directory where its cache goes (`XDG_CACHE_HOME` overlaid
-//! the same way), so the cache is removed with the rest.
+//! the same way), so the cache is removed with the rest. The same directory holds the run's
+//! [`crate::aftercare`] journal.
 //!
-//! The directory is removed when the [`Handoff`] is dropped (after the child exits). A run whose
-//! SimCred was killed leaves its directory behind; the next run removes directories whose
-//! process is gone ([`clean_stale`]).
+//! Each run directory is named `simcred-run-<pid>-<32 random hex digits>` (from the system's
+//! random source) and made with `mkdir` 0700, so nobody can create it first: in a shared place
+//! such as `/dev/shm` another user could otherwise squat a name SimCred can predict.
+//!
+//! The directory is removed by [`Handoff::close`] after the child exits (directories the child
+//! made read-only are made writable first, without following symlinks, and a failure is
+//! reported, not ignored). A run whose SimCred was killed leaves its directory behind; the next
+//! run (or `audit`) removes directories whose process is gone ([`stale_dirs`], [`remove_dir`]).
 
 use crate::error::{Error, Result};
 use crate::providers::files::{xdg_cache_home, xdg_config_home};
@@ -17,8 +23,11 @@ use crate::secret::Secret;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-/// The prefix of every run directory's name; the owner's process id follows.
+/// The prefix of every run directory's name; the owner's process id and a random part follow.
 const PREFIX: &str = "simcred-run-";
+
+/// The file in a run directory that names the child's process id (written once it started).
+const CHILD_PID: &str = "child.pid";
 
 /// Which of the user's directories a handed-over file belongs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +75,9 @@ pub struct RunEnv {
     /// Variables to remove from the child's environment (one that would contradict the files,
     /// such as an access token the client would prefer to them).
     pub unset: Vec<String>,
+    /// The watch over the vendor's own files the client may write the key to; call
+    /// [`crate::aftercare::Aftercare::finish`] after the child exits, before closing `handoff`.
+    pub aftercare: Option<crate::aftercare::Aftercare>,
 }
 
 /// The private directory of one run and the variables that point the child at it.
@@ -76,18 +88,9 @@ pub struct Handoff {
 
 impl Handoff {
     /// Writes `files` into a fresh private directory and overlays each base.
+    /// With no files it is just the private directory (for the run's aftercare journal).
     pub fn prepare(files: &[RunFile]) -> Result<Handoff> {
-        clean_stale();
-        let root = private_root()?;
-        let dir = root.join(format!(
-            "{PREFIX}{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0)
-        ));
-        make_private_dir(&dir)?;
+        let dir = new_run_dir(&[])?;
         let mut h = Handoff {
             dir,
             env: Vec::new(),
@@ -140,13 +143,159 @@ impl Handoff {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+
+    /// Records the child's process id, so that a later run does not take the directory from
+    /// under a child still running after its SimCred was killed.
+    pub fn child_started(&self, pid: u32) -> Result<()> {
+        crate::fsio::write_file(&self.dir.join(CHILD_PID), pid.to_string().as_bytes(), true)
+            .map_err(|e| Error::Io(e.to_string()))
+    }
+
+    /// Removes the directory (see [`remove_dir`]); the error says what is left.
+    pub fn close(mut self) -> Result<()> {
+        let dir = std::mem::take(&mut self.dir);
+        remove_dir(&dir)
+    }
 }
 
 impl Drop for Handoff {
     fn drop(&mut self) {
-        // remove_dir_all removes symlinks, never what they point to.
-        let _ = fs::remove_dir_all(&self.dir);
+        // Only when `close` was not reached (an early error): best effort.
+        if !self.dir.as_os_str().is_empty() {
+            let _ = remove_dir(&self.dir);
+        }
     }
+}
+
+/// Removes a run directory and everything in it, never what a symlink in it points to. A
+/// directory the child made read-only (or unreadable) is made 0700 first, so the key does not
+/// stay behind; what cannot be removed is reported with the path, never ignored.
+pub fn remove_dir(dir: &Path) -> Result<()> {
+    make_dirs_writable(dir);
+    // remove_dir_all removes symlinks, never what they point to.
+    match fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::Io(format!(
+            "cannot remove the private hand-over directory {}: {e}; it may still hold the key: remove it yourself (`rm -rf {}`)",
+            dir.display(),
+            dir.display()
+        ))),
+    }
+}
+
+/// Gives every directory below (and including) `dir` the mode 0700, top down, without
+/// following symlinks: a directory is opened with `O_NOFOLLOW` and changed through its
+/// descriptor, so a symlink swapped in is never followed.
+fn make_dirs_writable(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut stack = vec![dir.to_path_buf()];
+        let mut seen = 0usize;
+        while let Some(d) = stack.pop() {
+            seen += 1;
+            if seen > 10_000 {
+                return;
+            }
+            let Ok(c) = std::ffi::CString::new(d.as_os_str().as_bytes()) else {
+                continue;
+            };
+            // O_PATH needs no permission on the directory itself, so a mode-0 one opens too.
+            // SAFETY: `c` is a valid NUL-terminated path.
+            let fd = unsafe {
+                libc::open(
+                    c.as_ptr(),
+                    libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                )
+            };
+            if fd < 0 {
+                continue;
+            }
+            // fchmod does not take an O_PATH descriptor; its /proc/self/fd entry is the
+            // directory itself (never a symlink's target).
+            let via = format!("/proc/self/fd/{fd}");
+            let changed = std::ffi::CString::new(via)
+                // SAFETY: a valid NUL-terminated path; chmod has no other preconditions.
+                .map(|v| unsafe { libc::chmod(v.as_ptr(), 0o700) } == 0)
+                .unwrap_or(false);
+            // SAFETY: `fd` is ours and closed once.
+            unsafe { libc::close(fd) };
+            if !changed {
+                continue;
+            }
+            let Ok(entries) = fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(e.path());
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+    }
+}
+
+/// Makes a fresh private run directory, `simcred-run-<pid>-<random>` made with `mkdir` 0700 in
+/// the first usable place ([`private_base`], or `bases` when given).
+fn new_run_dir(bases: &[PathBuf]) -> Result<PathBuf> {
+    let places = if bases.is_empty() {
+        private_bases()
+    } else {
+        bases.to_vec()
+    };
+    let mut last = None;
+    for base in places {
+        if !base.is_dir() {
+            continue;
+        }
+        // A name someone made first (it cannot be guessed, but a collision is cheap to survive).
+        for _ in 0..8 {
+            let dir = base.join(format!("{PREFIX}{}-{}", std::process::id(), random_hex()));
+            match make_private_dir(&dir) {
+                Ok(()) if owned_private_dir(&dir) => return Ok(dir),
+                Ok(()) => {
+                    let _ = fs::remove_dir(&dir);
+                }
+                Err(e) => last = Some(e),
+            }
+            if !dir.exists() {
+                // Not a collision: this place refuses (read-only, full); try the next one.
+                break;
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Io(
+        "cannot find a private place for the vendor's file (no $XDG_RUNTIME_DIR, /dev/shm or temp dir of your own)".into(),
+    )))
+}
+
+/// 32 hex digits from the system's random source (`getrandom`, else `/dev/urandom`; the
+/// standard library's randomly keyed hasher as a last resort).
+fn random_hex() -> String {
+    let mut bytes = [0u8; 16];
+    #[cfg(target_os = "linux")]
+    // SAFETY: writes at most `bytes.len()` bytes into `bytes`.
+    let got = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) } == 16;
+    #[cfg(not(target_os = "linux"))]
+    let got = false;
+    let got = got
+        || fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+            .is_ok();
+    if !got {
+        use std::hash::{BuildHasher, Hasher};
+        for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(i);
+            chunk.copy_from_slice(&h.finish().to_le_bytes());
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Refuses absolute paths and `..` in a vendor file's relative path.
@@ -195,35 +344,32 @@ fn make_private_dir(dir: &Path) -> Result<()> {
         .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))
 }
 
-/// Where run directories go: `$XDG_RUNTIME_DIR` (a per-user tmpfs under systemd), else a
-/// per-user 0700 directory in `/dev/shm` (RAM), else in the temp dir.
-fn private_root() -> Result<PathBuf> {
+/// Where run directories go, best first: `$XDG_RUNTIME_DIR` (a per-user tmpfs under systemd)
+/// when it is a private directory of ours, else `/dev/shm` (RAM), else the temp dir. The shared
+/// places hold each run's directory directly, under a name nobody can predict.
+fn private_bases() -> Vec<PathBuf> {
     if let Some(r) = std::env::var_os("XDG_RUNTIME_DIR")
         .map(PathBuf::from)
         .filter(|r| owned_private_dir(r))
     {
-        return Ok(r);
+        return vec![r];
     }
+    vec![PathBuf::from("/dev/shm"), std::env::temp_dir()]
+}
+
+/// The per-user directory earlier versions kept their run directories in (`simcred-<uid>` in
+/// `/dev/shm` or the temp dir), still searched for stale runs when it is ours.
+fn legacy_roots() -> Vec<PathBuf> {
     #[cfg(unix)]
     // SAFETY: geteuid has no preconditions and cannot fail.
     let uid = unsafe { libc::geteuid() };
     #[cfg(not(unix))]
     let uid = 0;
-    for base in [PathBuf::from("/dev/shm"), std::env::temp_dir()] {
-        if !base.is_dir() {
-            continue;
-        }
-        let d = base.join(format!("simcred-{uid}"));
-        if !d.exists() {
-            let _ = make_private_dir(&d);
-        }
-        if owned_private_dir(&d) {
-            return Ok(d);
-        }
-    }
-    Err(Error::Io(
-        "cannot find a private place for the vendor's file (no $XDG_RUNTIME_DIR, /dev/shm or temp dir of your own)".into(),
-    ))
+    [PathBuf::from("/dev/shm"), std::env::temp_dir()]
+        .into_iter()
+        .map(|b| b.join(format!("simcred-{uid}")))
+        .filter(|d| owned_private_dir(d))
+        .collect()
 }
 
 /// A directory (not a symlink) owned by us, with no access for group or others.
@@ -244,33 +390,68 @@ fn owned_private_dir(d: &Path) -> bool {
     }
 }
 
-/// Removes run directories whose SimCred process is gone (killed before it could clean up).
-pub fn clean_stale() {
-    let Ok(root) = private_root() else { return };
-    let Ok(entries) = fs::read_dir(&root) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        let Some(pid) = name
-            .strip_prefix(PREFIX)
-            .and_then(|r| r.split('-').next())
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if !alive(pid) {
-            let _ = fs::remove_dir_all(e.path());
-        }
-    }
+/// A run directory whose SimCred process is gone (killed before it could clean up).
+pub struct Stale {
+    pub dir: PathBuf,
+    /// The run's child, when it is still running (its files are still in use).
+    pub child_running: Option<i32>,
 }
 
+/// The run directories of this user (in the places this environment uses) whose SimCred
+/// process is gone.
+pub fn stale_dirs() -> Vec<Stale> {
+    let mut out = Vec::new();
+    let mut roots = private_bases();
+    if roots.len() > 1 {
+        // Earlier versions used `simcred-<uid>` there when $XDG_RUNTIME_DIR was not theirs.
+        roots.extend(legacy_roots());
+    }
+    for root in roots {
+        let Ok(entries) = fs::read_dir(&root) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            let Some(pid) = name
+                .strip_prefix(PREFIX)
+                .and_then(|r| r.split('-').next())
+                .and_then(|p| p.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            // Only our own directories (in a shared place, others' too are listed).
+            if alive(pid) || !owned_private_dir(&e.path()) {
+                continue;
+            }
+            let child_running = fs::read_to_string(e.path().join(CHILD_PID))
+                .ok()
+                .and_then(|t| t.trim().parse::<i32>().ok())
+                .filter(|c| *c > 0 && alive(*c));
+            out.push(Stale {
+                dir: e.path(),
+                child_running,
+            });
+        }
+    }
+    out
+}
+
+/// Whether process `pid` exists and has not ended (a zombie waiting to be reaped has ended).
 fn alive(pid: i32) -> bool {
     #[cfg(unix)]
     {
         // SAFETY: kill with signal 0 only checks that the process exists.
         let r = unsafe { libc::kill(pid, 0) };
-        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+        let exists = r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        // /proc/PID/stat: "PID (COMM) STATE ..."; COMM may hold spaces and parentheses.
+        let zombie = fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|st| {
+                st.rfind(')')
+                    .map(|i| st[i + 1..].trim_start().starts_with('Z'))
+            })
+            .unwrap_or(false);
+        exists && !zombie
     }
     #[cfg(not(unix))]
     {
@@ -289,5 +470,44 @@ mod tests {
         assert!(safe_relative("/etc/passwd").is_err());
         assert!(safe_relative("../x").is_err());
         assert!(safe_relative("").is_err());
+    }
+
+    /// Issue 17 item 13: another user who creates the directory name SimCred would use in a
+    /// shared place (`/dev/shm`, the temp dir) — or any name it can predict — cannot stop a run.
+    #[cfg(unix)]
+    #[test]
+    fn a_squatted_name_in_a_shared_place_does_not_stop_a_run() {
+        use std::os::unix::fs::PermissionsExt;
+        let shared = tempfile::tempdir().unwrap();
+        fs::set_permissions(shared.path(), fs::Permissions::from_mode(0o1777)).unwrap();
+        // SAFETY: geteuid cannot fail.
+        let uid = unsafe { libc::geteuid() };
+        // The squatter's directory under the per-user name (readable by them: not private).
+        let squat = shared.path().join(format!("simcred-{uid}"));
+        fs::create_dir(&squat).unwrap();
+        fs::set_permissions(&squat, fs::Permissions::from_mode(0o777)).unwrap();
+        let other = tempfile::tempdir().unwrap();
+        let squat2 = other.path().join(format!("simcred-{uid}"));
+        std::os::unix::fs::symlink(shared.path(), &squat2).unwrap();
+        let bases = [shared.path().to_path_buf(), other.path().to_path_buf()];
+        let a = new_run_dir(&bases).expect("a run despite the squatter");
+        let b = new_run_dir(&bases).unwrap();
+        for d in [&a, &b] {
+            assert!(owned_private_dir(d), "{}", d.display());
+            assert!(
+                !d.starts_with(&squat),
+                "inside the squatter's dir: {}",
+                d.display()
+            );
+            let name = d.file_name().unwrap().to_string_lossy().to_string();
+            let random = name
+                .strip_prefix(&format!("{PREFIX}{}-", std::process::id()))
+                .unwrap_or_else(|| panic!("name {name}"));
+            assert_eq!(random.len(), 32, "{name}");
+            assert!(random.bytes().all(|c| c.is_ascii_hexdigit()), "{name}");
+        }
+        assert_ne!(a, b);
+        // Nothing was created in the squatter's directory.
+        assert_eq!(fs::read_dir(&squat).unwrap().count(), 0);
     }
 }

@@ -371,6 +371,7 @@ impl Ctx<'_> {
                 note: None,
                 secrets: vec![offline],
                 unset: vec![sign_in.access_token_env().to_string()],
+                aftercare: None,
             });
         }
         if let Some(sign_in) = p.sign_in() {
@@ -396,6 +397,7 @@ impl Ctx<'_> {
                 note,
                 secrets: vec![t.token],
                 unset: vec![],
+                aftercare: None,
             });
         }
         if files && crate::providers::handed_over(prof.service).files.is_empty() {
@@ -404,23 +406,38 @@ impl Ctx<'_> {
         let (meta, secret) = self.get_key(profile, name)?;
         let mut env = p.env(&prof, &meta.name, &secret);
         let run_files = p.run_files(&prof, &meta.name, &secret);
-        if run_files.is_empty() {
+        let watches = p.run_watch(&prof);
+        if run_files.is_empty() && watches.is_empty() {
             return Ok(crate::handoff::RunEnv {
                 vars: env,
                 handoff: None,
                 note: None,
                 secrets: vec![secret],
                 unset: vec![],
+                aftercare: None,
             });
         }
         let h = crate::handoff::Handoff::prepare(&run_files)?;
         env.extend(h.env().iter().cloned());
+        let aftercare = if watches.is_empty() {
+            None
+        } else {
+            Some(crate::aftercare::Aftercare::begin(
+                h.dir(),
+                self.config().dir(),
+                &prof.name,
+                &meta.name,
+                secret.clone(),
+                &watches,
+            )?)
+        };
         Ok(crate::handoff::RunEnv {
             vars: env,
             handoff: Some(h),
             note: None,
             secrets: vec![secret],
             unset: vec![],
+            aftercare,
         })
     }
 

@@ -3,6 +3,7 @@
 //! [`Simcred`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod aftercare;
 pub mod app;
 pub mod atomic;
 pub mod audit;

@@ -17,8 +17,9 @@ use serde_json::json;
 use crate::http::{escape_html, Request, Response};
 use crate::server::{below, lock, method_not_allowed, not_found, Vendor};
 
-/// The Impact version the fake server reports.
-pub(crate) const IMPACT_VERSION: &str = "4.14.1";
+/// The Impact HTTP API version the fake server reports (`GET api/`): one the pinned vendor
+/// client (modelon-impact-client 4.14.1, which accepts ">=4.29.0,<5.0.0") works with.
+pub(crate) const IMPACT_VERSION: &str = "4.29.0";
 /// The JupyterHub version the fake front reports.
 pub(crate) const HUB_VERSION: &str = "4.1.5";
 /// Path prefix of the direct server.

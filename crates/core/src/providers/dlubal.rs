@@ -80,6 +80,19 @@ impl Provider for Dlubal {
         }]
     }
 
+    /// The client writes only the `config.ini` it reads, which is the overlay's; the user's
+    /// real one is watched as a backstop (a client that ignored `XDG_CONFIG_HOME` would write
+    /// there): a change that puts the key in it is undone, the user's own edits are not.
+    fn run_watch(&self, _profile: &Profile) -> Vec<crate::aftercare::Watch> {
+        config_path()
+            .map(|path| crate::aftercare::Watch {
+                path,
+                policy: crate::aftercare::Policy::IfSecret,
+            })
+            .into_iter()
+            .collect()
+    }
+
     fn hints(&self) -> Hints {
         Hints {
             key_name_example: Some("project_1"),

@@ -234,6 +234,11 @@ pub trait Provider: Sync + Send {
     ) -> Vec<crate::handoff::RunFile> {
         Vec::new()
     }
+    /// The vendor's own credential files its client may write the key to during a `run`,
+    /// which the run keeps as they were (see [`crate::aftercare`]). Empty by default.
+    fn run_watch(&self, _profile: &Profile) -> Vec<crate::aftercare::Watch> {
+        Vec::new()
+    }
     /// The sign-in, for services that sign in instead of holding API keys.
     fn sign_in(&self) -> Option<&dyn SignIn> {
         None

@@ -3,7 +3,8 @@
 //! A key is checked with `GET {url}/api/users/me`. A server behind a JupyterHub front (its
 //! `GET {url}/hub/api/` answers with an `x-jupyterhub-version` header) serves the API under the
 //! user's server path from `GET {url}/hub/api/user`, as the vendor's Python client does.
-//! The vendor's client reads `MODELON_IMPACT_CLIENT_API_KEY`, then `~/.impact/api.key`.
+//! The vendor's client reads `MODELON_IMPACT_CLIENT_API_KEY`, then `~/.impact/api.key`, and
+//! with `interactive=True` writes the key it used to that file, which `run` therefore watches.
 
 use super::files::{self, Found, Reexport, Source, VendorFiles};
 use super::{CheckOutcome, Hints, KeyPolicy, Provider, Setting, SettingKind};
@@ -312,6 +313,20 @@ impl Provider for Modelon {
             (ENV_KEY.to_string(), key.expose().to_string()),
             (ENV_URL.to_string(), server_url(profile)),
         ]
+    }
+
+    /// With `interactive=True` the client writes the key it used (the one `run` handed it in
+    /// the variable, or one typed at its prompt after a 401) to `~/.impact/api.key` with a
+    /// plain `open('w')`; the file holds nothing but a key, so any change the run makes to it
+    /// is undone. The client has no switch for the path (it is `~` + `.impact/api.key`).
+    fn run_watch(&self, _profile: &Profile) -> Vec<crate::aftercare::Watch> {
+        key_file()
+            .map(|path| crate::aftercare::Watch {
+                path,
+                policy: crate::aftercare::Policy::AnyChange,
+            })
+            .into_iter()
+            .collect()
     }
 }
 
