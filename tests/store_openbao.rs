@@ -821,6 +821,76 @@ fn https_proxy_carries_the_vault_traffic_and_the_ca_bundle_still_applies() {
     assert_certificate_refused(&login);
 }
 
+/// Issue 17 item 7: a store whose TLS certificates are not checked (`--ca-bundle
+/// unsecure-none`, or `VAULT_CACERT=unsecure-none` in the environment it falls back on) works,
+/// and says so in the profiles' one sentence wherever it is added, logged in to or listed; a
+/// store with its CA bundle says nothing of the kind.
+#[test]
+fn a_store_without_certificate_checks_is_warned_about_everywhere() {
+    let bao = Bao::start_tls("127.0.0.1", IpAddr::from([127, 0, 0, 1]));
+    let warned = |o: &Out, setting: &str| {
+        let all = format!("{}{}", o.stdout, o.stderr);
+        assert!(
+            all.contains(&format!(
+                "WARNING: store \"acme\" has {setting} = unsecure-none: TLS certificates are NOT checked"
+            )),
+            "{o:?}"
+        );
+    };
+    for (flag, env, setting) in [
+        (true, vec![], "ca_bundle"),
+        (
+            false,
+            vec![("VAULT_CACERT", "unsecure-none")],
+            "VAULT_CACERT (from the environment)",
+        ),
+    ] {
+        let t = Env::new();
+        let mut add = vec![
+            "store",
+            "add",
+            "acme",
+            "--kind",
+            "openbao",
+            "--addr",
+            &bao.addr,
+            "--prefix",
+            "team/acme",
+        ];
+        if flag {
+            add.extend(["--ca-bundle", "unsecure-none"]);
+        }
+        let out = t.run_with(&add, None, &env);
+        out.ok();
+        warned(&out, setting);
+        let login = t.run_with(
+            &["store", "login", "acme", "--method", "token"],
+            Some(&format!("{}\n", bao.root)),
+            &env,
+        );
+        login.ok();
+        warned(&login, setting);
+        for verb in [&["store", "list"][..], &["store", "status"], &["status"]] {
+            let out = t.run_with(verb, None, &env);
+            warned(&out, setting);
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&t.run_with(&["status", "--json"], None, &env).stdout).unwrap();
+        assert!(
+            json["store_warnings"][0]
+                .as_str()
+                .is_some_and(|w| w.contains("NOT checked")),
+            "{json}"
+        );
+    }
+    // With its CA bundle: checked, and not a word about it.
+    let (t, login) = tls_teammate(&bao, true, &[]);
+    login.ok();
+    for o in [login, t.run(&["store", "list"]), t.run(&["status"])] {
+        assert!(!format!("{o:?}").contains("unsecure-none"), "{o:?}");
+    }
+}
+
 // ---- the leak test over stores --------------------------------------------------------------
 
 /// The local keyring's items of SimCred, as `secret-tool` shows them (values included).

@@ -561,8 +561,14 @@ fn print_keys(keys: &[KeyMeta], indent: &str) {
 }
 
 fn warn_insecure(p: &Profile) {
-    if p.setting("tls_ca_bundle") == Some("unsecure-none") {
-        eprintln!("WARNING: {} has tls_ca_bundle = unsecure-none: TLS certificates will NOT be checked, so anyone on the network path can read its credentials. Use `system` or a CA bundle path instead.", p.name);
+    if simcred_core::http::cert_checks_off(p.setting("tls_ca_bundle")) {
+        eprintln!(
+            "{}",
+            simcred_core::http::cert_checks_off_warning(
+                &format!("profile \"{}\"", p.name),
+                "tls_ca_bundle"
+            )
+        );
     }
 }
 
@@ -895,6 +901,9 @@ fn status(json: bool, check: bool) -> Result<i32> {
         println!("Profiles: {}", r.config_file);
         for p in &r.store_problems {
             println!("! {p}");
+        }
+        for w in &r.store_warnings {
+            println!("! {w}");
         }
         if r.profiles.is_empty() {
             println!("No profiles yet. Create one with `simcred profile add` or `simcred import`.");

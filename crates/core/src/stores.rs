@@ -69,12 +69,19 @@ pub const DEFAULT_MOUNT: &str = "secret";
 pub const DEFAULT_PREFIX: &str = "simcred";
 
 fn env(names: &[&str]) -> Option<String> {
+    env_named(names).map(|(_, v)| v)
+}
+
+/// The first of `names` set to something other than white space, and its (trimmed) value.
+fn env_named<'a>(names: &[&'a str]) -> Option<(&'a str, String)> {
     names
         .iter()
-        .filter_map(|n| std::env::var(n).ok())
-        .map(|v| v.trim().to_string())
-        .find(|v| !v.is_empty())
+        .filter_map(|n| std::env::var(n).ok().map(|v| (*n, v.trim().to_string())))
+        .find(|(_, v)| !v.is_empty())
 }
+
+/// The environment variables a vault store's CA bundle falls back on.
+const CACERT_VARS: [&str; 2] = ["VAULT_CACERT", "BAO_CACERT"];
 
 impl StoreConfig {
     /// Where the vault is, with the vault CLIs' environment filling what the table leaves out
@@ -101,10 +108,26 @@ impl StoreConfig {
                 .namespace
                 .clone()
                 .or_else(|| env(&["VAULT_NAMESPACE", "BAO_NAMESPACE"])),
-            ca_bundle: self
-                .ca_bundle
-                .clone()
-                .or_else(|| env(&["VAULT_CACERT", "BAO_CACERT"])),
+            ca_bundle: self.ca_bundle.clone().or_else(|| env(&CACERT_VARS)),
+        })
+    }
+
+    /// The warning for a vault store whose TLS certificates are not checked: its `ca_bundle`,
+    /// or the `VAULT_CACERT` / `BAO_CACERT` it falls back on, is `unsecure-none` (the same
+    /// sentence as for a profile: [`crate::http::cert_checks_off_warning`]).
+    pub fn tls_warning(&self) -> Option<String> {
+        if !self.kind.holds_profiles() {
+            return None;
+        }
+        let (value, setting) = match &self.ca_bundle {
+            Some(v) => (v.clone(), "ca_bundle".to_string()),
+            None => {
+                let (name, v) = env_named(&CACERT_VARS)?;
+                (v, format!("{name} (from the environment)"))
+            }
+        };
+        crate::http::cert_checks_off(Some(&value)).then(|| {
+            crate::http::cert_checks_off_warning(&format!("store \"{}\"", self.name), &setting)
         })
     }
 
@@ -634,6 +657,10 @@ pub struct StoreStatus {
     /// keyring).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub survives: Option<&'static str>,
+    /// A warning about how the store is reached (TLS certificates not checked:
+    /// [`StoreConfig::tls_warning`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// Refuses a login or logout on a store that has none (the kernel keyring).
@@ -822,6 +849,7 @@ impl crate::ctx::Ctx<'_> {
                     token: None,
                     problem,
                     survives: Some(crate::kernel::SURVIVES),
+                    warning: None,
                 });
                 continue;
             }
@@ -852,6 +880,7 @@ impl crate::ctx::Ctx<'_> {
             };
             out.push(StoreStatus {
                 profiles: in_store(&cfg),
+                warning: cfg.tls_warning(),
                 config: cfg,
                 token_from,
                 token: info,
