@@ -6,6 +6,7 @@
 pub mod app;
 pub mod atomic;
 pub mod audit;
+pub mod callback;
 #[cfg(feature = "clipboard")]
 pub mod clipboard;
 pub mod config;
