@@ -108,3 +108,72 @@ fn every_kind_of_plaintext_copy_is_found_and_no_secret_printed() {
     assert_eq!(advice(".bashrc").as_deref(), Some("remove"));
     assert_eq!(advice("tokens-acme.json").as_deref(), Some("remove"));
 }
+
+fn audit_json(env: &Env) -> Vec<serde_json::Value> {
+    let out = env.run(&["audit", "--json"]);
+    serde_json::from_str::<serde_json::Value>(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {out:?}"))
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn finding<'a>(items: &'a [serde_json::Value], needle: &str) -> &'a serde_json::Value {
+    items
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().contains(needle))
+        .unwrap_or_else(|| panic!("no finding at {needle}: {items:#?}"))
+}
+
+/// Issue 17 item 11: a SimAI token cache whose file name holds escape sequences (OSC 52 would
+/// set the clipboard, CSI 2J clear the screen) is listed with the name made visible, in the
+/// text and the JSON alike.
+#[test]
+fn a_file_name_with_escape_sequences_is_shown_safely() {
+    let env = Env::new();
+    let name = "tokens-\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{202e}.json";
+    write(&env.home().join(".cache/ansys/pysimai").join(name), "{}");
+    let out = env.run(&["audit"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    simcred_tests::hostile::assert_terminal_safe("audit", &out.stdout);
+    simcred_tests::hostile::assert_terminal_safe("audit", &out.stderr);
+    assert!(out.stdout.contains("tokens-\\u{1b}]52"), "{out:?}");
+    let json = env.run(&["audit", "--json"]).stdout;
+    let items: serde_json::Value = serde_json::from_str(&json).unwrap();
+    simcred_tests::hostile::assert_terminal_safe(
+        "audit --json",
+        items[0]["path"].as_str().unwrap(),
+    );
+}
+
+/// Issue 17 item 11: a FIFO where Dlubal's `config.ini` belongs neither blocks the audit nor
+/// ends it: it is a finding of its own (look at it), and everything else is still found.
+#[test]
+fn a_fifo_at_a_vendor_file_is_a_finding_and_the_audit_goes_on() {
+    let env = Env::new();
+    let ini = env.xdg_config().join("Dlubal/api/config.ini");
+    fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&ini)
+        .status()
+        .unwrap()
+        .success());
+    let mk = secret("mk-");
+    write(&env.home().join(".impact/api.key"), &mk);
+    let out = simcred_tests::hostile::run_within(
+        &env,
+        &["audit"],
+        None,
+        &[],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains(".impact/api.key"), "{out:?}");
+    assert!(
+        out.stdout.contains("Dlubal/api/config.ini") && out.stdout.contains("FIFO"),
+        "{out:?}"
+    );
+    let items = audit_json(&env);
+    assert_eq!(finding(&items, "config.ini")["advice"], "check");
+    assert_eq!(finding(&items, "api.key")["advice"], "import");
+}

@@ -1099,11 +1099,15 @@ fn audit(json: bool) -> Result<i32> {
                 Some(l) => format!("{}:{l}", f.path),
                 None => f.path.clone(),
             };
-            let todo = match f.advice {
-                simcred_core::audit::Advice::Import => {
+            let todo = match (&f.todo, f.advice) {
+                (Some(t), _) => t.as_str(),
+                (None, simcred_core::audit::Advice::Import) => {
                     "import it: `simcred import --remove-plaintext`"
                 }
-                simcred_core::audit::Advice::Remove => "remove it (SimCred keeps its own copy)",
+                (None, simcred_core::audit::Advice::Remove) => {
+                    "remove it (SimCred keeps its own copy)"
+                }
+                (None, simcred_core::audit::Advice::Check) => "look at what it is",
             };
             println!(
                 "{at}: {}{} — {todo}",
@@ -1114,7 +1118,19 @@ fn audit(json: bool) -> Result<i32> {
                     .unwrap_or_default()
             );
         }
-        println!("{} plaintext credential(s) found.", found.len());
+        let unread = found
+            .iter()
+            .filter(|f| f.advice == simcred_core::audit::Advice::Check)
+            .count();
+        println!(
+            "{} plaintext credential(s) found{}.",
+            found.len() - unread,
+            if unread > 0 {
+                format!(", and {unread} place(s) SimCred could not read")
+            } else {
+                String::new()
+            }
+        );
     }
     Ok(if found.is_empty() { 0 } else { 1 })
 }

@@ -3,6 +3,17 @@
 //! provider's vendor files report their own places ([`VendorFiles::audit`]); this module adds
 //! what every service shares: shell start-up files that assign a secret variable, and files
 //! SimCred exported. Findings hold paths, lines and names, never a secret value.
+//!
+//! Rules:
+//! - Everything audit prints is made safe for the terminal ([`crate::text::safe`]): file names
+//!   come from the disk, and a cache file may be named anything.
+//! - Nothing at a vendor's path stops the audit: what is not a regular file, or does not parse,
+//!   becomes a finding of its own ([`Advice::Check`]), read without blocking ([`crate::fsio`]).
+//! - Only this computer's profiles count, for the files SimCred exported: a team profile's
+//!   metadata is teammates' text, and a path written there is never
+//!   taken for a file of this user to remove.
+//!
+//! [`VendorFiles::audit`]: crate::providers::files::VendorFiles::audit
 
 use crate::ctx::Ctx;
 use crate::error::Result;
@@ -19,6 +30,9 @@ pub enum Advice {
     Import,
     /// Remove it (the keyring has, or should get, its own copy).
     Remove,
+    /// Look at it: SimCred could not read it (not a regular file, not parseable), so cannot
+    /// tell what it holds; the finding says why.
+    Check,
 }
 
 /// One plaintext credential found.
@@ -33,6 +47,9 @@ pub struct Finding {
     /// What it is, in words ("an API key named project_1", "an offline token").
     pub what: String,
     pub advice: Advice,
+    /// What to do, in a sentence, where it says more than the advice's own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub todo: Option<String>,
 }
 
 impl Finding {
@@ -44,7 +61,31 @@ impl Finding {
             line: None,
             what: format!("{what} \"{}\"", crate::text::safe(&f.name)),
             advice: Advice::Import,
+            todo: None,
         }
+    }
+
+    /// A finding for a vendor's file SimCred could not read (`why`: the error, which names
+    /// it): the audit goes on without it.
+    pub fn unreadable(service: Service, path: &Path, why: &dyn std::fmt::Display) -> Finding {
+        Finding {
+            service: Some(service.as_str().to_string()),
+            path: path.display().to_string(),
+            line: None,
+            what: format!("SimCred did not read it: {why}"),
+            advice: Advice::Check,
+            todo: Some(
+                "look at what it is: the vendor's client reads a credential from this path".into(),
+            ),
+        }
+    }
+
+    /// The finding with everything it shows made safe for a terminal.
+    fn made_safe(mut self) -> Finding {
+        self.path = crate::text::safe(&self.path);
+        self.what = crate::text::safe(&self.what);
+        self.todo = self.todo.map(|t| crate::text::safe(&t));
+        self
     }
 }
 
@@ -112,6 +153,7 @@ fn shell_findings() -> Vec<Finding> {
                         line: Some(i + 1),
                         what: format!("{v} is set to a secret"),
                         advice: Advice::Remove,
+                        todo: None,
                     });
                 }
             }
@@ -120,7 +162,8 @@ fn shell_findings() -> Vec<Finding> {
     out
 }
 
-/// Files SimCred itself exported that are still there.
+/// Files SimCred itself exported that are still there, as recorded by `profiles` (this
+/// computer's: a path in a team profile's metadata is not this user's to remove).
 fn export_findings(profiles: &[Profile]) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in profiles {
@@ -134,10 +177,11 @@ fn export_findings(profiles: &[Profile]) -> Vec<Finding> {
                 if Path::new(path).is_file() {
                     out.push(Finding {
                         service: Some(p.service.as_str().to_string()),
-                        path: crate::text::safe(path),
+                        path: path.clone(),
                         line: None,
                         what: format!("{what} \"{}\" of profile {}", m.name, p.name),
                         advice: Advice::Remove,
+                        todo: None,
                     });
                 }
             }
@@ -149,20 +193,31 @@ fn export_findings(profiles: &[Profile]) -> Vec<Finding> {
 /// Every plaintext credential found, one finding per place (a vendor file SimCred also
 /// exported to is listed once).
 pub fn audit(ctx: &Ctx<'_>) -> Result<Vec<Finding>> {
+    // This computer's profiles only (see the module's rules); no team store is asked.
+    let profiles = ctx.config().read()?;
     let mut out: Vec<Finding> = Vec::new();
     for s in Service::all() {
         if let Some(files) = s.provider().files() {
-            out.extend(files.audit()?);
+            match files.audit() {
+                Ok(found) => out.extend(found),
+                // One vendor's unreadable file is a finding, not the end of the audit.
+                Err(e) => out.push(match files.default_path() {
+                    Some(p) => Finding::unreadable(s, &p, &e),
+                    None => Finding {
+                        path: files.label().to_string(),
+                        ..Finding::unreadable(s, Path::new(""), &e)
+                    },
+                }),
+            }
         }
     }
     out.extend(shell_findings());
-    let profiles = ctx.list_profiles()?;
     for f in export_findings(&profiles) {
         if !out.iter().any(|o| o.path == f.path && o.line.is_none()) {
             out.push(f);
         }
     }
-    Ok(out)
+    Ok(out.into_iter().map(Finding::made_safe).collect())
 }
 
 /// Walks `root` (at most `depth` levels, skipping hidden directories other than those in

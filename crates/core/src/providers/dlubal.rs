@@ -567,10 +567,22 @@ impl VendorFiles for DlubalFiles {
         }
     }
 
-    /// The current `config.ini`, and copies older clients kept inside their package
+    /// The current `config.ini` (a file that is not a regular file or does not parse is a
+    /// finding of its own), and copies older clients kept inside their package
     /// (`site-packages/dlubal/api/config.ini` in any environment below the home directory).
     fn audit(&self) -> crate::error::Result<Vec<crate::audit::Finding>> {
-        let mut out = crate::audit::from_scan(&self.scan()?, "the key");
+        let mut out = match self.scan() {
+            Ok(found) => crate::audit::from_scan(&found, "the key"),
+            Err(e) => config_path()
+                .map(|p| {
+                    vec![crate::audit::Finding::unreadable(
+                        Service::of(&Dlubal),
+                        &p,
+                        &e,
+                    )]
+                })
+                .unwrap_or_default(),
+        };
         let Some(h) = files::home() else {
             return Ok(out);
         };
@@ -586,12 +598,13 @@ impl VendorFiles for DlubalFiles {
             if keys > 0 {
                 out.push(crate::audit::Finding {
                     service: Some(Dlubal.id().to_string()),
-                    path: crate::text::safe(&p.display().to_string()),
+                    path: p.display().to_string(),
                     line: None,
                     what: format!(
                         "{keys} key(s) in the config.ini an older Dlubal client kept in its package"
                     ),
                     advice: crate::audit::Advice::Remove,
+                    todo: None,
                 });
             }
         }
