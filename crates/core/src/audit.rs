@@ -9,9 +9,12 @@
 //!   come from the disk, and a cache file may be named anything.
 //! - Nothing at a vendor's path stops the audit: what is not a regular file, or does not parse,
 //!   becomes a finding of its own ([`Advice::Check`]), read without blocking ([`crate::fsio`]).
-//! - Only this computer's profiles count, for the files SimCred exported: a team profile's
-//!   metadata is teammates' text, and a path written there is never
+//! - Only this computer's profiles count, for the files SimCred exported and for the keys it
+//!   holds: a team profile's metadata is teammates' text, and a path written there is never
 //!   taken for a file of this user to remove.
+//! - A vendor's file holding a key SimCred already holds (the same value, in a profile of this
+//!   computer) says where SimCred holds it and that only the plaintext copy is to go; one
+//!   holding a key SimCred does not have is to be imported.
 //!
 //! [`VendorFiles::audit`]: crate::providers::files::VendorFiles::audit
 
@@ -19,6 +22,7 @@ use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::profile::{Profile, Service};
 use crate::providers::files::{home, Found, Source};
+use crate::store::{SecretId, SecretKind};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -86,6 +90,50 @@ impl Finding {
         self.what = crate::text::safe(&self.what);
         self.todo = self.todo.map(|t| crate::text::safe(&t));
         self
+    }
+}
+
+/// What SimCred holds, to tell a plaintext copy of a stored secret (to remove) from a secret
+/// SimCred does not have (to import). Only the profiles of this computer count, and a secret is
+/// read from the keyring only when its metadata's last four characters match.
+pub struct Held<'a> {
+    ctx: &'a Ctx<'a>,
+    profiles: Vec<Profile>,
+}
+
+impl<'a> Held<'a> {
+    /// What the profiles of this computer hold.
+    pub fn new(ctx: &'a Ctx<'a>, profiles: Vec<Profile>) -> Self {
+        Held { ctx, profiles }
+    }
+
+    /// Where SimCred holds the secret of `f`, if it does: the profile, and how to show the place
+    /// (`profile/key`, `profile (offline token)`).
+    pub fn holds(&self, f: &Found) -> Option<(String, String)> {
+        let last4 = f.secret.last4();
+        for p in self.profiles.iter().filter(|p| p.service == f.service) {
+            let keys = p.keys.iter().filter(|k| k.last4 == last4).map(|k| {
+                (
+                    SecretId::new(&p.name, SecretKind::ApiKey, &k.name),
+                    format!("{}/{}", p.name, k.name),
+                )
+            });
+            let token = p
+                .token(crate::signin::OFFLINE)
+                .filter(|t| t.last4 == last4)
+                .map(|_| {
+                    (
+                        SecretId::new(&p.name, SecretKind::OfflineToken, "default"),
+                        format!("{} (offline token)", p.name),
+                    )
+                });
+            for (id, shown) in keys.chain(token) {
+                if self.ctx.store().get(&id).ok().flatten().as_ref() == Some(&f.secret) {
+                    return Some((p.name.clone(), shown));
+                }
+            }
+        }
+        None
     }
 }
 
@@ -195,10 +243,11 @@ fn export_findings(profiles: &[Profile]) -> Vec<Finding> {
 pub fn audit(ctx: &Ctx<'_>) -> Result<Vec<Finding>> {
     // This computer's profiles only (see the module's rules); no team store is asked.
     let profiles = ctx.config().read()?;
+    let held = Held::new(ctx, profiles.clone());
     let mut out: Vec<Finding> = Vec::new();
     for s in Service::all() {
         if let Some(files) = s.provider().files() {
-            match files.audit() {
+            match files.audit(&held) {
                 Ok(found) => out.extend(found),
                 // One vendor's unreadable file is a finding, not the end of the audit.
                 Err(e) => out.push(match files.default_path() {
@@ -258,8 +307,12 @@ pub fn find_below(root: &Path, suffix: &[&str], depth: usize, budget: &mut usize
     out
 }
 
-/// Findings for the entries of a vendor-file scan, each described as `what`.
-pub fn from_scan(found: &[Found], what: &str) -> Vec<Finding> {
+/// Findings for the entries of a vendor-file scan, each described as `what`: to import; when
+/// SimCred holds the same secret (`held`), only its plaintext copy is to go — still through
+/// `import --profile P --remove-plaintext` (advice [`Advice::Import`]), which finds it already
+/// stored and removes exactly that entry, where deleting the file by hand would take a shared
+/// file's other keys with it; a variable of this environment is to be removed.
+pub fn from_scan(found: &[Found], what: &str, held: &Held<'_>) -> Vec<Finding> {
     found
         .iter()
         .map(|f| {
@@ -267,6 +320,12 @@ pub fn from_scan(found: &[Found], what: &str) -> Vec<Finding> {
             if let Source::Env(v) = &f.source {
                 x.what = format!("${v} is set in this environment");
                 x.advice = Advice::Remove;
+            } else if let Some((profile, at)) = held.holds(f) {
+                x.what.push_str(&format!(", which SimCred holds as {at}"));
+                x.todo = Some(format!(
+                    "remove this plaintext copy: `simcred import --service {} --profile {profile} --remove-plaintext` removes it without storing it twice",
+                    f.service.as_str()
+                ));
             }
             x
         })

@@ -535,8 +535,9 @@ impl VendorFiles for SimaiFiles {
 
     /// Offline tokens and passwords in any of the SDK's config files (a file there that is not
     /// a regular file or not TOML is a finding of its own), and its token caches
-    /// (`$XDG_CACHE_HOME/ansys/pysimai/tokens-*.json`).
-    fn audit(&self) -> Result<Vec<crate::audit::Finding>> {
+    /// (`$XDG_CACHE_HOME/ansys/pysimai/tokens-*.json`: access and refresh tokens the SDK wrote
+    /// in plaintext when it signed in).
+    fn audit(&self, held: &crate::audit::Held<'_>) -> Result<Vec<crate::audit::Finding>> {
         use crate::audit::{Advice, Finding};
         let service = crate::profile::Service::of(&Simai);
         let mut out = Vec::new();
@@ -553,6 +554,7 @@ impl VendorFiles for SimaiFiles {
                 Ok(found) => out.extend(crate::audit::from_scan(
                     &found,
                     "the offline token of profile",
+                    held,
                 )),
                 Err(e) => out.push(Finding::unreadable(service, &p, &e)),
             }
@@ -579,9 +581,9 @@ impl VendorFiles for SimaiFiles {
                         service: Some(Simai.id().to_string()),
                         path: e.path().display().to_string(),
                         line: None,
-                        what: "the SDK's plaintext token cache".into(),
+                        what: "access and refresh tokens in plaintext, cached by the SimAI SDK when it signed in (the refresh token signs in as you until it expires or the consent is revoked)".into(),
                         advice: Advice::Remove,
-                        todo: None,
+                        todo: Some("delete it; under `simcred run PROFILE --files -- …` the SDK keeps this cache in a private directory that is removed after the run".into()),
                     });
                 }
             }
