@@ -1163,3 +1163,45 @@ fn a_slow_vault_with_many_entries_is_read_within_a_budget() {
         "the entries beyond the budget are not reported: {out:#?}"
     );
 }
+
+/// Issue 17 item 11: a team profile's metadata is teammates' text. An `exported` path written
+/// there (here `/etc/passwd`, and a file of this user's home) is never taken for a file SimCred
+/// exported on this computer: `audit` advises removing neither.
+#[test]
+fn audit_never_advises_removing_a_path_a_team_entry_names() {
+    let s = Server::start();
+    let env = Env::new();
+    let planted = env.home().join("notes.txt");
+    std::fs::write(&planted, "mine\n").unwrap();
+    let team = env.name("shared");
+    let t = team.clone();
+    let exported = format!("[\"/etc/passwd\", \"{}\"]", planted.display());
+    vault_listing(&env, &s, vec![team.clone()], move |n| {
+        if n == t {
+            entry_reply(&format!(
+                "[profiles.{t}]\nservice = \"dlubal\"\n[profiles.{t}.keys.main]\ncreated = \"2026-01-01T00:00:00Z\"\nlast4 = \"abcd\"\nexported = {exported}\n"
+            ))
+        } else {
+            Reply::new(404)
+        }
+    });
+    let token = secret("hvs.");
+    // The team profile is there, with its metadata.
+    let list = env.run_with(&["profile", "list"], None, &[("VAULT_TOKEN", &token)]);
+    assert!(list.stdout.contains(&team), "{list:#?}");
+    let out = run_within(
+        &env,
+        &["audit", "--json"],
+        None,
+        &[("VAULT_TOKEN", &token)],
+        Duration::from_secs(60),
+    );
+    assert_no_panic("audit", &out);
+    for path in ["/etc/passwd", planted.to_str().unwrap()] {
+        assert!(
+            !out.stdout.contains(path),
+            "audit took {path} from a team entry: {out:#?}"
+        );
+    }
+    assert!(std::fs::read_to_string("/etc/passwd").is_ok() && planted.exists());
+}

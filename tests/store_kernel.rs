@@ -127,3 +127,137 @@ fn a_profile_moves_from_the_os_keyring_to_the_kernel_and_back() {
     assert!(!toml.contains("store = \"k\""), "{toml}");
     env.run(&["profile", "remove", &p, "--yes"]).ok();
 }
+
+/// A user other than root, made up for one test: `keyctl` and `simcred` run as it, so its
+/// user keyring (and quota) is its own and no other test's keys are touched. Its keys are
+/// cleared on drop.
+struct Throwaway {
+    uid: u32,
+}
+
+impl Throwaway {
+    /// `None` (with a note) when this process cannot run commands as another user.
+    fn new() -> Option<Throwaway> {
+        use std::os::unix::fs::MetadataExt;
+        if std::fs::metadata("/proc/self").map(|m| m.uid()).ok() != Some(0) {
+            eprintln!("NOTE: not root: the real-quota test needs a user of its own; the errno mapping is unit-tested in crates/core/src/kernel.rs");
+            return None;
+        }
+        // Far above any real user, different for every test process.
+        let uid = 3_000_000_000 + std::process::id();
+        let t = Throwaway { uid };
+        t.keyctl(&["clear", "@u"], "").then_some(t)
+    }
+
+    fn as_user(&self, mut c: Command) -> Command {
+        use std::os::unix::process::CommandExt;
+        c.uid(self.uid).gid(self.uid).env_remove("KEYCTL");
+        c
+    }
+
+    /// `keyctl ARGS` as this user, `stdin` piped in; whether it succeeded.
+    fn keyctl(&self, args: &[&str], stdin: &str) -> bool {
+        use std::io::Write;
+        let mut c = self.as_user(Command::new("keyctl"));
+        let Ok(mut child) = c
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        else {
+            return false;
+        };
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait().map(|s| s.success()).unwrap_or(false)
+    }
+
+    /// Adds keys to this user's keyring until even a one-byte key no longer fits.
+    fn fill_quota(&self) {
+        let mut n = 0;
+        for size in [4096, 512, 64, 8, 1] {
+            let payload = "x".repeat(size);
+            while self.keyctl(&["padd", "user", &format!("fill-{n}"), "@u"], &payload) {
+                n += 1;
+                assert!(
+                    n < 1000,
+                    "the user keyring took 1000 keys without filling up"
+                );
+            }
+        }
+    }
+
+    /// `simcred ARGS` of `env` as this user, without a session bus.
+    fn simcred(&self, env: &Env, args: &[&str], stdin: &str) -> Out {
+        use std::io::Write;
+        let mut c = self.as_user(env.command());
+        let mut child = c
+            .args(args)
+            .envs(HEADLESS.iter().copied())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("simcred as the throwaway user");
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        let o = child.wait_with_output().unwrap();
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Drop for Throwaway {
+    fn drop(&mut self) {
+        self.keyctl(&["clear", "@u"], "");
+    }
+}
+
+/// Issue 17 item 12: a user keyring whose quota is used up (a real one: a made-up user's, its
+/// keys added with `keyctl` until not even one byte fits) is reported as full, with how to make
+/// room, not as a kernel keyring that cannot be reached; once there is room, the key goes in.
+#[test]
+fn a_full_user_keyring_says_so_and_how_to_make_room() {
+    let Some(user) = Throwaway::new() else { return };
+    let env = Env::new();
+    let p = env.name("rfem");
+    // The throwaway user owns its HOME and config dir.
+    assert!(Command::new("chown")
+        .args(["-R", &format!("{0}:{0}", user.uid)])
+        .arg(env.home())
+        .status()
+        .unwrap()
+        .success());
+    user.simcred(&env, &["store", "add", "k", "--kind", "kernel"], "")
+        .ok();
+    user.simcred(
+        &env,
+        &["profile", "add", &p, "--service", "dlubal", "--store", "k"],
+        "",
+    )
+    .ok();
+    user.fill_quota();
+    let key = secret("ak-");
+    let full = user.simcred(&env, &["key", "add", &p, "main"], &key);
+    full.fails();
+    for want in ["quota", "kernel.keys.maxbytes", "sysctl", "keyctl show @u"] {
+        assert!(full.stderr.contains(want), "{want}: {full:?}");
+    }
+    assert!(!full.stderr.contains("keyctl system call"), "{full:?}");
+    assert!(!full.stderr.contains(&key), "{full:?}");
+    // Nothing was stored half-way: no key, no metadata.
+    let listed = user.simcred(&env, &["key", "list", &p], "");
+    assert!(!listed.stdout.contains("main"), "{listed:?}");
+    // Room made, as the sentence says: the key goes in.
+    assert!(user.keyctl(&["clear", "@u"], ""));
+    user.simcred(&env, &["key", "add", &p, "main"], &key).ok();
+    assert_eq!(
+        user.simcred(&env, &["key", "get", &p], "")
+            .ok()
+            .stdout
+            .trim(),
+        key
+    );
+}

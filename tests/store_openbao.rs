@@ -821,6 +821,76 @@ fn https_proxy_carries_the_vault_traffic_and_the_ca_bundle_still_applies() {
     assert_certificate_refused(&login);
 }
 
+/// Issue 17 item 7: a store whose TLS certificates are not checked (`--ca-bundle
+/// unsecure-none`, or `VAULT_CACERT=unsecure-none` in the environment it falls back on) works,
+/// and says so in the profiles' one sentence wherever it is added, logged in to or listed; a
+/// store with its CA bundle says nothing of the kind.
+#[test]
+fn a_store_without_certificate_checks_is_warned_about_everywhere() {
+    let bao = Bao::start_tls("127.0.0.1", IpAddr::from([127, 0, 0, 1]));
+    let warned = |o: &Out, setting: &str| {
+        let all = format!("{}{}", o.stdout, o.stderr);
+        assert!(
+            all.contains(&format!(
+                "WARNING: store \"acme\" has {setting} = unsecure-none: TLS certificates are NOT checked"
+            )),
+            "{o:?}"
+        );
+    };
+    for (flag, env, setting) in [
+        (true, vec![], "ca_bundle"),
+        (
+            false,
+            vec![("VAULT_CACERT", "unsecure-none")],
+            "VAULT_CACERT (from the environment)",
+        ),
+    ] {
+        let t = Env::new();
+        let mut add = vec![
+            "store",
+            "add",
+            "acme",
+            "--kind",
+            "openbao",
+            "--addr",
+            &bao.addr,
+            "--prefix",
+            "team/acme",
+        ];
+        if flag {
+            add.extend(["--ca-bundle", "unsecure-none"]);
+        }
+        let out = t.run_with(&add, None, &env);
+        out.ok();
+        warned(&out, setting);
+        let login = t.run_with(
+            &["store", "login", "acme", "--method", "token"],
+            Some(&format!("{}\n", bao.root)),
+            &env,
+        );
+        login.ok();
+        warned(&login, setting);
+        for verb in [&["store", "list"][..], &["store", "status"], &["status"]] {
+            let out = t.run_with(verb, None, &env);
+            warned(&out, setting);
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&t.run_with(&["status", "--json"], None, &env).stdout).unwrap();
+        assert!(
+            json["store_warnings"][0]
+                .as_str()
+                .is_some_and(|w| w.contains("NOT checked")),
+            "{json}"
+        );
+    }
+    // With its CA bundle: checked, and not a word about it.
+    let (t, login) = tls_teammate(&bao, true, &[]);
+    login.ok();
+    for o in [login, t.run(&["store", "list"]), t.run(&["status"])] {
+        assert!(!format!("{o:?}").contains("unsecure-none"), "{o:?}");
+    }
+}
+
 // ---- the leak test over stores --------------------------------------------------------------
 
 /// The local keyring's items of SimCred, as `secret-tool` shows them (values included).
@@ -1238,8 +1308,9 @@ impl Provider {
     }
 }
 
-#[test]
-fn a_person_logs_in_with_oidc_in_the_browser() {
+/// A vault whose `auth/oidc` signs people in at a loopback provider, its default role
+/// `people` allowing `http://localhost:PORT/oidc/callback` for the returned port.
+fn oidc_vault() -> (Bao, Provider, u16) {
     let bao = Bao::start();
     let policy = "path \"secret/data/team/acme/*\" { capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"] }\n\
                   path \"secret/metadata/team/acme/*\" { capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"] }\n";
@@ -1266,14 +1337,15 @@ fn a_person_logs_in_with_oidc_in_the_browser() {
         "token_policies=people",
         "token_ttl=10m",
     ]);
-    // The "browser": an xdg-open that follows the sign-in page's redirect back to SimCred.
-    let browser = tempfile::tempdir().unwrap();
-    let opener = browser.path().join("xdg-open");
-    std::fs::write(&opener, "#!/bin/sh\ncurl -s -L -o /dev/null \"$1\" &\n").unwrap();
-    std::os::unix::fs::PermissionsExt::set_mode(
-        &mut std::fs::metadata(&opener).unwrap().permissions(),
-        0o755,
-    );
+    (bao, idp, callback)
+}
+
+/// The "browser": a directory with an `xdg-open` running `script` (the page's URL is `$1`),
+/// and the PATH that finds it first.
+fn browser(script: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let opener = dir.path().join("xdg-open");
+    std::fs::write(&opener, format!("#!/bin/sh\n{script}\n")).unwrap();
     std::fs::set_permissions(
         &opener,
         <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
@@ -1281,13 +1353,19 @@ fn a_person_logs_in_with_oidc_in_the_browser() {
     .unwrap();
     let path = format!(
         "{}:{}",
-        browser.path().display(),
+        dir.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    (dir, path)
+}
 
-    let ann = teammate(&bao);
-    let port = callback.to_string();
-    let login = ann.run_with(
+/// A browser that follows the sign-in page's redirects back to SimCred.
+const FOLLOWS: &str = "curl -s -L -o /dev/null \"$1\" &";
+
+fn oidc_login(who: &Env, port: u16, env: &[(&str, &str)], within: Duration) -> Out {
+    let port = port.to_string();
+    simcred_tests::hostile::run_within(
+        who,
         &[
             "store",
             "login",
@@ -1298,8 +1376,17 @@ fn a_person_logs_in_with_oidc_in_the_browser() {
             &port,
         ],
         None,
-        &[("PATH", &path)],
-    );
+        env,
+        within,
+    )
+}
+
+#[test]
+fn a_person_logs_in_with_oidc_in_the_browser() {
+    let (bao, _idp, callback) = oidc_vault();
+    let (_b, path) = browser(FOLLOWS);
+    let ann = teammate(&bao);
+    let login = oidc_login(&ann, callback, &[("PATH", &path)], Duration::from_secs(60));
     login.ok();
     assert!(
         login.stdout.contains("Logged in to store acme as oidc-ann"),
@@ -1321,6 +1408,100 @@ fn a_person_logs_in_with_oidc_in_the_browser() {
     let key = secret("ak-");
     ann.run_in(&["key", "add", &p, "main"], &key).ok();
     assert_eq!(ann.run(&["key", "get", &p]).ok().stdout.trim(), key);
+}
+
+/// Issue 17 item 8a: a local request to the callback with a forged state (it arrives before
+/// the browser does) gets an error page, not "Signed in", and does not end the login: the
+/// browser's real return still signs the person in.
+#[test]
+fn a_forged_callback_neither_signs_in_nor_ends_the_real_login() {
+    let (bao, _idp, callback) = oidc_vault();
+    let seen = tempfile::tempdir().unwrap();
+    let page = seen.path().join("forged.html");
+    let (_b, path) = browser(&format!(
+        "(curl -s -o {} -w '%{{http_code}}' 'http://localhost:{callback}/oidc/callback?state=forged&code=forged' > {}.status; curl -s -L -o /dev/null \"$1\") &",
+        page.display(),
+        page.display()
+    ));
+    let ann = teammate(&bao);
+    let login = oidc_login(&ann, callback, &[("PATH", &path)], Duration::from_secs(60));
+    login.ok();
+    assert!(
+        login.stdout.contains("Logged in to store acme as oidc-ann"),
+        "{login:?}"
+    );
+    let status = std::fs::read_to_string(format!("{}.status", page.display())).unwrap();
+    assert_eq!(status.trim(), "400");
+    let forged = std::fs::read_to_string(&page).unwrap();
+    assert!(!forged.contains("Signed in"), "{forged}");
+}
+
+/// Issue 17 item 8b: a client that connects to the callback and sends a byte now and then
+/// does not keep the login waiting past its deadline (`SIMCRED_OIDC_WAIT`, 3 s here).
+#[test]
+fn a_trickling_client_does_not_keep_the_login_past_its_deadline() {
+    let (bao, _idp, callback) = oidc_vault();
+    let (_b, path) = browser("true");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let trickle = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut c = poll("the callback to listen", Duration::from_secs(30), || {
+                std::net::TcpStream::connect(("127.0.0.1", callback)).ok()
+            });
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if std::io::Write::write_all(&mut c, b"G").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        })
+    };
+    let ann = teammate(&bao);
+    let login = oidc_login(
+        &ann,
+        callback,
+        &[("PATH", &path), ("SIMCRED_OIDC_WAIT", "3")],
+        Duration::from_secs(40),
+    );
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    trickle.join().unwrap();
+    login.fails();
+    assert!(
+        login.stderr.contains("did not come back within 3 s"),
+        "{login:?}"
+    );
+}
+
+/// Issue 17 item 8c: the redirect says `localhost`, which a browser may take for `::1`; a
+/// program already listening on `[::1]:PORT` would receive the state and code, so the login
+/// refuses that port and names the address, and the squatter receives nothing.
+#[test]
+fn a_program_on_the_other_loopback_address_never_receives_the_code() {
+    let Ok(squatter) = std::net::TcpListener::bind(("::1", 0)) else {
+        eprintln!("NOTE: no IPv6 loopback here: there is no other loopback address to squat");
+        return;
+    };
+    let port = squatter.local_addr().unwrap().port();
+    squatter.set_nonblocking(true).unwrap();
+    let (bao, _idp, _) = oidc_vault();
+    bao.ok(&[
+        "write",
+        "auth/oidc/role/people",
+        "user_claim=sub",
+        &format!("allowed_redirect_uris=http://localhost:{port}/oidc/callback"),
+        "token_policies=people",
+    ]);
+    let (_b, path) = browser(FOLLOWS);
+    let ann = teammate(&bao);
+    let login = oidc_login(&ann, port, &[("PATH", &path)], Duration::from_secs(30));
+    login.fails();
+    assert!(login.stderr.contains(&format!("[::1]:{port}")), "{login:?}");
+    assert!(login.stderr.contains("--callback-port"), "{login:?}");
+    assert!(
+        matches!(squatter.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the program on [::1]:{port} was sent the browser's return"
+    );
 }
 
 // ---- a teammate's team profiles never receive someone's personal keys (issue 17) ----------

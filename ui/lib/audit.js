@@ -3,10 +3,13 @@
 // `node --test ui/tests/` can check them.
 //
 // A finding is what the backend's `audit` command returns (the same as `simcred audit --json`):
-// {service: ?string, path: string, line: ?number, what: string, advice: "import"|"remove"}.
-// Paths and `what` come from the backend; nothing here names a service.
+// {service: ?string, path: string, line: ?number, what: string, advice: "import"|"remove"|"check",
+// todo?: string}. "check" is a vendor's path SimCred could not read (a FIFO, a file that does not
+// parse). Paths and `what` come from the backend; nothing here names a service.
 
-/** @typedef {{service: ?string, path: string, line: ?number, what: string, advice: "import"|"remove"}} Finding */
+/** @typedef {{service: ?string, path: string, line: ?number, what: string, advice: "import"|"remove"|"check"}} Finding */
+
+const ADVICE = ["import", "remove", "check"];
 
 /** A finding with every field present (unknown advice is treated as "remove": never import blindly). */
 export function normalizeFinding(f) {
@@ -17,7 +20,7 @@ export function normalizeFinding(f) {
     path: String(x.path ?? ""),
     line,
     what: String(x.what ?? ""),
-    advice: x.advice === "import" ? "import" : "remove",
+    advice: ADVICE.includes(x.advice) ? x.advice : "remove",
   };
 }
 
@@ -43,6 +46,13 @@ export function findingAdvice(f) {
       kind: "import",
       label: "Import",
       text: "Import it into the keyring; the plaintext copy is then removed.",
+    };
+  }
+  if (x.advice === "check") {
+    return {
+      kind: "check",
+      label: "Look at it",
+      text: "SimCred could not read this, so it cannot tell what it holds: see what it is (the vendor's client reads a credential from this path).",
     };
   }
   if (isVariable(x)) {
@@ -73,14 +83,18 @@ export function hasImportable(findings) {
 
 /** The dialog's one-line summary of a list of findings. */
 export function auditSummary(findings) {
-  const list = (findings ?? []).map(normalizeFinding);
-  if (!list.length) return "No plaintext credentials found.";
+  const all = (findings ?? []).map(normalizeFinding);
+  if (!all.length) return "No plaintext credentials found.";
+  const unread = all.filter((f) => f.advice === "check").length;
+  const list = all.filter((f) => f.advice !== "check");
   const imp = list.filter((f) => f.advice === "import").length;
   const rem = list.length - imp;
   const parts = [];
   if (imp) parts.push(`${imp} to import`);
   if (rem) parts.push(`${rem} to remove by hand`);
-  return `Found ${list.length} plaintext credential(s): ${parts.join(", ")}.`;
+  const could = unread ? `${unread} place(s) SimCred could not read.` : "";
+  if (!list.length) return `No plaintext credentials found; ${could}`;
+  return `Found ${list.length} plaintext credential(s): ${parts.join(", ")}.${could ? ` ${could}` : ""}`;
 }
 
 /**

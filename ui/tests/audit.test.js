@@ -52,6 +52,17 @@ test("findingAdvice says what to do with each kind of finding", () => {
   assert.ok(!isVariable(KEY_FILE));
 });
 
+test("a place SimCred could not read is to be looked at, never imported or deleted", () => {
+  const FIFO = { service: "dlubal", path: "/home/u/.config/Dlubal/api/config.ini", line: null, what: "SimCred did not read it: … is a FIFO (named pipe)", advice: "check" };
+  assert.equal(normalizeFinding(FIFO).advice, "check");
+  const a = findingAdvice(FIFO);
+  assert.equal(a.kind, "check");
+  assert.doesNotMatch(a.text, /Delete|keyring/);
+  assert.equal(hasImportable([FIFO]), false);
+  assert.equal(auditSummary([FIFO]), "No plaintext credentials found; 1 place(s) SimCred could not read.");
+  assert.equal(auditSummary([FIFO, KEY_FILE]), "Found 1 plaintext credential(s): 1 to import. 1 place(s) SimCred could not read.");
+});
+
 test("hasImportable and auditSummary count the findings by advice", () => {
   assert.equal(hasImportable([]), false);
   assert.equal(hasImportable(undefined), false);

@@ -569,8 +569,14 @@ fn print_keys(keys: &[KeyMeta], indent: &str) {
 }
 
 fn warn_insecure(p: &Profile) {
-    if p.setting("tls_ca_bundle") == Some("unsecure-none") {
-        eprintln!("WARNING: {} has tls_ca_bundle = unsecure-none: TLS certificates will NOT be checked, so anyone on the network path can read its credentials. Use `system` or a CA bundle path instead.", p.name);
+    if simcred_core::http::cert_checks_off(p.setting("tls_ca_bundle")) {
+        eprintln!(
+            "{}",
+            simcred_core::http::cert_checks_off_warning(
+                &format!("profile \"{}\"", p.name),
+                "tls_ca_bundle"
+            )
+        );
     }
 }
 
@@ -904,6 +910,9 @@ fn status(json: bool, check: bool) -> Result<i32> {
         for p in &r.store_problems {
             println!("! {p}");
         }
+        for w in &r.store_warnings {
+            println!("! {w}");
+        }
         if r.profiles.is_empty() {
             println!("No profiles yet. Create one with `simcred profile add` or `simcred import`.");
         }
@@ -1121,11 +1130,15 @@ fn audit(json: bool) -> Result<i32> {
                 Some(l) => format!("{}:{l}", f.path),
                 None => f.path.clone(),
             };
-            let todo = match f.advice {
-                simcred_core::audit::Advice::Import => {
+            let todo = match (&f.todo, f.advice) {
+                (Some(t), _) => t.as_str(),
+                (None, simcred_core::audit::Advice::Import) => {
                     "import it: `simcred import --remove-plaintext`"
                 }
-                simcred_core::audit::Advice::Remove => "remove it (SimCred keeps its own copy)",
+                (None, simcred_core::audit::Advice::Remove) => {
+                    "remove it (SimCred keeps its own copy)"
+                }
+                (None, simcred_core::audit::Advice::Check) => "look at what it is",
             };
             println!(
                 "{at}: {}{} — {todo}",
@@ -1136,7 +1149,19 @@ fn audit(json: bool) -> Result<i32> {
                     .unwrap_or_default()
             );
         }
-        println!("{} plaintext credential(s) found.", found.len());
+        let unread = found
+            .iter()
+            .filter(|f| f.advice == simcred_core::audit::Advice::Check)
+            .count();
+        println!(
+            "{} plaintext credential(s) found{}.",
+            found.len() - unread,
+            if unread > 0 {
+                format!(", and {unread} place(s) SimCred could not read")
+            } else {
+                String::new()
+            }
+        );
     }
     Ok(if found.is_empty() { 0 } else { 1 })
 }

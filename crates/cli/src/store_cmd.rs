@@ -55,7 +55,8 @@ pub enum StoreCmd {
         /// Namespace (Vault Enterprise, OpenBao namespaces)
         #[arg(long)]
         namespace: Option<String>,
-        /// PEM file with the CA certificates of the server's TLS (default: $VAULT_CACERT)
+        /// PEM file with the CA certificates of the server's TLS (default: $VAULT_CACERT);
+        /// `system` for the system's, `unsecure-none` for no certificate checks (warned about)
         #[arg(long)]
         ca_bundle: Option<String>,
     },
@@ -107,6 +108,13 @@ fn read_value(what: &str) -> Result<Secret> {
     Ok(s)
 }
 
+/// Says on stderr when the store's TLS certificates are not checked.
+fn warn_tls(cfg: &StoreConfig) {
+    if let Some(w) = cfg.tls_warning() {
+        eprintln!("{w}");
+    }
+}
+
 pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
     match c {
         StoreCmd::Add {
@@ -133,6 +141,7 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
             };
             let kernel = !cfg.kind.holds_profiles();
             sc.store_add(&cfg)?;
+            warn_tls(&cfg);
             if kernel {
                 println!(
                     "Added store {name}: this user's Linux kernel keyring, for secrets only (the profiles stay in profiles.toml). Its secrets are {}. Create profiles with `simcred profile add NAME --service SERVICE --store {name}`, or move one with `simcred profile move NAME --store {name}`.",
@@ -151,6 +160,10 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
             role,
             callback_port,
         } => {
+            // Before anything secret is typed or sent.
+            if let Ok(cfg) = sc.config().store(&name) {
+                warn_tls(&cfg);
+            }
             let need = |v: Option<String>, flag: &str| {
                 v.ok_or_else(|| anyhow::anyhow!("--method needs {flag}"))
             };
@@ -210,6 +223,9 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
             if all.is_empty() {
                 println!("No stores yet: secrets live in the OS keyring. Add a team store with `simcred store add NAME --kind openbao --addr URL`.");
             }
+            for w in all.iter().filter_map(|s| s.warning.as_deref()) {
+                eprintln!("{w}");
+            }
             for s in all {
                 if let Some(survives) = s.survives {
                     println!(
@@ -233,6 +249,9 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
         }
         StoreCmd::Status { .. } => {
             let all = sc.store_status(true)?;
+            for w in all.iter().filter_map(|s| s.warning.as_deref()) {
+                eprintln!("{w}");
+            }
             let mut bad = false;
             for s in &all {
                 match (&s.token, &s.problem) {

@@ -358,10 +358,9 @@ impl Simcred {
             probe,
             self.config.profiles_path().display().to_string(),
         );
-        let kernel: Vec<String> = self
-            .config
-            .stores()
-            .unwrap_or_default()
+        let stores = self.config.stores().unwrap_or_default();
+        r.store_warnings = stores.iter().filter_map(|s| s.tls_warning()).collect();
+        let kernel: Vec<String> = stores
             .into_iter()
             .filter(|s| !s.kind.holds_profiles())
             .map(|s| s.name)

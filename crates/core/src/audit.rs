@@ -3,11 +3,26 @@
 //! provider's vendor files report their own places ([`VendorFiles::audit`]); this module adds
 //! what every service shares: shell start-up files that assign a secret variable, and files
 //! SimCred exported. Findings hold paths, lines and names, never a secret value.
+//!
+//! Rules:
+//! - Everything audit prints is made safe for the terminal ([`crate::text::safe`]): file names
+//!   come from the disk, and a cache file may be named anything.
+//! - Nothing at a vendor's path stops the audit: what is not a regular file, or does not parse,
+//!   becomes a finding of its own ([`Advice::Check`]), read without blocking ([`crate::fsio`]).
+//! - Only this computer's profiles count, for the files SimCred exported and for the keys it
+//!   holds: a team profile's metadata is teammates' text, and a path written there is never
+//!   taken for a file of this user to remove.
+//! - A vendor's file holding a key SimCred already holds (the same value, in a profile of this
+//!   computer) says where SimCred holds it and that only the plaintext copy is to go; one
+//!   holding a key SimCred does not have is to be imported.
+//!
+//! [`VendorFiles::audit`]: crate::providers::files::VendorFiles::audit
 
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::profile::{Profile, Service};
 use crate::providers::files::{home, Found, Source};
+use crate::store::{SecretId, SecretKind};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -19,6 +34,9 @@ pub enum Advice {
     Import,
     /// Remove it (the keyring has, or should get, its own copy).
     Remove,
+    /// Look at it: SimCred could not read it (not a regular file, not parseable), so cannot
+    /// tell what it holds; the finding says why.
+    Check,
 }
 
 /// One plaintext credential found.
@@ -33,6 +51,9 @@ pub struct Finding {
     /// What it is, in words ("an API key named project_1", "an offline token").
     pub what: String,
     pub advice: Advice,
+    /// What to do, in a sentence, where it says more than the advice's own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub todo: Option<String>,
 }
 
 impl Finding {
@@ -44,7 +65,75 @@ impl Finding {
             line: None,
             what: format!("{what} \"{}\"", crate::text::safe(&f.name)),
             advice: Advice::Import,
+            todo: None,
         }
+    }
+
+    /// A finding for a vendor's file SimCred could not read (`why`: the error, which names
+    /// it): the audit goes on without it.
+    pub fn unreadable(service: Service, path: &Path, why: &dyn std::fmt::Display) -> Finding {
+        Finding {
+            service: Some(service.as_str().to_string()),
+            path: path.display().to_string(),
+            line: None,
+            what: format!("SimCred did not read it: {why}"),
+            advice: Advice::Check,
+            todo: Some(
+                "look at what it is: the vendor's client reads a credential from this path".into(),
+            ),
+        }
+    }
+
+    /// The finding with everything it shows made safe for a terminal.
+    fn made_safe(mut self) -> Finding {
+        self.path = crate::text::safe(&self.path);
+        self.what = crate::text::safe(&self.what);
+        self.todo = self.todo.map(|t| crate::text::safe(&t));
+        self
+    }
+}
+
+/// What SimCred holds, to tell a plaintext copy of a stored secret (to remove) from a secret
+/// SimCred does not have (to import). Only the profiles of this computer count, and a secret is
+/// read from the keyring only when its metadata's last four characters match.
+pub struct Held<'a> {
+    ctx: &'a Ctx<'a>,
+    profiles: Vec<Profile>,
+}
+
+impl<'a> Held<'a> {
+    /// What the profiles of this computer hold.
+    pub fn new(ctx: &'a Ctx<'a>, profiles: Vec<Profile>) -> Self {
+        Held { ctx, profiles }
+    }
+
+    /// Where SimCred holds the secret of `f`, if it does: the profile, and how to show the place
+    /// (`profile/key`, `profile (offline token)`).
+    pub fn holds(&self, f: &Found) -> Option<(String, String)> {
+        let last4 = f.secret.last4();
+        for p in self.profiles.iter().filter(|p| p.service == f.service) {
+            let keys = p.keys.iter().filter(|k| k.last4 == last4).map(|k| {
+                (
+                    SecretId::new(&p.name, SecretKind::ApiKey, &k.name),
+                    format!("{}/{}", p.name, k.name),
+                )
+            });
+            let token = p
+                .token(crate::signin::OFFLINE)
+                .filter(|t| t.last4 == last4)
+                .map(|_| {
+                    (
+                        SecretId::new(&p.name, SecretKind::OfflineToken, "default"),
+                        format!("{} (offline token)", p.name),
+                    )
+                });
+            for (id, shown) in keys.chain(token) {
+                if self.ctx.store().get(&id).ok().flatten().as_ref() == Some(&f.secret) {
+                    return Some((p.name.clone(), shown));
+                }
+            }
+        }
+        None
     }
 }
 
@@ -112,6 +201,7 @@ fn shell_findings() -> Vec<Finding> {
                         line: Some(i + 1),
                         what: format!("{v} is set to a secret"),
                         advice: Advice::Remove,
+                        todo: None,
                     });
                 }
             }
@@ -120,7 +210,8 @@ fn shell_findings() -> Vec<Finding> {
     out
 }
 
-/// Files SimCred itself exported that are still there.
+/// Files SimCred itself exported that are still there, as recorded by `profiles` (this
+/// computer's: a path in a team profile's metadata is not this user's to remove).
 fn export_findings(profiles: &[Profile]) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in profiles {
@@ -134,10 +225,11 @@ fn export_findings(profiles: &[Profile]) -> Vec<Finding> {
                 if Path::new(path).is_file() {
                     out.push(Finding {
                         service: Some(p.service.as_str().to_string()),
-                        path: crate::text::safe(path),
+                        path: path.clone(),
                         line: None,
                         what: format!("{what} \"{}\" of profile {}", m.name, p.name),
                         advice: Advice::Remove,
+                        todo: None,
                     });
                 }
             }
@@ -149,20 +241,32 @@ fn export_findings(profiles: &[Profile]) -> Vec<Finding> {
 /// Every plaintext credential found, one finding per place (a vendor file SimCred also
 /// exported to is listed once).
 pub fn audit(ctx: &Ctx<'_>) -> Result<Vec<Finding>> {
+    // This computer's profiles only (see the module's rules); no team store is asked.
+    let profiles = ctx.config().read()?;
+    let held = Held::new(ctx, profiles.clone());
     let mut out: Vec<Finding> = Vec::new();
     for s in Service::all() {
         if let Some(files) = s.provider().files() {
-            out.extend(files.audit()?);
+            match files.audit(&held) {
+                Ok(found) => out.extend(found),
+                // One vendor's unreadable file is a finding, not the end of the audit.
+                Err(e) => out.push(match files.default_path() {
+                    Some(p) => Finding::unreadable(s, &p, &e),
+                    None => Finding {
+                        path: files.label().to_string(),
+                        ..Finding::unreadable(s, Path::new(""), &e)
+                    },
+                }),
+            }
         }
     }
     out.extend(shell_findings());
-    let profiles = ctx.list_profiles()?;
     for f in export_findings(&profiles) {
         if !out.iter().any(|o| o.path == f.path && o.line.is_none()) {
             out.push(f);
         }
     }
-    Ok(out)
+    Ok(out.into_iter().map(Finding::made_safe).collect())
 }
 
 /// Walks `root` (at most `depth` levels, skipping hidden directories other than those in
@@ -203,8 +307,12 @@ pub fn find_below(root: &Path, suffix: &[&str], depth: usize, budget: &mut usize
     out
 }
 
-/// Findings for the entries of a vendor-file scan, each described as `what`.
-pub fn from_scan(found: &[Found], what: &str) -> Vec<Finding> {
+/// Findings for the entries of a vendor-file scan, each described as `what`: to import; when
+/// SimCred holds the same secret (`held`), only its plaintext copy is to go — still through
+/// `import --profile P --remove-plaintext` (advice [`Advice::Import`]), which finds it already
+/// stored and removes exactly that entry, where deleting the file by hand would take a shared
+/// file's other keys with it; a variable of this environment is to be removed.
+pub fn from_scan(found: &[Found], what: &str, held: &Held<'_>) -> Vec<Finding> {
     found
         .iter()
         .map(|f| {
@@ -212,6 +320,12 @@ pub fn from_scan(found: &[Found], what: &str) -> Vec<Finding> {
             if let Source::Env(v) = &f.source {
                 x.what = format!("${v} is set in this environment");
                 x.advice = Advice::Remove;
+            } else if let Some((profile, at)) = held.holds(f) {
+                x.what.push_str(&format!(", which SimCred holds as {at}"));
+                x.todo = Some(format!(
+                    "remove this plaintext copy: `simcred import --service {} --profile {profile} --remove-plaintext` removes it without storing it twice",
+                    f.service.as_str()
+                ));
             }
             x
         })

@@ -128,6 +128,7 @@ impl Error {
             Error::Store(StoreError::Offline(_)) => "store_offline",
             Error::Store(StoreError::NotFound(_)) => "store_not_found",
             Error::Store(StoreError::Malformed(_)) => "malformed_secret",
+            Error::Store(StoreError::Full { .. }) => "store_full",
             Error::Store(_) => "keyring",
             Error::VendorFile(_) => "vendor_file",
             Error::Auth(AuthError::Cancelled) => "cancelled",

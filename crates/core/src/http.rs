@@ -269,6 +269,24 @@ enum Body<'a> {
     Json(&'a str),
 }
 
+/// The CA-bundle value that turns TLS certificate checks off (a profile's `tls_ca_bundle`, a
+/// store's `ca_bundle`), as the SimAI SDK spells it.
+pub const NO_CERT_CHECKS: &str = "unsecure-none";
+
+/// Whether a CA-bundle setting turns certificate checks off, read as [`Http::new`] reads it.
+pub fn cert_checks_off(ca_bundle: Option<&str>) -> bool {
+    ca_bundle.map(str::trim) == Some(NO_CERT_CHECKS)
+}
+
+/// The one warning for TLS certificate checks turned off, shown wherever such a profile or
+/// store is added, used or listed: `whose` is `profile "x"` or `store "acme"`, `setting` what
+/// turned them off (`tls_ca_bundle`, `VAULT_CACERT (from the environment)`).
+pub fn cert_checks_off_warning(whose: &str, setting: &str) -> String {
+    format!(
+        "WARNING: {whose} has {setting} = {NO_CERT_CHECKS}: TLS certificates are NOT checked, so anyone on the network path can read its credentials. Use `system` or a CA bundle path instead."
+    )
+}
+
 /// A blocking HTTP client configured for one profile.
 pub struct Http {
     direct: ureq::Agent,
@@ -288,7 +306,7 @@ impl Http {
             Some("system") => {
                 tls = tls.root_certs(ureq::tls::RootCerts::PlatformVerifier);
             }
-            Some("unsecure-none") => {
+            Some(NO_CERT_CHECKS) => {
                 tls = tls.disable_verification(true);
             }
             Some(path) => {

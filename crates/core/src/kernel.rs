@@ -63,18 +63,56 @@ impl SecretStore for KernelStore {
     }
 }
 
+const BACKEND: &str = "Linux kernel keyring (keyutils)";
+
 fn unavailable(reason: String) -> StoreError {
     StoreError::Unavailable {
-        backend: "Linux kernel keyring (keyutils)".into(),
+        backend: BACKEND.into(),
         reason,
         hint: "A container may forbid the keyctl system call; use the OS keyring or a team store there".into(),
     }
 }
 
+/// The kernel's per-user key quota in force for this process (`kernel.keys.maxbytes` and
+/// `maxkeys`, or their `root_` forms for root), when `/proc` shows it.
+#[cfg(target_os = "linux")]
+fn quota_now(prefix: &str) -> Option<(u64, u64)> {
+    let read = |name: &str| -> Option<u64> {
+        std::fs::read_to_string(format!("/proc/sys/kernel/keys/{prefix}{name}"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some((read("maxbytes")?, read("maxkeys")?))
+}
+
+/// The error for a failed keyutils call: a full quota (`EDQUOT`) is its own case, with what to
+/// do about it; anything else means keyutils cannot be used here.
+#[cfg(target_os = "linux")]
+fn call_failed(what: &str, err: std::io::Error, root: bool) -> StoreError {
+    if err.raw_os_error() == Some(libc::EDQUOT) {
+        let prefix = if root { "root_" } else { "" };
+        let now = quota_now(prefix)
+            .map(|(b, k)| format!("{b} bytes and {k} keys"))
+            .unwrap_or_else(|| "unknown".into());
+        return StoreError::Full {
+            backend: format!("this user's {BACKEND}"),
+            reason: format!(
+                "{what}: the kernel's quota for this user's keys is used up (kernel.keys.{prefix}maxbytes / {prefix}maxkeys: {now}; the default for a user other than root is 20000 bytes and 200 keys), so nothing was stored"
+            ),
+            hint: format!(
+                "Remove keys this user no longer needs (`keyctl show @u` lists them; `simcred key remove`, or `keyctl unlink KEY @u`), or have root raise the quota, e.g. `sysctl -w kernel.keys.{prefix}maxbytes=200000 kernel.keys.{prefix}maxkeys=2000` (in /etc/sysctl.d/ to keep it after a reboot)"
+            ),
+        };
+    }
+    unavailable(format!("{what}: {err}"))
+}
+
 /// The four keyutils calls, on the user keyring (`@u`).
 #[cfg(target_os = "linux")]
 mod sys {
-    use super::unavailable;
+    use super::{call_failed, unavailable};
     use crate::store::StoreError;
     use std::ffi::CString;
 
@@ -96,7 +134,10 @@ mod sys {
     }
 
     fn failed(what: &str) -> StoreError {
-        unavailable(format!("{what}: {}", std::io::Error::last_os_error()))
+        let err = std::io::Error::last_os_error();
+        // SAFETY: geteuid takes nothing and cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        call_failed(what, err, root)
     }
 
     /// The key described `desc` in the user keyring, if any.
@@ -223,6 +264,28 @@ mod sys {
 mod tests {
     use super::*;
     use crate::store::SecretKind;
+
+    /// A full quota is its own error with what to do; other failures still say keyutils may
+    /// be forbidden here. (tests/store_kernel.rs fills a real user's quota when run as root.)
+    #[test]
+    fn a_full_quota_says_so_and_how_to_make_room() {
+        let full = call_failed(
+            "adding a key to the user keyring failed",
+            std::io::Error::from_raw_os_error(libc::EDQUOT),
+            false,
+        );
+        assert!(matches!(full, StoreError::Full { .. }), "{full:?}");
+        let text = full.to_string();
+        for want in ["quota", "kernel.keys.maxbytes", "sysctl", "keyctl show @u"] {
+            assert!(text.contains(want), "{want}: {text}");
+        }
+        assert!(!text.contains("keyctl system call"), "{text}");
+        assert!(!text.contains("no keyring is reachable"), "{text}");
+        let root = call_failed("x", std::io::Error::from_raw_os_error(libc::EDQUOT), true);
+        assert!(root.to_string().contains("root_maxbytes"), "{root}");
+        let other = call_failed("x", std::io::Error::from_raw_os_error(libc::ENOSYS), false);
+        assert!(matches!(other, StoreError::Unavailable { .. }), "{other:?}");
+    }
 
     /// The real kernel keyring of the user running the tests: write, read, overwrite, delete.
     #[test]

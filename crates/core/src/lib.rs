@@ -7,6 +7,7 @@ pub mod aftercare;
 pub mod app;
 pub mod atomic;
 pub mod audit;
+pub mod callback;
 #[cfg(feature = "clipboard")]
 pub mod clipboard;
 pub mod config;

@@ -134,6 +134,9 @@ pub struct StatusReport {
     pub profiles: Vec<ProfileStatus>,
     /// Team stores whose profiles could not be read, one sentence each.
     pub store_problems: Vec<String>,
+    /// Warnings about how team stores are reached (TLS certificates not checked), one
+    /// sentence each; like a profile's, they do not make the report need attention.
+    pub store_warnings: Vec<String>,
     pub needs_attention: bool,
 }
 
@@ -161,10 +164,11 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
         .iter()
         .map(|x| x.to_string())
         .collect();
-    if p.setting("tls_ca_bundle") == Some("unsecure-none") {
-        problems.push(
-            "WARNING: tls_ca_bundle = unsecure-none: TLS certificates are not checked, anyone on the network path can read the credentials".into(),
-        );
+    if crate::http::cert_checks_off(p.setting("tls_ca_bundle")) {
+        problems.push(crate::http::cert_checks_off_warning(
+            &format!("profile \"{}\"", p.name),
+            "tls_ca_bundle",
+        ));
     }
     for k in p.keys.iter().filter(|k| k.status.needs_attention()) {
         problems.push(format!(
@@ -309,6 +313,7 @@ pub fn report(
         config_file,
         profiles,
         store_problems: Vec::new(),
+        store_warnings: Vec::new(),
         needs_attention,
     }
 }

@@ -121,6 +121,14 @@ pub enum StoreError {
     /// There is no such store (no `[stores.NAME]` table of that name).
     #[error("{0}")]
     NotFound(String),
+    /// The store answers but has no room for the secret (the kernel keyring's per-user
+    /// quota); nothing was written. The hint says how to make room.
+    #[error("{backend} is full: {reason}. {hint}")]
+    Full {
+        backend: String,
+        reason: String,
+        hint: String,
+    },
 }
 
 /// A place to keep secrets. The OS keyring is the product's implementation; a team vault can be

@@ -69,12 +69,19 @@ pub const DEFAULT_MOUNT: &str = "secret";
 pub const DEFAULT_PREFIX: &str = "simcred";
 
 fn env(names: &[&str]) -> Option<String> {
+    env_named(names).map(|(_, v)| v)
+}
+
+/// The first of `names` set to something other than white space, and its (trimmed) value.
+fn env_named<'a>(names: &[&'a str]) -> Option<(&'a str, String)> {
     names
         .iter()
-        .filter_map(|n| std::env::var(n).ok())
-        .map(|v| v.trim().to_string())
-        .find(|v| !v.is_empty())
+        .filter_map(|n| std::env::var(n).ok().map(|v| (*n, v.trim().to_string())))
+        .find(|(_, v)| !v.is_empty())
 }
+
+/// The environment variables a vault store's CA bundle falls back on.
+const CACERT_VARS: [&str; 2] = ["VAULT_CACERT", "BAO_CACERT"];
 
 impl StoreConfig {
     /// Where the vault is, with the vault CLIs' environment filling what the table leaves out
@@ -101,10 +108,26 @@ impl StoreConfig {
                 .namespace
                 .clone()
                 .or_else(|| env(&["VAULT_NAMESPACE", "BAO_NAMESPACE"])),
-            ca_bundle: self
-                .ca_bundle
-                .clone()
-                .or_else(|| env(&["VAULT_CACERT", "BAO_CACERT"])),
+            ca_bundle: self.ca_bundle.clone().or_else(|| env(&CACERT_VARS)),
+        })
+    }
+
+    /// The warning for a vault store whose TLS certificates are not checked: its `ca_bundle`,
+    /// or the `VAULT_CACERT` / `BAO_CACERT` it falls back on, is `unsecure-none` (the same
+    /// sentence as for a profile: [`crate::http::cert_checks_off_warning`]).
+    pub fn tls_warning(&self) -> Option<String> {
+        if !self.kind.holds_profiles() {
+            return None;
+        }
+        let (value, setting) = match &self.ca_bundle {
+            Some(v) => (v.clone(), "ca_bundle".to_string()),
+            None => {
+                let (name, v) = env_named(&CACERT_VARS)?;
+                (v, format!("{name} (from the environment)"))
+            }
+        };
+        crate::http::cert_checks_off(Some(&value)).then(|| {
+            crate::http::cert_checks_off_warning(&format!("store \"{}\"", self.name), &setting)
         })
     }
 
@@ -521,7 +544,9 @@ pub enum LoginMethod {
 pub struct OidcPending {
     /// The identity provider's page to open in the browser.
     pub url: crate::http::OpenableUrl,
-    listener: std::net::TcpListener,
+    callback: crate::callback::Callback,
+    /// The `state` the vault put in the sign-in page: only a return carrying it is this login's.
+    state: String,
     nonce: Secret,
 }
 
@@ -543,80 +568,6 @@ fn oidc_nonce() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// How long the browser has to come back.
-const OIDC_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// Waits on `listener` for the browser's `GET /oidc/callback?state=…&code=…` (answering it with
-/// a page saying it may be closed); other requests get a 404 and are ignored.
-fn oidc_wait(listener: &std::net::TcpListener) -> Result<(String, Secret), StoreError> {
-    use std::io::{Read, Write};
-    let end = std::time::Instant::now() + OIDC_WAIT;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| StoreError::Failed(format!("the sign-in callback: {e}")))?;
-    loop {
-        let (mut conn, _) = match listener.accept() {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if std::time::Instant::now() > end {
-                    return Err(StoreError::Unauthorized(
-                        "the browser did not come back within 5 minutes; log in again".into(),
-                    ));
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                continue;
-            }
-            Err(e) => return Err(StoreError::Failed(format!("the sign-in callback: {e}"))),
-        };
-        let _ = conn.set_nonblocking(false);
-        let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(10)));
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while head.len() < 16 * 1024 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            match conn.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
-            }
-        }
-        let line = String::from_utf8_lossy(&head)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let target = line.split(' ').nth(1).unwrap_or("");
-        let url = url::Url::parse(&format!("http://localhost{target}")).ok();
-        let Some(url) = url.filter(|u| line.starts_with("GET ") && u.path() == "/oidc/callback")
-        else {
-            let _ = conn.write_all(
-                b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-            );
-            continue;
-        };
-        let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
-        let page =
-            "<!doctype html><title>SimCred</title><p>Signed in. You can close this window.</p>";
-        let _ = conn.write_all(
-            format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
-                page.len()
-            )
-            .as_bytes(),
-        );
-        if let Some(err) = q.get("error") {
-            return Err(StoreError::Unauthorized(format!(
-                "the identity provider refused the sign-in: {}",
-                crate::text::safe_short(err, 200)
-            )));
-        }
-        return match (q.get("state"), q.get("code")) {
-            (Some(state), Some(code)) => Ok((state.clone(), Secret::new(code.clone()))),
-            _ => Err(StoreError::Unauthorized(
-                "the browser came back without a sign-in code; log in again".into(),
-            )),
-        };
-    }
-}
-
 /// One store as `store list` / `store status` show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoreStatus {
@@ -634,6 +585,10 @@ pub struct StoreStatus {
     /// keyring).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub survives: Option<&'static str>,
+    /// A warning about how the store is reached (TLS certificates not checked:
+    /// [`StoreConfig::tls_warning`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// Refuses a login or logout on a store that has none (the kernel keyring).
@@ -710,8 +665,9 @@ impl crate::ctx::Ctx<'_> {
                 crate::vault::login(&at, &Login::Jwt { role, jwt }).map_err(StoreError::from)?
             }
             LoginMethod::Oidc(pending) => {
-                let (state, code) = oidc_wait(&pending.listener)?;
-                crate::vault::oidc_callback(&at, &state, &code, &pending.nonce)
+                let (deadline, waited) = crate::callback::deadline();
+                let code = pending.callback.wait(&pending.state, deadline, waited)?;
+                crate::vault::oidc_callback(&at, &pending.state, &code, &pending.nonce)
                     .map_err(StoreError::from)?
             }
         };
@@ -722,9 +678,10 @@ impl crate::ctx::Ctx<'_> {
         Ok(info)
     }
 
-    /// Begins the OIDC login of a person to store `name`: listens on `localhost:port` for the
-    /// browser's return and asks the vault for the identity provider's page (for `role`, or the
-    /// mount's default role). Finish with [`LoginMethod::Oidc`] in `store_login`.
+    /// Begins the OIDC login of a person to store `name`: listens on `localhost:port` (both
+    /// loopback addresses: [`crate::callback`]) for the browser's return and asks the vault for
+    /// the identity provider's page (for `role`, or the mount's default role). Finish with
+    /// [`LoginMethod::Oidc`] in `store_login`.
     pub fn oidc_begin(
         &self,
         name: &str,
@@ -734,24 +691,34 @@ impl crate::ctx::Ctx<'_> {
         let cfg = self.store_config(name)?;
         no_login(&cfg)?;
         let at = cfg.vault_addr()?;
-        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
-            crate::Error::Invalid(format!(
-                "cannot listen on localhost:{port} for the browser's return ({e}); choose another port (the vault's role must allow http://localhost:PORT/oidc/callback)"
-            ))
-        })?;
+        let callback = crate::callback::Callback::listen(port).map_err(crate::Error::Invalid)?;
         let nonce = Secret::new(oidc_nonce());
-        let redirect = format!("http://localhost:{port}/oidc/callback");
-        let raw =
-            crate::vault::oidc_auth_url(&at, role, &redirect, &nonce).map_err(StoreError::from)?;
+        let raw = crate::vault::oidc_auth_url(&at, role, &callback.redirect_uri(), &nonce)
+            .map_err(StoreError::from)?;
         let url = crate::http::openable_url(&raw).ok_or_else(|| {
             crate::Error::Invalid(format!(
                 "the vault's sign-in page is not an http(s) URL: {}",
                 crate::text::safe_short(&raw, 200)
             ))
         })?;
+        // The vault's own state for this login, which the browser brings back.
+        let state = url::Url::parse(&raw)
+            .ok()
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "state")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                crate::Error::Invalid(
+                    "the vault's sign-in page carries no state, so SimCred could not tell this login's return from any other request; check the vault's OIDC configuration".into(),
+                )
+            })?;
         Ok(OidcPending {
             url,
-            listener,
+            callback,
+            state,
             nonce,
         })
     }
@@ -822,6 +789,7 @@ impl crate::ctx::Ctx<'_> {
                     token: None,
                     problem,
                     survives: Some(crate::kernel::SURVIVES),
+                    warning: None,
                 });
                 continue;
             }
@@ -852,6 +820,7 @@ impl crate::ctx::Ctx<'_> {
             };
             out.push(StoreStatus {
                 profiles: in_store(&cfg),
+                warning: cfg.tls_warning(),
                 config: cfg,
                 token_from,
                 token: info,

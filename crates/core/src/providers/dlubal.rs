@@ -580,10 +580,42 @@ impl VendorFiles for DlubalFiles {
         }
     }
 
-    /// The current `config.ini`, and copies older clients kept inside their package
+    /// The current `config.ini` entry by entry (to import, or to remove where SimCred holds
+    /// the same key; a file that is not a regular file or does not parse is a finding of its
+    /// own), and copies older clients kept inside their package
     /// (`site-packages/dlubal/api/config.ini` in any environment below the home directory).
-    fn audit(&self) -> crate::error::Result<Vec<crate::audit::Finding>> {
-        let mut out = crate::audit::from_scan(&self.scan()?, "the key");
+    fn audit(
+        &self,
+        held: &crate::audit::Held<'_>,
+    ) -> crate::error::Result<Vec<crate::audit::Finding>> {
+        let mut out = match self.scan() {
+            Ok(found) => {
+                let mut out = crate::audit::from_scan(&found, "the key", held);
+                for (f, x) in found.iter().zip(out.iter_mut()) {
+                    if f.name == "imported-default" {
+                        x.what = x.what.replacen(
+                            "the key \"imported-default\"",
+                            "the key in the `default` entry",
+                            1,
+                        );
+                    }
+                    x.what.push_str(" in plaintext (Dlubal's client reads config.ini, and rewrites its `default` entry on every use)");
+                    if x.todo.is_none() {
+                        x.todo = Some("import it (`simcred import --service dlubal --remove-plaintext`), then run your scripts with `simcred run PROFILE -- …`, which hands the client a private config.ini".into());
+                    }
+                }
+                out
+            }
+            Err(e) => config_path()
+                .map(|p| {
+                    vec![crate::audit::Finding::unreadable(
+                        Service::of(&Dlubal),
+                        &p,
+                        &e,
+                    )]
+                })
+                .unwrap_or_default(),
+        };
         let Some(h) = files::home() else {
             return Ok(out);
         };
@@ -599,12 +631,13 @@ impl VendorFiles for DlubalFiles {
             if keys > 0 {
                 out.push(crate::audit::Finding {
                     service: Some(Dlubal.id().to_string()),
-                    path: crate::text::safe(&p.display().to_string()),
+                    path: p.display().to_string(),
                     line: None,
                     what: format!(
                         "{keys} key(s) in the config.ini an older Dlubal client kept in its package"
                     ),
                     advice: crate::audit::Advice::Remove,
+                    todo: None,
                 });
             }
         }

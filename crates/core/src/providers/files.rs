@@ -133,9 +133,11 @@ pub trait VendorFiles: Sync {
         ))
     }
     /// The plaintext credentials of this vendor on this machine, for `audit` (by default: what
-    /// [`VendorFiles::scan`] finds, to import).
-    fn audit(&self) -> Result<Vec<crate::audit::Finding>> {
-        Ok(crate::audit::from_scan(&self.scan()?, "the key"))
+    /// [`VendorFiles::scan`] finds, to import, or to remove where SimCred holds it: `held`).
+    /// A file that cannot be read is a finding ([`crate::audit::Finding::unreadable`]) where
+    /// the vendor can tell; an error stops only this vendor's part of the audit.
+    fn audit(&self, held: &crate::audit::Held<'_>) -> Result<Vec<crate::audit::Finding>> {
+        Ok(crate::audit::from_scan(&self.scan()?, "the key", held))
     }
     /// Whether `export` may overwrite a different value (`--force`).
     fn export_force(&self) -> bool {

@@ -533,20 +533,30 @@ impl VendorFiles for SimaiFiles {
         )
     }
 
-    /// Offline tokens and passwords in any of the SDK's config files, and its token caches
-    /// (`$XDG_CACHE_HOME/ansys/pysimai/tokens-*.json`).
-    fn audit(&self) -> Result<Vec<crate::audit::Finding>> {
+    /// Offline tokens and passwords in any of the SDK's config files (a file there that is not
+    /// a regular file or not TOML is a finding of its own), and its token caches
+    /// (`$XDG_CACHE_HOME/ansys/pysimai/tokens-*.json`: access and refresh tokens the SDK wrote
+    /// in plaintext when it signed in).
+    fn audit(&self, held: &crate::audit::Held<'_>) -> Result<Vec<crate::audit::Finding>> {
         use crate::audit::{Advice, Finding};
+        let service = crate::profile::Service::of(&Simai);
         let mut out = Vec::new();
         for p in config_candidates() {
-            let Ok(Some(text)) = files::read_opt(&p) else {
-                continue;
+            let text = match files::read_opt(&p) {
+                Ok(Some(text)) => text,
+                Ok(None) => continue,
+                Err(e) => {
+                    out.push(Finding::unreadable(service, &p, &e));
+                    continue;
+                }
             };
-            if let Ok(found) = parse_config(&p, &text) {
-                out.extend(crate::audit::from_scan(
+            match parse_config(&p, &text) {
+                Ok(found) => out.extend(crate::audit::from_scan(
                     &found,
                     "the offline token of profile",
-                ));
+                    held,
+                )),
+                Err(e) => out.push(Finding::unreadable(service, &p, &e)),
             }
             for (i, line) in text.lines().enumerate() {
                 let t = line.trim_start();
@@ -557,6 +567,7 @@ impl VendorFiles for SimaiFiles {
                         line: Some(i + 1),
                         what: "a password in the SDK's config".into(),
                         advice: Advice::Remove,
+                        todo: None,
                     });
                 }
             }
@@ -570,8 +581,9 @@ impl VendorFiles for SimaiFiles {
                         service: Some(Simai.id().to_string()),
                         path: e.path().display().to_string(),
                         line: None,
-                        what: "the SDK's plaintext token cache".into(),
+                        what: "access and refresh tokens in plaintext, cached by the SimAI SDK when it signed in (the refresh token signs in as you until it expires or the consent is revoked)".into(),
                         advice: Advice::Remove,
+                        todo: Some("delete it; under `simcred run PROFILE --files -- …` the SDK keeps this cache in a private directory that is removed after the run".into()),
                     });
                 }
             }
