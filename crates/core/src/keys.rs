@@ -446,15 +446,14 @@ impl Ctx<'_> {
     /// The profile's offline token from its store, if it is there and not known to be dead:
     /// the default client's, else another client's.
     pub(crate) fn stored_offline_token(&self, prof: &Profile) -> Result<Secret> {
-        for (client, _) in crate::signin::offline_tokens(prof) {
-            if let Some(t) = self.offline_token_for(prof, &client)? {
-                return Ok(t);
-            }
-        }
-        Err(Error::NotSignedIn {
-            profile: prof.name.clone(),
-            offline: true,
-        })
+        self.held_offline_tokens(prof)?
+            .into_iter()
+            .next()
+            .map(|(_, _, t)| t)
+            .ok_or_else(|| Error::NotSignedIn {
+                profile: prof.name.clone(),
+                offline: true,
+            })
     }
 
     /// The offline token `run --files` hands over for `client` (see [`Ctx::run_handoff_for`]),
@@ -465,12 +464,12 @@ impl Ctx<'_> {
         client: Option<&str>,
     ) -> Result<(Secret, Option<String>)> {
         let wanted = self.offline_client(prof, client)?;
-        if let Some(t) = self.offline_token_for(prof, &wanted)? {
-            return Ok((t, None));
-        }
-        let mut have = Vec::new();
-        for (c, _) in crate::signin::offline_tokens(prof) {
-            if let Some(t) = self.offline_token_for(prof, &c)? {
+        let mut have: Vec<(String, Secret)> = Vec::new();
+        for (c, _, t) in self.held_offline_tokens(prof)? {
+            if c == wanted {
+                return Ok((t, None));
+            }
+            if !have.iter().any(|(h, _)| *h == c) {
                 have.push((c, t));
             }
         }

@@ -143,13 +143,45 @@ pub(crate) fn offline_sid(prof: &Profile, client: &str) -> SecretId {
     }
 }
 
-/// The offline tokens a profile has metadata for, as `(client, metadata)`, the default
-/// client's first. Reads no secret.
+/// The keyring entry of the offline token whose metadata is named `name` (`offline` or
+/// `offline@CLIENT`).
+pub(crate) fn offline_sid_named(prof: &Profile, name: &str) -> SecretId {
+    match name.strip_prefix(OFFLINE_AT).filter(|c| !c.is_empty()) {
+        Some(c) => SecretId::new(&prof.name, SecretKind::OfflineToken, c),
+        None => sid(&prof.name, SecretKind::OfflineToken),
+    }
+}
+
+/// The client of the token in the `offline` entry: the default client, unless SimCred noted
+/// another of the service's clients when it stored it (`detail` "client sdk, …": a legacy
+/// token imported before tokens were kept per client).
+fn default_entry_client(prof: &Profile, meta: &KeyMeta, default: &str) -> String {
+    detail_client(meta.detail.as_deref())
+        .filter(|c| {
+            sign_in_of(prof)
+                .map(|s| s.clients(prof).iter().any(|k| k == c))
+                .unwrap_or(false)
+        })
+        .unwrap_or(default)
+        .to_string()
+}
+
+/// The client a token's `detail` names ("client ID, …", as SimCred writes it).
+fn detail_client(detail: Option<&str>) -> Option<&str> {
+    detail?
+        .strip_prefix("client ")?
+        .split([',', ' '])
+        .next()
+        .filter(|c| !c.is_empty())
+}
+
+/// The offline tokens a profile has metadata for, as `(client, metadata)`, the `offline`
+/// entry first (the keyring entry of each: [`offline_sid_named`] of its name). Reads no secret.
 pub fn offline_tokens(prof: &Profile) -> Vec<(String, KeyMeta)> {
     let default = default_client_of(prof);
     let mut out: Vec<(String, KeyMeta)> = prof
         .token(OFFLINE)
-        .map(|m| (default.clone(), m.clone()))
+        .map(|m| (default_entry_client(prof, m, &default), m.clone()))
         .into_iter()
         .collect();
     for m in &prof.tokens {
@@ -453,45 +485,31 @@ impl Ctx<'_> {
         (offline_sid(prof, &client), offline_meta_name(prof, &client))
     }
 
-    /// The offline token of `client`, when the profile has a working one: the client's own
-    /// entry, or (profiles from before tokens were kept per client) the default entry when its
-    /// token was issued to `client`. A token whose `azp` names another client is not it.
-    pub(crate) fn offline_token_for(&self, prof: &Profile, client: &str) -> Result<Option<Secret>> {
-        let default = default_client_of(prof);
-        let usable = |name: &str| {
-            prof.token(name)
-                .is_some_and(|m| !m.status.needs_attention())
-        };
-        let name = offline_meta_name(prof, client);
-        if usable(&name) {
-            if let Some(t) = self.store().get(&offline_sid(prof, client))? {
-                if azp(&t).is_none_or(|a| a == client) {
-                    return Ok(Some(t));
-                }
-            }
-        }
-        if client != default && usable(OFFLINE) {
-            if let Some(t) = self.store().get(&offline_sid(prof, &default))? {
-                if azp(&t).as_deref() == Some(client) {
-                    return Ok(Some(t));
-                }
-            }
-        }
-        Ok(None)
-    }
-
-    /// The clients the profile has a working offline token of (by its `azp`, else its slot).
-    pub fn offline_token_clients(&self, prof: &Profile) -> Result<Vec<String>> {
+    /// The working offline tokens the profile holds, as `(client, metadata name, token)`, the
+    /// `offline` entry first; the client is the token's `azp`, else its entry's. Profiles from
+    /// before tokens were kept per client may hold a legacy `sdk` token in `offline`.
+    pub(crate) fn held_offline_tokens(
+        &self,
+        prof: &Profile,
+    ) -> Result<Vec<(String, String, Secret)>> {
         let mut out = Vec::new();
         for (client, meta) in offline_tokens(prof) {
             if meta.status.needs_attention() {
                 continue;
             }
-            if let Some(t) = self.store().get(&offline_sid(prof, &client))? {
-                let c = azp(&t).unwrap_or(client);
-                if !out.contains(&c) {
-                    out.push(c);
-                }
+            if let Some(t) = self.store().get(&offline_sid_named(prof, &meta.name))? {
+                out.push((azp(&t).unwrap_or(client), meta.name, t));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The clients the profile has a working offline token of.
+    pub fn offline_token_clients(&self, prof: &Profile) -> Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for (c, _, _) in self.held_offline_tokens(prof)? {
+            if !out.contains(&c) {
+                out.push(c);
             }
         }
         Ok(out)
@@ -529,17 +547,22 @@ impl Ctx<'_> {
         let mut candidates: Vec<(SecretId, KeyMeta, Option<String>)> = Vec::new();
         let offline = offline_tokens(&prof);
         let default = sign_in.default_client(&prof);
-        for (client, meta) in offline.iter().filter(|(c, _)| *c == default) {
-            candidates.push((offline_sid(&prof, client), meta.clone(), None));
+        let slot_client = |c: &String| (*c != default).then(|| c.clone());
+        for (client, meta) in offline.iter().filter(|(_, m)| m.name == OFFLINE) {
+            candidates.push((
+                offline_sid_named(&prof, &meta.name),
+                meta.clone(),
+                slot_client(client),
+            ));
         }
         if let Some(m) = prof.token(SESSION) {
             candidates.push((sid(profile, SecretKind::RefreshToken), m.clone(), None));
         }
-        for (client, meta) in offline.iter().filter(|(c, _)| *c != default) {
+        for (client, meta) in offline.iter().filter(|(_, m)| m.name != OFFLINE) {
             candidates.push((
-                offline_sid(&prof, client),
+                offline_sid_named(&prof, &meta.name),
                 meta.clone(),
-                Some(client.clone()),
+                slot_client(client),
             ));
         }
         let chosen = candidates
@@ -649,7 +672,7 @@ impl Ctx<'_> {
             if meta.status.needs_attention() {
                 continue;
             }
-            let id = offline_sid(&prof, &client);
+            let id = offline_sid_named(&prof, &meta.name);
             if let Some(t) = self.store().get(&id)? {
                 if azp(&t).unwrap_or(client) == client_id {
                     backed.push((id, meta.name));
@@ -713,7 +736,11 @@ impl Ctx<'_> {
                 let mut m = m.clone();
                 m.status = KeyStatus::Revoked;
                 m.checked = Some(now());
-                m.detail = Some(detail.clone());
+                // Which client the token was of stays said (`offline` may hold another's).
+                let client = detail_client(m.detail.as_deref())
+                    .map(|c| format!("client {c}, "))
+                    .unwrap_or_default();
+                m.detail = Some(format!("{client}{detail}"));
                 doc.put_token(profile, &m);
             }
             if forget_access {
@@ -732,12 +759,15 @@ impl Ctx<'_> {
         let target = self.auth_target(&prof);
         let default = default_client_of(&prof);
         let mut held: Vec<(SecretId, Option<String>)> = vec![
-            (offline_sid(&prof, &default), None),
+            (sid(profile, SecretKind::OfflineToken), None),
             (sid(profile, SecretKind::RefreshToken), None),
         ];
-        for (client, _) in offline_tokens(&prof) {
-            if client != default {
-                held.push((offline_sid(&prof, &client), Some(client)));
+        for (client, meta) in offline_tokens(&prof) {
+            if meta.name != OFFLINE {
+                held.push((
+                    offline_sid_named(&prof, &meta.name),
+                    (client != default).then_some(client),
+                ));
             }
         }
         for (id, slot_client) in &held {

@@ -495,5 +495,20 @@ mod tests {
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["offline_tokens"][1]["client_id"], "sdk");
         assert_eq!(json["offline_tokens"][1]["status"], "revoked");
+        // A profile from before tokens were kept per client, whose `offline` entry holds an
+        // imported legacy token: SimCred noted its client, and status names it.
+        let mut old = key("offline", KeyStatus::Unverified);
+        old.detail = Some("client sdk, imported from /home/u/.ansys_simai.conf".into());
+        let s = profile_status(prof("simai", vec![], vec![old.clone()]));
+        assert_eq!(s.offline_tokens[0].client_id, "sdk");
+        // Anything else there is the SDK's own client's.
+        for other in ["client nope, scope openid", "imported", ""] {
+            old.detail = Some(other.into());
+            let s = profile_status(prof("simai", vec![], vec![old.clone()]));
+            assert_eq!(
+                s.offline_tokens[0].client_id, "com.ansys.simai.sdk",
+                "{other}"
+            );
+        }
     }
 }
