@@ -269,3 +269,141 @@ fn files_is_refused_where_nothing_is_handed_over_in_files() {
     out.fails();
     assert!(out.stderr.contains("simcred offline-token"), "{out:?}");
 }
+
+/// The `azp` claim of a JWT-shaped token (base64url payload, unverified).
+fn azp_of(token: &str) -> String {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut bytes = Vec::new();
+    for c in payload.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => continue,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            bytes.push((bits >> n) as u8);
+        }
+    }
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    claims["azp"].as_str().unwrap().to_string()
+}
+
+/// The offline token in the SDK config a `run --files` child sees.
+const SHOW_TOKEN: &str = "sed -n 's/^offline_token = \"\\(.*\\)\"$/\\1/p' \"$XDG_CONFIG_HOME/ansys_simai.conf\" | head -1";
+
+#[cfg(unix)]
+#[test]
+fn files_hands_the_token_of_the_client_the_job_needs_or_stops_before_it_starts() {
+    let sb = sandbox();
+    let (env, p, _rt) = signed_in(&sb);
+    let marker = env.home().join("job-ran");
+    let touch = format!("touch '{}'", marker.display());
+    // Only the SDK's own client's token: asked for `sdk`, run stops before the command starts,
+    // naming the token and the command that gets it.
+    let out = env.run(&[
+        "run", &p, "--files", "--client", "sdk", "--", "sh", "-c", &touch,
+    ]);
+    out.fails();
+    assert!(!marker.exists(), "the command must not start");
+    assert!(
+        out.stderr.contains("no offline token of client sdk")
+            && out.stderr.contains("only of com.ansys.simai.sdk")
+            && out
+                .stderr
+                .contains(&format!("simcred offline-token {p} --client sdk")),
+        "{out:?}"
+    );
+    assert!(sb.simai_device_requests().is_empty());
+    // Not a client of the service; not without --files.
+    let out = env.run(&["run", &p, "--files", "--client", "other", "--", "true"]);
+    out.fails();
+    assert!(out.stderr.contains("has no client \"other\""), "{out:?}");
+    let out = env.run(&["run", &p, "--client", "sdk", "--", "true"]);
+    out.fails();
+    assert!(out.stderr.contains("--files"), "{out:?}");
+
+    // With a token of `sdk` too, each job gets the one it asks for (default: the SDK's own).
+    env.run_in(
+        &[
+            "offline-token",
+            &p,
+            "--client",
+            "sdk",
+            "--password",
+            "--username",
+            "demo@example.com",
+        ],
+        "demo-password\n\n",
+    )
+    .ok();
+    let out = env.run(&[
+        "run", &p, "--files", "--client", "sdk", "--", "sh", "-c", SHOW_TOKEN,
+    ]);
+    out.ok();
+    assert_eq!(azp_of(out.stdout.trim()), "sdk");
+    assert!(!out.stderr.contains("note"), "{out:?}");
+    let out = env.run(&["run", &p, "--files", "--", "sh", "-c", SHOW_TOKEN]);
+    out.ok();
+    assert_eq!(azp_of(out.stdout.trim()), "com.ansys.simai.sdk");
+    assert_eq!(out.stdout.trim(), offline_token(&env, &p));
+    let out = env.run(&[
+        "run",
+        &p,
+        "--files",
+        "--client",
+        "com.ansys.simai.sdk",
+        "--",
+        "sh",
+        "-c",
+        SHOW_TOKEN,
+    ]);
+    assert_eq!(azp_of(out.stdout.trim()), "com.ansys.simai.sdk");
+
+    // A profile with only the `sdk` token: a job that names no client gets it, with a warning
+    // before it starts saying which token is missing.
+    let env2 = Env::new();
+    let q = env2.simai_profile("sim", &sb.simai_api_url());
+    env2.run_in(
+        &[
+            "offline-token",
+            &q,
+            "--client",
+            "sdk",
+            "--password",
+            "--username",
+            "demo@example.com",
+        ],
+        "demo-password\n\n",
+    )
+    .ok();
+    let out = env2.run(&[
+        "run",
+        &q,
+        "--files",
+        "--",
+        "sh",
+        "-c",
+        &format!("echo started >&2; {SHOW_TOKEN}"),
+    ]);
+    out.ok();
+    assert_eq!(azp_of(out.stdout.trim()), "sdk");
+    let warn = out
+        .stderr
+        .find("no offline token of client com.ansys.simai.sdk")
+        .unwrap_or_else(|| panic!("{out:?}"));
+    assert!(warn < out.stderr.find("started").unwrap(), "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "simcred offline-token {q} --client com.ansys.simai.sdk"
+        )),
+        "{out:?}"
+    );
+}

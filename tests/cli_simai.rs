@@ -388,3 +388,148 @@ fn legacy_offline_token_imported_from_the_sdk_config_refreshes_with_client_sdk()
     assert!(left.contains("# my SDK config") && left.contains("organization = \"demo-org\""));
     env.run(&["token", &p, "--refresh"]).ok();
 }
+
+/// The `azp` claim of a JWT-shaped token (base64url payload, unverified).
+fn azp_of(token: &str) -> String {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut bytes = Vec::new();
+    for c in payload.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => continue,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            bytes.push((bits >> n) as u8);
+        }
+    }
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    claims["azp"].as_str().unwrap().to_string()
+}
+
+fn status_json(env: &Env) -> serde_json::Value {
+    serde_json::from_str(&env.run(&["status", "--json"]).stdout).unwrap()
+}
+
+#[test]
+fn offline_tokens_are_kept_per_client_and_revoking_one_consent_removes_only_its_token() {
+    let sb = sandbox(fast());
+    let env = Env::new();
+    let p = simai_profile(&env, &sb);
+    let login = |client: Option<&str>| {
+        let mut args = vec![
+            "offline-token",
+            &p,
+            "--password",
+            "--username",
+            USER,
+            "--no-totp",
+        ];
+        if let Some(c) = client {
+            args.extend(["--client", c]);
+        }
+        env.run_in(&args, &format!("{PASSWORD}\n"))
+    };
+    // The SDK's own client by default: the layout of before (`offline`, keyring `default`).
+    login(None).ok();
+    let show = env
+        .run(&["profile", "show", &p, "--json"])
+        .ok()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_str(&show).unwrap();
+    let names: Vec<&str> = v["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"offline"), "{show}");
+    // A second token, of the legacy client `sdk`, beside it: nothing of the first is lost.
+    login(Some("sdk")).ok();
+    let mut consents = sb.simai_consents();
+    consents.sort();
+    assert_eq!(
+        consents,
+        [
+            ("com.ansys.simai.sdk".to_string(), 1),
+            ("sdk".to_string(), 1)
+        ]
+    );
+    let st = status_json(&env);
+    let clients: Vec<&str> = st["profiles"][0]["offline_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["client_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(clients, ["com.ansys.simai.sdk", "sdk"], "{st}");
+    let text = env.run(&["status"]).ok().stdout.clone();
+    assert!(
+        text.contains("offline tokens of clients com.ansys.simai.sdk, sdk"),
+        "{text}"
+    );
+    // Each token refreshes with its own client (the sandbox, like Keycloak, insists).
+    env.run(&["token", &p, "--refresh"]).ok();
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["consents", "list", &p, "--json"]).ok().stdout).unwrap();
+    for c in list.as_array().unwrap() {
+        assert_eq!(c["stored_here"], true, "{list}");
+    }
+    // Only the clients there are.
+    let out = login(Some("nope"));
+    out.fails();
+    assert!(
+        out.stderr.contains("has no client \"nope\"")
+            && out.stderr.contains("com.ansys.simai.sdk and sdk"),
+        "{out:?}"
+    );
+
+    // Revoking the consent of `sdk` removes that token, and only that one.
+    let out = env.run(&["consents", "revoke", &p, "sdk", "--yes"]);
+    out.ok();
+    assert!(
+        out.stdout.contains("of client sdk") && out.stdout.contains("--client sdk"),
+        "{out:?}"
+    );
+    assert_eq!(
+        sb.simai_consents(),
+        [("com.ansys.simai.sdk".to_string(), 1)]
+    );
+    let st = status_json(&env);
+    let tokens = st["profiles"][0]["offline_tokens"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(tokens[0]["client_id"], "com.ansys.simai.sdk");
+    assert_eq!(tokens[0]["status"], "valid");
+    assert_eq!(tokens[1]["client_id"], "sdk");
+    assert_eq!(tokens[1]["status"], "revoked");
+    let text = env.run(&["status"]).stdout;
+    assert!(text.contains("sdk (revoked)"), "{text}");
+    // The SDK's own token still works, refreshed with its own client.
+    let t = env.run(&["token", &p, "--refresh"]);
+    t.ok();
+    assert_eq!(azp_of(t.stdout.trim()), "com.ansys.simai.sdk");
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["consents", "list", &p, "--json"]).ok().stdout).unwrap();
+    assert_eq!(list[0]["client_id"], "com.ansys.simai.sdk");
+    assert_eq!(list[0]["stored_here"], true);
+    // A new one of `sdk`, then logout ends both.
+    login(Some("sdk")).ok();
+    env.run(&["logout", &p]).ok();
+    assert_eq!(sb.simai_consents().iter().map(|c| c.1).sum::<usize>(), 0);
+    assert_eq!(state(&env), "signed out");
+    assert!(status_json(&env)["profiles"][0]["offline_tokens"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}

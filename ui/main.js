@@ -27,6 +27,7 @@ import {
   settingsRows,
   tokenBadge,
   tokenRows,
+  isOfflineToken,
   unreachableBadge,
 } from "./lib/model.js";
 import { diffSettings, validateName, validateProfileForm } from "./lib/validate.js";
@@ -494,8 +495,8 @@ function keysSection(p0, svc) {
 
 function signInSection(p, svc) {
   const ways = svc?.sign_in ?? { device: false, password: false, offline: false };
-  const tokens = tokenRows(p);
-  const signedIn = tokens.some((t) => t.name === "offline" || t.name === "session");
+  const tokens = tokenRows(p, svc?.sign_in?.clients ?? []);
+  const signedIn = tokens.some((t) => isOfflineToken(t.name) || t.name === "session");
   const header = h(
     "div",
     { class: "card-header" },
@@ -525,7 +526,7 @@ function signInSection(p, svc) {
               h("td", { "data-label": "Status" }, badge(tokenBadge(t), `token-status-${t.name}`, t.status)),
               h("td", { class: "small", "data-label": "Created" }, t.name === "access" ? "—" : timeCell(t.created)),
               h("td", { class: "small", "data-label": "Last used" }, timeCell(t.checked)),
-              h("td", { class: "expires-cell", "data-label": "Expires" }, t.expires ? [h("span", { class: "nowrap" }, formatTime(t.expires)), " ", h("span", { class: "nowrap muted" }, `(${relativeTime(t.expires)})`)] : t.name === "offline" ? "never (until revoked)" : "—"),
+              h("td", { class: "expires-cell", "data-label": "Expires" }, t.expires ? [h("span", { class: "nowrap" }, formatTime(t.expires)), " ", h("span", { class: "nowrap muted" }, `(${relativeTime(t.expires)})`)] : isOfflineToken(t.name) ? "never (until revoked)" : "—"),
               h("td", { class: "muted wrap-cell", "data-label": t.detail ? "Details" : "" }, t.detail ?? ""),
             ),
           ),
@@ -1181,7 +1182,7 @@ async function revokeConsent(p, c) {
   if (!ok) return;
   try {
     const mine = await call("consent_revoke", { profile: p.name, client_id: c.client_id });
-    notify(`Revoked the consent of ${c.client_id}.${mine ? " SimCred's offline token for this profile was deleted; generate a new one when you need it." : ""}`, "success");
+    notify(`Revoked the consent of ${c.client_id}.${mine ? ` SimCred's offline token of client ${c.client_id} for this profile was deleted (its other clients' tokens are kept); generate a new one when you need it.` : ""}`, "success");
     state.consents = null;
     await refresh({ quiet: true });
     await loadConsents(p.name);

@@ -984,6 +984,11 @@ mod tests {
         assert_eq!(simai["name"], "Ansys SimAI");
         assert_eq!(simai["key_policy"], "tokens");
         assert_eq!(simai["sign_in"]["consents"], true);
+        // One offline token per client: the SDK's own first, then the legacy `sdk`.
+        assert_eq!(
+            simai["sign_in"]["clients"],
+            serde_json::json!(["com.ansys.simai.sdk", "sdk"])
+        );
         let names: Vec<&str> = simai["settings"]
             .as_array()
             .unwrap()

@@ -133,3 +133,31 @@ def test_logout_signs_out(app, cli, sandbox):
     app.wait_badge(p, "signed-out")
     state = [x for x in cli.json("status", "--json")["profiles"] if x["name"] == p][0]["state"]
     assert state == "signed out"
+
+
+def test_offline_tokens_per_client_in_the_sign_in_table_and_consents(app, cli, sandbox):
+    """One offline token per client: both rows name their client, both consents are SimCred's,
+    and revoking the consent of `sdk` leaves the SDK's own token working."""
+    p = simai_profile(app, cli, sandbox)
+    for extra in ([], ["--client", "sdk"]):
+        cli.run(
+            "offline-token", p, *extra, "--password", "--username", DEMO_USER, "--no-totp",
+            input=DEMO_PASSWORD + "\n",
+        )
+    app.refresh()
+    app.wait_badge(p, "offline")
+    app.wait_text("token-row-offline", "client com.ansys.simai.sdk")
+    app.wait_text("token-row-offline@sdk", "client sdk")
+    app.wait_text("consent-row-sdk", "SimCred's token", 30)
+    app.wait_text("consent-row-com.ansys.simai.sdk", "SimCred's token")
+    app.click("consent-revoke-sdk")
+    app.wait_text("confirm", "including the one SimCred keeps")
+    app.click("confirm-ok")
+    app.message("Revoked the consent of sdk")
+    app.wait_gone("consent-row-sdk")
+    wait_until(
+        "the sdk token row marked revoked",
+        lambda: app.q("token-status-offline@sdk").get_attribute("data-kind") == "revoked",
+    )
+    assert app.q("token-status-offline").get_attribute("data-kind") == "offline"
+    assert cli.run("token", p).stdout.count(".") == 2

@@ -265,3 +265,121 @@ def test_without_files_the_same_job_dies_when_its_access_token_expires(
     assert r.returncode != 0, r.stdout
     assert "Access token has expired" in r.stderr, r.stderr
     assert "simcred: note: the access token in SIMAI_ACCESS_TOKEN expires in 0 min" in r.stderr
+
+
+# ---- server-side optimisation wants an offline token of a given client ---------------------------
+
+# A job that runs a server-side optimisation (`optimizations.run_non_parametric`, SDK 0.4.8) on the
+# sandbox's demo geometry. The SDK reads the workspace's model manifest first; for coreml 3.16-3.17
+# it wants an offline token whose `azp` is `sdk`, and with another one it signs in again by itself
+# (`_get_offline_token_private`: a device login, as no credentials are configured).
+OPTIM_JOB = r"""
+import json, sys
+from ansys.simai.core import SimAIClient
+print("job started", file=sys.stderr, flush=True)
+args = json.loads(sys.argv[1])
+client = SimAIClient.from_config(profile=args["profile"])
+opt = client.optimizations.run_non_parametric(
+    "geom-demo-0001", bounding_boxes=[[0, 1, 0, 1, 0, 1]], n_iters=2,
+    max_displacement=[0.1], minimize=["TotalForceX"])
+print(json.dumps({"id": opt.id, "state": opt.fields["state"],
+                  "client": opt.fields["offline_token_client"]}), flush=True)
+"""
+
+
+def device_requests(url: str) -> list[str]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{url}/_sandbox/simai/device-requests", timeout=10) as r:
+        return json.loads(r.read())["clients"]
+
+
+@pytest.fixture
+def coreml_3_16(simai_url: str):  # noqa: F811
+    """The sandbox's model is a coreml 3.16 one (its optimisations need client `sdk`)."""
+    control(simai_url, "coreml-version", {"version": "3.16.0"})
+    yield simai_url
+    control(simai_url, "coreml-version", {"version": None})
+
+
+def optim_setup(sb: SimaiSandbox, url: str) -> str:  # noqa: F811
+    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
+    sb.env["BROWSER"] = "true"  # the SDK's webbrowser.open, should it sign in by itself
+    prof = sb.profile_name("simai-optim")
+    add_simai_profile(
+        sb, prof, f"{url}/v2/", "workspace=demo-ws", "skip_version_check=true",
+        "no_sse_connection=true", "interactive=false",
+    )
+    return prof
+
+
+def run_optim(sb: SimaiSandbox, prof: str, *flags: str, **kw) -> subprocess.Popen:  # noqa: F811
+    args = json.dumps({"profile": prof})
+    return subprocess.Popen(
+        [sb.bin, "run", prof, "--files", *flags, "--", sys.executable, "-c", OPTIM_JOB, args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=sb.env,
+        cwd=sb.home,
+        **kw,
+    )
+
+
+def test_optimisation_needing_client_sdk_runs_without_a_device_login(
+    sb: SimaiSandbox, coreml_3_16  # noqa: F811
+):
+    prof = optim_setup(sb, coreml_3_16)
+    sb.simcred(
+        "offline-token", prof, "--client", "sdk", "--password", "--username", "demo@example.com",
+        stdin="demo-password\n\n",
+    )
+    before = device_requests(coreml_3_16)
+    proc = run_optim(sb, prof, "--client", "sdk")
+    out, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0, f"the job failed:\n{err}"
+    report = json.loads(out.strip().splitlines()[-1])
+    # The server accepted the token: one of client sdk, as the model needs.
+    assert report == {"id": report["id"], "state": "successful", "client": "sdk"}, report
+    assert "Requesting a new token" not in err, err
+    assert device_requests(coreml_3_16) == before, "the SDK signed in by itself"
+    # status names the client the profile holds an offline token for.
+    st = sb.simcred_json("status")
+    mine = next(p for p in st["profiles"] if p["name"] == prof)
+    assert [t["client_id"] for t in mine["offline_tokens"]] == ["sdk"], mine
+
+
+def test_without_the_sdk_clients_token_run_says_so_before_the_job_starts(
+    sb: SimaiSandbox, coreml_3_16  # noqa: F811
+):
+    prof = optim_setup(sb, coreml_3_16)
+    sign_in_offline(sb, prof)  # the SDK's own client only
+    before = device_requests(coreml_3_16)
+    proc = run_optim(sb, prof, "--client", "sdk")
+    out, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode != 0, out
+    assert "job started" not in err, "the job must not start"
+    assert "no offline token of client sdk" in err, err
+    assert f"simcred offline-token {prof} --client sdk" in err, err
+    assert device_requests(coreml_3_16) == before
+
+
+def test_with_the_other_clients_token_the_sdk_signs_in_by_itself(
+    sb: SimaiSandbox, coreml_3_16  # noqa: F811
+):
+    """Why `--client` exists: handed the com.ansys.simai.sdk token, the SDK starts a device
+    login of client `sdk` in the middle of the job (killed here once the sandbox sees it)."""
+    prof = optim_setup(sb, coreml_3_16)
+    sign_in_offline(sb, prof)
+    before = len(device_requests(coreml_3_16))
+    proc = run_optim(sb, prof, start_new_session=True)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while device_requests(coreml_3_16)[before:] != ["sdk"]:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"no device login seen:\n{proc.communicate(timeout=TIMEOUT)[1]}")
+            time.sleep(0.1)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=TIMEOUT)

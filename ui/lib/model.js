@@ -9,7 +9,7 @@
 /**
  * @typedef {{name: string, label: string, kind: "text"|"url"|"proxy"|"ca_bundle"|"seconds"|"bool",
  *   required: boolean, default: ?string, placeholder: ?string, help: ?string, advanced: boolean}} SettingDescriptor
- * @typedef {{device: boolean, password: boolean, offline: boolean, consents: boolean}} SignInDescriptor
+ * @typedef {{device: boolean, password: boolean, offline: boolean, consents: boolean, clients: string[]}} SignInDescriptor
  * @typedef {{label: string, export: boolean, import: boolean, export_force: boolean,
  *   export_secret: ?{label: string}}} FilesDescriptor
  * @typedef {{id: string, name: string, key_policy: "single"|"named"|"tokens", key_name: ?string,
@@ -68,6 +68,7 @@ export function normalizeService(d) {
         password: x.sign_in.password === true,
         offline: x.sign_in.offline === true,
         consents: x.sign_in.consents === true,
+        clients: Array.isArray(x.sign_in.clients) ? x.sign_in.clients.map(String) : [],
       }
     : null;
   return {
@@ -225,10 +226,15 @@ export function keyBadge(status, descriptor) {
   return badgeForState(s);
 }
 
-/** The badge of one sign-in token row ({name: offline|session|access, status}). */
+/** Whether a token row is an offline token: `offline` (the default client's) or `offline@CLIENT`. */
+export function isOfflineToken(name) {
+  return name === "offline" || String(name ?? "").startsWith("offline@");
+}
+
+/** The badge of one sign-in token row ({name: offline|offline@CLIENT|session|access, status}). */
 export function tokenBadge(token) {
   const st = String(token?.status ?? "").toLowerCase();
-  if (st === "valid" && token?.name === "offline") return { kind: "offline", label: "offline token" };
+  if (st === "valid" && isOfflineToken(token?.name)) return { kind: "offline", label: "offline token" };
   if (st === "valid" && token?.name === "session") return { kind: "signed-in", label: "signed in" };
   return badgeForState(st);
 }
@@ -362,14 +368,26 @@ export function countdownText(key, secondsLeft) {
   return `Copied ${key}. The clipboard clears in ${s} s.`;
 }
 
-/** The sign-in tokens of a profile, in display order, with a label each. */
-export function tokenRows(profile) {
+/**
+ * The sign-in tokens of a profile, in display order, with a label each. Offline tokens are kept
+ * one per client: `offline` is the default client's (`clients[0]` of the service), `offline@ID`
+ * another's; when the service has several clients each label names its client, and `client`
+ * holds it.
+ * @param {{tokens?: Array<{name: string}>}} profile
+ * @param {string[]} [clients] the service's clients, the default first (empty: one client)
+ */
+export function tokenRows(profile, clients = []) {
   const labels = { offline: "Offline token", session: "Session (refresh token)", access: "Access token" };
-  const order = ["offline", "session", "access"];
+  const rank = (n) => (n === "offline" ? 0 : isOfflineToken(n) ? 1 : n === "session" ? 2 : n === "access" ? 3 : 4);
+  const clientOf = (n) => (n === "offline" ? (clients[0] ?? null) : isOfflineToken(n) ? n.slice("offline@".length) : null);
   return (profile?.tokens ?? [])
     .slice()
-    .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))
-    .map((t) => ({ ...t, label: labels[t.name] ?? t.name }));
+    .sort((a, b) => rank(a.name) - rank(b.name) || String(a.name).localeCompare(String(b.name)))
+    .map((t) => {
+      const client = clientOf(t.name);
+      const label = isOfflineToken(t.name) ? (client && (clients.length || t.name !== "offline") ? `Offline token (client ${client})` : "Offline token") : (labels[t.name] ?? t.name);
+      return { ...t, label, client };
+    });
 }
 
 /** A settings table for display: known settings first in `known` order, then the others. */

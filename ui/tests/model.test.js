@@ -217,6 +217,14 @@ test("tokens in display order with labels; settings known-first", () => {
   assert.deepEqual(rows.map((r) => r.name), ["offline", "session", "access"]);
   assert.equal(rows[0].label, "Offline token");
   assert.deepEqual(tokenRows({}), []);
+  // One offline token per client (SimAI): each row names its client, the default's first.
+  const sim = tokenRows({ tokens: [{ name: "access" }, { name: "offline@sdk" }, { name: "offline" }] }, ["com.ansys.simai.sdk", "sdk"]);
+  assert.deepEqual(sim.map((r) => [r.label, r.client]), [
+    ["Offline token (client com.ansys.simai.sdk)", "com.ansys.simai.sdk"],
+    ["Offline token (client sdk)", "sdk"],
+    ["Access token", null],
+  ]);
+  assert.equal(tokenBadge({ name: "offline@sdk", status: "valid" }).kind, "offline");
   assert.deepEqual(
     settingsRows({ zeta: "1", url: "u", organization: "o", empty: "" }, ["url", "organization"]).map(([k]) => k),
     ["url", "organization", "zeta"],

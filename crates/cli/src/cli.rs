@@ -60,6 +60,12 @@ enum Command {
         /// cleaned up after an earlier run that was killed); problems are still reported
         #[arg(long, short)]
         quiet: bool,
+        /// With --files: hand over the offline token of this client (SimAI: `sdk` for a
+        /// server-side optimisation on a model with coreml 3.16–3.17, `com.ansys.simai.sdk`,
+        /// the SDK's own and the default, for 3.18–3.19). Without a token of it, run stops
+        /// before the command starts and says how to get one
+        #[arg(long, requires = "files", value_name = "CLIENT_ID")]
+        client: Option<String>,
         /// The command and its arguments, after --
         #[arg(last = true, required = true)]
         command: Vec<String>,
@@ -105,9 +111,10 @@ enum Command {
         after_help = "The browser opens the identity provider's page; approve there. With --no-browser (or no display) the URL and code are printed to open on another device. Ctrl-C cancels."
     )]
     Login(LoginArgs),
-    /// Sign in with `openid offline_access` and keep the offline token in the keyring
+    /// Sign in with `openid offline_access` and keep the offline token in the keyring (one per
+    /// client: --client)
     #[command(name = "offline-token")]
-    OfflineToken(LoginArgs),
+    OfflineToken(OfflineTokenArgs),
     /// Print a fresh access token (cached in the keyring until shortly before it expires)
     Token {
         profile: String,
@@ -175,6 +182,17 @@ struct LoginArgs {
     no_browser: bool,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct OfflineTokenArgs {
+    #[command(flatten)]
+    login: LoginArgs,
+    /// The client the token is for; SimCred keeps one offline token per client (SimAI:
+    /// `com.ansys.simai.sdk`, the SDK's own and the default, or `sdk`, which the SDK's
+    /// server-side optimisation wants on models with coreml 3.16–3.17)
+    #[arg(long, value_name = "CLIENT_ID")]
+    client: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -389,8 +407,17 @@ fn dispatch(cli: Cli) -> Result<i32> {
             mask,
             files,
             quiet,
+            client,
             command,
-        } => run_child(&profile, key.as_deref(), mask, files, quiet, &command),
+        } => run_child(
+            &profile,
+            key.as_deref(),
+            mask,
+            files,
+            quiet,
+            client.as_deref(),
+            &command,
+        ),
         Command::Export {
             profile,
             key,
@@ -462,8 +489,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
             clap_mangen::Man::new(command()).render(&mut std::io::stdout())?;
             Ok(0)
         }
-        Command::Login(a) => login(a, false),
-        Command::OfflineToken(a) => login(a, true),
+        Command::Login(a) => login(a, false, None),
+        Command::OfflineToken(a) => login(a.login, true, a.client.as_deref()),
         Command::Token {
             profile,
             refresh,
@@ -938,6 +965,23 @@ fn status(json: bool, check: bool) -> Result<i32> {
             if let Some(s) = p.survives {
                 println!("      secrets {s}");
             }
+            if !p.offline_tokens.is_empty() {
+                let list: Vec<String> = p
+                    .offline_tokens
+                    .iter()
+                    .map(|t| match t.status {
+                        simcred_core::profile::KeyStatus::Valid
+                        | simcred_core::profile::KeyStatus::Unverified => t.client_id.clone(),
+                        s => format!("{} ({s})", t.client_id),
+                    })
+                    .collect();
+                println!(
+                    "      offline token{} of client{} {}",
+                    if list.len() > 1 { "s" } else { "" },
+                    if list.len() > 1 { "s" } else { "" },
+                    list.join(", ")
+                );
+            }
             for pr in &p.problems {
                 println!("      {pr}");
             }
@@ -952,6 +996,7 @@ fn run_child(
     mask: bool,
     files: bool,
     quiet: bool,
+    client: Option<&str>,
     command: &[String],
 ) -> Result<i32> {
     let sc = open()?;
@@ -964,7 +1009,7 @@ fn run_child(
         secrets,
         unset,
         aftercare,
-    } = sc.run_handoff(profile, key, files)?;
+    } = sc.run_handoff_for(profile, key, files, client)?;
     if let Some(n) = note {
         eprintln!("simcred: note: {n}");
     }
@@ -1228,7 +1273,7 @@ fn import(
     Ok(0)
 }
 
-fn login(a: LoginArgs, offline: bool) -> Result<i32> {
+fn login(a: LoginArgs, offline: bool, client: Option<&str>) -> Result<i32> {
     let sc = open()?;
     let what = if offline { "offline token" } else { "sign-in" };
     let result = if a.password {
@@ -1268,16 +1313,17 @@ fn login(a: LoginArgs, offline: bool) -> Result<i32> {
         let password = Secret::from_user_input(&password)
             .ok_or_else(|| anyhow::anyhow!("the password is empty"))?;
         let totp = Secret::from_user_input(&totp);
-        sc.password_login(
+        sc.password_login_for(
             &a.profile,
             &username,
             &password,
             totp.as_ref(),
             offline,
             a.remember_password,
+            client,
         )?
     } else {
-        let dl = sc.start_device_login(&a.profile, offline)?;
+        let dl = sc.start_device_login_for(&a.profile, offline, client)?;
         eprintln!("Your code: {}", dl.auth.user_code);
         for r in dl.refused_urls() {
             eprintln!(
@@ -1370,7 +1416,13 @@ fn consents(c: ConsentsCmd) -> Result<i32> {
             let local = sc.revoke_consent(&profile, &client_id)?;
             println!("Revoked the consent of {client_id}.");
             if local {
-                println!("It backed SimCred's offline token for {profile}, which is now deleted; run `simcred offline-token {profile}` for a new one.");
+                let prof = sc.profile(&profile)?;
+                let again = if sc.ctx().offline_client(&prof, None)? == client_id {
+                    format!("simcred offline-token {profile}")
+                } else {
+                    format!("simcred offline-token {profile} --client {client_id}")
+                };
+                println!("It backed SimCred's offline token of client {client_id} for {profile}, which is now deleted (its other clients' tokens are kept); run `{again}` for a new one.");
             }
         }
     }

@@ -169,6 +169,9 @@ pub fn hint(e: &Error) -> Option<String> {
                 format!("run `simcred login {profile}` or `simcred offline-token {profile}`")
             }
         }
+        Error::NoClientToken {
+            profile, client, ..
+        } => format!("get one with `simcred offline-token {profile} --client {client}`"),
         Error::TokenDead { profile, token, .. } => format!(
             "sign in again with `simcred {} {profile}`",
             if token == "offline" {

@@ -248,6 +248,18 @@ impl Simcred {
         self.ctx().run_handoff(profile, name, files)
     }
 
+    /// [`Simcred::run_handoff`] handing over, with `files`, the offline token of `client`
+    /// (`None`: the service's default client); refused, naming the client, when there is none.
+    pub fn run_handoff_for(
+        &self,
+        profile: &str,
+        name: Option<&str>,
+        files: bool,
+        client: Option<&str>,
+    ) -> Result<crate::handoff::RunEnv> {
+        self.ctx().run_handoff_for(profile, name, files, client)
+    }
+
     // ---- sign-in sessions ------------------------------------------------------------------
 
     /// Endpoints, client and network settings of a sign-in profile.
@@ -259,6 +271,17 @@ impl Simcred {
     /// then call [`Simcred::finish_device_login`].
     pub fn start_device_login(&self, profile: &str, offline: bool) -> Result<DeviceLogin> {
         self.ctx().start_device_login(profile, offline)
+    }
+
+    /// [`Simcred::start_device_login`] for an offline token of `client` (one of the service's
+    /// clients; `None`: its default).
+    pub fn start_device_login_for(
+        &self,
+        profile: &str,
+        offline: bool,
+        client: Option<&str>,
+    ) -> Result<DeviceLogin> {
+        self.ctx().start_device_login_for(profile, offline, client)
     }
 
     /// Polls until the user approves (then stores the tokens), denies, the code expires, or
@@ -289,6 +312,29 @@ impl Simcred {
             totp,
             offline,
             remember_password,
+        )
+    }
+
+    /// [`Simcred::password_login`] for an offline token of `client` (`None`: the default).
+    #[allow(clippy::too_many_arguments)]
+    pub fn password_login_for(
+        &self,
+        profile: &str,
+        username: &str,
+        password: &Secret,
+        totp: Option<&Secret>,
+        offline: bool,
+        remember_password: bool,
+        client: Option<&str>,
+    ) -> Result<SignIn> {
+        self.ctx().password_login_for(
+            profile,
+            username,
+            password,
+            totp,
+            offline,
+            remember_password,
+            client,
         )
     }
 

@@ -80,6 +80,14 @@ pub enum Error {
     /// A sign-in service's profile is not signed in (or its token is dead).
     #[error("profile \"{profile}\" is not signed in{}", if *.offline { " with an offline token" } else { "" })]
     NotSignedIn { profile: String, offline: bool },
+    /// A job needs the offline token of one client (SimAI's `sdk` or `com.ansys.simai.sdk`)
+    /// and the profile has none that works; `have` names the clients it has one of.
+    #[error("profile \"{profile}\" has no offline token of client {client}{}", if .have.is_empty() { String::new() } else { format!(" (only of {}); handed another client's token, the SDK signs in again by itself when the job needs this one", .have.join(", ")) })]
+    NoClientToken {
+        profile: String,
+        client: String,
+        have: Vec<String>,
+    },
     /// A stored sign-in token was refused or revoked; signing in again is needed.
     #[error("the {token} token of \"{profile}\" is {status}{}; sign in again", .detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     TokenDead {
@@ -150,6 +158,7 @@ impl Error {
             Error::SecretMissing { .. } => "secret_missing",
             Error::NotSignedIn { .. } => "not_signed_in",
             Error::TokenDead { .. } => "token_dead",
+            Error::NoClientToken { .. } => "no_client_token",
             Error::NotSupported { .. } => "not_supported",
             Error::Settings(_) => "settings",
             Error::UnknownSetting { .. } => "unknown_setting",

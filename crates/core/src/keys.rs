@@ -356,10 +356,29 @@ impl Ctx<'_> {
         name: Option<&str>,
         files: bool,
     ) -> Result<crate::handoff::RunEnv> {
+        self.run_handoff_for(profile, name, files, None)
+    }
+
+    /// [`Ctx::run_handoff`] with `files` handing over the offline token of `client` (SimAI:
+    /// the client the job's model needs; `None`: the service's default client). A client asked
+    /// for by name without a working token of it is refused, naming it, before anything runs;
+    /// without a name, another client's token goes with a note saying so.
+    pub fn run_handoff_for(
+        &self,
+        profile: &str,
+        name: Option<&str>,
+        files: bool,
+        client: Option<&str>,
+    ) -> Result<crate::handoff::RunEnv> {
         let prof = self.profile(profile)?;
         let p = provider(prof.service);
+        if client.is_some() && !(files && p.sign_in().is_some()) {
+            return Err(Error::Invalid(
+                "--client picks the offline token `run --files` hands over; it needs --files and a sign-in profile".into(),
+            ));
+        }
         if let (true, Some(sign_in)) = (files, p.sign_in()) {
-            let offline = self.stored_offline_token(&prof)?;
+            let (offline, note) = self.offline_token_to_hand(&prof, client)?;
             let run_files = sign_in.run_files(&prof, &offline);
             if run_files.is_empty() {
                 return Err(no_file_handoff(&prof));
@@ -368,7 +387,7 @@ impl Ctx<'_> {
             return Ok(crate::handoff::RunEnv {
                 vars: h.env().to_vec(),
                 handoff: Some(h),
-                note: None,
+                note,
                 secrets: vec![offline],
                 unset: vec![sign_in.access_token_env().to_string()],
                 aftercare: None,
@@ -441,22 +460,56 @@ impl Ctx<'_> {
         })
     }
 
-    /// The profile's offline token from its store, if it is there and not known to be dead.
+    /// The profile's offline token from its store, if it is there and not known to be dead:
+    /// the default client's, else another client's.
     pub(crate) fn stored_offline_token(&self, prof: &Profile) -> Result<Secret> {
-        self.store()
-            .get(&SecretId::new(
-                &prof.name,
-                SecretKind::OfflineToken,
-                "default",
-            ))?
-            .filter(|_| {
-                prof.token(crate::signin::OFFLINE)
-                    .is_some_and(|m| !m.status.needs_attention())
-            })
+        self.held_offline_tokens(prof)?
+            .into_iter()
+            .next()
+            .map(|(_, _, t)| t)
             .ok_or_else(|| Error::NotSignedIn {
                 profile: prof.name.clone(),
                 offline: true,
             })
+    }
+
+    /// The offline token `run --files` hands over for `client` (see [`Ctx::run_handoff_for`]),
+    /// and the note to print when it is another client's.
+    fn offline_token_to_hand(
+        &self,
+        prof: &Profile,
+        client: Option<&str>,
+    ) -> Result<(Secret, Option<String>)> {
+        let wanted = self.offline_client(prof, client)?;
+        let mut have: Vec<(String, Secret)> = Vec::new();
+        for (c, _, t) in self.held_offline_tokens(prof)? {
+            if c == wanted {
+                return Ok((t, None));
+            }
+            if !have.iter().any(|(h, _)| *h == c) {
+                have.push((c, t));
+            }
+        }
+        let default = self.offline_client(prof, None)?;
+        if client.is_some() || have.is_empty() {
+            if have.is_empty() && wanted == default {
+                return Err(Error::NotSignedIn {
+                    profile: prof.name.clone(),
+                    offline: true,
+                });
+            }
+            return Err(Error::NoClientToken {
+                profile: prof.name.clone(),
+                client: wanted,
+                have: have.into_iter().map(|(c, _)| c).collect(),
+            });
+        }
+        let (other, t) = have.swap_remove(0);
+        let note = format!(
+            "profile \"{p}\" has no offline token of client {wanted}, so the job gets the one of client {other}; a job that needs {wanted} (SimAI: server-side optimisation on a model with coreml 3.18–3.19) makes the SDK sign in again by itself. Get one first with `simcred offline-token {p} --client {wanted}`, or pass `--client {other}` to say the job needs that one",
+            p = prof.name
+        );
+        Ok((t, Some(note)))
     }
 }
 

@@ -4,6 +4,11 @@
 //!
 //! Secrets (refresh/offline tokens, the cached access token) go to the keyring; their metadata
 //! (created, status, last used, access-token expiry) to the profile's `tokens` table.
+//!
+//! Offline tokens are kept one per client id (SimAI's server-side optimisation wants a token of
+//! a given client): the service's default client's in `offline` (keyring name `default`, the
+//! layout from before there were several, so old profiles read unchanged), any other client's
+//! in `offline@CLIENT` (keyring name `CLIENT`).
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
@@ -24,6 +29,8 @@ pub const OFFLINE: &str = "offline";
 pub const SESSION: &str = "session";
 pub const ACCESS: &str = "access";
 const SECRET_NAME: &str = "default";
+/// The metadata prefix of the offline tokens of clients other than the default one.
+const OFFLINE_AT: &str = "offline@";
 /// An access token is reused until this many seconds before it expires.
 const ACCESS_MARGIN_SECS: i64 = 60;
 
@@ -31,6 +38,8 @@ const ACCESS_MARGIN_SECS: i64 = 60;
 pub struct DeviceLogin {
     pub profile: String,
     pub offline: bool,
+    /// The client the login is for (the service's default unless asked otherwise).
+    pub client: String,
     pub auth: DeviceAuth,
     target: AuthTarget,
 }
@@ -107,6 +116,84 @@ fn sid(profile: &str, kind: SecretKind) -> SecretId {
     SecretId::new(profile, kind, SECRET_NAME)
 }
 
+/// The service's default client for a profile (empty for a service without sign-in).
+fn default_client_of(prof: &Profile) -> String {
+    sign_in_of(prof)
+        .map(|s| s.default_client(prof))
+        .unwrap_or_default()
+}
+
+/// The metadata name of `client`'s offline token: `offline` for the default client,
+/// `offline@CLIENT` for the others.
+pub fn offline_meta_name(prof: &Profile, client: &str) -> String {
+    if client == default_client_of(prof) {
+        OFFLINE.to_string()
+    } else {
+        format!("{OFFLINE_AT}{client}")
+    }
+}
+
+/// The keyring entry of `client`'s offline token: name `default` for the default client,
+/// the client id for the others.
+pub(crate) fn offline_sid(prof: &Profile, client: &str) -> SecretId {
+    if client == default_client_of(prof) {
+        sid(&prof.name, SecretKind::OfflineToken)
+    } else {
+        SecretId::new(&prof.name, SecretKind::OfflineToken, client)
+    }
+}
+
+/// The keyring entry of the offline token whose metadata is named `name` (`offline` or
+/// `offline@CLIENT`).
+pub(crate) fn offline_sid_named(prof: &Profile, name: &str) -> SecretId {
+    match name.strip_prefix(OFFLINE_AT).filter(|c| !c.is_empty()) {
+        Some(c) => SecretId::new(&prof.name, SecretKind::OfflineToken, c),
+        None => sid(&prof.name, SecretKind::OfflineToken),
+    }
+}
+
+/// The client of the token in the `offline` entry: the default client, unless SimCred noted
+/// another of the service's clients when it stored it (`detail` "client sdk, …": a legacy
+/// token imported before tokens were kept per client).
+fn default_entry_client(prof: &Profile, meta: &KeyMeta, default: &str) -> String {
+    detail_client(meta.detail.as_deref())
+        .filter(|c| {
+            sign_in_of(prof)
+                .map(|s| s.clients(prof).iter().any(|k| k == c))
+                .unwrap_or(false)
+        })
+        .unwrap_or(default)
+        .to_string()
+}
+
+/// The client a token's `detail` names ("client ID, …", as SimCred writes it).
+fn detail_client(detail: Option<&str>) -> Option<&str> {
+    detail?
+        .strip_prefix("client ")?
+        .split([',', ' '])
+        .next()
+        .filter(|c| !c.is_empty())
+}
+
+/// The offline tokens a profile has metadata for, as `(client, metadata)`, the `offline`
+/// entry first (the keyring entry of each: [`offline_sid_named`] of its name). Reads no secret.
+pub fn offline_tokens(prof: &Profile) -> Vec<(String, KeyMeta)> {
+    let default = default_client_of(prof);
+    let mut out: Vec<(String, KeyMeta)> = prof
+        .token(OFFLINE)
+        .map(|m| (default_entry_client(prof, m, &default), m.clone()))
+        .into_iter()
+        .collect();
+    for m in &prof.tokens {
+        if let Some(c) = m.name.strip_prefix(OFFLINE_AT) {
+            if c != default && !c.is_empty() {
+                out.push((c.to_string(), m.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// The RFC 3339 time `secs` from now; `None` when absent or beyond what a date can hold.
 fn expiry(secs: Option<u64>) -> Option<String> {
     let secs = i64::try_from(secs?).ok()?;
@@ -167,15 +254,61 @@ impl Ctx<'_> {
     /// Starts a browser device login (RFC 8628); show `user_code` and open `browser_url()`,
     /// then call [`Simcred::finish_device_login`].
     pub fn start_device_login(&self, profile: &str, offline: bool) -> Result<DeviceLogin> {
+        self.start_device_login_for(profile, offline, None)
+    }
+
+    /// [`Ctx::start_device_login`] for an offline token of `client` (one of the service's
+    /// [`clients`](crate::providers::SignIn::clients); `None`: the default client).
+    pub fn start_device_login_for(
+        &self,
+        profile: &str,
+        offline: bool,
+        client: Option<&str>,
+    ) -> Result<DeviceLogin> {
         let prof = self.profile(profile)?;
+        let client = self.login_client(&prof, offline, client)?;
         let target = self.auth_target(&prof)?;
-        let auth = target.client(None).start_device(&target.scope(offline))?;
+        let auth = target
+            .client(Some(client.as_str()))
+            .start_device(&target.scope(offline))?;
         Ok(DeviceLogin {
             profile: profile.to_string(),
             offline,
+            client,
             auth,
             target,
         })
+    }
+
+    /// The client id `client` names for this profile (its service's default when `None`), or
+    /// a sentence naming the clients there are.
+    pub fn offline_client(&self, prof: &Profile, client: Option<&str>) -> Result<String> {
+        let sign_in = sign_in_of(prof)?;
+        let Some(c) = client else {
+            return Ok(sign_in.default_client(prof));
+        };
+        let known = sign_in.clients(prof);
+        if known.iter().any(|k| k == c) {
+            Ok(c.to_string())
+        } else {
+            Err(Error::Invalid(format!(
+                "{} has no client \"{}\"; SimCred keeps offline tokens of {}",
+                prof.service.display_name(),
+                crate::text::safe(c),
+                known.join(" and ")
+            )))
+        }
+    }
+
+    /// The client a login is for: another than the default only for an offline token.
+    fn login_client(&self, prof: &Profile, offline: bool, client: Option<&str>) -> Result<String> {
+        let c = self.offline_client(prof, client)?;
+        if !offline && c != default_client_of(prof) {
+            return Err(Error::Invalid(
+                "a client can be chosen for an offline token only (`simcred offline-token PROFILE --client ID`)".into(),
+            ));
+        }
+        Ok(c)
     }
 
     /// Polls until the user approves (then stores the tokens), denies, the code expires, or
@@ -185,8 +318,11 @@ impl Ctx<'_> {
         dl: DeviceLogin,
         cancelled: &dyn Fn() -> bool,
     ) -> Result<SignIn> {
-        let tokens = dl.target.client(None).poll_device(&dl.auth, cancelled)?;
-        self.store_signin(&dl.profile, &dl.target, tokens, dl.offline)
+        let tokens = dl
+            .target
+            .client(Some(dl.client.as_str()))
+            .poll_device(&dl.auth, cancelled)?;
+        self.store_signin(&dl.profile, &dl.client, tokens, dl.offline)
     }
 
     /// `grant_type=password` with an optional TOTP code. The password is kept in the keyring
@@ -200,18 +336,44 @@ impl Ctx<'_> {
         offline: bool,
         remember_password: bool,
     ) -> Result<SignIn> {
+        self.password_login_for(
+            profile,
+            username,
+            password,
+            totp,
+            offline,
+            remember_password,
+            None,
+        )
+    }
+
+    /// [`Ctx::password_login`] for an offline token of `client` (`None`: the default client).
+    #[allow(clippy::too_many_arguments)]
+    pub fn password_login_for(
+        &self,
+        profile: &str,
+        username: &str,
+        password: &Secret,
+        totp: Option<&Secret>,
+        offline: bool,
+        remember_password: bool,
+        client: Option<&str>,
+    ) -> Result<SignIn> {
         let prof = self.profile(profile)?;
+        let client = self.login_client(&prof, offline, client)?;
         let target = self.auth_target(&prof)?;
-        let tokens =
-            target
-                .client(None)
-                .password(username, password, totp, &target.scope(offline))?;
+        let tokens = target.client(Some(client.as_str())).password(
+            username,
+            password,
+            totp,
+            &target.scope(offline),
+        )?;
         if remember_password {
             self.store()
                 .set(&sid(profile, SecretKind::Password), password)?;
         }
         self.update_profile_setting(profile, "username", username)?;
-        self.store_signin(profile, &target, tokens, offline)
+        self.store_signin(profile, &client, tokens, offline)
     }
 
     fn update_profile_setting(&self, profile: &str, key: &str, value: &str) -> Result<()> {
@@ -227,10 +389,11 @@ impl Ctx<'_> {
     fn store_signin(
         &self,
         profile: &str,
-        target: &AuthTarget,
+        client_id: &str,
         tokens: TokenSet,
         offline: bool,
     ) -> Result<SignIn> {
+        let prof = self.profile(profile)?;
         let refresh = tokens.refresh.as_ref().ok_or_else(|| {
             Error::Auth(AuthError::BadReply(if offline {
                 "the identity provider gave no offline token (refresh_token); does the client allow offline_access?".into()
@@ -238,15 +401,18 @@ impl Ctx<'_> {
                 "the identity provider gave no refresh token; nothing was stored".into()
             }))
         })?;
-        let (kind, name) = if offline {
-            (SecretKind::OfflineToken, OFFLINE)
+        let (id, name) = if offline {
+            (
+                offline_sid(&prof, client_id),
+                offline_meta_name(&prof, client_id),
+            )
         } else {
-            (SecretKind::RefreshToken, SESSION)
+            (sid(profile, SecretKind::RefreshToken), SESSION.to_string())
         };
         // Everything is worked out before the first write, so nothing is stored half-way.
         let access_expires = expiry(tokens.expires_in);
-        let client = azp(refresh).unwrap_or_else(|| crate::text::safe(&target.client_id));
-        self.store().set(&sid(profile, kind), refresh)?;
+        let client = azp(refresh).unwrap_or_else(|| crate::text::safe(client_id));
+        self.store().set(&id, refresh)?;
         self.store()
             .set(&sid(profile, SecretKind::AccessToken), &tokens.access)?;
         self.update_profile(profile, |doc| {
@@ -254,7 +420,7 @@ impl Ctx<'_> {
             doc.put_token(
                 profile,
                 &token_meta(
-                    name,
+                    &name,
                     KeyStatus::Valid,
                     Some(format!(
                         "client {client}{}",
@@ -282,20 +448,18 @@ impl Ctx<'_> {
     }
 
     /// Stores an offline token obtained elsewhere (imported from the SDK's config file).
+    /// It goes to the slot of the client it was issued to (its `azp`, when that is one of the
+    /// service's clients; else the default client's).
     pub fn store_offline_token(&self, profile: &str, token: &Secret, source: &str) -> Result<()> {
-        self.store()
-            .set(&sid(profile, SecretKind::OfflineToken), token)?;
-        let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
         let prof = self.profile(profile)?;
-        let client = azp(token).unwrap_or_else(|| {
-            sign_in_of(&prof)
-                .map(|s| s.default_client(&prof))
-                .unwrap_or_default()
-        });
+        let (id, name) = self.offline_slot_for(&prof, token);
+        let client = azp(token).unwrap_or_else(|| default_client_of(&prof));
+        self.store().set(&id, token)?;
+        let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
         self.update_profile(profile, |doc| {
             find_profile(doc.profiles(), profile)?;
             let mut m = token_meta(
-                OFFLINE,
+                &name,
                 KeyStatus::Unverified,
                 Some(format!("client {client}, imported from {source}")),
                 None,
@@ -305,6 +469,50 @@ impl Ctx<'_> {
             doc.remove_token(profile, ACCESS);
             Ok::<_, Error>(())
         })
+    }
+
+    /// Where an offline token obtained elsewhere goes: the keyring entry and metadata name of
+    /// the client it was issued to (its `azp`, when that is one of the service's clients),
+    /// else the default client's.
+    pub(crate) fn offline_slot_for(&self, prof: &Profile, token: &Secret) -> (SecretId, String) {
+        let client = azp(token)
+            .filter(|c| {
+                sign_in_of(prof)
+                    .map(|s| s.clients(prof).contains(c))
+                    .unwrap_or(false)
+            })
+            .unwrap_or_else(|| default_client_of(prof));
+        (offline_sid(prof, &client), offline_meta_name(prof, &client))
+    }
+
+    /// The working offline tokens the profile holds, as `(client, metadata name, token)`, the
+    /// `offline` entry first; the client is the token's `azp`, else its entry's. Profiles from
+    /// before tokens were kept per client may hold a legacy `sdk` token in `offline`.
+    pub(crate) fn held_offline_tokens(
+        &self,
+        prof: &Profile,
+    ) -> Result<Vec<(String, String, Secret)>> {
+        let mut out = Vec::new();
+        for (client, meta) in offline_tokens(prof) {
+            if meta.status.needs_attention() {
+                continue;
+            }
+            if let Some(t) = self.store().get(&offline_sid_named(prof, &meta.name))? {
+                out.push((azp(&t).unwrap_or(client), meta.name, t));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The clients the profile has a working offline token of.
+    pub fn offline_token_clients(&self, prof: &Profile) -> Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for (c, _, _) in self.held_offline_tokens(prof)? {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        Ok(out)
     }
 
     /// A fresh access token: the cached one while it has more than a minute left, else one
@@ -334,52 +542,70 @@ impl Ctx<'_> {
                 }
             }
         }
-        let usable = |n: &str| prof.token(n).is_some_and(|m| !m.status.needs_attention());
-        let (kind, name) = if usable(OFFLINE) {
-            (SecretKind::OfflineToken, OFFLINE)
-        } else if usable(SESSION) {
-            (SecretKind::RefreshToken, SESSION)
-        } else if prof.token(OFFLINE).is_some() {
-            (SecretKind::OfflineToken, OFFLINE)
-        } else if prof.token(SESSION).is_some() {
-            (SecretKind::RefreshToken, SESSION)
-        } else {
+        // The default client's offline token, the session, then other clients' offline tokens;
+        // the first that works, else the first there is (to say what is wrong with it).
+        let mut candidates: Vec<(SecretId, KeyMeta, Option<String>)> = Vec::new();
+        let offline = offline_tokens(&prof);
+        let default = sign_in.default_client(&prof);
+        let slot_client = |c: &String| (*c != default).then(|| c.clone());
+        for (client, meta) in offline.iter().filter(|(_, m)| m.name == OFFLINE) {
+            candidates.push((
+                offline_sid_named(&prof, &meta.name),
+                meta.clone(),
+                slot_client(client),
+            ));
+        }
+        if let Some(m) = prof.token(SESSION) {
+            candidates.push((sid(profile, SecretKind::RefreshToken), m.clone(), None));
+        }
+        for (client, meta) in offline.iter().filter(|(_, m)| m.name != OFFLINE) {
+            candidates.push((
+                offline_sid_named(&prof, &meta.name),
+                meta.clone(),
+                slot_client(client),
+            ));
+        }
+        let chosen = candidates
+            .iter()
+            .find(|(_, m, _)| !m.status.needs_attention())
+            .or(candidates.first())
+            .cloned();
+        let Some((id, meta, slot_client)) = chosen else {
             return Err(Error::NotSignedIn {
                 profile: profile.to_string(),
                 offline: false,
             });
         };
-        let Some(meta) = prof.token(name).cloned() else {
-            return Err(Error::NotSignedIn {
-                profile: profile.to_string(),
-                offline: false,
-            });
-        };
+        let name = meta.name.clone();
         if meta.status.needs_attention() {
             return Err(Error::TokenDead {
                 profile: profile.to_string(),
-                token: name.to_string(),
+                token: if name.starts_with(OFFLINE) {
+                    OFFLINE.to_string()
+                } else {
+                    name.clone()
+                },
                 status: meta.status.to_string(),
                 detail: meta.detail.clone(),
             });
         }
-        let refresh =
-            self.store()
-                .get(&sid(profile, kind))?
-                .ok_or_else(|| Error::SecretMissing {
-                    profile: profile.to_string(),
-                    name: format!("{name} token"),
-                })?;
+        let refresh = self.store().get(&id)?.ok_or_else(|| Error::SecretMissing {
+            profile: profile.to_string(),
+            name: format!("{name} token"),
+        })?;
         let target = self.auth_target(&prof)?;
-        // Legacy SimAI offline tokens were issued to client "sdk" and refresh only with it.
-        // Legacy tokens may have been issued to another client and refresh only with it.
-        let client_id = sign_in.client_for(azp(&refresh).as_deref());
-        match target.client(client_id).refresh(&refresh) {
+        // A token refreshes with the client it was issued to: legacy SimAI offline tokens
+        // (`azp: sdk`) with "sdk", another client's slot with that client.
+        let client_id = sign_in
+            .client_for(azp(&refresh).as_deref())
+            .map(String::from)
+            .or(slot_client);
+        match target.client(client_id.as_deref()).refresh(&refresh) {
             Ok(t) => {
                 self.store()
                     .set(&sid(profile, SecretKind::AccessToken), &t.access)?;
                 if let Some(r) = t.refresh.as_ref().filter(|r| *r != &refresh) {
-                    self.store().set(&sid(profile, kind), r)?;
+                    self.store().set(&id, r)?;
                 }
                 let expires = expiry(t.expires_in);
                 self.update_profile(profile, |doc| {
@@ -401,7 +627,7 @@ impl Ctx<'_> {
             }
             Err(e) if e.token_is_dead() => {
                 let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
-                self.mark_revoked(profile, name, format!("refresh refused: {e}"))?;
+                self.mark_revoked(profile, &name, format!("refresh refused: {e}"), true)?;
                 Err(e.into())
             }
             Err(e) => Err(e.into()),
@@ -426,56 +652,55 @@ impl Ctx<'_> {
             self.mark_access_refused(profile, why)?;
         }
         let mut list = list?;
-        let mine = self.stored_offline_client(&prof)?;
+        let mine = self.offline_token_clients(&prof)?;
         for c in &mut list {
-            c.stored_here = mine.as_deref() == Some(c.client_id.as_str());
+            c.stored_here = mine.contains(&c.client_id);
         }
         Ok(list)
     }
 
-    /// The client id the stored offline token belongs to (its `azp`).
-    fn stored_offline_client(&self, prof: &Profile) -> Result<Option<String>> {
-        let Some(meta) = prof.token(OFFLINE) else {
-            return Ok(None);
-        };
-        if meta.status.needs_attention() {
-            return Ok(None);
-        }
-        Ok(self
-            .store()
-            .get(&sid(&prof.name, SecretKind::OfflineToken))?
-            .map(|t| {
-                azp(&t).unwrap_or_else(|| {
-                    sign_in_of(prof)
-                        .map(|s| s.default_client(prof))
-                        .unwrap_or_default()
-                })
-            }))
-    }
-
-    /// Revokes a consent at the service's API. When it backs SimCred's stored offline token,
-    /// that token is deleted and marked revoked in the same operation. Returns whether it did.
+    /// Revokes a consent at the service's API. When it backs one of SimCred's stored offline
+    /// tokens (the one of that client), that token — and only that one — is deleted and marked
+    /// revoked in the same operation, with the cached access token when that client issued it.
+    /// Returns whether it did.
     pub fn revoke_consent(&self, profile: &str, client_id: &str) -> Result<bool> {
         let prof = self.profile(profile)?;
         let api = consents_of(&prof)?;
-        let mine = self.stored_offline_client(&prof)?;
+        // The entries holding a token of this client (by its `azp`, else its slot).
+        let mut backed = Vec::new();
+        for (client, meta) in offline_tokens(&prof) {
+            if meta.status.needs_attention() {
+                continue;
+            }
+            let id = offline_sid_named(&prof, &meta.name);
+            if let Some(t) = self.store().get(&id)? {
+                if azp(&t).unwrap_or(client) == client_id {
+                    backed.push((id, meta.name));
+                }
+            }
+        }
         let access = self.access_token(profile, false)?;
         api.revoke(&prof, &access.token, client_id)?;
-        if mine.as_deref() != Some(client_id) {
+        if backed.is_empty() {
             return Ok(false);
         }
-        self.store()
-            .delete(&sid(profile, SecretKind::OfflineToken))?;
-        self.store()
-            .delete(&sid(profile, SecretKind::AccessToken))?;
-        self.mark_revoked(
-            profile,
-            OFFLINE,
-            format!(
-                "consent of {} revoked with SimCred",
-                crate::text::safe(client_id)
-            ),
-        )?;
+        let access_of_client = azp(&access.token).is_none_or(|a| a == client_id);
+        for (id, name) in &backed {
+            self.store().delete(id)?;
+            if access_of_client {
+                self.store()
+                    .delete(&sid(profile, SecretKind::AccessToken))?;
+            }
+            self.mark_revoked(
+                profile,
+                name,
+                format!(
+                    "consent of {} revoked with SimCred",
+                    crate::text::safe(client_id)
+                ),
+                access_of_client,
+            )?;
+        }
         Ok(true)
     }
 
@@ -496,19 +721,31 @@ impl Ctx<'_> {
         })
     }
 
-    /// Marks a sign-in token (`offline` or `session`) revoked, with the reason and time, and
-    /// forgets the cached access token's metadata.
-    fn mark_revoked(&self, profile: &str, name: &str, detail: String) -> Result<()> {
+    /// Marks a sign-in token (`offline…` or `session`) revoked, with the reason and time, and
+    /// with `forget_access` forgets the cached access token's metadata.
+    fn mark_revoked(
+        &self,
+        profile: &str,
+        name: &str,
+        detail: String,
+        forget_access: bool,
+    ) -> Result<()> {
         self.update_profile(profile, |doc| {
             let p = find_profile(doc.profiles(), profile)?;
             if let Some(m) = p.token(name) {
                 let mut m = m.clone();
                 m.status = KeyStatus::Revoked;
                 m.checked = Some(now());
-                m.detail = Some(detail.clone());
+                // Which client the token was of stays said (`offline` may hold another's).
+                let client = detail_client(m.detail.as_deref())
+                    .map(|c| format!("client {c}, "))
+                    .unwrap_or_default();
+                m.detail = Some(format!("{client}{detail}"));
                 doc.put_token(profile, &m);
             }
-            doc.remove_token(profile, ACCESS);
+            if forget_access {
+                doc.remove_token(profile, ACCESS);
+            }
             Ok::<_, Error>(())
         })
     }
@@ -520,12 +757,28 @@ impl Ctx<'_> {
         let mut revoked = false;
         let mut remote_error = None;
         let target = self.auth_target(&prof);
-        for kind in [SecretKind::OfflineToken, SecretKind::RefreshToken] {
-            if let Some(t) = self.store().get(&sid(profile, kind))? {
+        let default = default_client_of(&prof);
+        let mut held: Vec<(SecretId, Option<String>)> = vec![
+            (sid(profile, SecretKind::OfflineToken), None),
+            (sid(profile, SecretKind::RefreshToken), None),
+        ];
+        for (client, meta) in offline_tokens(&prof) {
+            if meta.name != OFFLINE {
+                held.push((
+                    offline_sid_named(&prof, &meta.name),
+                    (client != default).then_some(client),
+                ));
+            }
+        }
+        for (id, slot_client) in &held {
+            if let Some(t) = self.store().get(id)? {
                 match &target {
                     Ok(target) => {
-                        let client = sign_in_of(&prof)?.client_for(azp(&t).as_deref());
-                        match target.client(client).revoke(&t) {
+                        let client = sign_in_of(&prof)?
+                            .client_for(azp(&t).as_deref())
+                            .map(String::from)
+                            .or(slot_client.clone());
+                        match target.client(client.as_deref()).revoke(&t) {
                             Ok(()) => revoked = true,
                             Err(e) => remote_error = Some(e.to_string()),
                         }
@@ -535,19 +788,30 @@ impl Ctx<'_> {
             }
         }
         let mut deleted = 0;
-        for kind in [
-            SecretKind::OfflineToken,
-            SecretKind::RefreshToken,
-            SecretKind::AccessToken,
-            SecretKind::Password,
-        ] {
-            if self.store().delete(&sid(profile, kind))? {
+        let others = held.iter().skip(2).map(|(id, _)| id.clone());
+        for id in [
+            sid(profile, SecretKind::OfflineToken),
+            sid(profile, SecretKind::RefreshToken),
+            sid(profile, SecretKind::AccessToken),
+            sid(profile, SecretKind::Password),
+        ]
+        .into_iter()
+        .chain(others)
+        {
+            if self.store().delete(&id)? {
                 deleted += 1;
             }
         }
+        let names: Vec<String> = offline_tokens(&prof)
+            .into_iter()
+            .map(|(_, m)| m.name)
+            .collect();
         self.update_profile(profile, |doc| {
             find_profile(doc.profiles(), profile)?;
             for n in [OFFLINE, SESSION, ACCESS] {
+                doc.remove_token(profile, n);
+            }
+            for n in &names {
                 doc.remove_token(profile, n);
             }
             Ok::<_, Error>(())

@@ -93,6 +93,17 @@ impl fmt::Display for ProfileState {
     }
 }
 
+/// One offline token a sign-in profile holds, by the client it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientToken {
+    /// The client id (SimAI: `com.ansys.simai.sdk`, the SDK's own, or `sdk`).
+    pub client_id: String,
+    pub status: KeyStatus,
+    pub created: String,
+    /// When it last gave an access token, if ever.
+    pub last_used: Option<String>,
+}
+
 /// One profile's line in `status`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileStatus {
@@ -112,6 +123,8 @@ pub struct ProfileStatus {
     pub survives: Option<&'static str>,
     /// When the cached access token expires (sign-in services).
     pub access_expires: Option<String>,
+    /// The offline tokens, one per client, the default client's first (sign-in services).
+    pub offline_tokens: Vec<ClientToken>,
     /// When the service last answered about the credential (RFC 3339), if ever.
     pub checked: Option<String>,
     /// Who the credential belongs to, as the service last said.
@@ -179,11 +192,13 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
         ));
     }
     let sign_in = p.service.provider().key_policy() == KeyPolicy::TokensOnly;
+    let offline_tokens: Vec<(String, KeyMeta)> = crate::signin::offline_tokens(&p);
     // The credential the service answers about: the token in use, else the default key.
     let asked = if sign_in {
         [crate::signin::OFFLINE, crate::signin::SESSION]
             .into_iter()
             .find_map(|n| p.token(n))
+            .or(offline_tokens.first().map(|(_, m)| m))
     } else {
         p.keys.iter().find(|k| k.default).or(p.keys.first())
     }
@@ -207,16 +222,36 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
         }
     }
     let checkable = p.service.provider().checkable();
+    // Another client's token that does not work is worth a line of its own.
+    for (client, m) in offline_tokens
+        .iter()
+        .filter(|(_, m)| m.name != crate::signin::OFFLINE && m.status.needs_attention())
+    {
+        problems.push(format!(
+            "the offline token of client {client} is {}{}",
+            m.status,
+            with_detail(m)
+        ));
+    }
     let condition = if sign_in {
-        let offline = p.token(crate::signin::OFFLINE);
+        // The default client's offline token, else the first working one of another client.
+        let offline = p.token(crate::signin::OFFLINE).or_else(|| {
+            offline_tokens
+                .iter()
+                .map(|(_, m)| m)
+                .find(|m| !m.status.needs_attention())
+                .or(offline_tokens.first().map(|(_, m)| m))
+        });
         let session = p.token(crate::signin::SESSION);
         match (offline, session) {
             (Some(o), _) if o.status.needs_attention() => {
-                problems.push(format!(
-                    "the offline token is {}{}",
-                    o.status,
-                    with_detail(o)
-                ));
+                if o.name == crate::signin::OFFLINE {
+                    problems.push(format!(
+                        "the offline token is {}{}",
+                        o.status,
+                        with_detail(o)
+                    ));
+                }
                 ProfileState::TokenProblem {
                     token: TokenKind::Offline,
                     status: o.status,
@@ -244,13 +279,25 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
             })
             .unwrap_or(ProfileState::NoKey)
     };
-    let needs_attention =
-        condition.needs_attention() || p.keys.iter().any(|k| k.status.needs_attention());
+    let needs_attention = condition.needs_attention()
+        || p.keys.iter().any(|k| k.status.needs_attention())
+        || offline_tokens
+            .iter()
+            .any(|(_, m)| m.status.needs_attention());
     ProfileStatus {
         access_expires: p
             .token(crate::signin::ACCESS)
             .and_then(|a| a.expires.clone()),
         store: p.store.clone(),
+        offline_tokens: offline_tokens
+            .into_iter()
+            .map(|(client_id, m)| ClientToken {
+                client_id,
+                status: m.status,
+                created: m.created,
+                last_used: m.checked,
+            })
+            .collect(),
         survives: None,
         checked: asked.as_ref().and_then(|a| a.checked.clone()),
         account: asked.as_ref().and_then(|a| a.account.clone()),
@@ -404,5 +451,69 @@ mod tests {
             vec![key("session", KeyStatus::Valid)],
         ));
         assert_eq!(s.state, "signed in");
+    }
+
+    #[test]
+    fn offline_tokens_are_listed_by_client() {
+        let mut sdk = key("offline@sdk", KeyStatus::Valid);
+        sdk.checked = Some("2026-01-02T00:00:00Z".into());
+        // Only the legacy client's token: an offline-token profile all the same.
+        let s = profile_status(prof("simai", vec![], vec![sdk.clone()]));
+        assert!(s.state.starts_with("offline token (created"), "{}", s.state);
+        assert_eq!(s.offline_tokens.len(), 1);
+        assert_eq!(s.offline_tokens[0].client_id, "sdk");
+        assert_eq!(
+            s.offline_tokens[0].last_used.as_deref(),
+            Some("2026-01-02T00:00:00Z")
+        );
+        // Both, the SDK's own first; the other one revoked is a problem of its own.
+        sdk.status = KeyStatus::Revoked;
+        let s = profile_status(prof(
+            "simai",
+            vec![],
+            vec![sdk, key("offline", KeyStatus::Valid)],
+        ));
+        let clients: Vec<_> = s
+            .offline_tokens
+            .iter()
+            .map(|t| (t.client_id.as_str(), t.status))
+            .collect();
+        assert_eq!(
+            clients,
+            [
+                ("com.ansys.simai.sdk", KeyStatus::Valid),
+                ("sdk", KeyStatus::Revoked)
+            ]
+        );
+        assert!(s.state.starts_with("offline token (created"), "{}", s.state);
+        assert!(
+            s.problems
+                .iter()
+                .any(|p| p == "the offline token of client sdk is revoked"),
+            "{:?}",
+            s.problems
+        );
+        assert!(
+            s.needs_attention,
+            "a dead token of any client needs attention"
+        );
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["offline_tokens"][1]["client_id"], "sdk");
+        assert_eq!(json["offline_tokens"][1]["status"], "revoked");
+        // A profile from before tokens were kept per client, whose `offline` entry holds an
+        // imported legacy token: SimCred noted its client, and status names it.
+        let mut old = key("offline", KeyStatus::Unverified);
+        old.detail = Some("client sdk, imported from /home/u/.ansys_simai.conf".into());
+        let s = profile_status(prof("simai", vec![], vec![old.clone()]));
+        assert_eq!(s.offline_tokens[0].client_id, "sdk");
+        // Anything else there is the SDK's own client's.
+        for other in ["client nope, scope openid", "imported", ""] {
+            old.detail = Some(other.into());
+            let s = profile_status(prof("simai", vec![], vec![old.clone()]));
+            assert_eq!(
+                s.offline_tokens[0].client_id, "com.ansys.simai.sdk",
+                "{other}"
+            );
+        }
     }
 }

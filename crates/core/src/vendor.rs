@@ -385,12 +385,13 @@ fn import_token(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Import
         stored_in: Some(stored_in),
         team_store,
     };
-    let id = SecretId::new(&pname, SecretKind::OfflineToken, "default");
+    // The entry of the client the token was issued to (its `azp`).
+    let (id, slot) = sc.offline_slot_for(&prof, &f.secret);
     if sc.store().get(&id)?.as_ref() == Some(&f.secret) {
         rec.action = ImportAction::AlreadyStored;
         return Ok(rec);
     }
-    let offline = prof.token(crate::signin::OFFLINE);
+    let offline = prof.token(&slot);
     if offline.is_some_and(|m| !m.status.needs_attention() && m.exported.contains(&source)) {
         // Imported from this file before and rotated by a refresh since.
         rec.action = ImportAction::AlreadyStored;

@@ -8,7 +8,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::profile::{now, KeyStatus, Profile};
+use crate::profile::{now, KeyMeta, KeyStatus, Profile};
 use crate::providers::oidc::AuthError;
 use crate::providers::KeyPolicy;
 use crate::signin::{OFFLINE, SESSION};
@@ -108,11 +108,24 @@ impl Ctx<'_> {
     }
 
     fn verify_sign_in(&self, p: &Profile) -> Verdict {
-        let Some(used) = [OFFLINE, SESSION]
+        // The tokens `access_token` refreshes from, in its order: the default client's offline
+        // token, the session, other clients' offline tokens.
+        let mut held: Vec<KeyMeta> = [OFFLINE, SESSION]
             .into_iter()
-            .find(|n| p.token(n).is_some_and(|m| !m.status.needs_attention()))
+            .filter_map(|n| p.token(n).cloned())
+            .collect();
+        held.extend(
+            crate::signin::offline_tokens(p)
+                .into_iter()
+                .map(|(_, m)| m)
+                .filter(|m| m.name != OFFLINE),
+        );
+        let Some(used) = held
+            .iter()
+            .find(|m| !m.status.needs_attention())
+            .map(|m| m.name.clone())
         else {
-            return match [OFFLINE, SESSION].into_iter().find_map(|n| p.token(n)) {
+            return match held.first() {
                 Some(dead) => Verdict::Refused {
                     reason: format!(
                         "the {} token is {}{}",
@@ -138,7 +151,7 @@ impl Ctx<'_> {
             }
             Err(e @ (Error::Http(_) | Error::Auth(AuthError::Http(_)))) => {
                 let reason = e.to_string();
-                return match self.note_unreachable(&p.name, used, &reason) {
+                return match self.note_unreachable(&p.name, &used, &reason) {
                     Ok(()) => Verdict::Unreachable { reason },
                     Err(e) => Verdict::Failed {
                         message: e.to_string(),
@@ -160,7 +173,7 @@ impl Ctx<'_> {
                     Some(org) if a.organization.is_none() => format!("{a} ({org})"),
                     _ => a.to_string(),
                 });
-                match self.note_answer(&p.name, used, account.clone()) {
+                match self.note_answer(&p.name, &used, account.clone()) {
                     Ok(()) => Verdict::Valid { account },
                     Err(e) => Verdict::Failed {
                         message: e.to_string(),

@@ -49,7 +49,8 @@ use std::time::Instant;
 
 pub use server::{Fault, REDIRECT_ORIGIN};
 pub use simai::{
-    SimaiOptions, CLIENT_ID as SIMAI_CLIENT_ID, LEGACY_CLIENT_ID as SIMAI_LEGACY_CLIENT_ID,
+    SimaiOptions, CLIENT_ID as SIMAI_CLIENT_ID, DEFAULT_COREML_VERSION as SIMAI_DEFAULT_COREML,
+    LEGACY_CLIENT_ID as SIMAI_LEGACY_CLIENT_ID,
 };
 
 use modelon::Modelon;
@@ -211,6 +212,19 @@ impl Sandbox {
     #[must_use]
     pub fn simai_token_requests(&self) -> Vec<Instant> {
         self.simai.token_requests()
+    }
+
+    /// The client id of each SimAI device authorization asked for so far, oldest first: a
+    /// client that signed in by itself (a device login) shows up here.
+    #[must_use]
+    pub fn simai_device_requests(&self) -> Vec<String> {
+        self.simai.device_requests()
+    }
+
+    /// Sets the `coreml_version` of the SimAI model manifest (`None`: back to the default,
+    /// [`SIMAI_DEFAULT_COREML`], which takes an offline token of either client).
+    pub fn set_simai_coreml_version(&self, version: Option<&str>) {
+        self.simai.set_coreml_version(version);
     }
 
     /// Makes the vendor endpoints (not `/_sandbox/*`) misbehave; `Fault::None` heals them and

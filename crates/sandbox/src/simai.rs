@@ -21,6 +21,15 @@
 //! `Authorization: Bearer` and `X-Org`, with errors shaped `{"message"}`: what the SDK's
 //! `SimAIClient` asks at start (with `workspace` set) and in a small job.
 //!
+//! For the SDK's server-side optimisation (`optimizations.run_non_parametric`, 0.4.8): the
+//! workspace's public model manifest (`GET /v2/workspaces/{id}/model/manifest/public`, with
+//! `feature_flags: ["server_side_optimization"]` and a `coreml_version`, `3.20.0` unless set),
+//! the demo geometry (`GET /v2/geometries/{id}`) and `POST
+//! /v2/workspaces/{id}/server-side-optimizations`, which wants a live offline token in its
+//! body, of the client the model's coreml version needs (the SDK's
+//! `_get_expected_client_id_for_coreml_model`: 3.16–3.17 `sdk`, 3.18–3.19
+//! `com.ansys.simai.sdk`, any other either), and answers with a finished optimisation.
+//!
 //! Tokens are JWT-shaped (base64url header, claims and a random "signature") so that clients can
 //! read `exp` and `azp`, but they are checked by lookup in memory, not by signature. Like a real
 //! resource server validating JWTs, the API accepts an access token until it expires or is itself
@@ -28,8 +37,9 @@
 //!
 //! Control endpoints under `/_sandbox/simai/`: `POST approve` / `deny` (`{"user_code"}`),
 //! `POST approve-latest`, `POST legacy-offline-token`, `POST slow-down-forever` (`{"on"}`),
-//! `POST access-token-ttl` (`{"seconds"}`: the lifetime of access tokens issued from then on)
-//! and `GET consents`.
+//! `POST access-token-ttl` (`{"seconds"}`: the lifetime of access tokens issued from then on),
+//! `POST coreml-version` (`{"version"}`: the model manifest's `coreml_version`), `GET consents`
+//! and `GET device-requests` (`{"count", "clients"}`: device authorizations asked so far).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -63,6 +73,10 @@ const DEFAULT_SCOPES: [&str; 2] = ["profile", "email"];
 const KNOWN_SCOPES: [&str; 4] = ["openid", "offline_access", "profile", "email"];
 /// The one workspace the API lists (id, name).
 const WORKSPACE: (&str, &str) = ("ws-demo-0001", "demo-ws");
+/// The one geometry of that workspace (id, name).
+const GEOMETRY: (&str, &str) = ("geom-demo-0001", "demo-wing.vtp");
+/// The model manifest's `coreml_version` until set otherwise: one that takes either client.
+pub const DEFAULT_COREML_VERSION: &str = "3.20.0";
 
 /// How the fake SimAI behaves; every field has a demo-friendly default.
 #[derive(Clone)]
@@ -211,6 +225,12 @@ struct State {
     last_approval: Option<Instant>,
     last_device_token: Option<Instant>,
     token_requests: Vec<Instant>,
+    /// The client of each device authorization asked for, oldest first.
+    device_requests: Vec<&'static str>,
+    /// The model manifest's `coreml_version` (`None`: [`DEFAULT_COREML_VERSION`]).
+    coreml_version: Option<String>,
+    /// Server-side optimisations started.
+    optimizations: usize,
 }
 
 impl State {
@@ -397,6 +417,20 @@ impl Simai {
 
     pub fn token_requests(&self) -> Vec<Instant> {
         self.state().token_requests.clone()
+    }
+
+    /// The client of each device authorization asked for so far, oldest first.
+    pub fn device_requests(&self) -> Vec<String> {
+        self.state()
+            .device_requests
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect()
+    }
+
+    /// Sets the model manifest's `coreml_version` (`None`: back to the default).
+    pub fn set_coreml_version(&self, version: Option<&str>) {
+        self.state().coreml_version = version.map(str::to_owned);
     }
 
     // ----- tokens -----
@@ -636,6 +670,7 @@ impl Simai {
             }
         };
         let device_code = token::random_hex(32);
+        state.device_requests.push(client_id);
         state.devices.push(Device {
             device_code: device_code.clone(),
             user_code: user_code.clone(),
@@ -900,6 +935,8 @@ impl Simai {
 
     fn api(&self, req: &Request, rest: &str) -> Response {
         const CONSENTS: &str = "/users/offline-tokens";
+        const MANIFEST: &str = "/model/manifest/public";
+        const OPTIMIZATIONS: &str = "/server-side-optimizations";
         let path = rest.trim_end_matches('/');
         match path {
             "" | "/info" if req.is_get() => Response::json(200, &json!({"version": "sandbox"})),
@@ -915,6 +952,47 @@ impl Simai {
                 Err(response) => response,
             },
             "/workspaces" => api_method_not_allowed("GET"),
+            _ if path.starts_with("/workspaces/") && path.ends_with(OPTIMIZATIONS) => {
+                if req.method != "POST" {
+                    return api_method_not_allowed("POST");
+                }
+                if let Err(response) = self.api_auth(req) {
+                    return response;
+                }
+                let ws = &path["/workspaces/".len()..path.len() - OPTIMIZATIONS.len()];
+                if percent_decode(ws, false) != WORKSPACE.0 {
+                    return api_error(404, "Workspace not found");
+                }
+                self.server_side_optimization(req)
+            }
+            _ if path.starts_with("/workspaces/") && path.ends_with(MANIFEST) => {
+                if !req.is_get() {
+                    return api_method_not_allowed("GET");
+                }
+                if let Err(response) = self.api_auth(req) {
+                    return response;
+                }
+                let ws = &path["/workspaces/".len()..path.len() - MANIFEST.len()];
+                if percent_decode(ws, false) == WORKSPACE.0 {
+                    Response::json(200, &self.manifest_json())
+                } else {
+                    api_error(404, "Workspace not found")
+                }
+            }
+            _ if path.starts_with("/geometries/") => {
+                if !req.is_get() {
+                    return api_method_not_allowed("GET");
+                }
+                if let Err(response) = self.api_auth(req) {
+                    return response;
+                }
+                let wanted = percent_decode(path.trim_start_matches("/geometries/"), false);
+                if wanted == GEOMETRY.0 {
+                    Response::json(200, &geometry_json())
+                } else {
+                    api_error(404, &format!("Geometry {wanted} not found"))
+                }
+            }
             _ if path.starts_with("/workspaces/") => {
                 if !req.is_get() {
                     return api_method_not_allowed("GET");
@@ -944,6 +1022,76 @@ impl Simai {
                 _ => api_error(404, "Not found"),
             },
         }
+    }
+
+    /// The workspace's public model manifest, as the SDK reads it before an optimisation.
+    fn manifest_json(&self) -> Value {
+        let version = self
+            .state()
+            .coreml_version
+            .clone()
+            .unwrap_or_else(|| DEFAULT_COREML_VERSION.to_owned());
+        json!({
+            "model_name": "sandbox-wing-model",
+            "coreml_version": version,
+            "feature_flags": ["server_side_optimization"],
+            "description": "The sandbox's model",
+            "boundary_conditions": {"VelocityX": {}},
+            "physical_quantities": {},
+            "post_processings": [],
+        })
+    }
+
+    /// `POST workspaces/{id}/server-side-optimizations`: the body's `offline_token` must be a
+    /// live offline token (the server runs the job on the user's behalf with it), of the client
+    /// the model's coreml version needs.
+    fn server_side_optimization(&self, req: &Request) -> Response {
+        let Some(body) = req.json_body() else {
+            return api_error(400, "Expected a JSON body");
+        };
+        let Some(offline) = body.get("offline_token").and_then(Value::as_str) else {
+            return api_error(400, "offline_token is required");
+        };
+        if body.get("geometry").and_then(Value::as_str) != Some(GEOMETRY.0) {
+            return api_error(404, "Geometry not found");
+        }
+        let now = Instant::now();
+        let mut state = self.state();
+        let version = state
+            .coreml_version
+            .clone()
+            .unwrap_or_else(|| DEFAULT_COREML_VERSION.to_owned());
+        let live = state.tokens.get(offline).and_then(|t| {
+            let session = state.sessions.get(&t.session)?;
+            (t.kind == Kind::Offline && !t.revoked && !t.expired(now) && session.active)
+                .then_some(session.client_id)
+        });
+        let Some(client) = live else {
+            return api_error(401, "The offline token is not valid");
+        };
+        if let Some(needed) = client_for_coreml(&version) {
+            if needed != client {
+                return api_error(
+                    403,
+                    &format!(
+                        "This model (coreml {version}) only works with an offline token of client {needed}, not {client}"
+                    ),
+                );
+            }
+        }
+        state.optimizations += 1;
+        let n = state.optimizations;
+        Response::json(
+            200,
+            &json!({
+                "id": format!("opt-demo-{n:04}"),
+                "state": "successful",
+                "workspace_id": WORKSPACE.0,
+                "geometry": GEOMETRY.0,
+                "offline_token_client": client,
+                "iteration_results": [],
+            }),
+        )
     }
 
     /// The API's checks: a live Bearer access token, then the organization.
@@ -1039,14 +1187,35 @@ impl Vendor for Simai {
                     _ => Response::error(400, "Expected a JSON body {\"seconds\": N} with N > 0"),
                 }
             }
+            "coreml-version" if post => {
+                match req.json_body().and_then(|v| v.get("version").cloned()) {
+                    Some(Value::String(v)) => {
+                        self.set_coreml_version(Some(&v));
+                        Response::empty(204)
+                    }
+                    Some(Value::Null) => {
+                        self.set_coreml_version(None);
+                        Response::empty(204)
+                    }
+                    _ => Response::error(
+                        400,
+                        "Expected a JSON body {\"version\": \"3.16.0\"} (null: the default)",
+                    ),
+                }
+            }
             "consents" if req.is_get() => Response::json(200, &self.state().consents_json()),
+            "device-requests" if req.is_get() => {
+                let clients = self.device_requests();
+                Response::json(200, &json!({"count": clients.len(), "clients": clients}))
+            }
             "approve"
             | "deny"
             | "approve-latest"
             | "legacy-offline-token"
             | "slow-down-forever"
-            | "access-token-ttl" => method_not_allowed("POST"),
-            "consents" => method_not_allowed("GET"),
+            | "access-token-ttl"
+            | "coreml-version" => method_not_allowed("POST"),
+            "consents" | "device-requests" => method_not_allowed("GET"),
             _ => return None,
         })
     }
@@ -1061,6 +1230,37 @@ fn workspace_json() -> Value {
         "model": {"id": "model-demo-0001"},
         "created_by": USER_SUB,
     })
+}
+
+/// The demo geometry as the API shows it.
+fn geometry_json() -> Value {
+    json!({
+        "id": GEOMETRY.0,
+        "name": GEOMETRY.1,
+        "workspace_id": WORKSPACE.0,
+        "state": "successful",
+        "metadata": {},
+    })
+}
+
+/// The client an offline token must belong to for a model of this coreml version, as the SDK
+/// 0.4.8 decides (`_get_expected_client_id_for_coreml_model`); `None`: either.
+fn client_for_coreml(version: &str) -> Option<&'static str> {
+    let mut parts = version.split('.');
+    let (Some(major), Some(minor), Some(patch), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(major) && digits(minor) && digits(patch)) {
+        return None;
+    }
+    match (major.parse::<u64>().ok()?, minor.parse::<u64>().ok()?) {
+        (3, 16 | 17) => Some(LEGACY_CLIENT_ID),
+        (3, 18 | 19) => Some(CLIENT_ID),
+        _ => None,
+    }
 }
 
 /// Checks a refresh (or offline) token for `client_id`; returns its live session, or the
@@ -1288,6 +1488,19 @@ mod tests {
         .unwrap();
         assert_eq!(header["alg"], "RS256");
         assert_eq!(simai.consents(), [("sdk".to_owned(), 1)]);
+    }
+
+    #[test]
+    fn coreml_versions_pick_the_client_as_the_sdk_does() {
+        assert_eq!(client_for_coreml("3.16.0"), Some("sdk"));
+        assert_eq!(client_for_coreml("3.17.9"), Some("sdk"));
+        assert_eq!(client_for_coreml("3.18.0"), Some("com.ansys.simai.sdk"));
+        assert_eq!(client_for_coreml("3.19.2"), Some("com.ansys.simai.sdk"));
+        for either in [
+            "3.15.0", "3.20.0", "2.99.0", "4.16.0", "3.16", "3.16.0.1", "x.16.0", "",
+        ] {
+            assert_eq!(client_for_coreml(either), None, "{either}");
+        }
     }
 
     #[test]

@@ -272,6 +272,11 @@ pub trait SignIn: Sync {
     }
     /// The client a token without an `azp` claim is taken to belong to.
     fn default_client(&self, profile: &Profile) -> String;
+    /// The clients SimCred can keep an offline token of, one each (`offline-token --client`),
+    /// the default client first.
+    fn clients(&self, profile: &Profile) -> Vec<String> {
+        vec![self.default_client(profile)]
+    }
     /// The service's consents API (offline tokens granted to clients), when it has one.
     fn consents(&self) -> Option<&dyn Consents> {
         None
@@ -450,6 +455,9 @@ pub struct SignInDescriptor {
     pub password: bool,
     pub offline: bool,
     pub consents: bool,
+    /// The clients an offline token can be kept of, the default first, when the service has
+    /// several (SimAI); empty when it has one (its profile's own client).
+    pub clients: Vec<String>,
 }
 
 /// What a service's vendor files offer.
@@ -491,6 +499,20 @@ pub fn describe(service: Service) -> Descriptor {
             password: true,
             offline: true,
             consents: s.consents().is_some(),
+            clients: {
+                let blank = Profile {
+                    name: String::new(),
+                    service,
+                    settings: Default::default(),
+                    default_key: None,
+                    keys: vec![],
+                    tokens: vec![],
+                    store: None,
+                };
+                Some(s.clients(&blank))
+                    .filter(|c| c.len() > 1)
+                    .unwrap_or_default()
+            },
         }),
         files: p.files().map(|f| FilesDescriptor {
             label: f.label(),

@@ -158,6 +158,11 @@ impl SignIn for SimaiSignIn {
     fn default_client(&self, _profile: &Profile) -> String {
         CLIENT_ID.into()
     }
+    /// The SDK's own client and the legacy `sdk`: server-side optimisation on models with
+    /// coreml 3.16–3.17 wants a token of `sdk`, 3.18–3.19 one of `com.ansys.simai.sdk`.
+    fn clients(&self, _profile: &Profile) -> Vec<String> {
+        vec![CLIENT_ID.into(), LEGACY_CLIENT_ID.into()]
+    }
     fn consents(&self) -> Option<&dyn Consents> {
         Some(&SimaiConsents)
     }
