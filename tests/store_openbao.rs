@@ -1609,3 +1609,117 @@ fn the_environments_vault_token_goes_only_to_its_own_store() {
     out.fails();
     assert!(out.stderr.contains("not logged in"), "{out:?}");
 }
+
+/// Issue 17, load: teammates adding different keys to one team profile at the same moment do
+/// not contend. Twenty `key add`s from two config dirs at once all succeed, and every key is
+/// listed, by both, with its own metadata.
+#[test]
+fn twenty_adds_of_different_keys_by_two_teammates_at_once_all_succeed() {
+    use std::io::Write;
+    const ADDS: usize = 20;
+    let bao = Bao::start();
+    bao.ok(&["auth", "enable", "userpass"]);
+    let envs: Vec<Env> = ["ann", "bob"]
+        .iter()
+        .map(|n| {
+            let password = format!("{n}-password");
+            bao.user(n, &password, true);
+            let env = teammate(&bao);
+            env.run_in(
+                &[
+                    "store",
+                    "login",
+                    "acme",
+                    "--method",
+                    "userpass",
+                    "--username",
+                    n,
+                ],
+                &format!("{password}\n"),
+            )
+            .ok();
+            env
+        })
+        .collect();
+    let p = envs[0].name("load");
+    envs[0]
+        .run(&[
+            "profile",
+            "add",
+            &p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ])
+        .ok();
+    // Every key ends in its own four digits, so each one's last four says which it is.
+    let keys: Vec<(String, String)> = (0..ADDS)
+        .map(|i| {
+            (
+                format!("k{i}"),
+                format!("{}{:04}", secret("ak-load-"), 1000 + i),
+            )
+        })
+        .collect();
+    let running: Vec<_> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let mut c = envs[i % 2]
+                .command()
+                .args(["key", "add", &p, name])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            (name, c.stdin.take().unwrap(), c)
+        })
+        .collect();
+    // All started before any gets its key: they reach the store together.
+    let running: Vec<_> = running
+        .into_iter()
+        .zip(&keys)
+        .map(|((name, mut stdin, c), (_, key))| {
+            stdin.write_all(key.as_bytes()).unwrap();
+            drop(stdin);
+            (name, c)
+        })
+        .collect();
+    let failed: Vec<String> = running
+        .into_iter()
+        .filter_map(|(name, c)| {
+            let o = c.wait_with_output().unwrap();
+            (!o.status.success())
+                .then(|| format!("{name}: {}", String::from_utf8_lossy(&o.stderr).trim()))
+        })
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {ADDS} adds failed:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
+    for env in &envs {
+        let out = env.run(&["key", "list", &p, "--json"]);
+        let listed: Vec<serde_json::Value> = serde_json::from_str(&out.ok().stdout).unwrap();
+        assert_eq!(listed.len(), ADDS, "{listed:#?}");
+        for (name, key) in &keys {
+            let k = listed
+                .iter()
+                .find(|k| k["name"] == name.as_str())
+                .unwrap_or_else(|| panic!("{name} is not listed: {listed:#?}"));
+            assert_eq!(k["last4"], key[key.len() - 4..], "{k}");
+            assert_eq!(k["status"], "unverified", "{k}");
+            assert!(k["created"].as_str().is_some_and(|c| !c.is_empty()), "{k}");
+        }
+        let defaults = listed.iter().filter(|k| k["default"] == true).count();
+        assert_eq!(defaults, 1, "one default key: {listed:#?}");
+    }
+    // And each key reads back as what was added.
+    assert_eq!(
+        envs[1].run(&["key", "get", &p, "k7"]).ok().stdout.trim(),
+        keys[7].1
+    );
+}

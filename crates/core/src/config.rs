@@ -626,7 +626,47 @@ impl ProfilesDoc {
     pub fn text(&self) -> String {
         self.doc.to_string()
     }
+
+    /// Takes what of team profile `name`'s table does not belong in its shared entry: its
+    /// `keys` table (kept beside each key's secret). Returns it as a table of that name.
+    pub fn take_team_parts(&mut self, name: &str) -> Table {
+        let mut parts = Table::new();
+        let Some(pt) = self
+            .doc
+            .get_mut("profiles")
+            .and_then(|p| p.as_table_like_mut())
+            .and_then(|p| p.get_mut(name))
+            .and_then(|p| p.as_table_like_mut())
+        else {
+            return parts;
+        };
+        for k in TEAM_PARTS {
+            if let Some(item) = pt.remove(k) {
+                let item = match item {
+                    Item::Value(toml_edit::Value::InlineTable(it)) => Item::Table(it.into_table()),
+                    other => other,
+                };
+                parts.insert(k, item);
+            }
+        }
+        parts
+    }
+
+    /// Puts parts taken with [`ProfilesDoc::take_team_parts`] (or read elsewhere) into profile
+    /// `name`'s table, replacing what it had of those names.
+    pub fn put_team_parts(&mut self, name: &str, parts: &Table) {
+        let pt = self.profile_table(name);
+        for (k, v) in parts.iter() {
+            if TEAM_PARTS.contains(&k) {
+                pt.insert(k, v.clone());
+            }
+        }
+    }
 }
+
+/// The parts of a team profile's table kept outside its shared entry (see
+/// [`ProfilesDoc::take_team_parts`]).
+pub const TEAM_PARTS: [&str; 1] = ["keys"];
 
 /// The parsed file, open for editing inside [`ConfigStore::update`].
 pub struct ProfilesDoc {

@@ -82,7 +82,22 @@ impl Ctx<'_> {
         }
         p.check_key_value(secret.expose()).map_err(Error::Invalid)?;
         let id = SecretId::new(profile, SecretKind::ApiKey, &name);
-        self.store.set(&id, &secret)?;
+        let team = !self.config.read()?.iter().any(|p| p.name == profile);
+        if team {
+            // Create-only in a team store: a teammate adding the same name at the same
+            // moment keeps theirs, and this add says the name is taken.
+            match self.store.replace(&id, None, &secret) {
+                Err(crate::store::StoreError::Conflict(_)) => {
+                    return Err(Error::KeyExists {
+                        profile: profile.to_string(),
+                        name,
+                    })
+                }
+                other => other?,
+            }
+        } else {
+            self.store.set(&id, &secret)?;
+        }
         let written = self.update_profile(profile, |doc| {
             let now_prof = find_profile(doc.profiles(), profile)?.clone();
             if let Some(e) = exists(&now_prof) {

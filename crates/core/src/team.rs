@@ -1,17 +1,21 @@
-//! Team profiles: profiles kept whole in a team store — settings, key and token metadata at
-//! `{prefix}/profiles/{name}` (the profile's `profiles.toml` table as TOML text), secrets at
-//! `{prefix}/secrets/{name}/…` — so a teammate who adds the store and logs in sees them with no
-//! other step. Every metadata write is check-and-set: an edit that loses a race is run again on
-//! the fresh version (so two teammates adding keys at once both keep theirs), and an edit whose
-//! premise no longer holds fails with its own error; nothing is overwritten blindly.
+//! Team profiles: profiles kept in a team store — settings at `{prefix}/profiles/{name}` (the
+//! profile's `profiles.toml` table as TOML text), keys at `{prefix}/secrets/{name}/api-key/…`
+//! with each key's metadata beside it (KV v2 `custom_metadata`) — so a teammate who adds the
+//! store and logs in sees them with no other step. Adds and edits of different keys touch only
+//! those keys; a change of the shared entry is check-and-set: an edit that loses a
+//! race is run again on the fresh version, and an edit whose premise no longer holds fails with
+//! its own error; nothing is overwritten blindly. Entries written before keys' metadata moved
+//! out of them are read as they are and moved on the next write.
 
 use crate::config::{Fragment, ProfilesDoc};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::profile::Profile;
-use crate::store::StoreError;
-use crate::vault::VaultError;
+use crate::profile::{validate_name, KeyMeta, KeyStatus, Profile};
+use crate::store::{SecretId, SecretKind, StoreError};
+use crate::stores::VaultStore;
+use crate::vault::{VaultError, CUSTOM_MAX_VALUE_LEN};
 use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashSet};
 
 /// How often an edit is run again on fresh data after losing a check-and-set race.
 const RETRIES: usize = 8;
@@ -29,6 +33,125 @@ pub fn list_budget() -> std::time::Duration {
 
 fn entry(profile: &str) -> String {
     format!("profiles/{profile}")
+}
+
+/// The vault path of key `name` of `profile` (its metadata sits on it).
+fn key_path(profile: &str, name: &str) -> String {
+    VaultStore::key_of(&SecretId::new(profile, SecretKind::ApiKey, name))
+}
+
+/// `s` cut to what KV v2 keeps in one `custom_metadata` value, at a character boundary.
+fn fit(s: &str) -> String {
+    let mut end = s.len().min(CUSTOM_MAX_VALUE_LEN);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// How many exported paths a key's `custom_metadata` keeps (`exported.0` …), within KV v2's
+/// 64 entries.
+const MAX_EXPORTED: usize = 40;
+
+/// A key's metadata as its secret's KV v2 `custom_metadata`: one string per field, each within
+/// the engine's limits (long texts are cut; `default` is the profile's, not the key's).
+pub(crate) fn key_to_custom(m: &KeyMeta) -> BTreeMap<String, String> {
+    let mut c = BTreeMap::new();
+    c.insert("created".into(), fit(&m.created));
+    c.insert("last4".into(), fit(&m.last4));
+    c.insert("status".into(), m.status.as_str().into());
+    for (k, v) in [
+        ("checked", &m.checked),
+        ("detail", &m.detail),
+        ("expires", &m.expires),
+        ("account", &m.account),
+        ("unreachable", &m.unreachable),
+        ("unreachable_detail", &m.unreachable_detail),
+    ] {
+        if let Some(v) = v {
+            c.insert(k.into(), fit(v));
+        }
+    }
+    let paths = m
+        .exported
+        .iter()
+        .filter(|p| p.len() <= CUSTOM_MAX_VALUE_LEN)
+        .take(MAX_EXPORTED);
+    for (i, p) in paths.enumerate() {
+        c.insert(format!("exported.{i}"), p.clone());
+    }
+    c
+}
+
+/// A key's metadata from its secret's `custom_metadata`; `None` when SimCred wrote none there
+/// (no `created`). The text is other people's: made safe to show, a status SimCred does not
+/// know reads as unverified.
+pub(crate) fn key_from_custom(name: &str, c: &BTreeMap<String, String>) -> Option<KeyMeta> {
+    let created = c.get("created")?;
+    let get = |k: &str| c.get(k).map(|v| crate::text::safe(v));
+    let mut exported = Vec::new();
+    for i in 0..MAX_EXPORTED {
+        match c.get(&format!("exported.{i}")) {
+            Some(p) if !p.chars().any(crate::text::is_unsafe) => exported.push(p.clone()),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    let mut meta = KeyMeta {
+        name: name.to_string(),
+        created: crate::text::safe(created),
+        last4: get("last4").unwrap_or_default(),
+        status: c
+            .get("status")
+            .and_then(|s| KeyStatus::parse(s))
+            .unwrap_or_default(),
+        checked: get("checked"),
+        detail: get("detail"),
+        expires: get("expires"),
+        exported,
+        default: false,
+        account: get("account"),
+        unreachable: get("unreachable"),
+        unreachable_detail: get("unreachable_detail"),
+    };
+    if meta.status == KeyStatus::Unreachable {
+        meta.status = KeyStatus::Unverified;
+    }
+    Some(meta)
+}
+
+/// One team profile as read: its entry with its keys' metadata (from beside each secret) and
+/// nothing else, so it is edited like a table of
+/// `profiles.toml`.
+struct TeamRead {
+    /// The whole profile (entry, keys, sign-in) as one document.
+    doc: ProfilesDoc,
+    /// The entry's version, for check-and-set.
+    version: u64,
+    /// The entry still lists keys, as SimCred wrote it before keys' metadata moved beside the
+    /// keys: moved out on the next write.
+    legacy: bool,
+    /// The keys whose metadata is already beside their secret.
+    custom: HashSet<String>,
+}
+
+impl TeamRead {
+    /// A profile that is not there (yet): for a new one, or one removed meanwhile.
+    fn absent() -> Self {
+        TeamRead {
+            doc: Fragment::empty(),
+            version: 0,
+            legacy: false,
+            custom: HashSet::new(),
+        }
+    }
+}
+
+/// The text of `doc` as it goes to the shared entry of `profile`: without the keys.
+fn entry_text(doc: &ProfilesDoc, store: &str, profile: &str) -> Result<String> {
+    let mut d = Fragment::parse(store, &entry(profile), &doc.text())?;
+    d.take_team_parts(profile);
+    Ok(d.text())
 }
 
 impl Ctx<'_> {
@@ -51,7 +174,8 @@ impl Ctx<'_> {
     }
 
     /// The profiles of one store read within its budget; an entry that cannot be read is
-    /// skipped and noted in `problems`, so one bad entry hides no other profile.
+    /// skipped and noted in `problems`, so one bad entry hides no other profile. The budget
+    /// covers every request: the entries and their keys' metadata alike.
     fn read_team(&self, store: &str, problems: &mut Vec<(String, String)>) -> Result<Vec<Profile>> {
         let budget = list_budget();
         let deadline = std::time::Instant::now() + budget;
@@ -83,9 +207,9 @@ impl Ctx<'_> {
                 ));
                 break;
             }
-            match self.read_entry(store, n) {
-                Ok(Some((doc, _))) => {
-                    out.extend(doc.profiles().iter().filter(|p| &p.name == *n).cloned())
+            match self.read_entry(store, n, deadline, &HashSet::new()) {
+                Ok(Some(r)) => {
+                    out.extend(r.doc.profiles().iter().filter(|p| &p.name == *n).cloned())
                 }
                 Ok(None) => {}
                 Err(e) => problems.push((
@@ -97,8 +221,16 @@ impl Ctx<'_> {
         Ok(out)
     }
 
-    /// A team profile's document and version, or `None` when the store has no such profile.
-    fn read_entry(&self, store: &str, profile: &str) -> Result<Option<(ProfilesDoc, u64)>> {
+    /// A team profile as SimCred works on it ([`TeamRead`]), or `None` when the store has no
+    /// such entry. Its keys' metadata is read one request per key, checked against `deadline`
+    /// before each; the keys in `hide` are left out (ones this edit added itself).
+    fn read_entry(
+        &self,
+        store: &str,
+        profile: &str,
+        deadline: std::time::Instant,
+        hide: &HashSet<String>,
+    ) -> Result<Option<TeamRead>> {
         let team = self.stores.team(store)?;
         let Some(v) = team
             .vault()
@@ -108,27 +240,91 @@ impl Ctx<'_> {
             return Ok(None);
         };
         let text = v.data.get("toml").and_then(|t| t.as_str()).unwrap_or("");
-        let doc = Fragment::parse(store, &entry(profile), text)?;
-        if doc.profiles().iter().any(|p| p.name == profile) {
-            self.stores.place(profile, store);
+        let mut doc = Fragment::parse(store, &entry(profile), text)?;
+        let Some(stored) = doc.profile(profile).cloned() else {
+            // An entry that holds another name: nothing of it is used.
+            return Ok(Some(TeamRead {
+                doc,
+                version: v.version,
+                ..TeamRead::absent()
+            }));
+        };
+        self.stores.place(profile, store);
+        let parts = doc.take_team_parts(profile);
+        let legacy = parts.contains_key("keys");
+        // The keys: every secret listed, with the metadata beside it (else, from an entry
+        // written before, the entry's); a secret with neither is no key (an add half-way).
+        let mut keys: Vec<KeyMeta> = Vec::new();
+        let mut custom = HashSet::new();
+        let listed = team
+            .vault()
+            .list(&format!(
+                "secrets/{profile}/{}/",
+                SecretKind::ApiKey.as_str()
+            ))
+            .map_err(StoreError::from)?;
+        let names = listed
+            .iter()
+            .filter(|n| !n.ends_with('/') && validate_name("key", n).is_ok())
+            .filter(|n| !hide.contains(*n));
+        for n in names {
+            if std::time::Instant::now() >= deadline {
+                return Err(Error::Store(StoreError::Offline(format!(
+                    "the keys of profile \"{}\" in store \"{}\" were not all read within {} s; raise SIMCRED_STORE_TIMEOUT to wait longer",
+                    crate::text::safe(profile),
+                    crate::text::safe(store),
+                    list_budget().as_secs()
+                ))));
+            }
+            let meta = team
+                .vault()
+                .metadata(&key_path(profile, n))
+                .map_err(StoreError::from)?;
+            match meta.and_then(|m| key_from_custom(n, &m.custom)) {
+                Some(k) => {
+                    custom.insert(n.clone());
+                    keys.push(k);
+                }
+                None => keys.extend(stored.key(n).cloned()),
+            }
         }
-        Ok(Some((doc, v.version)))
+        for k in &stored.keys {
+            if !keys.iter().any(|x| x.name == k.name) && !hide.contains(&k.name) {
+                keys.push(k.clone());
+            }
+        }
+        for k in &keys {
+            doc.put_key(profile, k);
+        }
+        let doc = Fragment::parse(store, &entry(profile), &doc.text())?;
+        Ok(Some(TeamRead {
+            doc,
+            version: v.version,
+            legacy,
+            custom,
+        }))
     }
 
     /// The team profile `name` from the first store that has it.
     pub(crate) fn team_profile(&self, name: &str) -> Result<Option<Profile>> {
         let stores = self.config.stores()?;
         let placed = self.stores.placed(name);
+        let deadline = std::time::Instant::now() + list_budget();
         // The store it was last seen in first, then the others.
         let order = placed
             .iter()
             .cloned()
-            .chain(stores.into_iter().map(|s| s.name))
+            .chain(
+                stores
+                    .into_iter()
+                    .filter(|s| s.kind.holds_profiles())
+                    .map(|s| s.name),
+            )
             .collect::<Vec<_>>();
         for s in order {
-            match self.read_entry(&s, name) {
-                Ok(Some((doc, _))) => {
-                    if let Some(p) = doc.profiles().iter().find(|p| p.name == name) {
+            match self.read_entry(&s, name, deadline, &HashSet::new()) {
+                Ok(Some(r)) => {
+                    if let Some(p) = r.doc.profiles().iter().find(|p| p.name == name) {
                         return Ok(Some(p.clone()));
                     }
                 }
@@ -141,26 +337,65 @@ impl Ctx<'_> {
         Ok(None)
     }
 
-    /// Writes a team profile's document with check-and-set on `version` (0: a new profile).
-    fn write_entry(
+    /// Writes team profile `profile` as `after` (a whole profile, as [`TeamRead::doc`]) over
+    /// `before` (as read; [`TeamRead::absent`] for a new one): each key's metadata that
+    /// changed (or that the entry still held) beside its secret, and the rest to the shared
+    /// entry with check-and-set on
+    /// `before.version` — only when it changed, or to move an old entry's keys and tokens out
+    /// of it. The keys whose metadata this write created are added to `added`.
+    fn write_team(
         &self,
         store: &str,
         profile: &str,
-        doc: &ProfilesDoc,
-        version: u64,
+        before: &TeamRead,
+        after: &ProfilesDoc,
+        added: &mut HashSet<String>,
     ) -> Result<()> {
         let team = self.stores.team(store)?;
-        let mut data = Map::new();
-        data.insert("toml".into(), Value::String(doc.text()));
-        match team.vault().write(&entry(profile), &data, version) {
-            Ok(_) => Ok(()),
-            Err(e) => Err(StoreError::from(e).into()),
+        let after = Fragment::parse(store, &entry(profile), &after.text())?;
+        let old = before.doc.profile(profile);
+        // 1. Beside each key: its metadata, where it changed or still is in the entry only.
+        if let Some(new) = after.profile(profile) {
+            for k in &new.keys {
+                let was = old.and_then(|o| o.key(&k.name)).map(|o| KeyMeta {
+                    default: k.default,
+                    ..o.clone()
+                });
+                let migrate = before.legacy && !before.custom.contains(&k.name);
+                if was.as_ref() != Some(k) || migrate {
+                    team.vault()
+                        .set_custom_metadata(&key_path(profile, &k.name), &key_to_custom(k))
+                        .map_err(StoreError::from)?;
+                    if was.is_none() {
+                        added.insert(k.name.clone());
+                    }
+                }
+            }
         }
+        // 2. The shared entry, where it changed.
+        let new_entry = entry_text(&after, store, profile)?;
+        let old_entry = entry_text(&before.doc, store, profile)?;
+        let creating = before.version == 0;
+        let entry_changed = new_entry != old_entry;
+        if entry_changed || creating || before.legacy {
+            let mut data = Map::new();
+            data.insert("toml".into(), Value::String(new_entry));
+            match team.vault().write(&entry(profile), &data, before.version) {
+                Ok(_) => {}
+                // Only moving an old entry's keys out: another time (another teammate may
+                // have done it, or may be the one with write access).
+                Err(_) if !entry_changed && !creating => {}
+                Err(e) => return Err(StoreError::from(e).into()),
+            }
+        }
+        Ok(())
     }
 
     /// Runs `f` on the document that holds `profile` — `profiles.toml` for a local profile, its
-    /// team store's entry for a team one — and writes the result. A team write that loses a
-    /// check-and-set race runs `f` again on the fresh version.
+    /// team store's entry for a team one — and writes the result. A team profile's document
+    /// is the whole profile ([`TeamRead`]); what `f` changed goes where it belongs
+    /// ([`Ctx::write_team`]), so adds of different keys never contend. A write of the shared
+    /// entry that loses a check-and-set race runs `f` again on the fresh version.
     pub fn update_profile<T, E>(
         &self,
         profile: &str,
@@ -182,18 +417,31 @@ impl Ctx<'_> {
         let Some(store) = store else {
             return self.config.update(f);
         };
+        let deadline = std::time::Instant::now() + list_budget();
+        // Keys this edit added (their metadata written) before its entry write lost a race:
+        // hidden from `f` when it runs again, as they were the first time.
+        let mut added = HashSet::new();
         for _ in 0..RETRIES {
-            let (mut doc, version) = match self.read_entry(&store, profile).map_err(E::from)? {
-                Some(d) => d,
+            let read = match self
+                .read_entry(&store, profile, deadline, &added)
+                .map_err(E::from)?
+            {
+                Some(r) => r,
                 // Removed meanwhile: let `f` say so (it finds no profile).
-                None => (Fragment::empty(), 0),
+                None => TeamRead::absent(),
             };
+            let mut doc =
+                Fragment::parse(&store, &entry(profile), &read.doc.text()).map_err(E::from)?;
             let before = doc.text();
             let out = f(&mut doc)?;
-            if doc.text() == before {
+            if doc.text() == before && !read.legacy {
                 return Ok(out);
             }
-            match self.write_entry(&store, profile, &doc, version) {
+            if read.doc.profile(profile).is_none() {
+                // Gone meanwhile and `f` did not mind: nothing to write it to.
+                return Ok(out);
+            }
+            match self.write_team(&store, profile, &read, &doc, &mut added) {
                 Ok(()) => return Ok(out),
                 Err(Error::Store(StoreError::Conflict(_))) => continue,
                 Err(e) => return Err(E::from(e)),
@@ -205,7 +453,8 @@ impl Ctx<'_> {
     }
 
     /// Creates team profile `name` in `store` with `f` (which inserts it), refusing a name the
-    /// store already has.
+    /// store already has. Keys and sign-in `f` puts in go where they belong, as for every
+    /// write ([`Ctx::write_team`]).
     pub(crate) fn create_team_profile<T>(
         &self,
         store: &str,
@@ -214,7 +463,10 @@ impl Ctx<'_> {
     ) -> Result<T> {
         let mut doc = Fragment::empty();
         let out = f(&mut doc)?;
-        match self.write_entry(store, name, &doc, 0) {
+        let mut before = TeamRead::absent();
+        // An empty profile of that name: what the write compares with.
+        before.doc = Fragment::parse(store, &entry(name), "")?;
+        match self.write_team(store, name, &before, &doc, &mut HashSet::new()) {
             Ok(()) => {
                 self.stores.place(name, store);
                 Ok(out)
@@ -310,16 +562,27 @@ impl Ctx<'_> {
                 })?;
                 item
             }
+            // The whole profile: its keys' metadata with it.
             Some(s) => self
-                .read_entry(s, name)?
-                .and_then(|(d, _)| d.profile_item(name)),
+                .read_entry(
+                    s,
+                    name,
+                    std::time::Instant::now() + list_budget(),
+                    &HashSet::new(),
+                )?
+                .and_then(|r| r.doc.profile_item(name)),
         }
         .ok_or_else(|| Error::Invalid(format!("profile \"{name}\" vanished meanwhile")))?;
         // The target first, before anything is written: no profile of that name there, and
         // no secret where the copies would go.
         let taken = match to {
             Some(t) if !to_local => self
-                .read_entry(t, name)?
+                .read_entry(
+                    t,
+                    name,
+                    std::time::Instant::now() + list_budget(),
+                    &HashSet::new(),
+                )?
                 .is_some()
                 .then(|| format!("{name} (in store {t})")),
             _ if from.is_some() => self
@@ -462,5 +725,65 @@ impl Ctx<'_> {
             .vault()
             .versions(&crate::stores::VaultStore::key_of(&id))
             .map_err(StoreError::from)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> KeyMeta {
+        KeyMeta {
+            name: "k".into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            last4: "abcd".into(),
+            status: KeyStatus::Valid,
+            checked: Some("2026-01-02T00:00:00Z".into()),
+            detail: Some("user ann".into()),
+            exported: vec!["/home/ann/a.ini".into(), "/home/ann/b.key".into()],
+            account: Some("ann@example.com".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn key_metadata_round_trips_through_custom_metadata() {
+        let c = key_to_custom(&meta());
+        assert_eq!(key_from_custom("k", &c), Some(meta()));
+        // Nothing SimCred wrote: no key metadata.
+        assert_eq!(key_from_custom("k", &BTreeMap::new()), None);
+    }
+
+    #[test]
+    fn custom_metadata_stays_within_the_engines_limits() {
+        let mut m = meta();
+        m.detail = Some("é".repeat(600));
+        m.exported = (0..100).map(|i| format!("/p/{i}")).collect();
+        m.exported.push("/x".repeat(300));
+        let c = key_to_custom(&m);
+        assert!(c.len() <= crate::vault::CUSTOM_MAX_KEYS, "{}", c.len());
+        for (k, v) in &c {
+            assert!(k.len() <= crate::vault::CUSTOM_MAX_KEY_LEN, "{k}");
+            assert!(v.len() <= CUSTOM_MAX_VALUE_LEN, "{k}: {}", v.len());
+        }
+        let back = key_from_custom("k", &c).unwrap();
+        assert!(back.detail.unwrap().starts_with("éé"));
+        assert_eq!(back.exported.len(), MAX_EXPORTED);
+    }
+
+    #[test]
+    fn hostile_custom_metadata_is_made_safe() {
+        let mut c = key_to_custom(&meta());
+        c.insert("last4".into(), "\u{1b}]52;c;AAAA\u{7}".into());
+        c.insert("status".into(), "pwned".into());
+        c.insert("exported.0".into(), "/etc/passwd\n[evil]".into());
+        let k = key_from_custom("k", &c).unwrap();
+        assert!(
+            !k.last4.chars().any(crate::text::is_unsafe),
+            "{:?}",
+            k.last4
+        );
+        assert_eq!(k.status, KeyStatus::Unverified);
+        assert_eq!(k.exported, vec!["/home/ann/b.key".to_string()]);
     }
 }
