@@ -1723,3 +1723,307 @@ fn twenty_adds_of_different_keys_by_two_teammates_at_once_all_succeed() {
         keys[7].1
     );
 }
+
+// ---- a person's sign-in to a team profile stays theirs ---------------------------------------
+
+/// Everything the vault's KV mount `secret` holds, as text: every entry's data with its KV
+/// metadata (custom metadata included), listed recursively with the root token.
+fn vault_dump(bao: &Bao) -> String {
+    let mut out = String::new();
+    let mut todo = vec![String::new()];
+    while let Some(dir) = todo.pop() {
+        let o = bao.cli(&["kv", "list", "-mount=secret", "-format=json", &dir]);
+        if !o.status.success() {
+            continue;
+        }
+        let names: Vec<String> = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        for n in names {
+            let path = format!("{dir}{n}");
+            if n.ends_with('/') {
+                todo.push(path);
+                continue;
+            }
+            for args in [
+                vec!["kv", "get", "-mount=secret", "-format=json", &path],
+                vec![
+                    "kv",
+                    "metadata",
+                    "get",
+                    "-mount=secret",
+                    "-format=json",
+                    &path,
+                ],
+            ] {
+                let o = bao.cli(&args);
+                out.push_str(&path);
+                out.push('\n');
+                out.push_str(&String::from_utf8_lossy(&o.stdout));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The `state` of profile `p` in `status --json`.
+fn state_of(env: &Env, p: &str) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&env.run(&["status", "--json"]).ok().stdout).unwrap();
+    v["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == p)
+        .unwrap_or_else(|| panic!("{p} not in the status: {v}"))["state"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+const SIMAI_USER: &str = "demo@example.com";
+const SIMAI_PASSWORD: &str = "demo-password";
+const SIMAI_TOTP: &str = "318276";
+
+fn simai_sandbox() -> simcred_sandbox::Sandbox {
+    simcred_sandbox::Sandbox::start_with(
+        simcred_sandbox::SandboxOptions {
+            port: 0,
+            modelon_keys: vec![],
+        },
+        simcred_sandbox::SimaiOptions {
+            totp: Some(SIMAI_TOTP.into()),
+            device_interval: 1,
+            ..Default::default()
+        },
+    )
+    .expect("start sandbox")
+}
+
+/// `simcred offline-token P --password --remember-password` as the sandbox's user.
+fn sign_in(env: &Env, p: &str) -> Out {
+    env.run_in(
+        &[
+            "offline-token",
+            p,
+            "--password",
+            "--username",
+            SIMAI_USER,
+            "--remember-password",
+        ],
+        &format!("{SIMAI_PASSWORD}\n{SIMAI_TOTP}\n"),
+    )
+}
+
+/// The offline token a profile holds, through an explicit export (the one way it is shown).
+fn offline_token_of(env: &Env, p: &str) -> String {
+    let path = env.home().join(format!("exports/{p}.conf"));
+    env.run(&[
+        "export",
+        p,
+        "--include-secret",
+        "--path",
+        path.to_str().unwrap(),
+    ])
+    .ok();
+    let conf = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    conf.lines()
+        .find_map(|l| l.strip_prefix("offline_token = \""))
+        .map(|l| l.trim_end_matches('"').to_string())
+        .expect("the export holds the offline token")
+}
+
+/// A SimAI team profile `p` in store acme, for the sandbox `sb`.
+fn simai_team_profile(env: &Env, p: &str, sb: &simcred_sandbox::Sandbox) {
+    env.run(&[
+        "profile",
+        "add",
+        p,
+        "--service",
+        "simai",
+        "--organization",
+        "demo-org",
+        "--url",
+        &sb.simai_api_url(),
+        "--store",
+        "acme",
+    ])
+    .ok();
+}
+
+/// Issue 17: an offline token, a remembered password and the user name of a person's
+/// sign-in to a team profile go to that person's keyring and profiles.toml, never to the team
+/// store: a teammate sees the profile signed out, and the vault holds none of it.
+#[test]
+fn a_persons_sign_in_to_a_team_profile_stays_on_their_computer() {
+    let sb = simai_sandbox();
+    let bao = Bao::start();
+    let (ann, bob) = (teammate(&bao), teammate(&bao));
+    for t in [&ann, &bob] {
+        t.run_in(&["store", "login", "acme", "--method", "token"], &bao.root)
+            .ok();
+    }
+    let p = ann.name("simteam");
+    simai_team_profile(&ann, &p, &sb);
+    sign_in(&ann, &p).ok();
+    let access = ann.run(&["token", &p]).ok().stdout.trim().to_string();
+    let offline = offline_token_of(&ann, &p);
+
+    // The vault: no token, no password, not even the user name or that anyone signed in.
+    let dump = vault_dump(&bao);
+    assert!(dump.contains(&format!("profiles/{p}")), "{dump}");
+    for (what, s) in [
+        ("the offline token", offline.as_str()),
+        ("the access token", access.as_str()),
+        ("the password", SIMAI_PASSWORD),
+        ("the user name", SIMAI_USER),
+        ("a tokens table", "tokens"),
+        ("a token secret", "offline-token"),
+    ] {
+        assert!(!dump.contains(s), "{what} is in the team store:\n{dump}");
+    }
+    // Ann's keyring has them, and her status says she is signed in.
+    let keyring = local_keyring();
+    for s in [&offline, &access, &SIMAI_PASSWORD.to_string()] {
+        assert!(keyring.contains(s.as_str()), "not in the local keyring");
+    }
+    assert!(
+        state_of(&ann, &p).starts_with("offline token (created"),
+        "{}",
+        state_of(&ann, &p)
+    );
+    let show = ann
+        .run(&["profile", "show", &p, "--json"])
+        .ok()
+        .stdout
+        .clone();
+    assert!(
+        show.contains(SIMAI_USER),
+        "the user name is kept for ann: {show}"
+    );
+    // Bob sees the team's profile, signed out; his own sign-in is his.
+    assert_eq!(state_of(&bob, &p), "signed out");
+    let show = bob
+        .run(&["profile", "show", &p, "--json"])
+        .ok()
+        .stdout
+        .clone();
+    assert!(!show.contains(SIMAI_USER), "{show}");
+    bob.run(&["token", &p]).fails();
+    // Moved to ann's computer and back to the team: her sign-in stays hers, in her keyring.
+    for to in [&["--local"][..], &["--store", "acme"][..]] {
+        let mut args = vec!["profile", "move", &p];
+        args.extend_from_slice(to);
+        ann.run(&args).ok();
+        assert!(
+            state_of(&ann, &p).starts_with("offline token (created"),
+            "after move {to:?}: {}",
+            state_of(&ann, &p)
+        );
+        let dump = vault_dump(&bao);
+        assert!(
+            !dump.contains(&offline) && !dump.contains("tokens"),
+            "{dump}"
+        );
+    }
+    assert_eq!(state_of(&bob, &p), "signed out");
+    // Ann signs out: her keyring and her profiles.toml forget it; the team profile stays.
+    ann.run(&["logout", &p]).ok();
+    assert_eq!(state_of(&ann, &p), "signed out");
+    let keyring = local_keyring();
+    assert!(!keyring.contains(&offline) && !keyring.contains(SIMAI_PASSWORD));
+    assert!(bob.run(&["profile", "list"]).ok().stdout.contains(&p));
+}
+
+/// Issue 17: a sign-in that an older SimCred wrote into the team store (the token under
+/// `secrets/P/offline-token/default`, its metadata in the entry's `tokens` table) moves to the
+/// keyring of the first person who uses it, who is told so in one line; only that entry is
+/// deleted from the vault, and the team's key beside it stays.
+#[test]
+fn an_old_sign_in_in_the_team_store_moves_to_the_keyring_on_first_use() {
+    let sb = simai_sandbox();
+    let bao = Bao::start();
+    let ann = teammate(&bao);
+    ann.run_in(&["store", "login", "acme", "--method", "token"], &bao.root)
+        .ok();
+    // A real offline token, from a local sign-in.
+    let local = ann.simai_profile("local", &sb.simai_api_url());
+    sign_in(&ann, &local).ok();
+    let offline = offline_token_of(&ann, &local);
+    // The team profile as SimCred wrote it before: tokens in the entry and the store.
+    let q = ann.name("old");
+    let toml = format!(
+        "[profiles.{q}]\nservice = \"simai\"\norganization = \"demo-org\"\nurl = \"{}\"\n\n[profiles.{q}.keys.k]\ncreated = \"2026-01-01T00:00:00Z\"\nlast4 = \"4242\"\nstatus = \"unverified\"\n\n[profiles.{q}.tokens.offline]\ncreated = \"2026-01-02T00:00:00Z\"\nlast4 = \"\"\nstatus = \"unverified\"\ndetail = \"client simai-sdk\"\n",
+        sb.simai_api_url()
+    );
+    let entry = format!("team/acme/profiles/{q}");
+    bao.cli_in(&["kv", "put", "-mount=secret", &entry, "toml=-"], &toml);
+    assert!(kv_get(&bao, &format!("profiles/{q}")).is_some());
+    let token_path = format!("team/acme/secrets/{q}/offline-token/default");
+    bao.ok(&[
+        "kv",
+        "put",
+        "-mount=secret",
+        &token_path,
+        &format!("value={offline}"),
+    ]);
+    let team_key = format!("team/acme/secrets/{q}/api-key/k");
+    bao.ok(&[
+        "kv",
+        "put",
+        "-mount=secret",
+        &team_key,
+        "value=team-key-4242",
+    ]);
+
+    // First use: moved, said in one line, and it works from here.
+    let out = ann.run(&["token", &q]);
+    out.ok();
+    let said: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("moved your sign-in"))
+        .collect();
+    assert_eq!(said.len(), 1, "{out:?}");
+    assert!(said[0].contains("this computer's keyring"), "{out:?}");
+    assert_eq!(
+        out.stdout.trim().split('.').count(),
+        3,
+        "an access token: {out:?}"
+    );
+    // The vault: that entry gone, the metadata out of the shared entry, the team key kept.
+    assert!(!bao
+        .cli(&["kv", "metadata", "get", "-mount=secret", &token_path])
+        .status
+        .success());
+    let shared = kv_get(&bao, &format!("profiles/{q}")).unwrap();
+    assert!(!shared.contains("tokens"), "{shared}");
+    assert_eq!(
+        bao.ok(&["kv", "get", "-mount=secret", "-field=value", &team_key])
+            .trim(),
+        "team-key-4242"
+    );
+    assert!(!vault_dump(&bao).contains(&offline));
+    // This computer: the token in the keyring, the state in the status, the key still listed
+    // with the metadata the old entry gave it (now beside it).
+    assert!(local_keyring().contains(&offline));
+    assert!(
+        state_of(&ann, &q).starts_with("offline token (created"),
+        "{}",
+        state_of(&ann, &q)
+    );
+    let keys = ann.run(&["key", "list", &q, "--json"]).ok().stdout.clone();
+    assert!(keys.contains("\"last4\": \"4242\""), "{keys}");
+    let meta = bao.ok(&[
+        "kv",
+        "metadata",
+        "get",
+        "-mount=secret",
+        "-format=json",
+        &team_key,
+    ]);
+    assert!(meta.contains("4242"), "{meta}");
+    // Said once: the next use is quiet.
+    let out = ann.run(&["token", &q]);
+    assert!(!out.ok().stderr.contains("moved"), "{out:?}");
+}

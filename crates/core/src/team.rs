@@ -1,8 +1,10 @@
 //! Team profiles: profiles kept in a team store — settings at `{prefix}/profiles/{name}` (the
 //! profile's `profiles.toml` table as TOML text), keys at `{prefix}/secrets/{name}/api-key/…`
 //! with each key's metadata beside it (KV v2 `custom_metadata`) — so a teammate who adds the
-//! store and logs in sees them with no other step. Adds and edits of different keys touch only
-//! those keys; a change of the shared entry is check-and-set: an edit that loses a
+//! store and logs in sees them with no other step. A person's sign-in to a team profile (its
+//! tokens, a remembered password, the user name) stays on their computer: secrets in the OS
+//! keyring, metadata in `[signins.NAME]` of `profiles.toml`. Adds and edits of different keys
+//! touch only those keys; a change of the shared entry is check-and-set: an edit that loses a
 //! race is run again on the fresh version, and an edit whose premise no longer holds fails with
 //! its own error; nothing is overwritten blindly. Entries written before keys' metadata moved
 //! out of them are read as they are and moved on the next write.
@@ -11,11 +13,13 @@ use crate::config::{Fragment, ProfilesDoc};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::profile::{validate_name, KeyMeta, KeyStatus, Profile};
+use crate::secret::Secret;
 use crate::store::{SecretId, SecretKind, StoreError};
 use crate::stores::VaultStore;
 use crate::vault::{VaultError, CUSTOM_MAX_VALUE_LEN};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
+use toml_edit::{Item, Table};
 
 /// How often an edit is run again on fresh data after losing a check-and-set race.
 const RETRIES: usize = 8;
@@ -121,18 +125,24 @@ pub(crate) fn key_from_custom(name: &str, c: &BTreeMap<String, String>) -> Optio
 }
 
 /// One team profile as read: its entry with its keys' metadata (from beside each secret) and
-/// nothing else, so it is edited like a table of
+/// this person's sign-in (from this computer) put in, so it is edited like a table of
 /// `profiles.toml`.
 struct TeamRead {
     /// The whole profile (entry, keys, sign-in) as one document.
     doc: ProfilesDoc,
     /// The entry's version, for check-and-set.
     version: u64,
-    /// The entry still lists keys, as SimCred wrote it before keys' metadata moved beside the
-    /// keys: moved out on the next write.
+    /// The entry still lists keys or tokens, as SimCred wrote it before keys' metadata moved
+    /// beside the keys: moved out on the next write.
     legacy: bool,
+    /// The entry lists sign-in tokens (and so its store may hold the secrets).
+    legacy_tokens: bool,
     /// The keys whose metadata is already beside their secret.
     custom: HashSet<String>,
+    /// The entry's own `username`, which stays there.
+    entry_username: Option<Item>,
+    /// This computer's `[signins.NAME]`, as read.
+    signin: Option<Table>,
 }
 
 impl TeamRead {
@@ -142,16 +152,44 @@ impl TeamRead {
             doc: Fragment::empty(),
             version: 0,
             legacy: false,
+            legacy_tokens: false,
             custom: HashSet::new(),
+            entry_username: None,
+            signin: None,
         }
     }
 }
 
-/// The text of `doc` as it goes to the shared entry of `profile`: without the keys.
-fn entry_text(doc: &ProfilesDoc, store: &str, profile: &str) -> Result<String> {
+/// The text of `doc` as it goes to the shared entry of `profile`: without the keys and the
+/// sign-in, with the entry's own `username` (which was never this person's).
+fn entry_text(
+    doc: &ProfilesDoc,
+    store: &str,
+    profile: &str,
+    username: Option<&Item>,
+) -> Result<(String, Table)> {
     let mut d = Fragment::parse(store, &entry(profile), &doc.text())?;
-    d.take_team_parts(profile);
-    Ok(d.text())
+    let parts = d.take_team_parts(profile);
+    if let Some(u) = username {
+        if d.profile(profile).is_some() {
+            let mut t = Table::new();
+            t.insert("username", u.clone());
+            d.put_team_parts(profile, &t);
+        }
+    }
+    Ok((d.text(), parts))
+}
+
+/// The text of a table, to compare two.
+fn table_text(t: Option<&Table>) -> String {
+    t.filter(|t| !t.is_empty())
+        .map(|t| {
+            // As a document, so its sub-tables (each token's) are in the text too.
+            let mut d = toml_edit::DocumentMut::new();
+            d.insert("t", Item::Table(t.clone()));
+            d.to_string()
+        })
+        .unwrap_or_default()
 }
 
 impl Ctx<'_> {
@@ -250,8 +288,10 @@ impl Ctx<'_> {
             }));
         };
         self.stores.place(profile, store);
-        let parts = doc.take_team_parts(profile);
-        let legacy = parts.contains_key("keys");
+        let mut parts = doc.take_team_parts(profile);
+        let legacy_tokens = parts.contains_key("tokens");
+        let legacy = parts.contains_key("keys") || legacy_tokens;
+        let entry_username = parts.remove("username");
         // The keys: every secret listed, with the metadata beside it (else, from an entry
         // written before, the entry's); a secret with neither is no key (an add half-way).
         let mut keys: Vec<KeyMeta> = Vec::new();
@@ -293,6 +333,20 @@ impl Ctx<'_> {
                 keys.push(k.clone());
             }
         }
+        // This person's sign-in: from this computer; from an entry written before, the
+        // entry's until it is moved.
+        let signin = self.config.signin(profile)?;
+        let mut personal = Table::new();
+        if let Some(t) = parts.get("tokens").filter(|_| signin.is_none()) {
+            personal.insert("tokens", t.clone());
+        }
+        if let Some(u) = &entry_username {
+            personal.insert("username", u.clone());
+        }
+        for (k, v) in signin.iter().flat_map(|t| t.iter()) {
+            personal.insert(k, v.clone());
+        }
+        doc.put_team_parts(profile, &personal);
         for k in &keys {
             doc.put_key(profile, k);
         }
@@ -301,12 +355,20 @@ impl Ctx<'_> {
             doc,
             version: v.version,
             legacy,
+            legacy_tokens,
             custom,
+            entry_username,
+            signin,
         }))
     }
 
     /// The team profile `name` from the first store that has it.
     pub(crate) fn team_profile(&self, name: &str) -> Result<Option<Profile>> {
+        Ok(self.team_read(name)?.map(|(_, p, _)| p))
+    }
+
+    /// The team profile `name`, its store, and whether its entry still lists sign-in tokens.
+    fn team_read(&self, name: &str) -> Result<Option<(String, Profile, bool)>> {
         let stores = self.config.stores()?;
         let placed = self.stores.placed(name);
         let deadline = std::time::Instant::now() + list_budget();
@@ -325,7 +387,7 @@ impl Ctx<'_> {
             match self.read_entry(&s, name, deadline, &HashSet::new()) {
                 Ok(Some(r)) => {
                     if let Some(p) = r.doc.profiles().iter().find(|p| p.name == name) {
-                        return Ok(Some(p.clone()));
+                        return Ok(Some((s, p.clone(), r.legacy_tokens)));
                     }
                 }
                 Ok(None) => {}
@@ -337,10 +399,86 @@ impl Ctx<'_> {
         Ok(None)
     }
 
+    /// Team profile `name` for use: read, and, when its entry still lists this person's
+    /// sign-in as SimCred wrote it before, that sign-in moved to this computer first (said on
+    /// stderr in one line; a move that fails says why and changes nothing of the command).
+    pub(crate) fn team_profile_for_use(&self, name: &str) -> Result<Option<Profile>> {
+        let Some((store, prof, legacy_tokens)) = self.team_read(name)? else {
+            return Ok(None);
+        };
+        if !legacy_tokens {
+            return Ok(Some(prof));
+        }
+        match self.move_signin_here(&store, name) {
+            Ok(moved) => eprintln!(
+                "simcred: moved your sign-in to team profile \"{name}\" ({}) from team store \"{store}\" to this computer's keyring; teammates no longer see it",
+                if moved.is_empty() { "its metadata".to_string() } else { moved.join(", ") }
+            ),
+            Err(e) => eprintln!(
+                "simcred: the sign-in of team profile \"{name}\" is still in team store \"{store}\", where teammates can read it: {e}"
+            ),
+        }
+        Ok(self.team_profile(name)?.or(Some(prof)))
+    }
+
+    /// Moves the sign-in secrets of team profile `name` that SimCred once wrote to `store`
+    /// into this computer's keyring: each is written here, read back, then that one entry is
+    /// deleted from the vault if it still holds the version copied. A secret this keyring
+    /// already has is this person's own: the vault's is left alone. Then the metadata moves
+    /// (the entry's `tokens` table to `[signins.NAME]`). Returns what moved.
+    fn move_signin_here(&self, store: &str, name: &str) -> Result<Vec<&'static str>> {
+        let team = self.stores.team(store)?;
+        let keyring = self.stores.keyring();
+        let mut moved = Vec::new();
+        for kind in [
+            SecretKind::OfflineToken,
+            SecretKind::RefreshToken,
+            SecretKind::AccessToken,
+            SecretKind::Password,
+        ] {
+            let id = SecretId::new(name, kind, "default");
+            let path = VaultStore::key_of(&id);
+            let Some(v) = team.vault().read(&path).map_err(StoreError::from)? else {
+                continue;
+            };
+            let Some(value) = v
+                .data
+                .get("value")
+                .and_then(|x| x.as_str())
+                .map(Secret::new)
+            else {
+                continue;
+            };
+            if value.defect().is_some() || keyring.get(&id)?.is_some() {
+                continue;
+            }
+            keyring.set(&id, &value)?;
+            if keyring.get(&id)?.as_ref() != Some(&value) {
+                return Err(Error::Invalid(format!(
+                    "the copy of {} did not read back the same from this computer's keyring; the vault's was kept",
+                    id.user()
+                )));
+            }
+            let now = team.vault().read(&path).map_err(StoreError::from)?;
+            if now.map(|n| n.version) == Some(v.version) {
+                team.vault().delete(&path).map_err(StoreError::from)?;
+            }
+            moved.push(match kind {
+                SecretKind::OfflineToken => "offline token",
+                SecretKind::RefreshToken => "session",
+                SecretKind::AccessToken => "access token",
+                _ => "password",
+            });
+        }
+        // A write moves the metadata: the entry's tokens to this computer.
+        self.update_profile(name, |_| Ok::<_, Error>(()))?;
+        Ok(moved)
+    }
+
     /// Writes team profile `profile` as `after` (a whole profile, as [`TeamRead::doc`]) over
     /// `before` (as read; [`TeamRead::absent`] for a new one): each key's metadata that
-    /// changed (or that the entry still held) beside its secret, and the rest to the shared
-    /// entry with check-and-set on
+    /// changed (or that the entry still held) beside its secret, this person's sign-in to
+    /// `[signins.NAME]` here, and the rest to the shared entry with check-and-set on
     /// `before.version` — only when it changed, or to move an old entry's keys and tokens out
     /// of it. The keys whose metadata this write created are added to `added`.
     fn write_team(
@@ -372,10 +510,35 @@ impl Ctx<'_> {
                 }
             }
         }
-        // 2. The shared entry, where it changed.
-        let new_entry = entry_text(&after, store, profile)?;
-        let old_entry = entry_text(&before.doc, store, profile)?;
+        // 2. The shared entry, and this person's part.
+        let username = before.entry_username.as_ref();
+        let (new_entry, parts) = entry_text(&after, store, profile, username)?;
+        let (old_entry, _) = entry_text(&before.doc, store, profile, username)?;
+        let mut mine = Table::new();
+        if let Some(t) = parts.get("tokens") {
+            mine.insert("tokens", t.clone());
+        }
+        if let Some(u) = parts.get("username") {
+            let own = before
+                .signin
+                .as_ref()
+                .is_some_and(|s| s.contains_key("username"));
+            if own || username.map(|e| e.to_string()) != Some(u.to_string()) {
+                mine.insert("username", u.clone());
+            }
+        }
+        let personal_changed = table_text(Some(&mine)) != table_text(before.signin.as_ref());
+        let write_personal = |mine: &Table| {
+            self.config.update(|d| {
+                d.set_signin(profile, Some(mine));
+                Ok::<_, Error>(())
+            })
+        };
         let creating = before.version == 0;
+        if personal_changed && !creating {
+            // Before the entry loses an old sign-in's metadata, so it is never in neither.
+            write_personal(&mine)?;
+        }
         let entry_changed = new_entry != old_entry;
         if entry_changed || creating || before.legacy {
             let mut data = Map::new();
@@ -387,6 +550,9 @@ impl Ctx<'_> {
                 Err(_) if !entry_changed && !creating => {}
                 Err(e) => return Err(StoreError::from(e).into()),
             }
+        }
+        if personal_changed && creating {
+            write_personal(&mine)?;
         }
         Ok(())
     }
@@ -478,13 +644,18 @@ impl Ctx<'_> {
         }
     }
 
-    /// Deletes team profile `name`'s entry (its secrets are deleted by the caller first).
+    /// Deletes team profile `name`'s entry (its secrets are deleted by the caller first), and
+    /// this person's part of it here.
     pub(crate) fn remove_team_profile(&self, store: &str, name: &str) -> Result<()> {
         let team = self.stores.team(store)?;
         team.vault()
             .delete(&entry(name))
             .map_err(|e: VaultError| Error::Store(e.into()))?;
         self.stores.unplace(name);
+        self.config.update(|d| {
+            d.set_signin(name, None);
+            Ok::<_, Error>(())
+        })?;
         Ok(())
     }
 }
@@ -562,7 +733,7 @@ impl Ctx<'_> {
                 })?;
                 item
             }
-            // The whole profile: its keys' metadata with it.
+            // The whole profile: its keys' metadata and this person's sign-in with it.
             Some(s) => self
                 .read_entry(
                     s,
@@ -596,12 +767,28 @@ impl Ctx<'_> {
         if let Some(what) = taken {
             return Err(Error::ProfileExists(what));
         }
-        let src = self.holder(secrets_from.as_deref())?;
-        let dst = self.holder(to)?;
-        // A local profile whose secrets are already in the target store keeps them there.
-        let same_place = secrets_from.as_deref() == to;
+        // Where each secret is and goes: keys with the profile's secrets; a person's sign-in
+        // with them too, except that of a team profile, which is in this computer's keyring.
+        let at = |personal: bool, team: bool, store: Option<&str>| -> Option<String> {
+            if personal && team {
+                None
+            } else {
+                store.map(String::from)
+            }
+        };
         let mut todo = Vec::new();
-        for id in secret_ids(&prof).into_iter().filter(|_| !same_place) {
+        for id in secret_ids(&prof) {
+            let personal = id.kind.is_personal();
+            let src_at = at(personal, from.is_some(), secrets_from.as_deref());
+            let dst_at = at(personal, !to_local, to);
+            // Already where it goes (a local profile whose secrets are in the target store).
+            if src_at == dst_at {
+                continue;
+            }
+            let (src, dst) = (
+                self.holder(src_at.as_deref())?,
+                self.holder(dst_at.as_deref())?,
+            );
             if let Some(v) = src.get(&id)? {
                 if dst.get(&id)?.is_some() {
                     return Err(Error::Invalid(format!(
@@ -610,16 +797,16 @@ impl Ctx<'_> {
                         id.user()
                     )));
                 }
-                todo.push((id, v));
+                todo.push((id, v, src, dst));
             }
         }
         // Copy the secrets, create-only, then read them back.
-        let mut copied: Vec<(crate::store::SecretId, crate::Secret)> = Vec::new();
+        let mut copied = Vec::new();
         let result = (|| -> Result<()> {
-            for (id, v) in &todo {
+            for (id, v, src, dst) in &todo {
                 // Absent a moment ago: a writer in between makes this fail, never lose.
                 dst.replace(id, None, v)?;
-                copied.push((id.clone(), v.clone()));
+                copied.push((id.clone(), v.clone(), src.clone(), dst.clone()));
                 if dst.get(id)?.as_ref() != Some(v) {
                     return Err(Error::Invalid(format!(
                         "the copy of {} did not read back the same; nothing was moved",
@@ -649,7 +836,7 @@ impl Ctx<'_> {
         })();
         if let Err(e) = result {
             // Only what this move wrote, and only while it still holds that.
-            for (id, v) in &copied {
+            for (id, v, _, dst) in &copied {
                 if dst.get(id).ok().flatten().as_ref() == Some(v) {
                     let _ = dst.delete(id);
                 }
@@ -669,7 +856,7 @@ impl Ctx<'_> {
         if let Some(t) = to.filter(|_| !to_local) {
             self.stores.place(name, t);
         }
-        for (id, _) in &copied {
+        for (id, _, src, _) in &copied {
             src.delete(id)?;
         }
         self.profile(name)
