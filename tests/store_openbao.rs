@@ -405,6 +405,12 @@ fn team_profile_secrets_live_in_the_vault_only() {
         out.stderr.contains("not logged in to store \"acme\""),
         "{out:?}"
     );
+    assert_kept_apart(
+        &bao,
+        &[&ann, &ro, &bob],
+        &["ann-password", "ro-password", "bob-password", &token],
+        &[&key],
+    );
 }
 
 #[test]
@@ -560,6 +566,8 @@ fn a_profile_moves_to_the_store_and_back_with_its_secrets() {
         &format!("team/acme/profiles/{p}"),
     ]);
     assert!(!o.status.success(), "the store still has the profile");
+    // Local again: its keys are this person's, nowhere in the store.
+    assert_kept_apart(&bao, &[&env], &[&k1, &k2, &root], &[]);
 }
 
 #[test]
@@ -646,6 +654,7 @@ fn concurrent_replaces_never_leave_a_key_its_metadata_does_not_describe() {
         &value.trim()[value.trim().len() - 4..],
         "metadata and key disagree"
     );
+    assert_kept_apart(&bao, &[&ann, &bob], &[&root], &[value.trim()]);
 }
 
 // ---- real TLS, and a real proxy -----------------------------------------------------------
@@ -836,6 +845,33 @@ fn local_keyring() -> String {
     )
 }
 
+/// The leak check after a team-store scenario: no personal secret (a sign-in token, a password,
+/// a vault token, a key of a local profile) anywhere in the vault's KV mount, data or metadata;
+/// no team secret in the local keyring, nor in any file under the teammates' HOMEs (their
+/// config dirs included); and no personal secret in those files either.
+fn assert_kept_apart(bao: &Bao, envs: &[&Env], personal: &[&str], team: &[&str]) {
+    let dump = vault_dump(bao);
+    for s in personal.iter().filter(|s| !s.is_empty()) {
+        assert!(
+            !dump.contains(s),
+            "a personal secret is in the team store:\n{dump}"
+        );
+    }
+    let keyring = local_keyring();
+    for s in team.iter().filter(|s| !s.is_empty()) {
+        assert!(
+            !keyring.contains(s),
+            "a team secret is in the local keyring"
+        );
+    }
+    for env in envs {
+        for s in personal.iter().chain(team).filter(|s| !s.is_empty()) {
+            let files = files_holding(env.home(), s);
+            assert!(files.is_empty(), "a secret is in {files:?}");
+        }
+    }
+}
+
 #[test]
 fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() {
     let bao = Bao::start();
@@ -880,7 +916,37 @@ fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() 
         let out = env.run(&args);
         assert_eq!(out.code, 0, "simcred {args:?}: {out:?}");
     }
+    // A person's sign-in to a team profile, with a remembered password: theirs alone.
+    let sb = simai_sandbox();
+    let s = env.name("sim");
+    simai_team_profile(&env, &s, &sb);
+    sign_in(&env, &s).ok();
+    for args in [
+        vec!["status", "--json"],
+        vec!["profile", "show", &s, "--json"],
+        vec!["profile", "list", "--json"],
+        vec!["run", &s, "--", "true"],
+        vec!["consents", "list", &s],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.code, 0, "simcred {args:?}: {out:?}");
+    }
     let printed = env.all_output();
+    // `token` and an explicit export show the sign-in on purpose: after the scan of outputs.
+    let access = env.run(&["token", &s]).ok().stdout.trim().to_string();
+    let offline = offline_token_of(&env, &s);
+    for (what, v) in [
+        ("the access token", &access),
+        ("the offline token", &offline),
+    ] {
+        assert!(!printed.contains(v.as_str()), "{what} was printed");
+    }
+    assert_kept_apart(
+        &bao,
+        &[&env],
+        &[&token, &access, &offline, SIMAI_PASSWORD],
+        &[&team_key, &newer],
+    );
     // `key get` prints the key on purpose: after the scan of outputs.
     assert_eq!(env.run(&["key", "get", &t]).ok().stdout.trim(), team_key);
     assert_eq!(env.run(&["key", "get", &k]).ok().stdout.trim(), kernel_key);
@@ -1468,6 +1534,9 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
         "{out:?}"
     );
     assert!(kv_get(&bao, "secrets/dlubal/api-key/mypersonal").is_some());
+    // The SimAI token was never told to go to the team (the plaintext files keep both, so
+    // only the store is scanned).
+    assert_kept_apart(&bao, &[], &[&token, &root], &[]);
 }
 
 #[test]
@@ -1539,6 +1608,7 @@ fn a_refused_move_leaves_the_teams_profile_and_key_as_they_were() {
     assert_eq!(value.trim(), "theirs");
     assert_eq!(me.run(&["key", "get", &q, "k"]).ok().stdout.trim(), mine);
     assert_eq!(kv_get(&bao, &format!("profiles/{q}")), None);
+    assert_kept_apart(&bao, &[&ann, &me], &[&mine, &root], &[&team_key]);
 }
 
 /// Issue 17 item 3: `VAULT_TOKEN` / `BAO_TOKEN` belong to the vault at `VAULT_ADDR` /
@@ -1608,6 +1678,7 @@ fn the_environments_vault_token_goes_only_to_its_own_store() {
     let out = env.run_with(&["key", "get", &p, "k"], None, &with[..1]);
     out.fails();
     assert!(out.stderr.contains("not logged in"), "{out:?}");
+    assert_kept_apart(&bao, &[&env], &[&root], &[&key]);
 }
 
 /// Issue 17, load: teammates adding different keys to one team profile at the same moment do
@@ -1721,6 +1792,13 @@ fn twenty_adds_of_different_keys_by_two_teammates_at_once_all_succeed() {
     assert_eq!(
         envs[1].run(&["key", "get", &p, "k7"]).ok().stdout.trim(),
         keys[7].1
+    );
+    let team: Vec<&str> = keys.iter().map(|(_, k)| k.as_str()).collect();
+    assert_kept_apart(
+        &bao,
+        &[&envs[0], &envs[1]],
+        &["ann-password", "bob-password"],
+        &team,
     );
 }
 
@@ -1933,6 +2011,12 @@ fn a_persons_sign_in_to_a_team_profile_stays_on_their_computer() {
     let keyring = local_keyring();
     assert!(!keyring.contains(&offline) && !keyring.contains(SIMAI_PASSWORD));
     assert!(bob.run(&["profile", "list"]).ok().stdout.contains(&p));
+    assert_kept_apart(
+        &bao,
+        &[&ann, &bob],
+        &[&offline, &access, SIMAI_PASSWORD, &bao.root],
+        &[],
+    );
 }
 
 /// Issue 17: a sign-in that an older SimCred wrote into the team store (the token under
@@ -2026,4 +2110,10 @@ fn an_old_sign_in_in_the_team_store_moves_to_the_keyring_on_first_use() {
     // Said once: the next use is quiet.
     let out = ann.run(&["token", &q]);
     assert!(!out.ok().stderr.contains("moved"), "{out:?}");
+    assert_kept_apart(
+        &bao,
+        &[&ann],
+        &[&offline, SIMAI_PASSWORD, &bao.root],
+        &["team-key-4242"],
+    );
 }
