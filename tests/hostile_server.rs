@@ -890,9 +890,10 @@ fn wrong_types_in_consents_and_modelon_replies_never_panic() {
     }
 }
 
-/// Issue 17 item 9: a vault whose entry is at the last version number a u64 holds. `key add`
-/// refuses with a sentence before it writes anything (no POST reaches the vault), and never
-/// panics (`cas + 1` overflowed after the write).
+/// Issue 17 item 9: a vault whose entries are at the last version number a u64 holds. `key add`
+/// (a value already there, which a new key never overwrites) and `profile edit` (the entry
+/// at u64::MAX) refuse with a sentence before they write anything (no POST reaches the
+/// vault), and never panic (`cas + 1` overflowed after the write).
 #[test]
 fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
     let s = Server::start();
@@ -919,7 +920,7 @@ fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
         Reply::json_value(
             200,
             &json!({"data": {"data": {"toml": format!("[profiles.{p}]\nservice = \"dlubal\"\n")},
-                    "metadata": {"version": 1}}}),
+                    "metadata": {"version": max}}}),
         ),
     );
     s.route(
@@ -938,6 +939,14 @@ fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
         &[("VAULT_TOKEN", &token)],
     );
     assert_no_panic("key add at version u64::MAX", &out);
+    out.fails();
+    assert!(out.stderr.contains("nothing was overwritten"), "{out:#?}");
+    let out = env.run_with(
+        &["profile", "edit", &p, "--set", "description=maxed"],
+        None,
+        &[("VAULT_TOKEN", &token)],
+    );
+    assert_no_panic("profile edit at version u64::MAX", &out);
     out.fails();
     assert!(out.stderr.contains(&max.to_string()), "{out:#?}");
     let posts: Vec<String> = s

@@ -87,11 +87,12 @@ impl Ctx<'_> {
             // Create-only in a team store: a teammate adding the same name at the same
             // moment keeps theirs, and this add says the name is taken.
             match self.store.replace(&id, None, &secret) {
+                // No key's metadata names it (checked above): another add of that name is
+                // under way, or one was cut short. Theirs is kept.
                 Err(crate::store::StoreError::Conflict(_)) => {
-                    return Err(Error::KeyExists {
-                        profile: profile.to_string(),
-                        name,
-                    })
+                    return Err(Error::Invalid(format!(
+                        "the team store already holds a value for key \"{name}\" of profile \"{profile}\" that no key's metadata describes yet (another add of that name under way, or one cut short); nothing was overwritten; choose another name"
+                    )))
                 }
                 other => other?,
             }
