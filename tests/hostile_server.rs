@@ -1172,3 +1172,57 @@ fn a_slow_vault_with_many_entries_is_read_within_a_budget() {
         "the entries beyond the budget are not reported: {out:#?}"
     );
 }
+
+/// Issue 17, load: a team profile's keys' metadata sits beside each key, one request each.
+/// A vault listing 2,000 keys under one profile that answers each slowly does not make
+/// `key list` or `profile list` hang: the keys are read within the store's budget (here 2 s),
+/// and the profile whose keys were not all read is named, with how to wait longer.
+#[test]
+fn a_slow_vault_with_many_keys_is_read_within_a_budget() {
+    let s = Server::start();
+    let env = Env::new();
+    let p = env.name("manykeys");
+    vault_listing(&env, &s, vec![p.clone()], {
+        let p = p.clone();
+        move |_| entry_reply(&format!("[profiles.{p}]\nservice = \"dlubal\"\n"))
+    });
+    let keys: Vec<String> = (0..2000).map(|i| format!("k{i}")).collect();
+    s.route(
+        "GET",
+        &format!("/v1/secret/metadata/acme/secrets/{p}/api-key?list=true"),
+        Reply::json_value(200, &json!({"data": {"keys": keys}})),
+    );
+    s.route(
+        "GET",
+        &format!("/v1/secret/metadata/acme/secrets/{p}/api-key/?list=true"),
+        Reply::json_value(200, &json!({"data": {"keys": keys}})),
+    );
+    s.route_fn(
+        "GET",
+        &format!("/v1/secret/metadata/acme/secrets/{p}/api-key/k"),
+        |_| {
+            // The server's own pace: 50 ms a key, 100 s for all of them.
+            std::thread::sleep(Duration::from_millis(50));
+            Reply::json_value(
+                200,
+                &json!({"data": {"versions": {"1": {"created_time": "2026-01-01T00:00:00Z"}},
+                        "custom_metadata": {"created": "2026-01-01T00:00:00Z", "last4": "abcd", "status": "unverified"}}}),
+            )
+        },
+    );
+    let token = secret("hvs.");
+    let vars = [
+        ("VAULT_TOKEN", token.as_str()),
+        ("SIMCRED_STORE_TIMEOUT", "2"),
+    ];
+    for args in [vec!["key", "list", &p], vec!["profile", "list"]] {
+        let out = run_within(&env, &args, None, &vars, Duration::from_secs(60));
+        assert_no_panic("a listing of 2,000 slow keys", &out);
+        assert!(
+            out.stderr.contains("not all read within 2 s")
+                && out.stderr.contains("SIMCRED_STORE_TIMEOUT")
+                && out.stderr.contains(&p),
+            "{args:?}: {out:#?}"
+        );
+    }
+}
