@@ -1534,6 +1534,32 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
         "{out:?}"
     );
     assert!(kv_get(&bao, "secrets/dlubal/api-key/mypersonal").is_some());
+    // A sign-in imported into a team profile is still the person's: this computer's keyring,
+    // and the output says so.
+    let out = me.run_with(
+        &[
+            "import",
+            "--service",
+            "simai",
+            "--profile",
+            &table,
+            "--keep-plaintext",
+        ],
+        None,
+        &with,
+    );
+    out.ok();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains(&format!("imported: {table}/")))
+        .unwrap_or_else(|| panic!("{out:?}"))
+        .to_string();
+    assert!(line.ends_with("→ this computer's keyring"), "{line}");
+    assert_eq!(
+        kv_get(&bao, &format!("secrets/{table}/offline-token/default")),
+        None
+    );
     // The SimAI token was never told to go to the team (the plaintext files keep both, so
     // only the store is scanned).
     assert_kept_apart(&bao, &[], &[&token, &root], &[]);
