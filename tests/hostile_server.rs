@@ -890,9 +890,10 @@ fn wrong_types_in_consents_and_modelon_replies_never_panic() {
     }
 }
 
-/// Issue 17 item 9: a vault whose entry is at the last version number a u64 holds. `key add`
-/// refuses with a sentence before it writes anything (no POST reaches the vault), and never
-/// panics (`cas + 1` overflowed after the write).
+/// Issue 17 item 9: a vault whose entries are at the last version number a u64 holds. `key add`
+/// (a value already there, which a new key never overwrites) and `profile edit` (the entry
+/// at u64::MAX) refuse with a sentence before they write anything (no POST reaches the
+/// vault), and never panic (`cas + 1` overflowed after the write).
 #[test]
 fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
     let s = Server::start();
@@ -919,7 +920,7 @@ fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
         Reply::json_value(
             200,
             &json!({"data": {"data": {"toml": format!("[profiles.{p}]\nservice = \"dlubal\"\n")},
-                    "metadata": {"version": 1}}}),
+                    "metadata": {"version": max}}}),
         ),
     );
     s.route(
@@ -938,6 +939,14 @@ fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
         &[("VAULT_TOKEN", &token)],
     );
     assert_no_panic("key add at version u64::MAX", &out);
+    out.fails();
+    assert!(out.stderr.contains("nothing was overwritten"), "{out:#?}");
+    let out = env.run_with(
+        &["profile", "edit", &p, "--set", "description=maxed"],
+        None,
+        &[("VAULT_TOKEN", &token)],
+    );
+    assert_no_panic("profile edit at version u64::MAX", &out);
     out.fails();
     assert!(out.stderr.contains(&max.to_string()), "{out:#?}");
     let posts: Vec<String> = s
@@ -1204,4 +1213,58 @@ fn audit_never_advises_removing_a_path_a_team_entry_names() {
         );
     }
     assert!(std::fs::read_to_string("/etc/passwd").is_ok() && planted.exists());
+}
+
+/// Issue 17, load: a team profile's keys' metadata sits beside each key, one request each.
+/// A vault listing 2,000 keys under one profile that answers each slowly does not make
+/// `key list` or `profile list` hang: the keys are read within the store's budget (here 2 s),
+/// and the profile whose keys were not all read is named, with how to wait longer.
+#[test]
+fn a_slow_vault_with_many_keys_is_read_within_a_budget() {
+    let s = Server::start();
+    let env = Env::new();
+    let p = env.name("manykeys");
+    vault_listing(&env, &s, vec![p.clone()], {
+        let p = p.clone();
+        move |_| entry_reply(&format!("[profiles.{p}]\nservice = \"dlubal\"\n"))
+    });
+    let keys: Vec<String> = (0..2000).map(|i| format!("k{i}")).collect();
+    s.route(
+        "GET",
+        &format!("/v1/secret/metadata/acme/secrets/{p}/api-key?list=true"),
+        Reply::json_value(200, &json!({"data": {"keys": keys}})),
+    );
+    s.route(
+        "GET",
+        &format!("/v1/secret/metadata/acme/secrets/{p}/api-key/?list=true"),
+        Reply::json_value(200, &json!({"data": {"keys": keys}})),
+    );
+    s.route_fn(
+        "GET",
+        &format!("/v1/secret/metadata/acme/secrets/{p}/api-key/k"),
+        |_| {
+            // The server's own pace: 50 ms a key, 100 s for all of them.
+            std::thread::sleep(Duration::from_millis(50));
+            Reply::json_value(
+                200,
+                &json!({"data": {"versions": {"1": {"created_time": "2026-01-01T00:00:00Z"}},
+                        "custom_metadata": {"created": "2026-01-01T00:00:00Z", "last4": "abcd", "status": "unverified"}}}),
+            )
+        },
+    );
+    let token = secret("hvs.");
+    let vars = [
+        ("VAULT_TOKEN", token.as_str()),
+        ("SIMCRED_STORE_TIMEOUT", "2"),
+    ];
+    for args in [vec!["key", "list", &p], vec!["profile", "list"]] {
+        let out = run_within(&env, &args, None, &vars, Duration::from_secs(60));
+        assert_no_panic("a listing of 2,000 slow keys", &out);
+        assert!(
+            out.stderr.contains("not all read within 2 s")
+                && out.stderr.contains("SIMCRED_STORE_TIMEOUT")
+                && out.stderr.contains(&p),
+            "{args:?}: {out:#?}"
+        );
+    }
 }

@@ -405,6 +405,12 @@ fn team_profile_secrets_live_in_the_vault_only() {
         out.stderr.contains("not logged in to store \"acme\""),
         "{out:?}"
     );
+    assert_kept_apart(
+        &bao,
+        &[&ann, &ro, &bob],
+        &["ann-password", "ro-password", "bob-password", &token],
+        &[&key],
+    );
 }
 
 #[test]
@@ -560,6 +566,8 @@ fn a_profile_moves_to_the_store_and_back_with_its_secrets() {
         &format!("team/acme/profiles/{p}"),
     ]);
     assert!(!o.status.success(), "the store still has the profile");
+    // Local again: its keys are this person's, nowhere in the store.
+    assert_kept_apart(&bao, &[&env], &[&k1, &k2, &root], &[]);
 }
 
 #[test]
@@ -646,6 +654,7 @@ fn concurrent_replaces_never_leave_a_key_its_metadata_does_not_describe() {
         &value.trim()[value.trim().len() - 4..],
         "metadata and key disagree"
     );
+    assert_kept_apart(&bao, &[&ann, &bob], &[&root], &[value.trim()]);
 }
 
 // ---- real TLS, and a real proxy -----------------------------------------------------------
@@ -906,6 +915,33 @@ fn local_keyring() -> String {
     )
 }
 
+/// The leak check after a team-store scenario: no personal secret (a sign-in token, a password,
+/// a vault token, a key of a local profile) anywhere in the vault's KV mount, data or metadata;
+/// no team secret in the local keyring, nor in any file under the teammates' HOMEs (their
+/// config dirs included); and no personal secret in those files either.
+fn assert_kept_apart(bao: &Bao, envs: &[&Env], personal: &[&str], team: &[&str]) {
+    let dump = vault_dump(bao);
+    for s in personal.iter().filter(|s| !s.is_empty()) {
+        assert!(
+            !dump.contains(s),
+            "a personal secret is in the team store:\n{dump}"
+        );
+    }
+    let keyring = local_keyring();
+    for s in team.iter().filter(|s| !s.is_empty()) {
+        assert!(
+            !keyring.contains(s),
+            "a team secret is in the local keyring"
+        );
+    }
+    for env in envs {
+        for s in personal.iter().chain(team).filter(|s| !s.is_empty()) {
+            let files = files_holding(env.home(), s);
+            assert!(files.is_empty(), "a secret is in {files:?}");
+        }
+    }
+}
+
 #[test]
 fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() {
     let bao = Bao::start();
@@ -950,7 +986,37 @@ fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() 
         let out = env.run(&args);
         assert_eq!(out.code, 0, "simcred {args:?}: {out:?}");
     }
+    // A person's sign-in to a team profile, with a remembered password: theirs alone.
+    let sb = simai_sandbox();
+    let s = env.name("sim");
+    simai_team_profile(&env, &s, &sb);
+    sign_in(&env, &s).ok();
+    for args in [
+        vec!["status", "--json"],
+        vec!["profile", "show", &s, "--json"],
+        vec!["profile", "list", "--json"],
+        vec!["run", &s, "--", "true"],
+        vec!["consents", "list", &s],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.code, 0, "simcred {args:?}: {out:?}");
+    }
     let printed = env.all_output();
+    // `token` and an explicit export show the sign-in on purpose: after the scan of outputs.
+    let access = env.run(&["token", &s]).ok().stdout.trim().to_string();
+    let offline = offline_token_of(&env, &s);
+    for (what, v) in [
+        ("the access token", &access),
+        ("the offline token", &offline),
+    ] {
+        assert!(!printed.contains(v.as_str()), "{what} was printed");
+    }
+    assert_kept_apart(
+        &bao,
+        &[&env],
+        &[&token, &access, &offline, SIMAI_PASSWORD],
+        &[&team_key, &newer],
+    );
     // `key get` prints the key on purpose: after the scan of outputs.
     assert_eq!(env.run(&["key", "get", &t]).ok().stdout.trim(), team_key);
     assert_eq!(env.run(&["key", "get", &k]).ok().stdout.trim(), kernel_key);
@@ -1649,6 +1715,35 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
         "{out:?}"
     );
     assert!(kv_get(&bao, "secrets/dlubal/api-key/mypersonal").is_some());
+    // A sign-in imported into a team profile is still the person's: this computer's keyring,
+    // and the output says so.
+    let out = me.run_with(
+        &[
+            "import",
+            "--service",
+            "simai",
+            "--profile",
+            &table,
+            "--keep-plaintext",
+        ],
+        None,
+        &with,
+    );
+    out.ok();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains(&format!("imported: {table}/")))
+        .unwrap_or_else(|| panic!("{out:?}"))
+        .to_string();
+    assert!(line.ends_with("→ this computer's keyring"), "{line}");
+    assert_eq!(
+        kv_get(&bao, &format!("secrets/{table}/offline-token/default")),
+        None
+    );
+    // The SimAI token was never told to go to the team (the plaintext files keep both, so
+    // only the store is scanned).
+    assert_kept_apart(&bao, &[], &[&token, &root], &[]);
 }
 
 #[test]
@@ -1720,6 +1815,7 @@ fn a_refused_move_leaves_the_teams_profile_and_key_as_they_were() {
     assert_eq!(value.trim(), "theirs");
     assert_eq!(me.run(&["key", "get", &q, "k"]).ok().stdout.trim(), mine);
     assert_eq!(kv_get(&bao, &format!("profiles/{q}")), None);
+    assert_kept_apart(&bao, &[&ann, &me], &[&mine, &root], &[&team_key]);
 }
 
 /// Issue 17 item 3: `VAULT_TOKEN` / `BAO_TOKEN` belong to the vault at `VAULT_ADDR` /
@@ -1789,4 +1885,442 @@ fn the_environments_vault_token_goes_only_to_its_own_store() {
     let out = env.run_with(&["key", "get", &p, "k"], None, &with[..1]);
     out.fails();
     assert!(out.stderr.contains("not logged in"), "{out:?}");
+    assert_kept_apart(&bao, &[&env], &[&root], &[&key]);
+}
+
+/// Issue 17, load: teammates adding different keys to one team profile at the same moment do
+/// not contend. Twenty `key add`s from two config dirs at once all succeed, and every key is
+/// listed, by both, with its own metadata.
+#[test]
+fn twenty_adds_of_different_keys_by_two_teammates_at_once_all_succeed() {
+    use std::io::Write;
+    const ADDS: usize = 20;
+    let bao = Bao::start();
+    bao.ok(&["auth", "enable", "userpass"]);
+    let envs: Vec<Env> = ["ann", "bob"]
+        .iter()
+        .map(|n| {
+            let password = format!("{n}-password");
+            bao.user(n, &password, true);
+            let env = teammate(&bao);
+            env.run_in(
+                &[
+                    "store",
+                    "login",
+                    "acme",
+                    "--method",
+                    "userpass",
+                    "--username",
+                    n,
+                ],
+                &format!("{password}\n"),
+            )
+            .ok();
+            env
+        })
+        .collect();
+    let p = envs[0].name("load");
+    envs[0]
+        .run(&[
+            "profile",
+            "add",
+            &p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ])
+        .ok();
+    // Every key ends in its own four digits, so each one's last four says which it is.
+    let keys: Vec<(String, String)> = (0..ADDS)
+        .map(|i| {
+            (
+                format!("k{i}"),
+                format!("{}{:04}", secret("ak-load-"), 1000 + i),
+            )
+        })
+        .collect();
+    let running: Vec<_> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let mut c = envs[i % 2]
+                .command()
+                .args(["key", "add", &p, name])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            (name, c.stdin.take().unwrap(), c)
+        })
+        .collect();
+    // All started before any gets its key: they reach the store together.
+    let running: Vec<_> = running
+        .into_iter()
+        .zip(&keys)
+        .map(|((name, mut stdin, c), (_, key))| {
+            stdin.write_all(key.as_bytes()).unwrap();
+            drop(stdin);
+            (name, c)
+        })
+        .collect();
+    let failed: Vec<String> = running
+        .into_iter()
+        .filter_map(|(name, c)| {
+            let o = c.wait_with_output().unwrap();
+            (!o.status.success())
+                .then(|| format!("{name}: {}", String::from_utf8_lossy(&o.stderr).trim()))
+        })
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {ADDS} adds failed:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
+    for env in &envs {
+        let out = env.run(&["key", "list", &p, "--json"]);
+        let listed: Vec<serde_json::Value> = serde_json::from_str(&out.ok().stdout).unwrap();
+        assert_eq!(listed.len(), ADDS, "{listed:#?}");
+        for (name, key) in &keys {
+            let k = listed
+                .iter()
+                .find(|k| k["name"] == name.as_str())
+                .unwrap_or_else(|| panic!("{name} is not listed: {listed:#?}"));
+            assert_eq!(k["last4"], key[key.len() - 4..], "{k}");
+            assert_eq!(k["status"], "unverified", "{k}");
+            assert!(k["created"].as_str().is_some_and(|c| !c.is_empty()), "{k}");
+        }
+        let defaults = listed.iter().filter(|k| k["default"] == true).count();
+        assert_eq!(defaults, 1, "one default key: {listed:#?}");
+    }
+    // And each key reads back as what was added.
+    assert_eq!(
+        envs[1].run(&["key", "get", &p, "k7"]).ok().stdout.trim(),
+        keys[7].1
+    );
+    let team: Vec<&str> = keys.iter().map(|(_, k)| k.as_str()).collect();
+    assert_kept_apart(
+        &bao,
+        &[&envs[0], &envs[1]],
+        &["ann-password", "bob-password"],
+        &team,
+    );
+}
+
+// ---- a person's sign-in to a team profile stays theirs ---------------------------------------
+
+/// Everything the vault's KV mount `secret` holds, as text: every entry's data with its KV
+/// metadata (custom metadata included), listed recursively with the root token.
+fn vault_dump(bao: &Bao) -> String {
+    let mut out = String::new();
+    let mut todo = vec![String::new()];
+    while let Some(dir) = todo.pop() {
+        let o = bao.cli(&["kv", "list", "-mount=secret", "-format=json", &dir]);
+        if !o.status.success() {
+            continue;
+        }
+        let names: Vec<String> = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        for n in names {
+            let path = format!("{dir}{n}");
+            if n.ends_with('/') {
+                todo.push(path);
+                continue;
+            }
+            for args in [
+                vec!["kv", "get", "-mount=secret", "-format=json", &path],
+                vec![
+                    "kv",
+                    "metadata",
+                    "get",
+                    "-mount=secret",
+                    "-format=json",
+                    &path,
+                ],
+            ] {
+                let o = bao.cli(&args);
+                out.push_str(&path);
+                out.push('\n');
+                out.push_str(&String::from_utf8_lossy(&o.stdout));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The `state` of profile `p` in `status --json`.
+fn state_of(env: &Env, p: &str) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&env.run(&["status", "--json"]).ok().stdout).unwrap();
+    v["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == p)
+        .unwrap_or_else(|| panic!("{p} not in the status: {v}"))["state"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+const SIMAI_USER: &str = "demo@example.com";
+const SIMAI_PASSWORD: &str = "demo-password";
+const SIMAI_TOTP: &str = "318276";
+
+fn simai_sandbox() -> simcred_sandbox::Sandbox {
+    simcred_sandbox::Sandbox::start_with(
+        simcred_sandbox::SandboxOptions {
+            port: 0,
+            modelon_keys: vec![],
+        },
+        simcred_sandbox::SimaiOptions {
+            totp: Some(SIMAI_TOTP.into()),
+            device_interval: 1,
+            ..Default::default()
+        },
+    )
+    .expect("start sandbox")
+}
+
+/// `simcred offline-token P --password --remember-password` as the sandbox's user.
+fn sign_in(env: &Env, p: &str) -> Out {
+    env.run_in(
+        &[
+            "offline-token",
+            p,
+            "--password",
+            "--username",
+            SIMAI_USER,
+            "--remember-password",
+        ],
+        &format!("{SIMAI_PASSWORD}\n{SIMAI_TOTP}\n"),
+    )
+}
+
+/// The offline token a profile holds, through an explicit export (the one way it is shown).
+fn offline_token_of(env: &Env, p: &str) -> String {
+    let path = env.home().join(format!("exports/{p}.conf"));
+    env.run(&[
+        "export",
+        p,
+        "--include-secret",
+        "--path",
+        path.to_str().unwrap(),
+    ])
+    .ok();
+    let conf = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    conf.lines()
+        .find_map(|l| l.strip_prefix("offline_token = \""))
+        .map(|l| l.trim_end_matches('"').to_string())
+        .expect("the export holds the offline token")
+}
+
+/// A SimAI team profile `p` in store acme, for the sandbox `sb`.
+fn simai_team_profile(env: &Env, p: &str, sb: &simcred_sandbox::Sandbox) {
+    env.run(&[
+        "profile",
+        "add",
+        p,
+        "--service",
+        "simai",
+        "--organization",
+        "demo-org",
+        "--url",
+        &sb.simai_api_url(),
+        "--store",
+        "acme",
+    ])
+    .ok();
+}
+
+/// Issue 17: an offline token, a remembered password and the user name of a person's
+/// sign-in to a team profile go to that person's keyring and profiles.toml, never to the team
+/// store: a teammate sees the profile signed out, and the vault holds none of it.
+#[test]
+fn a_persons_sign_in_to_a_team_profile_stays_on_their_computer() {
+    let sb = simai_sandbox();
+    let bao = Bao::start();
+    let (ann, bob) = (teammate(&bao), teammate(&bao));
+    for t in [&ann, &bob] {
+        t.run_in(&["store", "login", "acme", "--method", "token"], &bao.root)
+            .ok();
+    }
+    let p = ann.name("simteam");
+    simai_team_profile(&ann, &p, &sb);
+    sign_in(&ann, &p).ok();
+    let access = ann.run(&["token", &p]).ok().stdout.trim().to_string();
+    let offline = offline_token_of(&ann, &p);
+
+    // The vault: no token, no password, not even the user name or that anyone signed in.
+    let dump = vault_dump(&bao);
+    assert!(dump.contains(&format!("profiles/{p}")), "{dump}");
+    for (what, s) in [
+        ("the offline token", offline.as_str()),
+        ("the access token", access.as_str()),
+        ("the password", SIMAI_PASSWORD),
+        ("the user name", SIMAI_USER),
+        ("a tokens table", "tokens"),
+        ("a token secret", "offline-token"),
+    ] {
+        assert!(!dump.contains(s), "{what} is in the team store:\n{dump}");
+    }
+    // Ann's keyring has them, and her status says she is signed in.
+    let keyring = local_keyring();
+    for s in [&offline, &access, &SIMAI_PASSWORD.to_string()] {
+        assert!(keyring.contains(s.as_str()), "not in the local keyring");
+    }
+    assert!(
+        state_of(&ann, &p).starts_with("offline token (created"),
+        "{}",
+        state_of(&ann, &p)
+    );
+    let show = ann
+        .run(&["profile", "show", &p, "--json"])
+        .ok()
+        .stdout
+        .clone();
+    assert!(
+        show.contains(SIMAI_USER),
+        "the user name is kept for ann: {show}"
+    );
+    // Bob sees the team's profile, signed out; his own sign-in is his.
+    assert_eq!(state_of(&bob, &p), "signed out");
+    let show = bob
+        .run(&["profile", "show", &p, "--json"])
+        .ok()
+        .stdout
+        .clone();
+    assert!(!show.contains(SIMAI_USER), "{show}");
+    bob.run(&["token", &p]).fails();
+    // Moved to ann's computer and back to the team: her sign-in stays hers, in her keyring.
+    for to in [&["--local"][..], &["--store", "acme"][..]] {
+        let mut args = vec!["profile", "move", &p];
+        args.extend_from_slice(to);
+        ann.run(&args).ok();
+        assert!(
+            state_of(&ann, &p).starts_with("offline token (created"),
+            "after move {to:?}: {}",
+            state_of(&ann, &p)
+        );
+        let dump = vault_dump(&bao);
+        assert!(
+            !dump.contains(&offline) && !dump.contains("tokens"),
+            "{dump}"
+        );
+    }
+    assert_eq!(state_of(&bob, &p), "signed out");
+    // Ann signs out: her keyring and her profiles.toml forget it; the team profile stays.
+    ann.run(&["logout", &p]).ok();
+    assert_eq!(state_of(&ann, &p), "signed out");
+    let keyring = local_keyring();
+    assert!(!keyring.contains(&offline) && !keyring.contains(SIMAI_PASSWORD));
+    assert!(bob.run(&["profile", "list"]).ok().stdout.contains(&p));
+    assert_kept_apart(
+        &bao,
+        &[&ann, &bob],
+        &[&offline, &access, SIMAI_PASSWORD, &bao.root],
+        &[],
+    );
+}
+
+/// Issue 17: a sign-in that an older SimCred wrote into the team store (the token under
+/// `secrets/P/offline-token/default`, its metadata in the entry's `tokens` table) moves to the
+/// keyring of the first person who uses it, who is told so in one line; only that entry is
+/// deleted from the vault, and the team's key beside it stays.
+#[test]
+fn an_old_sign_in_in_the_team_store_moves_to_the_keyring_on_first_use() {
+    let sb = simai_sandbox();
+    let bao = Bao::start();
+    let ann = teammate(&bao);
+    ann.run_in(&["store", "login", "acme", "--method", "token"], &bao.root)
+        .ok();
+    // A real offline token, from a local sign-in.
+    let local = ann.simai_profile("local", &sb.simai_api_url());
+    sign_in(&ann, &local).ok();
+    let offline = offline_token_of(&ann, &local);
+    // The team profile as SimCred wrote it before: tokens in the entry and the store.
+    let q = ann.name("old");
+    let toml = format!(
+        "[profiles.{q}]\nservice = \"simai\"\norganization = \"demo-org\"\nurl = \"{}\"\n\n[profiles.{q}.keys.k]\ncreated = \"2026-01-01T00:00:00Z\"\nlast4 = \"4242\"\nstatus = \"unverified\"\n\n[profiles.{q}.tokens.offline]\ncreated = \"2026-01-02T00:00:00Z\"\nlast4 = \"\"\nstatus = \"unverified\"\ndetail = \"client simai-sdk\"\n",
+        sb.simai_api_url()
+    );
+    let entry = format!("team/acme/profiles/{q}");
+    bao.cli_in(&["kv", "put", "-mount=secret", &entry, "toml=-"], &toml);
+    assert!(kv_get(&bao, &format!("profiles/{q}")).is_some());
+    let token_path = format!("team/acme/secrets/{q}/offline-token/default");
+    bao.ok(&[
+        "kv",
+        "put",
+        "-mount=secret",
+        &token_path,
+        &format!("value={offline}"),
+    ]);
+    let team_key = format!("team/acme/secrets/{q}/api-key/k");
+    bao.ok(&[
+        "kv",
+        "put",
+        "-mount=secret",
+        &team_key,
+        "value=team-key-4242",
+    ]);
+
+    // First use: moved, said in one line, and it works from here.
+    let out = ann.run(&["token", &q]);
+    out.ok();
+    let said: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("moved your sign-in"))
+        .collect();
+    assert_eq!(said.len(), 1, "{out:?}");
+    assert!(said[0].contains("this computer's keyring"), "{out:?}");
+    assert_eq!(
+        out.stdout.trim().split('.').count(),
+        3,
+        "an access token: {out:?}"
+    );
+    // The vault: that entry gone, the metadata out of the shared entry, the team key kept.
+    assert!(!bao
+        .cli(&["kv", "metadata", "get", "-mount=secret", &token_path])
+        .status
+        .success());
+    let shared = kv_get(&bao, &format!("profiles/{q}")).unwrap();
+    assert!(!shared.contains("tokens"), "{shared}");
+    assert_eq!(
+        bao.ok(&["kv", "get", "-mount=secret", "-field=value", &team_key])
+            .trim(),
+        "team-key-4242"
+    );
+    assert!(!vault_dump(&bao).contains(&offline));
+    // This computer: the token in the keyring, the state in the status, the key still listed
+    // with the metadata the old entry gave it (now beside it).
+    assert!(local_keyring().contains(&offline));
+    assert!(
+        state_of(&ann, &q).starts_with("offline token (created"),
+        "{}",
+        state_of(&ann, &q)
+    );
+    let keys = ann.run(&["key", "list", &q, "--json"]).ok().stdout.clone();
+    assert!(keys.contains("\"last4\": \"4242\""), "{keys}");
+    let meta = bao.ok(&[
+        "kv",
+        "metadata",
+        "get",
+        "-mount=secret",
+        "-format=json",
+        &team_key,
+    ]);
+    assert!(meta.contains("4242"), "{meta}");
+    // Said once: the next use is quiet.
+    let out = ann.run(&["token", &q]);
+    assert!(!out.ok().stderr.contains("moved"), "{out:?}");
+    assert_kept_apart(
+        &bao,
+        &[&ann],
+        &[&offline, SIMAI_PASSWORD, &bao.root],
+        &["team-key-4242"],
+    );
 }

@@ -169,6 +169,22 @@ impl ConfigStore {
         Ok(out)
     }
 
+    /// This person's part of team profile `name` (`[signins.NAME]`), read without a lock.
+    pub fn signin(&self, name: &str) -> Result<Option<Table>, ConfigError> {
+        match self.read_text()? {
+            None => Ok(None),
+            Some(text) => {
+                let (doc, profiles) = parse(&self.profiles_path(), &text)?;
+                let pd = ProfilesDoc {
+                    doc,
+                    profiles,
+                    inserted: Vec::new(),
+                };
+                Ok(pd.signin(name))
+            }
+        }
+    }
+
     /// The `[stores.NAME]` table named `name`; `StoreError::NotFound` when there is none.
     pub fn store(&self, name: &str) -> crate::Result<StoreConfig> {
         self.stores()?
@@ -626,7 +642,85 @@ impl ProfilesDoc {
     pub fn text(&self) -> String {
         self.doc.to_string()
     }
+
+    /// Takes what of team profile `name`'s table does not belong in its shared entry: its
+    /// `keys` table (kept beside each key's secret) and the person's sign-in, `tokens` and
+    /// `username` (kept on this computer). Returns them as a table of those three names.
+    pub fn take_team_parts(&mut self, name: &str) -> Table {
+        let mut parts = Table::new();
+        let Some(pt) = self
+            .doc
+            .get_mut("profiles")
+            .and_then(|p| p.as_table_like_mut())
+            .and_then(|p| p.get_mut(name))
+            .and_then(|p| p.as_table_like_mut())
+        else {
+            return parts;
+        };
+        for k in TEAM_PARTS {
+            if let Some(item) = pt.remove(k) {
+                let item = match item {
+                    Item::Value(toml_edit::Value::InlineTable(it)) => Item::Table(it.into_table()),
+                    other => other,
+                };
+                parts.insert(k, item);
+            }
+        }
+        parts
+    }
+
+    /// Puts parts taken with [`ProfilesDoc::take_team_parts`] (or read elsewhere) into profile
+    /// `name`'s table, replacing what it had of those names.
+    pub fn put_team_parts(&mut self, name: &str, parts: &Table) {
+        let pt = self.profile_table(name);
+        for (k, v) in parts.iter() {
+            if TEAM_PARTS.contains(&k) {
+                pt.insert(k, v.clone());
+            }
+        }
+    }
+
+    /// This computer's copy of a team profile's personal part (`[signins.NAME]`: `tokens`,
+    /// `username`), if any.
+    pub fn signin(&self, name: &str) -> Option<Table> {
+        let t = self.doc.get(SIGNINS)?.as_table_like()?.get(name)?;
+        Some(match t {
+            Item::Value(toml_edit::Value::InlineTable(it)) => it.clone().into_table(),
+            Item::Table(t) => t.clone(),
+            _ => return None,
+        })
+    }
+
+    /// Writes (or with `None` or an empty table, removes) team profile `name`'s personal part.
+    pub fn set_signin(&mut self, name: &str, part: Option<&Table>) {
+        match part.filter(|t| !t.is_empty()) {
+            Some(t) => {
+                let mut t = t.clone();
+                t.set_implicit(false);
+                child(self.doc.as_table_mut(), SIGNINS).insert(name, Item::Table(t));
+            }
+            None => {
+                if let Some(s) = self
+                    .doc
+                    .get_mut(SIGNINS)
+                    .and_then(|s| s.as_table_like_mut())
+                {
+                    s.remove(name);
+                    if s.is_empty() {
+                        self.doc.remove(SIGNINS);
+                    }
+                }
+            }
+        }
+    }
 }
+
+/// The parts of a team profile's table kept outside its shared entry (see
+/// [`ProfilesDoc::take_team_parts`]).
+pub const TEAM_PARTS: [&str; 3] = ["keys", "tokens", "username"];
+
+/// The top-level table of `profiles.toml` holding this person's part of team profiles.
+pub const SIGNINS: &str = "signins";
 
 /// The parsed file, open for editing inside [`ConfigStore::update`].
 pub struct ProfilesDoc {

@@ -64,7 +64,7 @@ impl<'a> Ctx<'a> {
         if let Some(p) = local.iter().find(|p| p.name == name) {
             return Ok(p.clone());
         }
-        if let Some(p) = self.team_profile(name)? {
+        if let Some(p) = self.team_profile_for_use(name)? {
             return Ok(p);
         }
         let (team, problems) = self.team_profiles();

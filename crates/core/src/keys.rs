@@ -82,7 +82,23 @@ impl Ctx<'_> {
         }
         p.check_key_value(secret.expose()).map_err(Error::Invalid)?;
         let id = SecretId::new(profile, SecretKind::ApiKey, &name);
-        self.store.set(&id, &secret)?;
+        let team = !self.config.read()?.iter().any(|p| p.name == profile);
+        if team {
+            // Create-only in a team store: a teammate adding the same name at the same
+            // moment keeps theirs, and this add says the name is taken.
+            match self.store.replace(&id, None, &secret) {
+                // No key's metadata names it (checked above): another add of that name is
+                // under way, or one was cut short. Theirs is kept.
+                Err(crate::store::StoreError::Conflict(_)) => {
+                    return Err(Error::Invalid(format!(
+                        "the team store already holds a value for key \"{name}\" of profile \"{profile}\" that no key's metadata describes yet (another add of that name under way, or one cut short); nothing was overwritten; choose another name"
+                    )))
+                }
+                other => other?,
+            }
+        } else {
+            self.store.set(&id, &secret)?;
+        }
         let written = self.update_profile(profile, |doc| {
             let now_prof = find_profile(doc.profiles(), profile)?.clone();
             if let Some(e) = exists(&now_prof) {

@@ -143,8 +143,10 @@ impl Ctx<'_> {
         if let (false, Some(st)) = (local, &prof.store) {
             // Anything else the store keeps under the profile (a secret whose metadata a
             // teammate's failed edit never wrote) goes too: nothing is left unreachable.
-            for id in self.store.list(name)?.unwrap_or_default() {
-                self.store.delete(&id)?;
+            // (In the store itself: a sign-in SimCred once kept there goes too.)
+            let team = self.stores.secrets_in(st)?;
+            for id in team.list(name)?.unwrap_or_default() {
+                team.delete(&id)?;
             }
             self.remove_team_profile(st, name)?;
         }

@@ -33,6 +33,19 @@ pub enum SecretKind {
 }
 
 impl SecretKind {
+    /// Whether this is a person's own sign-in (a refresh, offline or access token, a
+    /// remembered password) rather than a key: of a team profile, it stays in this computer's
+    /// keyring and is never written to the team store.
+    pub fn is_personal(self) -> bool {
+        matches!(
+            self,
+            SecretKind::OfflineToken
+                | SecretKind::AccessToken
+                | SecretKind::RefreshToken
+                | SecretKind::Password
+        )
+    }
+
     /// The kind's segment in the keyring user name.
     /// The kind named `s` (as [`SecretKind::as_str`] writes it).
     pub fn parse(s: &str) -> Option<Self> {

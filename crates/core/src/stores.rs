@@ -433,7 +433,8 @@ impl Stores {
         })
     }
 
-    /// Which store a secret goes to: its profile's, or the keyring.
+    /// Which store a secret goes to: its profile's, or the keyring (also every personal
+    /// sign-in secret of a team profile: [`SecretKind::is_personal`]).
     fn route(&self, id: &SecretId) -> Result<Option<Arc<dyn SecretStore>>, StoreError> {
         if id.kind == SecretKind::VaultToken {
             return Ok(None);
@@ -446,7 +447,17 @@ impl Stores {
             .find(|p| p.name == id.profile);
         let store = match local {
             Some(p) => p.store,
-            None => self.placed(&id.profile),
+            None => match self.placed(&id.profile) {
+                // A person's sign-in to a team profile is theirs: this computer's keyring
+                // (a profile just removed from a store of secrets only keeps its place).
+                Some(s)
+                    if id.kind.is_personal()
+                        && self.lookup(&s).map_or(true, |c| c.kind.holds_profiles()) =>
+                {
+                    None
+                }
+                other => other,
+            },
         };
         store.map(|s| self.secrets_in(&s)).transpose()
     }

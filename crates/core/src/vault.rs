@@ -80,6 +80,21 @@ pub struct VersionInfo {
     pub gone: bool,
 }
 
+/// What KV v2 keeps about an entry besides its data.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KvMetadata {
+    /// Its versions, oldest first.
+    pub versions: Vec<VersionInfo>,
+    /// Its `custom_metadata` (string values only), as the server sent it: text from other
+    /// people, to be checked before use.
+    pub custom: std::collections::BTreeMap<String, String>,
+}
+
+/// KV v2's limits on `custom_metadata`: keys per entry, bytes per key, bytes per value.
+pub const CUSTOM_MAX_KEYS: usize = 64;
+pub const CUSTOM_MAX_KEY_LEN: usize = 128;
+pub const CUSTOM_MAX_VALUE_LEN: usize = 512;
+
 /// What the vault says about a token (`auth/token/lookup-self`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TokenInfo {
@@ -486,10 +501,36 @@ impl Vault {
 
     /// The history of `key` (oldest first); empty when it does not exist.
     pub fn versions(&self, key: &str) -> Result<Vec<VersionInfo>, VaultError> {
+        Ok(self.metadata(key)?.map(|m| m.versions).unwrap_or_default())
+    }
+
+    /// Writes `key`'s KV v2 `custom_metadata` (replacing what it had; the data and its
+    /// versions are not touched, and no version is added). Values must be within the engine's
+    /// limits ([`CUSTOM_MAX_KEYS`], [`CUSTOM_MAX_KEY_LEN`], [`CUSTOM_MAX_VALUE_LEN`]).
+    pub fn set_custom_metadata(
+        &self,
+        key: &str,
+        custom: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), VaultError> {
+        let body = json!({ "custom_metadata": custom });
+        let reply = self.call("POST", &self.kv("metadata", key), Some(&body))?;
+        match reply.status {
+            200 | 204 => Ok(()),
+            403 => Err(self.denied(&format!("writing the metadata of {}", self.shown_key(key)))),
+            _ => Err(VaultError::BadReply {
+                addr: shown(&self.at),
+                what: errors_of(&reply, &[&self.token]),
+            }),
+        }
+    }
+
+    /// `key`'s KV v2 metadata (its history and `custom_metadata`); `None` when it does not
+    /// exist. Custom values that are not strings are left out.
+    pub fn metadata(&self, key: &str) -> Result<Option<KvMetadata>, VaultError> {
         let reply = self.call("GET", &self.kv("metadata", key), None)?;
         match reply.status {
             200 => {}
-            404 => return Ok(vec![]),
+            404 => return Ok(None),
             403 => {
                 return Err(self.denied(&format!("reading the history of {}", self.shown_key(key))))
             }
@@ -526,7 +567,19 @@ impl Vault {
             })
             .unwrap_or_default();
         out.sort_by_key(|v| v.version);
-        Ok(out)
+        let custom = v
+            .pointer("/data/custom_metadata")
+            .and_then(|m| m.as_object())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, x)| Some((k.clone(), x.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some(KvMetadata {
+            versions: out,
+            custom,
+        }))
     }
 
     /// What the vault says about this client's token. A refused token is

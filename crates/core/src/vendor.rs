@@ -375,7 +375,12 @@ fn import_token(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Import
         Err(note) => return Ok(skipped(&pname, "offline token", f, note)),
     };
     let source = f.source.to_string();
-    let (stored_in, team_store) = destination(sc, &prof);
+    // A sign-in is the person's: of a team profile, it stays in this computer's keyring.
+    let team = !sc.config().read()?.iter().any(|p| p.name == pname);
+    let (stored_in, team_store) = match team {
+        true => ("this computer's keyring".into(), None),
+        false => destination(sc, &prof),
+    };
     let mut rec = Imported {
         profile: pname.clone(),
         key: "offline token".into(),
