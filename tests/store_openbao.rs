@@ -2324,3 +2324,77 @@ fn an_old_sign_in_in_the_team_store_moves_to_the_keyring_on_first_use() {
         &["team-key-4242"],
     );
 }
+
+// ---- where a team key was exported is that person's -----------------------------------------
+
+/// A path on one person's computer is theirs: exporting a team key records where it went in
+/// this computer's `profiles.toml`, not in the team store (where teammates would read the
+/// path, and their `key replace` would write to it). The exporter's own `key replace` still
+/// re-exports; a teammate's leaves that file alone.
+#[test]
+fn where_a_team_key_was_exported_stays_on_that_computer() {
+    let bao = Bao::start();
+    bao.ok(&["auth", "enable", "userpass"]);
+    let [ann, bob] = ["ann", "bob"].map(|n| {
+        let password = format!("{n}-password");
+        bao.user(n, &password, true);
+        let env = teammate(&bao);
+        env.run_in(
+            &[
+                "store",
+                "login",
+                "acme",
+                "--method",
+                "userpass",
+                "--username",
+                n,
+            ],
+            &format!("{password}\n"),
+        )
+        .ok();
+        env
+    });
+    let p = ann.name("rfem");
+    ann.run(&[
+        "profile",
+        "add",
+        &p,
+        "--service",
+        "dlubal",
+        "--store",
+        "acme",
+    ])
+    .ok();
+    let [k1, k2, k3] = ["ak-one-", "ak-two-", "ak-three-"].map(secret);
+    ann.run_in(&["key", "add", &p, "main"], &k1).ok();
+    let file = ann.home().join("exported-config.ini");
+    let path = file.to_str().unwrap().to_string();
+    ann.run(&["export", &p, "--path", &path]).ok();
+    assert!(std::fs::read_to_string(&file).unwrap().contains(&k1));
+
+    // The path is nowhere in the team store, and only Ann's listing names it.
+    let dump = vault_dump(&bao);
+    assert!(
+        !dump.contains(&path),
+        "the exported path is in the team store:\n{dump}"
+    );
+    let listed = |env: &Env| env.run(&["key", "list", &p, "--json"]).ok().stdout.clone();
+    assert!(listed(&ann).contains(&path), "{}", listed(&ann));
+    assert!(!listed(&bob).contains(&path), "{}", listed(&bob));
+
+    // Ann's replace re-exports to her file; Bob's does not write to it.
+    let out = ann.run_in(&["key", "replace", &p, "main", "--no-check"], &k2);
+    out.ok();
+    assert!(
+        std::fs::read_to_string(&file).unwrap().contains(&k2),
+        "{out:?}"
+    );
+    bob.run_in(&["key", "replace", &p, "main", "--no-check"], &k3)
+        .ok();
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        after.contains(&k2) && !after.contains(&k3),
+        "a teammate's replace wrote to Ann's file: {after}"
+    );
+    assert_eq!(ann.run(&["key", "get", &p]).ok().stdout.trim(), k3);
+}

@@ -53,12 +53,14 @@ fn fit(s: &str) -> String {
     s[..end].to_string()
 }
 
-/// How many exported paths a key's `custom_metadata` keeps (`exported.0` …), within KV v2's
-/// 64 entries.
-const MAX_EXPORTED: usize = 40;
+/// The name, in this computer's `[signins.NAME]`, of the table of where this person exported
+/// each key of a team profile (`KEY = [paths]`).
+const EXPORTED: &str = "exported";
 
 /// A key's metadata as its secret's KV v2 `custom_metadata`: one string per field, each within
-/// the engine's limits (long texts are cut; `default` is the profile's, not the key's).
+/// the engine's limits (long texts are cut; `default` is the profile's, not the key's). Where
+/// the key was exported is not in it: a path on one person's computer is theirs (it stays in
+/// their `[signins.NAME]`), and teammates' `key replace` must not write to it.
 pub(crate) fn key_to_custom(m: &KeyMeta) -> BTreeMap<String, String> {
     let mut c = BTreeMap::new();
     c.insert("created".into(), fit(&m.created));
@@ -76,31 +78,16 @@ pub(crate) fn key_to_custom(m: &KeyMeta) -> BTreeMap<String, String> {
             c.insert(k.into(), fit(v));
         }
     }
-    let paths = m
-        .exported
-        .iter()
-        .filter(|p| p.len() <= CUSTOM_MAX_VALUE_LEN)
-        .take(MAX_EXPORTED);
-    for (i, p) in paths.enumerate() {
-        c.insert(format!("exported.{i}"), p.clone());
-    }
     c
 }
 
 /// A key's metadata from its secret's `custom_metadata`; `None` when SimCred wrote none there
 /// (no `created`). The text is other people's: made safe to show, a status SimCred does not
-/// know reads as unverified.
+/// know reads as unverified, and paths (`exported.N`, as an earlier version wrote them) are
+/// never taken for files of this computer.
 pub(crate) fn key_from_custom(name: &str, c: &BTreeMap<String, String>) -> Option<KeyMeta> {
     let created = c.get("created")?;
     let get = |k: &str| c.get(k).map(|v| crate::text::safe(v));
-    let mut exported = Vec::new();
-    for i in 0..MAX_EXPORTED {
-        match c.get(&format!("exported.{i}")) {
-            Some(p) if !p.chars().any(crate::text::is_unsafe) => exported.push(p.clone()),
-            Some(_) => {}
-            None => break,
-        }
-    }
     let mut meta = KeyMeta {
         name: name.to_string(),
         created: crate::text::safe(created),
@@ -112,7 +99,7 @@ pub(crate) fn key_from_custom(name: &str, c: &BTreeMap<String, String>) -> Optio
         checked: get("checked"),
         detail: get("detail"),
         expires: get("expires"),
-        exported,
+        exported: Vec::new(),
         default: false,
         account: get("account"),
         unreachable: get("unreachable"),
@@ -178,6 +165,30 @@ fn entry_text(
         }
     }
     Ok((d.text(), parts))
+}
+
+/// Where this person exported each key, from their `[signins.NAME]` (`exported.KEY = [paths]`).
+fn local_exports(signin: Option<&Table>) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let Some(t) = signin
+        .and_then(|s| s.get(EXPORTED))
+        .and_then(|e| e.as_table_like())
+    else {
+        return out;
+    };
+    for (k, v) in t.iter() {
+        let paths: Vec<String> = v
+            .as_array()
+            .into_iter()
+            .flat_map(|a| a.iter())
+            .filter_map(|p| p.as_str())
+            .map(str::to_string)
+            .collect();
+        if !paths.is_empty() {
+            out.insert(k.to_string(), paths);
+        }
+    }
+    out
 }
 
 /// The text of a table, to compare two.
@@ -336,6 +347,11 @@ impl Ctx<'_> {
         // This person's sign-in: from this computer; from an entry written before, the
         // entry's until it is moved.
         let signin = self.config.signin(profile)?;
+        // Where each key was exported: this computer's record only, never the entry's.
+        let exports = local_exports(signin.as_ref());
+        for k in &mut keys {
+            k.exported = exports.get(&k.name).cloned().unwrap_or_default();
+        }
         let mut personal = Table::new();
         if let Some(t) = parts.get("tokens").filter(|_| signin.is_none()) {
             personal.insert("tokens", t.clone());
@@ -344,7 +360,9 @@ impl Ctx<'_> {
             personal.insert("username", u.clone());
         }
         for (k, v) in signin.iter().flat_map(|t| t.iter()) {
-            personal.insert(k, v.clone());
+            if k != EXPORTED {
+                personal.insert(k, v.clone());
+            }
         }
         doc.put_team_parts(profile, &personal);
         for k in &keys {
@@ -495,8 +513,10 @@ impl Ctx<'_> {
         // 1. Beside each key: its metadata, where it changed or still is in the entry only.
         if let Some(new) = after.profile(profile) {
             for k in &new.keys {
+                // Where it was exported is this person's (below), not the key's metadata.
                 let was = old.and_then(|o| o.key(&k.name)).map(|o| KeyMeta {
                     default: k.default,
+                    exported: k.exported.clone(),
                     ..o.clone()
                 });
                 let migrate = before.legacy && !before.custom.contains(&k.name);
@@ -526,6 +546,18 @@ impl Ctx<'_> {
             if own || username.map(|e| e.to_string()) != Some(u.to_string()) {
                 mine.insert("username", u.clone());
             }
+        }
+        let mut exports = Table::new();
+        for k in after.profile(profile).iter().flat_map(|p| p.keys.iter()) {
+            if !k.exported.is_empty() {
+                exports.insert(
+                    &k.name,
+                    toml_edit::value(k.exported.iter().collect::<toml_edit::Array>()),
+                );
+            }
+        }
+        if !exports.is_empty() {
+            mine.insert(EXPORTED, Item::Table(exports));
         }
         let personal_changed = table_text(Some(&mine)) != table_text(before.signin.as_ref());
         let write_personal = |mine: &Table| {
@@ -936,7 +968,13 @@ mod tests {
     #[test]
     fn key_metadata_round_trips_through_custom_metadata() {
         let c = key_to_custom(&meta());
-        assert_eq!(key_from_custom("k", &c), Some(meta()));
+        // All but where it was exported, which is never shared.
+        assert!(!c.values().any(|v| v.contains("/home/ann")), "{c:?}");
+        let mine = KeyMeta {
+            exported: vec![],
+            ..meta()
+        };
+        assert_eq!(key_from_custom("k", &c), Some(mine));
         // Nothing SimCred wrote: no key metadata.
         assert_eq!(key_from_custom("k", &BTreeMap::new()), None);
     }
@@ -945,8 +983,6 @@ mod tests {
     fn custom_metadata_stays_within_the_engines_limits() {
         let mut m = meta();
         m.detail = Some("é".repeat(600));
-        m.exported = (0..100).map(|i| format!("/p/{i}")).collect();
-        m.exported.push("/x".repeat(300));
         let c = key_to_custom(&m);
         assert!(c.len() <= crate::vault::CUSTOM_MAX_KEYS, "{}", c.len());
         for (k, v) in &c {
@@ -955,7 +991,6 @@ mod tests {
         }
         let back = key_from_custom("k", &c).unwrap();
         assert!(back.detail.unwrap().starts_with("éé"));
-        assert_eq!(back.exported.len(), MAX_EXPORTED);
     }
 
     #[test]
@@ -971,6 +1006,7 @@ mod tests {
             k.last4
         );
         assert_eq!(k.status, KeyStatus::Unverified);
-        assert_eq!(k.exported, vec!["/home/ann/b.key".to_string()]);
+        // A teammate's paths are never taken for files of this computer.
+        assert!(k.exported.is_empty(), "{:?}", k.exported);
     }
 }
