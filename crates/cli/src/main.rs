@@ -8,6 +8,7 @@ mod mask;
 #[cfg(unix)]
 mod pty;
 mod registry;
+mod signals;
 mod store_cmd;
 
 fn main() {
