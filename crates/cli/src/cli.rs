@@ -1,11 +1,15 @@
 //! Argument definitions (clap) and one function per verb. No credential logic lives here.
 
+use crate::ioutil::{
+    ago, confirm, open, open_browser, print_secret, read_secret, read_stdin_capped,
+    report_aftercare,
+};
 use crate::registry;
 use anyhow::{bail, Context, Result};
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 use simcred_core::app::BackendState;
 use simcred_core::{vendor, KeyMeta, Profile, Secret, Service, Simcred};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -139,7 +143,7 @@ enum Command {
     },
     /// Team stores on OpenBao / HashiCorp Vault (KV v2): add, login, list, status, logout, remove
     #[command(subcommand)]
-    Store(crate::store_cmd::StoreCmd),
+    Store(crate::cmd::store::StoreCmd),
     /// Find plaintext credentials left by the vendors' tools (and SimCred's exports) and say what
     /// to do with each; exits 1 when anything is found. Never prints a secret. First finishes
     /// the clean-up of any `simcred run` that was killed (saying what it found on stderr).
@@ -392,10 +396,6 @@ pub fn command() -> clap::Command {
         .mut_subcommand("run", |c| c.after_help(registry::run_help()))
 }
 
-fn open() -> Result<Simcred> {
-    Ok(Simcred::open()?)
-}
-
 fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Profile(c) => profile_cmd(c),
@@ -480,7 +480,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         ),
         Command::ServeClipboard { clear_after } => serve_clipboard(clear_after),
         Command::Audit { json } => audit(json),
-        Command::Store(c) => crate::store_cmd::run(&open()?, c),
+        Command::Store(c) => crate::cmd::store::run(&open()?, c),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut command(), "simcred", &mut std::io::stdout());
             Ok(0)
@@ -607,17 +607,6 @@ fn warn_insecure(p: &Profile) {
     }
 }
 
-fn confirm(question: &str) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        bail!("{question} Refusing without a terminal to ask on: pass --yes");
-    }
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush()?;
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
-}
-
 fn profile_cmd(c: ProfileCmd) -> Result<i32> {
     let sc = open()?;
     match c {
@@ -718,59 +707,6 @@ fn profile_cmd(c: ProfileCmd) -> Result<i32> {
         }
     }
     Ok(0)
-}
-
-/// Prints a secret alone on standard output (a newline only for a terminal, so
-/// `$(simcred key get P)` and pipes get the bare value).
-fn print_secret(secret: &Secret) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(secret.expose().as_bytes())?;
-    if std::io::stdout().is_terminal() {
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(())
-}
-
-/// The most SimCred reads from standard input: 64 KiB, far more than any key or password.
-const STDIN_CAP: u64 = 64 * 1024;
-
-/// Reads all of standard input, refusing (rather than truncating) more than [`STDIN_CAP`]
-/// bytes or text that is not UTF-8. `what` names it in messages ("the key").
-pub(crate) fn read_stdin_capped(what: &str) -> Result<String> {
-    let mut buf = Vec::new();
-    std::io::stdin()
-        .take(STDIN_CAP + 1)
-        .read_to_end(&mut buf)
-        .with_context(|| format!("cannot read {what} from standard input"))?;
-    if buf.len() as u64 > STDIN_CAP {
-        bail!(
-            "{what} on standard input is longer than {} KiB; SimCred stores keys whole or not at all, so nothing was stored",
-            STDIN_CAP / 1024
-        );
-    }
-    String::from_utf8(buf).map_err(|_| {
-        anyhow::anyhow!("{what} on standard input is not UTF-8 text; nothing was stored")
-    })
-}
-
-/// Reads a secret from standard input (piped) or a no-echo prompt (terminal). Surrounding
-/// white space is trimmed; a line break, NUL or other control character inside is refused.
-fn read_secret(prompt: &str) -> Result<Secret> {
-    let raw = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(prompt).context("cannot read the key from the terminal")?
-    } else {
-        read_stdin_capped("the key")?
-    };
-    let secret = Secret::from_user_input(&raw).ok_or_else(|| {
-        anyhow::anyhow!("the key is empty; pipe it on standard input (e.g. `pbpaste | simcred key add ...`) or type it at the prompt")
-    })?;
-    if let Some(why) = secret.defect() {
-        bail!(
-            "the key {why}, so it is not one key; nothing was stored. Pipe or paste the key alone"
-        );
-    }
-    Ok(secret)
 }
 
 fn key_cmd(c: KeyCmd) -> Result<i32> {
@@ -1049,18 +985,6 @@ fn run_child(
         eprintln!("simcred: warning: {e}");
     }
     code
-}
-
-/// Prints what aftercare did (unless `quiet`) and what it could not do (always), one line each.
-fn report_aftercare(r: simcred_core::aftercare::Report, quiet: bool) {
-    if !quiet {
-        for n in &r.notes {
-            eprintln!("simcred: note: {n}");
-        }
-    }
-    for p in &r.problems {
-        eprintln!("simcred: warning: {p}");
-    }
 }
 
 /// Replaces this process with `cmd`: exit code, standard streams and signals are the child's.
@@ -1368,12 +1292,6 @@ fn login(a: LoginArgs, offline: bool, client: Option<&str>) -> Result<i32> {
     Ok(0)
 }
 
-/// Opens an http(s) URL in the user's browser (the `open` crate); false when none could be
-/// started. Takes a checked [`url::Url`] so that nothing else can reach the opener.
-pub(crate) fn open_browser(url: &simcred_core::http::OpenableUrl) -> bool {
-    open::that_detached(url.as_str()).is_ok()
-}
-
 fn consents(c: ConsentsCmd) -> Result<i32> {
     let sc = open()?;
     match c {
@@ -1427,9 +1345,4 @@ fn consents(c: ConsentsCmd) -> Result<i32> {
         }
     }
     Ok(0)
-}
-
-/// "3 min ago" for an RFC 3339 time (the time itself when it cannot be read).
-fn ago(when: &str) -> String {
-    simcred_core::status::ago_now(when).unwrap_or_else(|| when.to_string())
 }
