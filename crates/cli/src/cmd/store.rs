@@ -99,6 +99,7 @@ fn warn_tls(cfg: &StoreConfig) {
     }
 }
 
+/// Runs `simcred store …`.
 pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
     match c {
         StoreCmd::Add {
