@@ -6,52 +6,11 @@
 //! through a pseudo-terminal when SimCred's own output is a terminal (see [`crate::pty`],
 //! Unix), through pipes otherwise (stdout and stderr apart, stdin passed as it is).
 
+use crate::signals::{exit_code, pending_signal};
 use anyhow::{Context, Result};
 use simcred_core::Secret;
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// The last SIGTERM or SIGHUP received, to pass on.
-static PENDING: AtomicI32 = AtomicI32::new(0);
-
-#[cfg(unix)]
-extern "C" fn remember(sig: libc::c_int) {
-    PENDING.store(sig, Ordering::SeqCst);
-}
-
-/// The signal to pass on that arrived last, if any (taken).
-pub fn pending_signal() -> Option<i32> {
-    Some(PENDING.swap(0, Ordering::SeqCst)).filter(|s| *s != 0)
-}
-
-/// Remembers SIGTERM and SIGHUP (and with `interrupts`, SIGINT and SIGQUIT) for
-/// [`pending_signal`]; without it, SIGINT and SIGQUIT are ignored, as the terminal sends them
-/// to the child too.
-#[cfg(unix)]
-pub fn catch_signals(interrupts: bool) {
-    let h = remember as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    // SAFETY: installs async-signal-safe handlers (an atomic store), or ignores a signal.
-    unsafe {
-        let int = if interrupts { h } else { libc::SIG_IGN };
-        libc::signal(libc::SIGINT, int);
-        libc::signal(libc::SIGQUIT, int);
-        libc::signal(libc::SIGTERM, h);
-        libc::signal(libc::SIGHUP, h);
-    }
-}
-
-/// The exit code for SimCred: the child's, or 128 + the signal that ended it.
-pub fn exit_code(status: ExitStatus) -> i32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(sig) = status.signal() {
-            return 128 + sig;
-        }
-    }
-    status.code().unwrap_or(1)
-}
 
 /// Starts `cmd`, tells `started` its process id, waits for it while passing signals on (and
 /// with `mask`, its output through the mask), and returns its exit code.
@@ -92,7 +51,7 @@ pub fn run_and_wait(
     // After the spawn, so that the child does not inherit the ignored interrupts: it receives
     // them itself from the terminal, as part of the foreground group.
     #[cfg(unix)]
-    catch_signals(false);
+    crate::signals::catch_signals(false);
     loop {
         if let Some(status) = child.try_wait().context("cannot wait for the command")? {
             for p in pumps.drain(..) {

@@ -4,11 +4,13 @@
 
 mod child;
 mod cli;
+mod cmd;
+mod ioutil;
 mod mask;
 #[cfg(unix)]
 mod pty;
 mod registry;
-mod store_cmd;
+mod signals;
 
 fn main() {
     // A closed pipe (`simcred status | head -1`) ends the process quietly, as for any Unix tool,

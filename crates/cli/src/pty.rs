@@ -197,7 +197,7 @@ pub fn run(
             Ok(())
         });
     }
-    crate::child::catch_signals(true);
+    crate::signals::catch_signals(true);
     // SAFETY: installs an async-signal-safe handler (an atomic store).
     unsafe {
         libc::signal(
@@ -235,7 +235,7 @@ pub fn run(
     let mut buf = [0u8; 8192];
     let pid = i32::try_from(child.id()).ok();
     let status = loop {
-        if let Some(sig) = crate::child::pending_signal() {
+        if let Some(sig) = crate::signals::pending_signal() {
             // SAFETY: signals our own child, or the foreground group of its terminal.
             unsafe {
                 let group = libc::tcgetpgrp(m);
@@ -342,5 +342,5 @@ pub fn run(
         let _ = p.join();
     }
     drop(raw);
-    Ok(crate::child::exit_code(status))
+    Ok(crate::signals::exit_code(status))
 }

@@ -2,11 +2,11 @@
 //! token goes to the OS keyring, never to a file), see what each holds and whether its token
 //! works, log out, remove. Secrets for logins come from standard input or a no-echo prompt.
 
-use anyhow::{bail, Result};
+use crate::ioutil;
+use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
 use simcred_core::stores::{LoginMethod, StoreConfig, StoreKind, DEFAULT_MOUNT, DEFAULT_PREFIX};
-use simcred_core::{Secret, Simcred};
-use std::io::IsTerminal;
+use simcred_core::Simcred;
 
 /// The kinds of team store.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -92,22 +92,6 @@ pub enum StoreCmd {
     Remove { name: String },
 }
 
-/// Reads one secret line from standard input, or from a no-echo prompt on a terminal.
-fn read_value(what: &str) -> Result<Secret> {
-    let raw = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("{what} (input hidden): "))?
-    } else {
-        crate::cli::read_stdin_capped(what)?
-    };
-    let s = Secret::from_user_input(&raw).ok_or_else(|| {
-        anyhow::anyhow!("{what} is empty; pipe it on standard input or type it at the prompt")
-    })?;
-    if s.expose().chars().any(char::is_control) {
-        bail!("{what} has a line break or control character inside it; pass it alone");
-    }
-    Ok(s)
-}
-
 /// Says on stderr when the store's TLS certificates are not checked.
 fn warn_tls(cfg: &StoreConfig) {
     if let Some(w) = cfg.tls_warning() {
@@ -115,6 +99,7 @@ fn warn_tls(cfg: &StoreConfig) {
     }
 }
 
+/// Runs `simcred store …`.
 pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
     match c {
         StoreCmd::Add {
@@ -168,22 +153,22 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
                 v.ok_or_else(|| anyhow::anyhow!("--method needs {flag}"))
             };
             let how = match method {
-                Method::Token => LoginMethod::Token(read_value("the vault token")?),
+                Method::Token => LoginMethod::Token(ioutil::read_value("the vault token")?),
                 Method::Userpass => LoginMethod::Userpass {
                     username: need(username, "--username")?,
-                    password: read_value("the password")?,
+                    password: ioutil::read_value("the password")?,
                 },
                 Method::Approle => LoginMethod::AppRole {
                     role_id: need(role, "--role ROLE_ID")?,
-                    secret_id: read_value("the secret id")?,
+                    secret_id: ioutil::read_value("the secret id")?,
                 },
                 Method::Jwt => LoginMethod::Jwt {
                     role: need(role, "--role")?,
-                    jwt: read_value("the identity token (JWT)")?,
+                    jwt: ioutil::read_value("the identity token (JWT)")?,
                 },
                 Method::Oidc => {
                     let pending = sc.store_oidc_begin(&name, role.as_deref(), callback_port)?;
-                    if crate::cli::open_browser(&pending.url) {
+                    if crate::ioutil::open_browser(&pending.url) {
                         eprintln!("Sign in in the browser window that opened; waiting for it to come back…");
                     } else {
                         eprintln!("Open this page to sign in; waiting for the browser to come back…\n  {}", pending.url);
@@ -204,14 +189,11 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
             );
         }
         StoreCmd::List { json: true } => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&sc.store_status(false)?)?
-            );
+            ioutil::print_json(&sc.store_status(false)?)?;
         }
         StoreCmd::Status { json: true } => {
             let all = sc.store_status(true)?;
-            println!("{}", serde_json::to_string_pretty(&all)?);
+            ioutil::print_json(&all)?;
             return Ok(if all.iter().any(|s| s.problem.is_some()) {
                 1
             } else {

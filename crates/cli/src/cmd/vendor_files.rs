@@ -1,0 +1,231 @@
+//! The vendors' own credential files: `simcred export` (a profile's keys or settings into the
+//! vendor's file), `simcred import` (keys and offline tokens from the vendors' plaintext files and
+//! variables into the keyring) and `simcred audit` (plaintext credentials left behind).
+
+use crate::ioutil::{confirm, open, print_json, report_aftercare};
+use crate::registry;
+use anyhow::Result;
+use clap::Args;
+use simcred_core::{vendor, Service};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ExportArgs {
+    pub profile: String,
+    /// Only this key (services with named keys; default: all keys of the profile)
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Write here instead of the file the vendor's client reads
+    #[arg(long)]
+    pub path: Option<PathBuf>,
+    /// Overwrite a different key already in the file
+    #[arg(long)]
+    pub force: bool,
+    /// Sign-in services: also write the offline token into the vendor's config file (mode 0600)
+    #[arg(long)]
+    pub include_secret: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Only this service (default: every service with vendor files)
+    #[arg(long, value_parser = registry::service_parser(registry::importable))]
+    pub service: Option<Service>,
+    /// Import into this profile, which may be a team profile (default: a profile of this
+    /// computer named after the service; a team profile of that name is not used)
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Delete the plaintext copies once the keys are in the keyring
+    #[arg(long)]
+    pub remove_plaintext: bool,
+    /// Keep the plaintext copies and do not ask
+    #[arg(long, conflicts_with = "remove_plaintext")]
+    pub keep_plaintext: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `simcred export`.
+pub fn export(
+    ExportArgs {
+        profile,
+        key,
+        path,
+        force,
+        include_secret,
+        json,
+    }: ExportArgs,
+) -> Result<i32> {
+    let sc = open()?;
+    let out = vendor::export(
+        &sc.ctx(),
+        &profile,
+        key.as_deref(),
+        path.as_deref(),
+        force,
+        include_secret,
+    )?;
+    if json {
+        print_json(&out)?;
+    } else {
+        if out.keys == ["settings"] {
+            println!(
+                "Wrote the settings of {profile} (no secret) to {}.",
+                out.path
+            );
+        } else if out.keys.iter().any(|k| k == "offline_token") {
+            println!(
+                "Wrote the settings and the offline token of {profile} to {} (mode 0600). This is a plaintext copy of the token; `simcred logout {profile}` makes it useless. Do not combine it with `simcred run` (the SDK refuses an offline_token and SIMAI_ACCESS_TOKEN together).",
+                out.path
+            );
+        } else {
+            println!(
+                "Wrote {} to {} (mode 0600). This is a plaintext copy: `simcred run {profile} -- CMD` avoids it.",
+                out.keys.join(", "),
+                out.path
+            );
+        }
+        // A variable the vendor's client reads first makes the file moot.
+        let service = sc.profile(&profile)?.service;
+        for f in vendor::scan(&[service]).unwrap_or_default() {
+            if let vendor::Source::Env(v) = f.source {
+                eprintln!("Note: {v} is set in this environment; the vendor's client uses it before the file.");
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// Runs `simcred import`.
+pub fn import(a: ImportArgs) -> Result<i32> {
+    import_from(
+        a.service,
+        a.profile.as_deref(),
+        a.remove_plaintext,
+        a.keep_plaintext,
+        a.json,
+    )
+}
+
+fn import_from(
+    service: Option<Service>,
+    profile: Option<&str>,
+    remove: bool,
+    keep: bool,
+    json: bool,
+) -> Result<i32> {
+    let sc = open()?;
+    let services: Vec<Service> = match service {
+        Some(s) => vec![s],
+        None => vendor::importable(),
+    };
+    let found = vendor::scan(&services)?;
+    if found.is_empty() {
+        if json {
+            println!("[]");
+        } else {
+            println!(
+                "Found no keys in {}.",
+                services
+                    .iter()
+                    .filter_map(|s| s.provider().files().map(|f| f.label()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        return Ok(0);
+    }
+    let done = vendor::import(&sc.ctx(), &found, profile)?;
+    if json {
+        print_json(&done)?;
+    } else {
+        for d in &done {
+            println!("{d}");
+        }
+    }
+    let mut sources: Vec<String> = found.iter().map(|f| f.source.to_string()).collect();
+    sources.dedup();
+    let remove = if remove {
+        true
+    } else if keep || json || !std::io::stdin().is_terminal() {
+        if !json {
+            eprintln!(
+                "Plaintext copies remain in: {}. Remove them with `simcred import --remove-plaintext` once you no longer need them there.",
+                sources.join(", ")
+            );
+        }
+        false
+    } else {
+        confirm(&format!(
+            "Plaintext copies remain in: {}. Remove them now?",
+            sources.join(", ")
+        ))?
+    };
+    if remove {
+        for line in vendor::remove_plaintext(&found, &done)? {
+            eprintln!("{line}");
+        }
+    }
+    Ok(0)
+}
+
+/// Runs `simcred audit`.
+pub fn audit(AuditArgs { json }: AuditArgs) -> Result<i32> {
+    let sc = open()?;
+    // A `simcred run` that was killed may have left a vendor file holding its key.
+    report_aftercare(sc.recover_runs(), false);
+    let found = sc.audit()?;
+    if json {
+        print_json(&found)?;
+    } else if found.is_empty() {
+        println!("No plaintext credentials found.");
+    } else {
+        for f in &found {
+            let at = match f.line {
+                Some(l) => format!("{}:{l}", f.path),
+                None => f.path.clone(),
+            };
+            let todo = match (&f.todo, f.advice) {
+                (Some(t), _) => t.as_str(),
+                (None, simcred_core::audit::Advice::Import) => {
+                    "import it: `simcred import --remove-plaintext`"
+                }
+                (None, simcred_core::audit::Advice::Remove) => {
+                    "remove it (SimCred keeps its own copy)"
+                }
+                (None, simcred_core::audit::Advice::Check) => "look at what it is",
+            };
+            println!(
+                "{at}: {}{} — {todo}",
+                f.what,
+                f.service
+                    .as_deref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default()
+            );
+        }
+        let unread = found
+            .iter()
+            .filter(|f| f.advice == simcred_core::audit::Advice::Check)
+            .count();
+        println!(
+            "{} plaintext credential(s) found{}.",
+            found.len() - unread,
+            if unread > 0 {
+                format!(", and {unread} place(s) SimCred could not read")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(if found.is_empty() { 0 } else { 1 })
+}
