@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs SimCred's Windows tests under Wine, experimental (see README.md, "Windows"): the unit
+# tests of simcred-core and of the CLI, cross-built for x86_64-pc-windows-gnu and started by
+# cargo's runner (wine) in the prefix target/windows/wine-prefix, then the end-to-end tests in
+# tests/windows/ against the debug simcred.exe. Sets everything up first like
+# scripts/build-windows.sh (debug). Fails when a test fails. Extra arguments go to the unit test
+# binaries (a test name filter, for example).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+# shellcheck source=windows/common.sh
+. scripts/windows/common.sh
+win_setup
+
+start=$SECONDS
+win_say "unit tests of simcred-core and simcred-cli under Wine ($(rustc --version))"
+cargo test "${WIN_CARGO_FLAGS[@]}" "${WIN_FEATURES[@]}" -p simcred-core --lib -- "$@"
+cargo test "${WIN_CARGO_FLAGS[@]}" "${WIN_FEATURES[@]}" -p simcred-cli --bin simcred -- "$@"
+win_say "unit tests passed ($((SECONDS - start)) s)"
