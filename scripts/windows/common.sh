@@ -37,6 +37,8 @@ win_env() {
   export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
   unset RUSTC_WRAPPER RUSTUP_TOOLCHAIN RUSTFLAGS CARGO_BUILD_TARGET CARGO_TARGET_DIR
   export CARGO_TERM_COLOR=never
+  # No incremental caches: they only cost disk in a build that is rarely edited.
+  export CARGO_INCREMENTAL=0
   export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
   # cargo test / cargo run start the .exe through Wine.
   export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine

@@ -334,6 +334,7 @@ fn mirror_siblings(real: Option<&Path>, overlay: &Path, except: &Path) -> Result
 }
 
 fn make_private_dir(dir: &Path) -> Result<()> {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut b = fs::DirBuilder::new();
     #[cfg(unix)]
     {
