@@ -17,3 +17,13 @@ win_say "unit tests of simcred-core and simcred-cli under Wine ($(rustc --versio
 cargo test "${WIN_CARGO_FLAGS[@]}" "${WIN_FEATURES[@]}" -p simcred-core --lib -- "$@"
 cargo test "${WIN_CARGO_FLAGS[@]}" "${WIN_FEATURES[@]}" -p simcred-cli --bin simcred -- "$@"
 win_say "unit tests passed ($((SECONDS - start)) s)"
+
+start=$SECONDS
+# The same simcred.exe as scripts/build-windows.sh (debug), so nothing is built twice.
+cargo build "${WIN_CARGO_FLAGS[@]}" -p simcred-cli --bin simcred
+EXE="$WIN_DIR/$WIN_TARGET/debug/simcred.exe"
+for t in tests/windows/*.sh; do
+  win_say "end to end: $t"
+  bash "$t" "$EXE"
+done
+win_say "end-to-end tests passed ($((SECONDS - start)) s)"

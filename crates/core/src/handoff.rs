@@ -388,6 +388,11 @@ fn make_private_dir(dir: &Path) -> Result<()> {
 /// when it is a private directory of ours, else `/dev/shm` (RAM), else the temp dir. The shared
 /// places hold each run's directory directly, under a name nobody can predict.
 fn private_bases() -> Vec<PathBuf> {
+    // On Windows the user's own temp dir only: `/dev/shm` would be `\dev\shm` on the current
+    // drive, which any user may create (and Wine maps to the Unix one).
+    if cfg!(windows) {
+        return vec![std::env::temp_dir()];
+    }
     if let Some(r) = std::env::var_os("XDG_RUNTIME_DIR")
         .map(PathBuf::from)
         .filter(|r| owned_private_dir(r))
@@ -503,6 +508,22 @@ fn alive(pid: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 20: on Windows the run directory goes in the user's own temp dir, never in a
+    /// `\dev\shm` another user could make on the drive (under Wine, the Unix `/dev/shm`, a path
+    /// Windows children cannot use).
+    #[cfg(windows)]
+    #[test]
+    fn windows_run_dirs_are_in_the_users_temp_dir() {
+        assert_eq!(private_bases(), [std::env::temp_dir()]);
+        let h = Handoff::prepare(&[]).unwrap();
+        assert!(
+            h.dir().starts_with(std::env::temp_dir()),
+            "{}",
+            h.dir().display()
+        );
+        h.close().unwrap();
+    }
 
     #[test]
     fn relative_paths_only() {
