@@ -8,6 +8,11 @@
 //! the same way), so the cache is removed with the rest. The same directory holds the run's
 //! [`crate::aftercare`] journal.
 //!
+//! On Windows the clients read below `%APPDATA%` or `%LOCALAPPDATA%` instead ([`Base::AppData`],
+//! [`Base::LocalAppData`]), so those variables point at the overlay; the run directory is in the
+//! user's temp dir, and the user's other entries are seen through symbolic links only where
+//! Windows allows the user to make them (Developer Mode or an administrator; Wine does).
+//!
 //! Each run directory is named `simcred-run-<pid>-<32 random hex digits>` (from the system's
 //! random source) and made with `mkdir` 0700, so nobody can create it first: in a shared place
 //! such as `/dev/shm` another user could otherwise squat a name SimCred can predict.
@@ -36,6 +41,10 @@ pub enum Base {
     Config,
     /// `$XDG_CACHE_HOME` (`~/.cache`).
     Cache,
+    /// `%APPDATA%` (the roaming application data, Windows).
+    AppData,
+    /// `%LOCALAPPDATA%` (the local application data, Windows).
+    LocalAppData,
 }
 
 impl Base {
@@ -43,6 +52,8 @@ impl Base {
         match self {
             Base::Config => "XDG_CONFIG_HOME",
             Base::Cache => "XDG_CACHE_HOME",
+            Base::AppData => "APPDATA",
+            Base::LocalAppData => "LOCALAPPDATA",
         }
     }
 
@@ -50,6 +61,16 @@ impl Base {
         match self {
             Base::Config => xdg_config_home(),
             Base::Cache => xdg_cache_home(),
+            Base::AppData | Base::LocalAppData => std::env::var_os(self.var())
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| {
+                    let b = directories::BaseDirs::new()?;
+                    Some(match self {
+                        Base::AppData => b.config_dir().to_path_buf(),
+                        _ => b.data_local_dir().to_path_buf(),
+                    })
+                }),
         }
     }
 }
@@ -177,8 +198,9 @@ pub fn remove_dir(dir: &Path) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::Io(format!(
-            "cannot remove the private hand-over directory {}: {e}; it may still hold the key: remove it yourself (`rm -rf {}`)",
+            "cannot remove the private hand-over directory {}: {e}; it may still hold the key: remove it yourself (`{} {}`)",
             dir.display(),
+            if cfg!(windows) { "rmdir /s /q" } else { "rm -rf" },
             dir.display()
         ))),
     }
@@ -329,11 +351,29 @@ fn mirror_siblings(real: Option<&Path>, overlay: &Path, except: &Path) -> Result
         #[cfg(unix)]
         std::os::unix::fs::symlink(e.path(), &link)
             .map_err(|err| Error::Io(format!("cannot link {}: {err}", link.display())))?;
+        #[cfg(windows)]
+        {
+            let made = if e.file_type().is_ok_and(|t| t.is_dir()) {
+                std::os::windows::fs::symlink_dir(e.path(), &link)
+            } else {
+                std::os::windows::fs::symlink_file(e.path(), &link)
+            };
+            match made {
+                Ok(()) => {}
+                // ERROR_PRIVILEGE_NOT_HELD: symbolic links need Developer Mode or an
+                // administrator; the child then sees only the handed-over entry at this level.
+                Err(err) if err.raw_os_error() == Some(1314) => {}
+                Err(err) => {
+                    return Err(Error::Io(format!("cannot link {}: {err}", link.display())))
+                }
+            }
+        }
     }
     Ok(())
 }
 
 fn make_private_dir(dir: &Path) -> Result<()> {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut b = fs::DirBuilder::new();
     #[cfg(unix)]
     {
@@ -348,6 +388,11 @@ fn make_private_dir(dir: &Path) -> Result<()> {
 /// when it is a private directory of ours, else `/dev/shm` (RAM), else the temp dir. The shared
 /// places hold each run's directory directly, under a name nobody can predict.
 fn private_bases() -> Vec<PathBuf> {
+    // On Windows the user's own temp dir only: `/dev/shm` would be `\dev\shm` on the current
+    // drive, which any user may create (and Wine maps to the Unix one).
+    if cfg!(windows) {
+        return vec![std::env::temp_dir()];
+    }
     if let Some(r) = std::env::var_os("XDG_RUNTIME_DIR")
         .map(PathBuf::from)
         .filter(|r| owned_private_dir(r))
@@ -463,6 +508,22 @@ fn alive(pid: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 20: on Windows the run directory goes in the user's own temp dir, never in a
+    /// `\dev\shm` another user could make on the drive (under Wine, the Unix `/dev/shm`, a path
+    /// Windows children cannot use).
+    #[cfg(windows)]
+    #[test]
+    fn windows_run_dirs_are_in_the_users_temp_dir() {
+        assert_eq!(private_bases(), [std::env::temp_dir()]);
+        let h = Handoff::prepare(&[]).unwrap();
+        assert!(
+            h.dir().starts_with(std::env::temp_dir()),
+            "{}",
+            h.dir().display()
+        );
+        h.close().unwrap();
+    }
 
     #[test]
     fn relative_paths_only() {

@@ -463,6 +463,8 @@ mod tests {
         assert_eq!(store.user(&id), "0a1b:work/api-key/project_1");
     }
 
+    /// D-Bus (and its hint) exist on Linux only.
+    #[cfg(target_os = "linux")]
     #[test]
     fn no_bus_becomes_a_sentence() {
         let e = map_keyring_error(keyring::Error::PlatformFailure(

@@ -71,7 +71,12 @@ impl Provider for Dlubal {
     /// The client reads only `config.ini`: `run` hands it one holding this key, as the default.
     fn run_files(&self, _p: &Profile, key_name: &str, key: &Secret) -> Vec<RunFile> {
         vec![RunFile {
-            base: Base::Config,
+            // Where config_path() looks on each system.
+            base: if cfg!(windows) {
+                Base::LocalAppData
+            } else {
+                Base::Config
+            },
             path: "Dlubal/api/config.ini".into(),
             content: Some(Secret::new(format!(
                 "[{SECTION}]\n{key_name} = {v}\ndefault = {v}\n",
@@ -1001,5 +1006,34 @@ print(json.dumps(out))
                 .map(|i| i.api_keys());
             assert_eq!(got, want, "input {text:?}");
         }
+    }
+
+    /// Issue 20: on Windows the client reads `%LOCALAPPDATA%\Dlubal\api\config.ini` only, so
+    /// `run` points `LOCALAPPDATA` (not `XDG_CONFIG_HOME`) at the private overlay, which is
+    /// removed with the run. (The user's other entries are linked in only where Windows lets
+    /// the user make symbolic links; Wine 8 does not make them, so that is not asserted here.)
+    #[cfg(windows)]
+    #[test]
+    fn run_hands_the_windows_client_config_ini_below_localappdata() {
+        let prof = Profile {
+            name: "rfem".into(),
+            service: Service::of(&Dlubal),
+            settings: Default::default(),
+            default_key: None,
+            keys: vec![],
+            tokens: vec![],
+            store: None,
+        };
+        let files = Dlubal.run_files(&prof, "p1", &Secret::new("ak-win"));
+        let h = crate::handoff::Handoff::prepare(&files).unwrap();
+        let vars: Vec<&str> = h.env().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(vars, ["LOCALAPPDATA"]);
+        let overlay = PathBuf::from(&h.env()[0].1);
+        assert!(overlay.starts_with(h.dir()), "{}", overlay.display());
+        let ini = std::fs::read_to_string(overlay.join("Dlubal").join("api").join("config.ini"));
+        assert_eq!(ini.unwrap(), "[api_keys]\np1 = ak-win\ndefault = ak-win\n");
+        let dir = h.dir().to_path_buf();
+        h.close().unwrap();
+        assert!(!dir.exists(), "{}", dir.display());
     }
 }

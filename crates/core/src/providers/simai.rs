@@ -169,6 +169,21 @@ impl SignIn for SimaiSignIn {
     /// The SDK's own config (it refreshes from the offline token by itself) and an empty
     /// private token cache.
     fn run_files(&self, profile: &Profile, offline: &Secret) -> Vec<RunFile> {
+        if cfg!(windows) {
+            // The SDK's only config and its token cache on Windows (see config_candidates).
+            return vec![
+                RunFile {
+                    base: Base::AppData,
+                    path: "Ansys/simai.conf".into(),
+                    content: Some(run_config(profile, offline)),
+                },
+                RunFile {
+                    base: Base::AppData,
+                    path: WINDOWS_CACHE_DIR.into(),
+                    content: None,
+                },
+            ];
+        }
         vec![
             RunFile {
                 base: Base::Config,
@@ -435,6 +450,9 @@ fn fill_table(t: &mut dyn toml_edit::TableLike, prof: &Profile, offline: Option<
 /// Where the SDK caches tokens, below `$XDG_CACHE_HOME`.
 pub const CACHE_DIR: &str = "ansys/pysimai";
 
+/// Where the SDK caches tokens on Windows, below `%APPDATA%`.
+pub const WINDOWS_CACHE_DIR: &str = "Ansys/cache/pysimai";
+
 /// The SDK's config for `run --files`: the profile's table under its own name and, unless that
 /// is `default`, again as `[default]` (the child sees no other profile), with the offline token.
 pub fn run_config(prof: &Profile, offline: &Secret) -> Secret {
@@ -648,5 +666,34 @@ mod tests {
             e.device.unwrap().as_str(),
             "https://api.simai.ansys.com/auth/realms/simai/protocol/openid-connect/auth/device"
         );
+    }
+
+    /// Issue 20: on Windows the SDK reads only `%APPDATA%\Ansys\simai.conf` and caches its
+    /// tokens in `%APPDATA%\Ansys\cache\pysimai`, so `run --files` points `APPDATA` at the
+    /// private overlay holding both.
+    #[cfg(windows)]
+    #[test]
+    fn run_files_go_below_appdata_on_windows() {
+        let mut prof = Profile {
+            name: "work".into(),
+            service: Service::of(&Simai),
+            settings: Default::default(),
+            default_key: None,
+            keys: vec![],
+            tokens: vec![],
+            store: None,
+        };
+        prof.settings.insert("organization".into(), "acme".into());
+        let files = SimaiSignIn.run_files(&prof, &Secret::new("tok.en"));
+        let h = crate::handoff::Handoff::prepare(&files).unwrap();
+        let vars: Vec<&str> = h.env().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(vars, ["APPDATA"]);
+        let ansys = PathBuf::from(&h.env()[0].1).join("Ansys");
+        let conf = std::fs::read_to_string(ansys.join("simai.conf")).unwrap();
+        assert!(conf.contains("offline_token = \"tok.en\""), "{conf}");
+        let cache = ansys.join("cache").join("pysimai");
+        assert!(cache.is_dir(), "{}", cache.display());
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0);
+        h.close().unwrap();
     }
 }
