@@ -109,7 +109,7 @@ def main():
     ap.add_argument("--strict", action="store_true")
     ap.add_argument("dirs", nargs="*")
     a = ap.parse_args()
-    dirs = [pathlib.Path(d) for d in a.dirs] or sorted(ROOT.glob("crates/*/src")) + [ROOT / "src-tauri/src"]
+    dirs = [pathlib.Path(d).resolve() for d in a.dirs] or sorted(ROOT.glob("crates/*/src")) + [ROOT / "src-tauri/src"]
     problems = 0
     for src in dirs:
         mods = module_files(src)
