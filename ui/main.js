@@ -522,7 +522,9 @@ function signInSection(p, svc) {
             h(
               "tr",
               { "data-testid": `token-row-${t.name}` },
-              h("td", { "data-label": "Token" }, t.label),
+              // The client id (`com.ansys.simai.sdk`) on a line of its own that may break, so a
+              // narrow window does not scroll sideways for it.
+              h("td", { "data-label": "Token" }, t.client && t.label.includes("(client ") ? ["Offline token", h("br"), h("span", { class: "muted small client-id" }, `client ${t.client}`)] : t.label),
               h("td", { "data-label": "Status" }, badge(tokenBadge(t), `token-status-${t.name}`, t.status)),
               h("td", { class: "small", "data-label": "Created" }, t.name === "access" ? "—" : timeCell(t.created)),
               h("td", { class: "small", "data-label": "Last used" }, timeCell(t.checked)),
