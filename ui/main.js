@@ -522,7 +522,7 @@ function signInSection(p, svc) {
             h(
               "tr",
               { "data-testid": `token-row-${t.name}` },
-              // The client id (`com.ansys.simai.sdk`) on a line of its own that may break, so a
+              // The client id (a long dotted name) on a line of its own that may break, so a
               // narrow window does not scroll sideways for it.
               h("td", { "data-label": "Token" }, t.client && t.label.includes("(client ") ? ["Offline token", h("br"), h("span", { class: "muted small client-id" }, `client ${t.client}`)] : t.label),
               h("td", { "data-label": "Status" }, badge(tokenBadge(t), `token-status-${t.name}`, t.status)),
