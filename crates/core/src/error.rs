@@ -121,6 +121,10 @@ pub enum Error {
     /// A file could not be used.
     #[error("{0}")]
     Io(String),
+    /// A file SimCred reads or writes is not a regular file, too large, not text, or failed
+    /// (its cause kept): code `io` for an IO failure, `invalid` for the rest, as before.
+    #[error(transparent)]
+    File(#[from] crate::fsio::FileError),
 }
 
 impl Error {
@@ -165,7 +169,8 @@ impl Error {
             Error::CheckFailed { .. } => "check_failed",
             Error::ExportConflict { .. } => "export_conflict",
             Error::Invalid(_) => "invalid",
-            Error::Io(_) => "io",
+            Error::Io(_) | Error::File(crate::fsio::FileError::Io { .. }) => "io",
+            Error::File(_) => "invalid",
         }
     }
 }

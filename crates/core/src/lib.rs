@@ -5,7 +5,6 @@
 
 pub mod aftercare;
 pub mod app;
-pub mod atomic;
 pub mod audit;
 pub mod callback;
 #[cfg(feature = "clipboard")]
@@ -13,27 +12,25 @@ pub mod clipboard;
 pub mod config;
 pub mod ctx;
 pub mod error;
-pub mod fsio;
 pub mod handoff;
-pub mod http;
 pub mod kernel;
 pub mod keys;
 pub mod profile;
 pub mod profiles;
 pub mod providers;
-pub mod secret;
 pub mod settings;
 pub mod signin;
 pub mod status;
 pub mod store;
 pub mod stores;
 pub mod team;
-pub mod text;
 pub mod vault;
 pub mod vendor;
 pub mod verify;
 
+// The base layer (crates/base), re-exported under its old paths so the core reads as before.
+pub use simcred_base::{atomic, fsio, http, secret, text, Secret};
+
 pub use app::{CheckReport, ProfileStatus, ReplaceReport, Simcred, StatusReport};
 pub use error::{Error, Result};
 pub use profile::{KeyMeta, KeyStatus, Profile, Service};
-pub use secret::Secret;

@@ -8,8 +8,7 @@
 //! Writes go through [`crate::atomic::write_atomic`], which refuses a target that exists and is
 //! not a regular file. A symlink to a regular file (a dotfiles checkout) keeps working.
 
-use crate::error::Error;
-use std::fs::{File, Metadata};
+use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -58,43 +57,7 @@ fn not_regular(path: &Path, kind: &'static str) -> FileError {
     }
 }
 
-impl From<FileError> for Error {
-    fn from(e: FileError) -> Self {
-        match e {
-            FileError::Io { .. } => Error::Io(e.to_string()),
-            _ => Error::Invalid(e.to_string()),
-        }
-    }
-}
-
-/// A person's word for what a non-regular file is ("a FIFO", "a device", ...); `None` for a
-/// regular file.
-pub fn non_regular_kind(m: &Metadata) -> Option<&'static str> {
-    let t = m.file_type();
-    if t.is_file() {
-        return None;
-    }
-    if t.is_dir() {
-        return Some("a directory");
-    }
-    if t.is_symlink() {
-        return Some("a symbolic link");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return Some("a FIFO (named pipe)");
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return Some("a device");
-        }
-        if t.is_socket() {
-            return Some("a socket");
-        }
-    }
-    Some("not a regular file")
-}
+pub use crate::atomic::non_regular_kind;
 
 /// The error for a path that is not a regular file, when it is not; `Ok` when it is (or when
 /// nothing is there).
@@ -218,28 +181,6 @@ pub fn symlink_target(path: &Path) -> Result<Option<PathBuf>, FileError> {
     }
 }
 
-/// A character device for tests to aim at: a private copy of the null device (1, 3) made in
-/// `dir` when the test may create device nodes, else `/dev/null` itself when not running as
-/// root (then a regression cannot replace it either); `None` for root without `mknod`. So a
-/// regression never replaces the system's `/dev/null`.
-#[cfg(all(test, unix))]
-pub(crate) fn scratch_device(dir: &Path) -> Option<PathBuf> {
-    let p = dir.join("null-device");
-    let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).ok()?;
-    // SAFETY: `c` is a valid NUL-terminated path; mknod has no other preconditions.
-    let made = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
-    // SAFETY: geteuid cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    match (made == 0, root) {
-        (true, _) => Some(p),
-        (false, false) => Some(PathBuf::from("/dev/null")),
-        (false, true) => {
-            eprintln!("NOTE: root without mknod: skipping the write-to-a-device check rather than risk /dev/null");
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,7 +244,7 @@ mod tests {
     #[test]
     fn write_refuses_a_symlinked_device_and_keeps_regular_links() {
         let dir = tempfile::tempdir().unwrap();
-        let Some(dev) = scratch_device(dir.path()) else {
+        let Some(dev) = crate::atomic::scratch_device(dir.path()) else {
             return;
         };
         let link = dir.path().join("api.key");
