@@ -439,7 +439,7 @@ impl Simcred {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MemoryStore;
+    use simcred_secrets::memory::MemoryStore;
 
     fn svc(id: &str) -> Service {
         id.parse().unwrap()

@@ -13,7 +13,6 @@ pub mod config;
 pub mod ctx;
 pub mod error;
 pub mod handoff;
-pub mod kernel;
 pub mod keys;
 pub mod profile;
 pub mod profiles;
@@ -21,15 +20,15 @@ pub mod providers;
 pub mod settings;
 pub mod signin;
 pub mod status;
-pub mod store;
 pub mod stores;
 pub mod team;
-pub mod vault;
 pub mod vendor;
 pub mod verify;
 
 // The base layer (crates/base), re-exported under its old paths so the core reads as before.
 pub use simcred_base::{atomic, fsio, http, secret, text, Secret};
+// The secrets layer (crates/secrets), likewise.
+pub use simcred_secrets::{kernel, store, vault, vault_store};
 
 pub use app::{CheckReport, ProfileStatus, ReplaceReport, Simcred, StatusReport};
 pub use error::{Error, Result};

@@ -382,52 +382,11 @@ fn default_collection_locked() -> Option<bool> {
     c.is_locked().ok()
 }
 
-/// An in-memory store for unit tests only.
-#[cfg(test)]
-#[derive(Default)]
-pub struct MemoryStore {
-    map: std::sync::Mutex<std::collections::HashMap<String, String>>,
-}
-
-#[cfg(test)]
-impl SecretStore for MemoryStore {
-    fn backend(&self) -> String {
-        "memory (tests only)".into()
-    }
-    fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
-        Ok(self.map.lock().unwrap().get(&id.user()).map(Secret::new))
-    }
-    fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError> {
-        self.map
-            .lock()
-            .unwrap()
-            .insert(id.user(), secret.expose().to_string());
-        Ok(())
-    }
-    fn delete(&self, id: &SecretId) -> Result<bool, StoreError> {
-        Ok(self.map.lock().unwrap().remove(&id.user()).is_some())
-    }
-    fn probe(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-    fn list(&self, profile: &str) -> Result<Option<Vec<SecretId>>, StoreError> {
-        let prefix = format!("{profile}/");
-        let map = self.map.lock().unwrap();
-        Ok(Some(
-            map.keys()
-                .filter_map(|k| k.strip_prefix(&prefix))
-                .filter_map(|rest| {
-                    let (kind, name) = rest.split_once('/')?;
-                    Some(SecretId::new(profile, SecretKind::parse(kind)?, name))
-                })
-                .collect(),
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::memory::MemoryStore;
 
     #[test]
     fn kinds_parse_as_written_and_the_memory_store_lists_a_profile() {
