@@ -12,12 +12,13 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 read -r -a FEATURES <<<"${SIMCRED_FEATURES:-}"
 
-# The keyring. Its output goes to a file: gnome-keyring-daemon outlives dbus-run-session and keeps
-# the descriptors it inherited. Nothing of its environment is exported: the tests that start a
-# keyring of their own must not find this one through GNOME_KEYRING_CONTROL.
-printf ci-pass | gnome-keyring-daemon --unlock --components=secrets >"$HOME/.gnome-keyring.env" 2>/dev/null
-# --unlock returns before the daemon owns org.freedesktop.secrets; a request sent before then
-# makes the bus start a second, locked daemon. Wait for the name (and the unlocked collection).
+# The keyring: the bus starts it from the suite's service file (scripts/test.sh wrote it; it runs
+# scripts/keyring-service.sh), so a daemon that crashes is started again, unlocked. Nothing of its
+# environment is exported: the tests that start a keyring of their own must not find this one
+# through GNOME_KEYRING_CONTROL.
+dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.StartServiceByName \
+  string:org.freedesktop.secrets uint32:0 >/dev/null
+# Wait for the name (and the unlocked collection).
 deadline=$((SECONDS + 30))
 until bash scripts/keyring-guard.sh record 2>/dev/null; do
   if ((SECONDS > deadline)); then
@@ -26,8 +27,13 @@ until bash scripts/keyring-guard.sh record 2>/dev/null; do
   fi
   sleep 0.1
 done
-read -r _ KEYRING_PID <"$HOME/.simcred-keyring-guard"
-trap 'kill "$KEYRING_PID" 2>/dev/null || true' EXIT
+# At the end: stop the keyring the bus runs now (after a crash, the one started again).
+stop_keyring() {
+  local pid
+  pid=$(bash scripts/keyring-guard.sh state 2>/dev/null | awk '{print $1}')
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+}
+trap stop_keyring EXIT
 guard() { bash "$ROOT/scripts/keyring-guard.sh" check "$1"; }
 
 echo "== cargo test (real Secret Service, loopback sandbox, Xvfb), one test binary at a time"

@@ -67,6 +67,12 @@ export SIMCRED_KEYRING_TIMEOUT=30
 PYTHON=$(python3 -c "import sys; print(sys.executable)")
 export PYTHON
 export HOME="$TEST_HOME"
+# The session bus starts the suite's keyring from this service file (XDG_DATA_HOME's services
+# come before the system's), and starts it again, unlocked, if it crashes: scripts/keyring-service.sh.
+export XDG_DATA_HOME="$TEST_HOME/.local/share"
+mkdir -p "$XDG_DATA_HOME/dbus-1/services"
+printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=%s\n' "$ROOT/scripts/keyring-service.sh" \
+  >"$XDG_DATA_HOME/dbus-1/services/org.freedesktop.secrets.service"
 unset MODELON_IMPACT_CLIENT_API_KEY MODELON_IMPACT_CLIENT_URL SIMCRED_CONFIG_DIR || true
 
 # The session's own keyring: scripts/test-session.sh runs every stage inside it and checks after

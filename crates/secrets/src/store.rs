@@ -235,14 +235,21 @@ impl KeyringStore {
         }
     }
 
-    /// Runs `f` on a worker thread and gives up after the deadline.
+    /// Runs `f` on a worker thread and gives up after the deadline. When the keyring daemon
+    /// vanished in the middle of the call (it crashed, or was restarted), `f` runs once more:
+    /// the bus then starts a fresh daemon, and every call here is safe to repeat (reads, and
+    /// writes and deletes by name).
     fn with_deadline<T: Send + 'static>(
         &self,
-        f: impl FnOnce() -> Result<T, keyring::Error> + Send + 'static,
+        f: impl Fn() -> Result<T, keyring::Error> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let _ = tx.send(f());
+            let mut r = f();
+            if matches!(&r, Err(e) if daemon_vanished(&e.to_string())) {
+                r = f();
+            }
+            let _ = tx.send(r);
         });
         match rx.recv_timeout(self.timeout) {
             Ok(r) => r.map_err(map_keyring_error),
@@ -251,6 +258,19 @@ impl KeyringStore {
             }),
         }
     }
+}
+
+/// Whether a keyring error says the daemon went away while it had our call (D-Bus: the
+/// recipient disconnected without replying, or its name lost its owner meanwhile), rather than
+/// refusing it. Such a call is worth one more try; a refusal is not.
+fn daemon_vanished(text: &str) -> bool {
+    let t = text.to_lowercase();
+    t.contains("noreply")
+        || t.contains("disconnected from message bus without replying")
+        || t.contains("remote peer disconnected")
+        || t.contains("has no owner")
+        // A daemon started again between opening the session and using it knows no session.
+        || t.contains("session wrapping the secret does not exist")
 }
 
 fn unavailable(reason: String) -> StoreError {
@@ -269,6 +289,11 @@ fn unavailable(reason: String) -> StoreError {
 fn map_keyring_error(e: keyring::Error) -> StoreError {
     let text = e.to_string();
     let lower = text.to_lowercase();
+    if daemon_vanished(&text) {
+        return unavailable(
+            "the keyring daemon quit in the middle of the request, twice (it may have crashed); try again".into(),
+        );
+    }
     if lower.contains("autolaunch") || lower.contains("dbus_session_bus_address") {
         return unavailable("there is no D-Bus session bus".into());
     }
@@ -326,13 +351,15 @@ impl SecretStore for KeyringStore {
             }
             // An entry of a version before namespacing: move it into this namespace, written
             // and read back before the old one is deleted.
-            let Some(old) = legacy else { return Ok(None) };
-            let Some(s) = read_entry(&old)? else {
+            let Some(old) = legacy.as_deref() else {
+                return Ok(None);
+            };
+            let Some(s) = read_entry(old)? else {
                 return Ok(None);
             };
             keyring::Entry::new(SERVICE, &user)?.set_password(s.expose())?;
             if read_entry(&user)?.as_ref() == Some(&s) {
-                delete_entry(&old)?;
+                delete_entry(old)?;
             }
             Ok(Some(s))
         })
@@ -352,8 +379,8 @@ impl SecretStore for KeyringStore {
         let legacy = self.namespace.is_some().then(|| id.user());
         self.with_deadline(move || {
             let mut any = delete_entry(&user)?;
-            if let Some(old) = legacy {
-                any |= delete_entry(&old)?;
+            if let Some(old) = legacy.as_deref() {
+                any |= delete_entry(old)?;
             }
             Ok(any)
         })
@@ -420,6 +447,25 @@ mod tests {
         assert_eq!(id.user(), "work/api-key/project_1");
         let store = KeyringStore::from_env("0a1b");
         assert_eq!(store.user(&id), "0a1b:work/api-key/project_1");
+    }
+
+    #[test]
+    fn only_a_daemon_that_vanished_mid_call_is_tried_again() {
+        for gone in [
+            "Platform secure storage failure: D-Bus error: Message recipient disconnected from message bus without replying (org.freedesktop.DBus.Error.NoReply)",
+            "org.freedesktop.DBus.Error.NoReply: Remote peer disconnected",
+            "The name :1.42 has no owner",
+            "Platform secure storage failure: DBus error: The session wrapping the secret does not exist",
+        ] {
+            assert!(daemon_vanished(gone), "{gone}");
+        }
+        for refused in [
+            "No matching entry found in secure storage",
+            "Couldn't access platform secure storage: Cannot create an item in a locked collection",
+            "org.freedesktop.DBus.Error.AccessDenied",
+        ] {
+            assert!(!daemon_vanished(refused), "{refused}");
+        }
     }
 
     /// D-Bus (and its hint) exist on Linux only.
