@@ -9,6 +9,8 @@ mod ui_bundle;
 /// Files of `ui/` the app does not serve: the modules (joined into main.js), tests, npm files.
 const NOT_SERVED: &[&str] = &[
     "lib",
+    "views",
+    "state.js",
     "tests",
     "node_modules",
     "package.json",

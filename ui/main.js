@@ -4,33 +4,9 @@
 // the fields wiped; Copy happens in the backend, which only reports the countdown.
 
 import { call, early, listen } from "./lib/api.js";
-import { afterPaint, h, replace, $ } from "./lib/dom.js";
+import { auditImportText, auditSummary, findingAdvice, findingLocation, hasImportable, normalizeFinding } from "./lib/audit.js";
 import { confirmDialog, focusLater, formDialog, openDialog, restoreFocus } from "./lib/dialogs.js";
-import {
-  countdownText,
-  errorText,
-  formatTime,
-  groupProfiles,
-  importServices,
-  keyBadge,
-  maskSecret,
-  accountText,
-  profileBadge,
-  profileBadgeWithAge,
-  relativeTime,
-  sentence,
-  service,
-  serviceName,
-  services,
-  setServices,
-  settingLabel,
-  settingsRows,
-  tokenBadge,
-  tokenRows,
-  isOfflineToken,
-  unreachableBadge,
-} from "./lib/model.js";
-import { diffSettings, validateName, validateProfileForm } from "./lib/validate.js";
+import { $, afterPaint, h, replace } from "./lib/dom.js";
 import {
   addKeyFields,
   exportOptions,
@@ -45,41 +21,49 @@ import {
   storedSettings,
   welcomeServices,
 } from "./lib/forms.js";
-import { auditImportText, auditSummary, findingAdvice, findingLocation, hasImportable, normalizeFinding } from "./lib/audit.js";
+import {
+  accountText,
+  countdownText,
+  errorText,
+  formatTime,
+  groupProfiles,
+  importServices,
+  isOfflineToken,
+  keyBadge,
+  maskSecret,
+  profileBadge,
+  profileBadgeWithAge,
+  relativeTime,
+  sentence,
+  service,
+  serviceName,
+  services,
+  setServices,
+  settingLabel,
+  settingsRows,
+  tokenBadge,
+  tokenRows,
+  unreachableBadge,
+} from "./lib/model.js";
+import { diffSettings, validateName, validateProfileForm } from "./lib/validate.js";
+import { clearAfter, rememberClearAfter, setFilter, setSelected, state } from "./state.js";
+import { actions, wireActions } from "./views/actions.js";
 
 const REFRESH_EVERY_MS = 60_000;
+
 /** How often the app asks every service whether the credentials still work. */
 const CHECK_EVERY_MS = 5 * 60_000;
-const CLEAR_AFTER_KEY = "simcred.clearAfter";
+
 const SIDEBAR_KEY = "simcred.sidebar";
+
 /** Seconds a deleted key can be brought back with Undo. */
 const UNDO_SECONDS = 8;
 
-const state = {
-  info: null,
-  status: null,
-  selected: null,
-  profile: null,
-  consents: null, // {profile, list, error, loading}
-  copyId: null,
-  /** The status read in flight (a promise), and the refresh() calls it and earlier ones cover. */
-  refreshing: null,
-  /** Whether a profile list has been shown since the app started. */
-  listShown: false,
-  refreshAsked: 0,
-  refreshDone: 0,
-  /** The service check in flight (a promise), and whether another was asked for meanwhile. */
-  checking: null,
-  checkAgain: false,
-  filter: "",
-  demo: [], // the sandbox's demo profiles in the store
-  deleting: new Map(), // deletion id → {profile, name}: keys hidden while Undo is offered
-};
-
-// ---- messages ----------------------------------------------------------------------------
 
 let toastTimer = null;
+
 let toastAction = null;
+
 /**
  * Shows a sentence in the message bar above the status bar (it takes its own room, covering
  * nothing); errors stay until dismissed, Escape or ✕ closes it. `action` ({label, run, testid})
@@ -100,17 +84,25 @@ function notify(text, kind = "info", { action = null, seconds = 10 } = {}) {
   clearTimeout(toastTimer);
   if (kind !== "error") toastTimer = setTimeout(closeToast, seconds * 1000);
 }
+
 function closeToast() {
   clearTimeout(toastTimer);
   toastAction = null;
   $("#toast").hidden = true;
 }
+
+/** The message's button (such as Undo): closes the message, then runs its action. */
+function runToastAction() {
+  const a = toastAction;
+  closeToast();
+  if (a) a.run();
+}
+
 /** An error message naming what failed: "Could not delete the key k1: …". */
 function notifyError(err, what) {
   notify(what ? `${what}: ${errorText(err)}` : errorText(err), "error");
 }
 
-// ---- badges ------------------------------------------------------------------------------
 
 /** A badge element from a {kind, label} (model.js), with the core's own words as its tooltip. */
 function badge(b, testid, title) {
@@ -121,7 +113,6 @@ function profileStatus(name) {
   return state.status?.profiles?.find((p) => p.name === name) ?? null;
 }
 
-// ---- list --------------------------------------------------------------------------------
 
 function renderList() {
   keepingFocus($("#profile-list"), drawList);
@@ -156,7 +147,7 @@ function drawList() {
                   "data-name": p.name,
                   "aria-current": state.selected === p.name ? "true" : undefined,
                   "aria-label": `${p.name}, ${serviceName(p.service)}${p.store ? `, in store ${p.store}` : ""}, ${profileBadge(p).label}`,
-                  onclick: () => select(p.name),
+                  onclick: () => actions.select(p.name),
                 },
                 h("span", { class: "profile-name" }, p.name),
                 p.store ? h("span", { class: "store-tag", "data-testid": `store-tag-${p.name}`, title: `Secrets in store ${p.store}` }, p.store) : null,
@@ -182,6 +173,11 @@ function setSidebar(open, { remember = true } = {}) {
   if (remember) localStorage.setItem(SIDEBAR_KEY, open ? "open" : "closed");
 }
 
+/** Opens or closes the profile list as it was when the app last closed. */
+function restoreSidebar() {
+  setSidebar(localStorage.getItem(SIDEBAR_KEY) !== "closed", { remember: false });
+}
+
 /** Removes the sandbox's demo profiles (and their keys and tokens) after asking. */
 async function removeDemoProfiles() {
   const names = [...state.demo];
@@ -205,7 +201,7 @@ async function removeDemoProfiles() {
   if (failed.length) notify(`Could not remove the demo profile ${failed.join(", ")}`, "error");
   else notify(`Removed the demo profiles ${names.join(" and ")}.`, "success");
   focusLater("add-profile");
-  await refresh();
+  await actions.refresh();
 }
 
 /** Up/Down arrows move between profiles in the list. */
@@ -219,7 +215,6 @@ function onListKey(e) {
   next.focus();
 }
 
-// ---- refresh -----------------------------------------------------------------------------
 
 /**
  * Asks each service whether the profiles' credentials work (the Refresh button, the start and
@@ -283,8 +278,8 @@ async function readStatus({ quiet = false } = {}) {
     state.status = await early("status");
     state.demo = await early("demo_profiles").catch(() => []);
     const names = state.status.profiles.map((p) => p.name);
-    if (state.selected && !names.includes(state.selected)) state.selected = null;
-    if (!state.selected && names.length) state.selected = groupProfiles(state.status.profiles)[0].profiles[0].name;
+    if (state.selected && !names.includes(state.selected)) setSelected(null);
+    if (!state.selected && names.length) setSelected(groupProfiles(state.status.profiles)[0].profiles[0].name);
     const empty = names.length === 0;
     $("#welcome").hidden = !empty;
     $("#layout").hidden = empty;
@@ -315,7 +310,7 @@ function renderNoSelection() {
 }
 
 async function select(name) {
-  state.selected = name;
+  setSelected(name);
   state.consents = null;
   renderList();
   await loadDetail(name);
@@ -339,7 +334,6 @@ async function loadDetail(name, { quiet = false } = {}) {
   }
 }
 
-// ---- detail ------------------------------------------------------------------------------
 
 function renderDetail(p) {
   const st = profileStatus(p.name);
@@ -603,7 +597,7 @@ function redrawConsents(name) {
   if (state.profile?.name !== name) return;
   const old = document.querySelector('[data-testid="consents"]');
   if (old) keepingFocus(old.parentElement, () => old.replaceWith(consentsSection(state.profile)));
-  else renderDetail(state.profile);
+  else actions.renderDetail(state.profile);
 }
 
 async function loadConsents(name) {
@@ -618,7 +612,6 @@ async function loadConsents(name) {
   redrawConsents(name);
 }
 
-// ---- profile actions ---------------------------------------------------------------------
 
 /** Turns a form's refused checks into the error onSubmit throws: each under its field. */
 function throwFirst(errors) {
@@ -665,8 +658,8 @@ async function addProfile(serviceId) {
   });
   if (created) {
     notify(`Created profile ${created.name}.`, "success");
-    state.selected = created.name;
-    await refresh();
+    setSelected(created.name);
+    await actions.refresh();
   }
 }
 
@@ -691,7 +684,7 @@ async function editProfile(p) {
   });
   if (saved) {
     notify(`Saved ${p.name}.`, "success");
-    await refresh();
+    await actions.refresh();
   }
 }
 
@@ -707,8 +700,8 @@ async function removeProfile(p) {
   try {
     await call("profile_remove", { name: p.name });
     notify(`Deleted profile ${p.name}.`, "success");
-    state.selected = null;
-    await refresh();
+    setSelected(null);
+    await actions.refresh();
   } catch (err) {
     notifyError(err, `Could not delete the profile ${p.name}`);
   }
@@ -731,11 +724,10 @@ async function exportProfile(p) {
   });
   if (res) {
     notify(`Wrote ${res.keys.join(", ")} to ${res.path}.`, "success");
-    await refresh({ quiet: true });
+    await actions.refresh({ quiet: true });
   }
 }
 
-// ---- key actions -------------------------------------------------------------------------
 
 const ONCE_WARNING = "Vendors show a new key only once. Paste it here before you close their page; SimCred keeps it in your keyring.";
 
@@ -757,7 +749,7 @@ async function addKey(p) {
   });
   if (meta) {
     notify(`Stored key ${meta.name} in ${p.name} (${maskSecret(meta.last4)})${meta.default ? ", the default" : ""}.`, "success");
-    await refresh();
+    await actions.refresh();
   }
 }
 
@@ -831,7 +823,7 @@ async function replaceKey(p, k) {
   if (r) {
     const re = (r.reexported.length ? ` Re-exported to ${r.reexported.join(", ")}.` : "") + (r.skipped?.length ? ` Not re-exported: ${r.skipped.map(sentence).join(" ")}` : "");
     notify(`Replaced ${r.key.name} in ${p.name} with ${maskSecret(r.key.last4)} (${r.key.status}).${re}`, "success");
-    await refresh();
+    await actions.refresh();
   }
 }
 
@@ -857,7 +849,7 @@ async function renameKey(p, k) {
     focusLater(`key-rename-${m.name}`);
     const note = m.exported.length ? ` It was exported under its old name; export ${p.name} again.` : "";
     notify(`Renamed ${k.name} to ${m.name}.${note}`, "success");
-    await refresh();
+    await actions.refresh();
   }
 }
 
@@ -875,7 +867,7 @@ async function deleteKey(p, k) {
     return;
   }
   state.deleting.set(id, { profile: p.name, name: k.name });
-  if (state.profile?.name === p.name) renderDetail(state.profile);
+  if (state.profile?.name === p.name) actions.renderDetail(state.profile);
   // Focus to the next key's Copy (or the previous one's, or Add key when none is left).
   const rest = p.keys.filter((x) => x.name !== k.name && !beingDeleted(p.name, x.name));
   const i = p.keys.findIndex((x) => x.name === k.name);
@@ -899,8 +891,8 @@ async function deleteKey(p, k) {
         if (kept) notify(`Kept the key ${k.name} in ${p.name}.`, "success");
         else notify(`The key ${k.name} was already deleted.`, "error");
         focusLater(`key-copy-${k.name}`);
-        await refresh({ quiet: true });
-        if (state.profile?.name === p.name) renderDetail(state.profile);
+        await actions.refresh({ quiet: true });
+        if (state.profile?.name === p.name) actions.renderDetail(state.profile);
         restoreFocus();
       },
     },
@@ -913,14 +905,14 @@ async function onKeyRemoved(ev) {
   state.deleting.delete(ev.id);
   if (ev.error) notify(`Could not delete the key ${ev.name} from ${ev.profile}: ${sentence(ev.error)}`, "error");
   else if (ev.new_default) notify(`Deleted the key ${ev.name}; ${ev.new_default} is now the default key of ${ev.profile}.`, "success");
-  await refresh({ quiet: true });
+  await actions.refresh({ quiet: true });
 }
 
 async function setDefault(p, k) {
   try {
     const m = await call("key_default", { profile: p.name, name: k.name });
     notify(`${m.name} is now the default key of ${p.name}.`, "success");
-    await refresh();
+    await actions.refresh();
   } catch (err) {
     notifyError(err, `Could not make ${k.name} the default key`);
   }
@@ -936,17 +928,11 @@ async function checkKey(p, k, button) {
     const detail = r.key.detail ? ` — ${r.key.detail}` : "";
     const kind = ["invalid", "expired", "revoked", "unreachable"].includes(r.key.status) ? "error" : "success";
     notify(sentence(`${p.name}/${r.key.name} is ${r.key.status}${detail}`), kind);
-    await refresh({ quiet: true });
+    await actions.refresh({ quiet: true });
   } catch (err) {
     notifyError(err, `Could not check the key ${k.name}`);
-    await refresh({ quiet: true });
+    await actions.refresh({ quiet: true });
   }
-}
-
-function clearAfter() {
-  const v = Number(localStorage.getItem(CLEAR_AFTER_KEY));
-  if (Number.isInteger(v) && v >= 1 && v <= 3600) return v;
-  return state.info?.clear_after ?? 30;
 }
 
 async function copyKey(p, k) {
@@ -983,7 +969,6 @@ function onClipboardEvent(ev) {
   else el.textContent = sentence(ev.message ?? "the clipboard could not be used");
 }
 
-// ---- sign-in actions ---------------------------------------------------------------------
 
 /** The device-login dialog: code, Copy code, Open browser, progress while polling, Cancel. */
 async function deviceLogin(p, offline) {
@@ -1054,7 +1039,7 @@ function showDeviceDialog(p, start) {
       openBtn.disabled = true;
       copyCode.disabled = true;
       cancel.focus();
-      await refresh({ quiet: true });
+      await actions.refresh({ quiet: true });
       if (state.selected === p.name && service(p.service)?.sign_in?.consents) loadConsents(p.name);
     },
     (err) => {
@@ -1108,7 +1093,7 @@ async function passwordLogin(p, offline) {
   });
   if (r) {
     notify(signedInText(r), "success");
-    await refresh();
+    await actions.refresh();
     if (service(p.service)?.sign_in?.consents) loadConsents(p.name);
   }
 }
@@ -1148,7 +1133,7 @@ async function offlineToken(p, ways) {
     if (r.kind === "device") showDeviceDialog(p, r);
     else {
       notify(signedInText(r), "success");
-      await refresh();
+      await actions.refresh();
     }
   } catch (err) {
     notifyError(err, `Could not generate an offline token for ${p.name}`);
@@ -1168,7 +1153,7 @@ async function logout(p) {
     state.consents = null;
     const remote = r.remote_error ? ` The identity provider could not be told: ${r.remote_error}` : r.revoked_remotely ? " The tokens were revoked at the identity provider." : "";
     notify(sentence(`Signed out of ${p.name}.${remote}`), r.remote_error ? "error" : "success");
-    await refresh();
+    await actions.refresh();
   } catch (err) {
     notifyError(err, `Could not log out of ${p.name}`);
   }
@@ -1186,14 +1171,13 @@ async function revokeConsent(p, c) {
     const mine = await call("consent_revoke", { profile: p.name, client_id: c.client_id });
     notify(`Revoked the consent of ${c.client_id}.${mine ? ` SimCred's offline token of client ${c.client_id} for this profile was deleted (its other clients' tokens are kept); generate a new one when you need it.` : ""}`, "success");
     state.consents = null;
-    await refresh({ quiet: true });
+    await actions.refresh({ quiet: true });
     await loadConsents(p.name);
   } catch (err) {
     notifyError(err, `Could not revoke the consent of ${c.client_id}`);
   }
 }
 
-// ---- import, settings, sandbox -----------------------------------------------------------
 
 async function importKeys() {
   let found;
@@ -1230,11 +1214,10 @@ async function importKeys() {
     const skipped = r.imported.filter((x) => x.action === "skipped").map((x) => ` Not imported: ${x.profile}/${x.key} — ${x.note}`).join("");
     const remaining = r.remaining.length ? ` Plaintext copies remain in ${r.remaining.join(", ")}.` : "";
     notify(`Imported ${done.length} key(s)${where ? ` → ${where}` : ""}.${skipped}${remaining}`, skipped ? "info" : "success");
-    await refresh();
+    await actions.refresh();
   }
 }
 
-// ---- audit -------------------------------------------------------------------------------
 
 /** Copies `text` to the clipboard; when the page may not, selects `el` for Ctrl+C. */
 async function copyText(text, el, button) {
@@ -1345,7 +1328,7 @@ async function openAudit() {
       importBtn.disabled = false;
       busy.hidden = true;
     }
-    await refresh({ quiet: true });
+    await actions.refresh({ quiet: true });
     (importBtn.hidden ? close : importBtn).focus();
   });
   (importBtn.hidden ? close : importBtn).focus();
@@ -1378,14 +1361,11 @@ async function openSettings() {
   });
   if (v) {
     const secs = Number(v.clear_after);
-    // The app's own default (30 s, or SIMCRED_CLIPBOARD_CLEAR_AFTER) is not stored.
-    if (secs === state.info?.clear_after) localStorage.removeItem(CLEAR_AFTER_KEY);
-    else localStorage.setItem(CLEAR_AFTER_KEY, String(secs));
+    rememberClearAfter(secs);
     notify(`Copied keys are cleared from the clipboard after ${secs} s.`, "success");
   }
 }
 
-// ---- stores ------------------------------------------------------------------------------
 
 /** Where a profile's secrets are, in a sentence (and what the kernel keyring does not keep). */
 function storedIn(p, st) {
@@ -1519,7 +1499,7 @@ async function storeLogin(s, ctx) {
   if (info) {
     notify(`Logged in to ${name} as ${info.display_name || "(unnamed)"}; the token is kept in this computer's keyring.`, "success");
     await ctx.reload();
-    await refresh();
+    await actions.refresh();
   }
 }
 
@@ -1532,7 +1512,7 @@ async function storeLogout(s, ctx) {
     notifyError(err, `Could not log out of ${name}`);
   }
   await ctx.reload();
-  await refresh();
+  await actions.refresh();
 }
 
 async function storeRemove(s, ctx) {
@@ -1581,7 +1561,7 @@ async function moveProfile(p) {
   });
   if (moved) {
     notify(moved.to ? `Moved ${p.name} to store ${moved.to}.` : `Moved ${p.name} to this computer.`, "success");
-    await refresh();
+    await actions.refresh();
   }
 }
 
@@ -1592,8 +1572,8 @@ async function startSandbox() {
     const info = await call("sandbox_start");
     state.info.sandbox_url = info.url;
     notify(sandboxText(info), "success");
-    state.selected = info.profiles[0];
-    await refresh();
+    setSelected(info.profiles[0]);
+    await actions.refresh();
   } catch (err) {
     notifyError(err, "Could not start the sandbox");
   } finally {
@@ -1601,7 +1581,6 @@ async function startSandbox() {
   }
 }
 
-// ---- start -------------------------------------------------------------------------------
 
 /** Sets the performance mark `simcred:painted` once the first profile list (or, with no profiles,
  * the welcome screen) has been painted: in a timer queued by the animation frame that shows it.
@@ -1619,6 +1598,7 @@ function markListPainted() {
 }
 
 async function init() {
+  wireActions({ refresh, select, renderDetail });
   $("#btn-refresh").addEventListener("click", () => checkServices());
   $("#btn-add-profile").addEventListener("click", () => addProfile());
   $("#btn-import").addEventListener("click", importKeys);
@@ -1629,15 +1609,11 @@ async function init() {
   $("#welcome-sandbox").addEventListener("click", startSandbox);
   $("#welcome-add-profile").addEventListener("click", () => addProfile());
   $("#toast-close").addEventListener("click", closeToast);
-  $("#toast-action").addEventListener("click", () => {
-    const a = toastAction;
-    closeToast();
-    if (a) a.run();
-  });
+  $("#toast-action").addEventListener("click", runToastAction);
   $("#btn-sidebar").addEventListener("click", () => setSidebar($("#layout").dataset.sidebar === "closed"));
-  setSidebar(localStorage.getItem(SIDEBAR_KEY) !== "closed", { remember: false });
+  restoreSidebar();
   $("#profile-filter").addEventListener("input", (e) => {
-    state.filter = e.target.value;
+    setFilter(e.target.value);
     renderList();
   });
   $("#btn-remove-demo").addEventListener("click", removeDemoProfiles);
