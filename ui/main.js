@@ -43,76 +43,22 @@ import {
   settingsRows,
   tokenBadge,
   tokenRows,
-  unreachableBadge,
 } from "./lib/model.js";
 import { diffSettings, validateName, validateProfileForm } from "./lib/validate.js";
 import { clearAfter, rememberClearAfter, setFilter, setSelected, state } from "./state.js";
 import { actions, wireActions } from "./views/actions.js";
+import { badge, profileStatus, unreachableOf } from "./views/badges.js";
+import { closeToast, notify, notifyError, runToastAction } from "./views/messages.js";
+import { copyText, keepingFocus, openInfo, timeCell } from "./views/shared.js";
 
 const REFRESH_EVERY_MS = 60_000;
 
 /** How often the app asks every service whether the credentials still work. */
 const CHECK_EVERY_MS = 5 * 60_000;
-
 const SIDEBAR_KEY = "simcred.sidebar";
 
 /** Seconds a deleted key can be brought back with Undo. */
 const UNDO_SECONDS = 8;
-
-
-let toastTimer = null;
-
-let toastAction = null;
-
-/**
- * Shows a sentence in the message bar above the status bar (it takes its own room, covering
- * nothing); errors stay until dismissed, Escape or ✕ closes it. `action` ({label, run, testid})
- * adds a button, such as Undo; `seconds` how long the message stays.
- */
-function notify(text, kind = "info", { action = null, seconds = 10 } = {}) {
-  const toast = $("#toast");
-  $("#toast-text").textContent = text;
-  toast.dataset.kind = kind;
-  toast.className = `toast toast-${kind}`;
-  toast.hidden = false;
-  const btn = $("#toast-action");
-  toastAction = action;
-  btn.hidden = !action;
-  btn.textContent = action ? action.label : "";
-  if (action?.aria) btn.setAttribute("aria-label", action.aria);
-  else btn.removeAttribute("aria-label");
-  clearTimeout(toastTimer);
-  if (kind !== "error") toastTimer = setTimeout(closeToast, seconds * 1000);
-}
-
-function closeToast() {
-  clearTimeout(toastTimer);
-  toastAction = null;
-  $("#toast").hidden = true;
-}
-
-/** The message's button (such as Undo): closes the message, then runs its action. */
-function runToastAction() {
-  const a = toastAction;
-  closeToast();
-  if (a) a.run();
-}
-
-/** An error message naming what failed: "Could not delete the key k1: …". */
-function notifyError(err, what) {
-  notify(what ? `${what}: ${errorText(err)}` : errorText(err), "error");
-}
-
-
-/** A badge element from a {kind, label} (model.js), with the core's own words as its tooltip. */
-function badge(b, testid, title) {
-  return h("span", { class: `badge badge-${b.kind}`, "data-kind": b.kind, "data-testid": testid, title: title ?? b.label }, b.label);
-}
-
-function profileStatus(name) {
-  return state.status?.profiles?.find((p) => p.name === name) ?? null;
-}
-
 
 function renderList() {
   keepingFocus($("#profile-list"), drawList);
@@ -214,7 +160,6 @@ function onListKey(e) {
   const next = items[Math.min(items.length - 1, Math.max(0, i + (e.key === "ArrowDown" ? 1 : -1)))];
   next.focus();
 }
-
 
 /**
  * Asks each service whether the profiles' credentials work (the Refresh button, the start and
@@ -334,7 +279,6 @@ async function loadDetail(name, { quiet = false } = {}) {
   }
 }
 
-
 function renderDetail(p) {
   const st = profileStatus(p.name);
   const svc = service(p.service);
@@ -388,26 +332,6 @@ function renderDetail(p) {
   else sections.push(keysSection(p, svc));
   if (svc?.sign_in?.consents) sections.push(consentsSection(p));
   keepingFocus($("#detail"), () => replace($("#detail"), h("div", { class: "detail-inner", "data-profile": p.name }, sections)));
-}
-
-/** The "unreachable · 1 min ago" badge beside a profile's own state, or null. */
-function unreachableOf(st) {
-  const u = unreachableBadge(st);
-  return u ? badge(u, "detail-unreachable", u.detail ? `The service did not answer: ${u.detail}` : u.label) : null;
-}
-
-/**
- * Re-renders `root` with `render` and, when focus was inside it, puts focus back on the
- * control with the same data-testid (a re-render after a dialog or a background refresh must not
- * drop focus to the page).
- */
-function keepingFocus(root, render) {
-  const el = document.activeElement;
-  const testid = el && el !== document.body && root.contains(el) ? el.getAttribute("data-testid") : null;
-  render();
-  if (!testid || root.contains(document.activeElement)) return;
-  const again = root.querySelector(`[data-testid="${CSS.escape(testid)}"]`);
-  if (again && !again.disabled) again.focus();
 }
 
 /** Whether a key is waiting out its Undo window (it is shown as gone). */
@@ -532,12 +456,6 @@ function signInSection(p, svc) {
   return h("section", { class: "card", "aria-labelledby": "signin-h" }, header, h("div", { class: "table-wrap" }, body));
 }
 
-/** A time for a table cell: date and clock each kept on one line, a break only between them. */
-function timeCell(iso) {
-  const [day, clock] = formatTime(iso).split(" ");
-  return clock ? [h("span", { class: "nowrap" }, day), " ", h("span", { class: "nowrap" }, clock)] : day;
-}
-
 /** What the sign-in card says before the first sign-in, naming only the ways the service has. */
 function signedOutNote(ways) {
   const how = [ways.device ? "with the browser (single sign-on)" : null, ways.password ? "with your password" : null].filter(Boolean);
@@ -611,7 +529,6 @@ async function loadConsents(name) {
   }
   redrawConsents(name);
 }
-
 
 /** Turns a form's refused checks into the error onSubmit throws: each under its field. */
 function throwFirst(errors) {
@@ -727,7 +644,6 @@ async function exportProfile(p) {
     await actions.refresh({ quiet: true });
   }
 }
-
 
 const ONCE_WARNING = "Vendors show a new key only once. Paste it here before you close their page; SimCred keeps it in your keyring.";
 
@@ -969,7 +885,6 @@ function onClipboardEvent(ev) {
   else el.textContent = sentence(ev.message ?? "the clipboard could not be used");
 }
 
-
 /** The device-login dialog: code, Copy code, Open browser, progress while polling, Cancel. */
 async function deviceLogin(p, offline) {
   let start;
@@ -1178,7 +1093,6 @@ async function revokeConsent(p, c) {
   }
 }
 
-
 async function importKeys() {
   let found;
   try {
@@ -1215,22 +1129,6 @@ async function importKeys() {
     const remaining = r.remaining.length ? ` Plaintext copies remain in ${r.remaining.join(", ")}.` : "";
     notify(`Imported ${done.length} key(s)${where ? ` → ${where}` : ""}.${skipped}${remaining}`, skipped ? "info" : "success");
     await actions.refresh();
-  }
-}
-
-
-/** Copies `text` to the clipboard; when the page may not, selects `el` for Ctrl+C. */
-async function copyText(text, el, button) {
-  try {
-    await navigator.clipboard.writeText(text);
-    button.textContent = "Copied";
-  } catch {
-    const r = document.createRange();
-    r.selectNodeContents(el);
-    const sel = getSelection();
-    sel.removeAllRanges();
-    sel.addRange(r);
-    button.textContent = "Selected: press Ctrl+C";
   }
 }
 
@@ -1334,13 +1232,6 @@ async function openAudit() {
   (importBtn.hidden ? close : importBtn).focus();
 }
 
-function openInfo(testid, title, text) {
-  const ok = h("button", { type: "button", class: "btn btn-primary", "data-testid": `${testid}-ok` }, "OK");
-  const ctx = openDialog({ testid, title, body: [h("p", {}, text), h("div", { class: "dialog-actions" }, h("span", { class: "spacer" }), ok)] });
-  ok.addEventListener("click", () => ctx.close());
-  ok.focus();
-}
-
 async function openSettings() {
   const v = await formDialog({
     testid: "settings-form",
@@ -1366,14 +1257,12 @@ async function openSettings() {
   }
 }
 
-
 /** Where a profile's secrets are, in a sentence (and what the kernel keyring does not keep). */
 function storedIn(p, st) {
   if (!p.store) return "Stored in this computer's keyring.";
   if (st?.survives) return `Secrets in store ${p.store}: ${st.survives}.`;
   return `Stored in team store ${p.store}: settings, keys and history live there, shared with whoever the store lets in.`;
 }
-
 const STORE_KINDS = [
   { value: "openbao", label: "OpenBao server (team vault)" },
   { value: "vault", label: "HashiCorp Vault server (team vault)" },
@@ -1580,7 +1469,6 @@ async function startSandbox() {
     buttons.forEach((b) => (b.disabled = false));
   }
 }
-
 
 /** Sets the performance mark `simcred:painted` once the first profile list (or, with no profiles,
  * the welcome screen) has been painted: in a timer queued by the animation frame that shows it.
