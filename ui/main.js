@@ -4,17 +4,13 @@
 // the fields wiped; Copy happens in the backend, which only reports the countdown.
 
 import { call, early, listen } from "./lib/api.js";
-import { auditImportText, auditSummary, findingAdvice, findingLocation, hasImportable, normalizeFinding } from "./lib/audit.js";
-import { formDialog, openDialog, restoreFocus } from "./lib/dialogs.js";
+import { restoreFocus } from "./lib/dialogs.js";
 import { $, afterPaint, h, replace } from "./lib/dom.js";
-import { exportOptions, importTexts, sandboxText, welcomeServices } from "./lib/forms.js";
+import { exportOptions, welcomeServices } from "./lib/forms.js";
 import {
   accountText,
-  errorText,
   formatTime,
   groupProfiles,
-  importServices,
-  maskSecret,
   profileBadgeWithAge,
   sentence,
   service,
@@ -24,15 +20,16 @@ import {
   settingLabel,
   settingsRows,
 } from "./lib/model.js";
-import { validateName } from "./lib/validate.js";
-import { clearAfter, rememberClearAfter, setFilter, setSelected, state } from "./state.js";
-import { actions, wireActions } from "./views/actions.js";
+import { setFilter, setSelected, state } from "./state.js";
+import { wireActions } from "./views/actions.js";
+import { openAudit } from "./views/audit.js";
 import { badge, profileStatus, unreachableOf } from "./views/badges.js";
 import { keysSection, onClipboardEvent, onKeyRemoved } from "./views/keys.js";
 import { onListKey, removeDemoProfiles, renderList, restoreSidebar, setSidebar } from "./views/list.js";
 import { closeToast, notify, notifyError, runToastAction } from "./views/messages.js";
 import { addProfile, editProfile, exportProfile, removeProfile } from "./views/profiles.js";
-import { copyText, keepingFocus, openInfo } from "./views/shared.js";
+import { importKeys, openSettings, startSandbox } from "./views/settings.js";
+import { keepingFocus } from "./views/shared.js";
 import { consentsSection, loadConsents, signInSection } from "./views/signin.js";
 import { moveProfile, openStores, storedIn } from "./views/stores.js";
 
@@ -212,186 +209,6 @@ function renderDetail(p) {
   else sections.push(keysSection(p, svc));
   if (svc?.sign_in?.consents) sections.push(consentsSection(p));
   keepingFocus($("#detail"), () => replace($("#detail"), h("div", { class: "detail-inner", "data-profile": p.name }, sections)));
-}
-
-async function importKeys() {
-  let found;
-  try {
-    found = await call("import_scan");
-  } catch (err) {
-    notifyError(err, "Could not look for keys to import");
-    return;
-  }
-  if (!found.length) {
-    openInfo("import-none", "Import existing keys", importTexts(importServices()).none);
-    return;
-  }
-  const list = h(
-    "ul",
-    { class: "found-list", "data-testid": "import-found" },
-    found.map((f) => h("li", {}, h("strong", {}, serviceName(f.service)), ` ${f.name} `, h("span", { class: "mono" }, maskSecret(f.last4)), h("span", { class: "small muted" }, ` from ${f.source}`), f.problem ? h("span", { class: "small warning", "data-testid": "import-problem" }, ` — not imported: ${f.problem}`) : null)),
-  );
-  const r = await formDialog({
-    testid: "import-form",
-    title: "Import existing keys",
-    intro: "SimCred found these keys in plaintext files. Importing moves them into your keyring.",
-    extra: list,
-    fields: [
-      { name: "profile", label: "Into profile (empty: one named after each service)", placeholder: importTexts(importServices()).placeholder, validate: (v) => (String(v ?? "").trim() ? validateName("profile", String(v).trim()) : null) },
-      { name: "remove_plaintext", label: "Then delete the plaintext copies", type: "checkbox", value: false },
-    ],
-    submitLabel: "Import",
-    onSubmit: async (v) => await call("import", { profile: v.profile.trim() || null, remove_plaintext: !!v.remove_plaintext }),
-  });
-  if (r) {
-    const done = r.imported.filter((x) => x.action === "imported");
-    const where = [...new Set(done.map((x) => x.stored_in))].join(", ");
-    const skipped = r.imported.filter((x) => x.action === "skipped").map((x) => ` Not imported: ${x.profile}/${x.key} — ${x.note}`).join("");
-    const remaining = r.remaining.length ? ` Plaintext copies remain in ${r.remaining.join(", ")}.` : "";
-    notify(`Imported ${done.length} key(s)${where ? ` → ${where}` : ""}.${skipped}${remaining}`, skipped ? "info" : "success");
-    await actions.refresh();
-  }
-}
-
-/** One finding as a list row: where, what, whose, and what to do (with Copy path). */
-function auditRow(raw, i) {
-  const f = normalizeFinding(raw);
-  const advice = findingAdvice(f);
-  const loc = findingLocation(f);
-  const locEl = h("span", { class: "mono audit-path", "data-testid": "audit-path" }, loc);
-  const copy = h("button", { type: "button", class: "btn btn-small", "data-testid": "audit-copy-path", "aria-label": `Copy the path ${loc}` }, "Copy path");
-  copy.addEventListener("click", () => copyText(loc, locEl, copy));
-  const adviceId = `audit-advice-${i}`;
-  return h(
-    "li",
-    { class: `audit-finding audit-${f.advice}`, "data-testid": "audit-finding", "data-advice": f.advice, "data-kind": advice.kind, "aria-describedby": adviceId },
-    h("div", { class: "audit-where" }, locEl, copy),
-    h(
-      "div",
-      { class: "audit-what" },
-      h("span", { "data-testid": "audit-what" }, f.what),
-      f.service ? h("span", { class: "service-tag", "data-testid": "audit-service" }, serviceName(f.service)) : null,
-    ),
-    h(
-      "p",
-      { id: adviceId, class: "small audit-advice", "data-testid": "audit-advice" },
-      h("span", { class: `badge ${f.advice === "import" ? "badge-unverified" : "badge-expired"}` }, advice.label),
-      " ",
-      advice.text,
-    ),
-  );
-}
-
-/** The Audit dialog: the plaintext credentials on this machine, Import and remove, Copy path. */
-async function openAudit() {
-  const btn = $("#btn-audit");
-  btn.disabled = true;
-  let findings;
-  try {
-    findings = await call("audit");
-  } catch (err) {
-    notifyError(err, "Could not audit plaintext credentials");
-    return;
-  } finally {
-    btn.disabled = false;
-  }
-  const summary = h("p", { "data-testid": "audit-summary", role: "status" });
-  const list = h("div", { class: "audit-body" });
-  const result = h("p", { class: "small", "data-testid": "audit-result", role: "status", hidden: true });
-  const busy = h("span", { class: "busy", "data-testid": "audit-busy", hidden: true, role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Working…");
-  const importBtn = h("button", { type: "button", class: "btn btn-primary", "data-testid": "audit-import" }, "Import and remove plaintext");
-  const close = h("button", { type: "button", class: "btn", "data-testid": "audit-close" }, "Close");
-  const render = () => {
-    summary.textContent = auditSummary(findings);
-    if (!findings.length) {
-      replace(list, h("p", { class: "audit-clean", "data-testid": "audit-clean" }, "No plaintext credentials found."));
-    } else {
-      replace(list, h("ul", { class: "audit-list", role: "list", "data-testid": "audit-findings" }, findings.map((f, i) => auditRow(f, i))));
-    }
-    importBtn.hidden = !hasImportable(findings);
-  };
-  const ctx = openDialog({
-    testid: "audit-dialog",
-    title: "Plaintext credentials",
-    wide: true,
-    body: [
-      h("p", { class: "intro" }, "Keys and tokens that vendors' tools (or earlier exports) left in plaintext files and variables. Import moves a key into your keyring and deletes its plaintext copy; SimCred does not edit shell start-up files, so remove those lines yourself."),
-      summary,
-      list,
-      result,
-      h("div", { class: "dialog-actions" }, busy, h("span", { class: "spacer" }), close, importBtn),
-    ],
-  });
-  render();
-  close.addEventListener("click", () => ctx.close());
-  importBtn.addEventListener("click", async () => {
-    importBtn.disabled = true;
-    busy.hidden = false;
-    ctx.showError(null);
-    try {
-      const r = await call("import", { profile: null, remove_plaintext: true });
-      const text = auditImportText(r);
-      result.textContent = text;
-      result.hidden = false;
-      notify(text, "success");
-    } catch (err) {
-      ctx.showError(errorText(err));
-      notifyError(err, "Could not import and remove plaintext");
-    }
-    try {
-      findings = await call("audit");
-      render();
-    } catch (err) {
-      ctx.showError(errorText(err));
-    } finally {
-      importBtn.disabled = false;
-      busy.hidden = true;
-    }
-    await actions.refresh({ quiet: true });
-    (importBtn.hidden ? close : importBtn).focus();
-  });
-  (importBtn.hidden ? close : importBtn).focus();
-}
-
-async function openSettings() {
-  const v = await formDialog({
-    testid: "settings-form",
-    title: "Settings",
-    fields: [
-      {
-        name: "clear_after",
-        label: "Clear the clipboard after (seconds)",
-        type: "number",
-        value: clearAfter(),
-        inputmode: "numeric",
-        validate: (x) => (/^\d+$/.test(String(x)) && Number(x) >= 1 && Number(x) <= 3600 ? null : "Enter a number of seconds from 1 to 3600."),
-      },
-    ],
-    extra: h("p", { class: "small muted" }, `Profiles: ${state.status?.config_file ?? "?"}. Keyring: ${state.status?.backend ?? "?"}.`),
-    submitLabel: "Save",
-    onSubmit: async (x) => x,
-  });
-  if (v) {
-    const secs = Number(v.clear_after);
-    rememberClearAfter(secs);
-    notify(`Copied keys are cleared from the clipboard after ${secs} s.`, "success");
-  }
-}
-
-async function startSandbox() {
-  const buttons = [$("#welcome-sandbox"), $("#btn-sandbox")];
-  buttons.forEach((b) => (b.disabled = true));
-  try {
-    const info = await call("sandbox_start");
-    state.info.sandbox_url = info.url;
-    notify(sandboxText(info), "success");
-    setSelected(info.profiles[0]);
-    await actions.refresh();
-  } catch (err) {
-    notifyError(err, "Could not start the sandbox");
-  } finally {
-    buttons.forEach((b) => (b.disabled = false));
-  }
 }
 
 /** Sets the performance mark `simcred:painted` once the first profile list (or, with no profiles,
