@@ -2,214 +2,31 @@
 // Everything secret stays in the Rust backend: this page only ever receives metadata (names,
 // last four characters, statuses, dates). Keys typed into password fields are sent once and
 // the fields wiped; Copy happens in the backend, which only reports the countdown.
+//
+// The views are in views/ (one module per part of the window), over the shared state in
+// state.js; this module wires their buttons and events, loads the first screen and starts the
+// timers.
 
 import { call, early, listen } from "./lib/api.js";
-import { restoreFocus } from "./lib/dialogs.js";
-import { $, afterPaint, h, replace } from "./lib/dom.js";
-import { exportOptions, welcomeServices } from "./lib/forms.js";
-import {
-  accountText,
-  formatTime,
-  groupProfiles,
-  profileBadgeWithAge,
-  sentence,
-  service,
-  serviceName,
-  services,
-  setServices,
-  settingLabel,
-  settingsRows,
-} from "./lib/model.js";
-import { setFilter, setSelected, state } from "./state.js";
+import { $ } from "./lib/dom.js";
+import { welcomeServices } from "./lib/forms.js";
+import { services, setServices } from "./lib/model.js";
+import { setFilter, state } from "./state.js";
 import { wireActions } from "./views/actions.js";
 import { openAudit } from "./views/audit.js";
-import { badge, profileStatus, unreachableOf } from "./views/badges.js";
-import { keysSection, onClipboardEvent, onKeyRemoved } from "./views/keys.js";
+import { renderDetail } from "./views/detail.js";
+import { onClipboardEvent, onKeyRemoved } from "./views/keys.js";
 import { onListKey, removeDemoProfiles, renderList, restoreSidebar, setSidebar } from "./views/list.js";
-import { closeToast, notify, notifyError, runToastAction } from "./views/messages.js";
-import { addProfile, editProfile, exportProfile, removeProfile } from "./views/profiles.js";
+import { closeToast, notifyError, runToastAction } from "./views/messages.js";
+import { addProfile } from "./views/profiles.js";
+import { checkServices, refresh, select } from "./views/refresh.js";
 import { importKeys, openSettings, startSandbox } from "./views/settings.js";
-import { keepingFocus } from "./views/shared.js";
-import { consentsSection, loadConsents, signInSection } from "./views/signin.js";
-import { moveProfile, openStores, storedIn } from "./views/stores.js";
+import { openStores } from "./views/stores.js";
 
 const REFRESH_EVERY_MS = 60_000;
 
 /** How often the app asks every service whether the credentials still work. */
 const CHECK_EVERY_MS = 5 * 60_000;
-
-/**
- * Asks each service whether the profiles' credentials work (the Refresh button, the start and
- * every CHECK_EVERY_MS), then shows the answers. Runs beside the actions: they re-read the
- * stored state meanwhile and do not wait for slow or dead servers.
- */
-async function checkServices({ quiet = false } = {}) {
-  // Asked while a check runs: that one may have started before what the caller wants checked
-  // existed, so one more runs after it (one for any number of such calls).
-  if (state.checking) {
-    state.checkAgain = true;
-    return state.checking;
-  }
-  const btn = $("#btn-refresh");
-  btn.setAttribute("aria-busy", "true");
-  $("#last-refresh").textContent = "Checking with the services…";
-  state.checking = (async () => {
-    // The re-read is inside the loop: a call that comes while it runs (it may have read the
-    // profiles before the caller added one) gets a whole round of its own.
-    do {
-      state.checkAgain = false;
-      try {
-        await call("status_check");
-      } catch (err) {
-        if (!quiet) notifyError(err, "Could not check with the services");
-      }
-      await refresh({ quiet: true });
-    } while (state.checkAgain);
-  })();
-  try {
-    await state.checking;
-  } finally {
-    state.checking = null;
-    btn.removeAttribute("aria-busy");
-  }
-}
-
-/**
- * Re-reads every profile's stored state (asks no server): after each action and every minute.
- * A call made while one runs waits for it and then for one that starts after the call, so
- * whatever the caller just changed is on screen when it returns.
- */
-async function refresh(opts = {}) {
-  const asked = ++state.refreshAsked;
-  while (state.refreshing) {
-    await state.refreshing;
-    if (state.refreshDone >= asked) return;
-  }
-  const covers = state.refreshAsked;
-  state.refreshing = readStatus(opts);
-  try {
-    await state.refreshing;
-  } finally {
-    state.refreshing = null;
-    state.refreshDone = Math.max(state.refreshDone, covers);
-  }
-}
-
-async function readStatus({ quiet = false } = {}) {
-  try {
-    state.status = await early("status");
-    state.demo = await early("demo_profiles").catch(() => []);
-    const names = state.status.profiles.map((p) => p.name);
-    if (state.selected && !names.includes(state.selected)) setSelected(null);
-    if (!state.selected && names.length) setSelected(groupProfiles(state.status.profiles)[0].profiles[0].name);
-    const empty = names.length === 0;
-    $("#welcome").hidden = !empty;
-    $("#layout").hidden = empty;
-    renderList();
-    const be = state.status.backend_error
-      ? `Keyring: ${state.status.backend} — not reachable`
-      : state.status.keyring_unchecked
-        ? `Keyring: ${state.status.backend} — checking…`
-        : `Keyring: ${state.status.backend}`;
-    $("#backend").textContent = be;
-    $("#backend").title = state.status.backend_error ?? state.status.config_file;
-    $("#last-refresh").textContent = `Updated ${formatTime(new Date().toISOString())}`;
-    if (state.status.backend_error && !quiet) notify(sentence(state.status.backend_error), "error");
-    // The first time, the list is painted before the selected profile's details are asked for.
-    if (!state.listShown) {
-      state.listShown = true;
-      await afterPaint();
-    }
-    if (state.selected) await loadDetail(state.selected, { quiet });
-    else renderNoSelection();
-  } catch (err) {
-    if (!quiet) notifyError(err, "Could not refresh");
-  }
-}
-
-function renderNoSelection() {
-  replace($("#detail"), h("div", { class: "empty-detail" }, h("p", {}, "Choose a profile on the left, or create one.")));
-}
-
-async function select(name) {
-  setSelected(name);
-  state.consents = null;
-  renderList();
-  await loadDetail(name);
-  const heading = document.querySelector("#detail h2");
-  if (heading) heading.focus();
-}
-
-async function loadDetail(name, { quiet = false } = {}) {
-  try {
-    const p = await call("profile_show", { name });
-    const same = state.profile && JSON.stringify(state.profile) === JSON.stringify(p);
-    state.profile = p;
-    if (quiet && same && document.querySelector(`[data-profile="${CSS.escape(name)}"]`)) return;
-    renderDetail(p);
-    restoreFocus();
-    if (service(p.service)?.sign_in?.consents && p.tokens.length && (!state.consents || state.consents.profile !== name)) {
-      loadConsents(name);
-    }
-  } catch (err) {
-    if (!quiet) notifyError(err, `Could not show ${name}`);
-  }
-}
-
-function renderDetail(p) {
-  const st = profileStatus(p.name);
-  const svc = service(p.service);
-  const known = (svc?.settings ?? []).map((s) => s.name);
-  const policy = svc?.key_policy ?? "named";
-  // The description is shown under the title, not again among the settings.
-  const rows = settingsRows(p.settings, known).filter(([k]) => k !== "description");
-  const sections = [
-    h(
-      "header",
-      { class: "detail-header" },
-      h(
-        "div",
-        { class: "detail-title" },
-        h("h2", { tabindex: "-1", "data-testid": "detail-name" }, p.name),
-        h("span", { class: "service-tag", "data-testid": "detail-service" }, serviceName(p.service)),
-        st ? badge(profileBadgeWithAge(st), "detail-badge", st.state) : null,
-        unreachableOf(st),
-      ),
-      h(
-        "div",
-        { class: "detail-actions" },
-        h("button", { type: "button", class: "btn", "data-testid": "profile-edit", onclick: () => editProfile(p) }, "Edit"),
-        exportOptions(svc)
-          ? h("button", { type: "button", class: "btn", "data-testid": "profile-export", onclick: () => exportProfile(p) }, "Export…")
-          : null,
-        h("button", { type: "button", class: "btn", "data-testid": "profile-move", onclick: () => moveProfile(p) }, "Move…"),
-        h("button", { type: "button", class: "btn btn-danger-quiet", "data-testid": "profile-remove", onclick: () => removeProfile(p) }, "Delete profile"),
-      ),
-    ),
-    h("p", { class: "muted stored-in", "data-testid": "detail-store" }, storedIn(p, st)),
-    accountText(st, policy) ? h("p", { class: "account", "data-testid": "detail-account" }, accountText(st, policy)) : null,
-    p.settings.description ? h("p", { class: "muted description" }, p.settings.description) : null,
-    st && st.problems.length
-      ? h("div", { class: "problems", role: "note", "data-testid": "problems" }, st.problems.map((x) => h("p", {}, sentence(x))))
-      : null,
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "settings-h" },
-      h("h3", { id: "settings-h" }, "Settings"),
-      rows.length
-        ? h(
-            "dl",
-            { class: "settings", "data-testid": "settings" },
-            rows.map(([k, v]) => [h("dt", {}, settingLabel(k, svc)), h("dd", { "data-testid": `setting-${k}` }, v)]),
-          )
-        : h("p", { class: "muted" }, "No settings: the service's defaults apply."),
-    ),
-  ];
-  if (policy === "tokens") sections.push(signInSection(p, svc));
-  else sections.push(keysSection(p, svc));
-  if (svc?.sign_in?.consents) sections.push(consentsSection(p));
-  keepingFocus($("#detail"), () => replace($("#detail"), h("div", { class: "detail-inner", "data-profile": p.name }, sections)));
-}
 
 /** Sets the performance mark `simcred:painted` once the first profile list (or, with no profiles,
  * the welcome screen) has been painted: in a timer queued by the animation frame that shows it.
