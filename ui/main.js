@@ -8,6 +8,7 @@
 // timers.
 
 import { call, early, listen } from "./lib/api.js";
+import { CMD } from "./lib/commands.js";
 import { $ } from "./lib/dom.js";
 import { welcomeServices } from "./lib/forms.js";
 import { services, setServices } from "./lib/model.js";
@@ -64,7 +65,7 @@ async function init() {
   });
   $("#btn-remove-demo").addEventListener("click", removeDemoProfiles);
   $("#btn-stores").addEventListener("click", openStores);
-  $("#btn-clear-clipboard").addEventListener("click", () => call("clipboard_clear").catch((err) => notifyError(err, "Could not clear the clipboard")));
+  $("#btn-clear-clipboard").addEventListener("click", () => call(CMD.clipboardClear).catch((err) => notifyError(err, "Could not clear the clipboard")));
   $("#profile-list").addEventListener("keydown", onListKey);
   document.addEventListener("keydown", (e) => {
     // Escape closes the message (an open dialog takes Escape for itself).
@@ -80,7 +81,7 @@ async function init() {
   });
   markListPainted();
   try {
-    state.info = await early("app_info");
+    state.info = await early(CMD.appInfo);
     setServices(state.info.services);
     $("#app-version").textContent = `${state.info.name} ${state.info.version}`;
     const names = welcomeServices(services());

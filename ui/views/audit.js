@@ -3,6 +3,7 @@
 
 import { call } from "../lib/api.js";
 import { auditImportText, auditSummary, findingAdvice, findingLocation, hasImportable, normalizeFinding } from "../lib/audit.js";
+import { CMD } from "../lib/commands.js";
 import { openDialog } from "../lib/dialogs.js";
 import { $, h, replace } from "../lib/dom.js";
 import { errorText, serviceName } from "../lib/model.js";
@@ -45,7 +46,7 @@ export async function openAudit() {
   btn.disabled = true;
   let findings;
   try {
-    findings = await call("audit");
+    findings = await call(CMD.audit);
   } catch (err) {
     notifyError(err, "Could not audit plaintext credentials");
     return;
@@ -86,7 +87,7 @@ export async function openAudit() {
     busy.hidden = false;
     ctx.showError(null);
     try {
-      const r = await call("import", { profile: null, remove_plaintext: true });
+      const r = await call(CMD.import, { profile: null, remove_plaintext: true });
       const text = auditImportText(r);
       result.textContent = text;
       result.hidden = false;
@@ -96,7 +97,7 @@ export async function openAudit() {
       notifyError(err, "Could not import and remove plaintext");
     }
     try {
-      findings = await call("audit");
+      findings = await call(CMD.audit);
       render();
     } catch (err) {
       ctx.showError(errorText(err));

@@ -2,6 +2,7 @@
 // default, check, and Copy with the clipboard countdown.
 
 import { call } from "../lib/api.js";
+import { CMD } from "../lib/commands.js";
 import { focusLater, formDialog, restoreFocus } from "../lib/dialogs.js";
 import { $, h, replace } from "../lib/dom.js";
 import { addKeyFields, keyPageUrl, lowerCaseNote, replaceKeyFields } from "../lib/forms.js";
@@ -104,7 +105,7 @@ async function addKey(p) {
     fields: addKeyFields(svc, p.keys, ONCE_WARNING),
     submitLabel: "Add key",
     onSubmit: async (v) =>
-      await call("key_add", {
+      await call(CMD.keyAdd, {
         profile: p.name,
         name: named ? v.name.trim() : null,
         secret: v.secret,
@@ -151,7 +152,7 @@ async function replaceKey(p, k) {
               "data-testid": "key-replace-open",
               onclick: async () => {
                 try {
-                  const opened = await call("profile_open_url", { name: p.name });
+                  const opened = await call(CMD.profileOpenUrl, { name: p.name });
                   if (!opened) showFallback();
                 } catch (err) {
                   showFallback();
@@ -168,7 +169,7 @@ async function replaceKey(p, k) {
         h("li", {}, "Replace: SimCred swaps it in and writes it again wherever the old one was exported."),
       )
     : null;
-  const replaceWith = (v, check) => call("key_replace", { profile: p.name, name: k.name, secret: v.secret, check });
+  const replaceWith = (v, check) => call(CMD.keyReplace, { profile: p.name, name: k.name, secret: v.secret, check });
   const r = await formDialog({
     testid: "replace-form",
     title: `Replace ${k.name} in ${p.name}`,
@@ -207,7 +208,7 @@ async function renameKey(p, k) {
       },
     ],
     submitLabel: "Rename",
-    onSubmit: async (v) => await call("key_rename", { profile: p.name, old: k.name, new: v.new.trim() }),
+    onSubmit: async (v) => await call(CMD.keyRename, { profile: p.name, old: k.name, new: v.new.trim() }),
   });
   if (m) {
     focusLater(`key-rename-${m.name}`);
@@ -225,7 +226,7 @@ async function renameKey(p, k) {
 async function deleteKey(p, k) {
   let id;
   try {
-    id = await call("key_remove_later", { profile: p.name, name: k.name, seconds: UNDO_SECONDS });
+    id = await call(CMD.keyRemoveLater, { profile: p.name, name: k.name, seconds: UNDO_SECONDS });
   } catch (err) {
     notifyError(err, `Could not delete the key ${k.name}`);
     return;
@@ -247,7 +248,7 @@ async function deleteKey(p, k) {
         state.deleting.delete(id);
         let kept = false;
         try {
-          kept = await call("key_remove_undo", { id });
+          kept = await call(CMD.keyRemoveUndo, { id });
         } catch (err) {
           notifyError(err, `Could not undo deleting ${k.name}`);
           return;
@@ -274,7 +275,7 @@ export async function onKeyRemoved(ev) {
 
 async function setDefault(p, k) {
   try {
-    const m = await call("key_default", { profile: p.name, name: k.name });
+    const m = await call(CMD.keyDefault, { profile: p.name, name: k.name });
     notify(`${m.name} is now the default key of ${p.name}.`, "success");
     await actions.refresh();
   } catch (err) {
@@ -288,7 +289,7 @@ async function checkKey(p, k, button) {
     button.textContent = "Checking…";
   }
   try {
-    const r = await call("key_check", { profile: p.name, name: k.name });
+    const r = await call(CMD.keyCheck, { profile: p.name, name: k.name });
     const detail = r.key.detail ? ` — ${r.key.detail}` : "";
     const kind = ["invalid", "expired", "revoked", "unreachable"].includes(r.key.status) ? "error" : "success";
     notify(sentence(`${p.name}/${r.key.name} is ${r.key.status}${detail}`), kind);
@@ -301,7 +302,7 @@ async function checkKey(p, k, button) {
 
 async function copyKey(p, k) {
   try {
-    const started = await call("key_copy", { profile: p.name, name: k.name, clear_after: clearAfter() });
+    const started = await call(CMD.keyCopy, { profile: p.name, name: k.name, clear_after: clearAfter() });
     state.copyId = started.id;
     showCountdown(started.key, started.clear_after);
   } catch (err) {

@@ -2,6 +2,7 @@
 // removing the sandbox's demo profiles.
 
 import { call } from "../lib/api.js";
+import { CMD } from "../lib/commands.js";
 import { confirmDialog, focusLater } from "../lib/dialogs.js";
 import { $, h, replace } from "../lib/dom.js";
 import { errorText, groupProfiles, profileBadge, profileBadgeWithAge, serviceName } from "../lib/model.js";
@@ -92,7 +93,7 @@ export async function removeDemoProfiles() {
   const failed = [];
   for (const n of names) {
     try {
-      await call("profile_remove", { name: n });
+      await call(CMD.profileRemove, { name: n });
     } catch (err) {
       failed.push(`${n} (${errorText(err)})`);
     }

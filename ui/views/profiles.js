@@ -2,6 +2,7 @@
 // vendor's file.
 
 import { call } from "../lib/api.js";
+import { CMD } from "../lib/commands.js";
 import { confirmDialog, formDialog } from "../lib/dialogs.js";
 import { exportOptions, formSettings, profileNameField, settingFields, storedSettings } from "../lib/forms.js";
 import { service, services } from "../lib/model.js";
@@ -50,7 +51,7 @@ export async function addProfile(serviceId) {
     onSubmit: async (v) => {
       throwFirst(validateProfileForm(svc, v, { isNew: true }));
       const settings = Object.fromEntries(Object.entries(formSettings(svc, v)).filter(([, x]) => x.trim() !== ""));
-      return await call("profile_add", { name: String(v.name).trim(), service: svc.id, settings });
+      return await call(CMD.profileAdd, { name: String(v.name).trim(), service: svc.id, settings });
     },
   });
   if (created) {
@@ -76,7 +77,7 @@ export async function editProfile(p) {
       const scoped = Object.fromEntries(Object.entries(before).filter(([k]) => known.has(k)));
       const { set, unset } = diffSettings(scoped, formSettings(svc, v));
       if (!Object.keys(set).length && !unset.length) return p;
-      return await call("profile_edit", { name: p.name, set, unset });
+      return await call(CMD.profileEdit, { name: p.name, set, unset });
     },
   });
   if (saved) {
@@ -95,7 +96,7 @@ export async function removeProfile(p) {
   });
   if (!ok) return;
   try {
-    await call("profile_remove", { name: p.name });
+    await call(CMD.profileRemove, { name: p.name });
     notify(`Deleted profile ${p.name}.`, "success");
     setSelected(null);
     await actions.refresh();
@@ -117,7 +118,7 @@ export async function exportProfile(p) {
     ],
     submitLabel: "Export",
     onSubmit: async (v) =>
-      await call("export", { profile: p.name, force: opts.force ? v.force : false, include_secret: opts.secretLabel ? v.include_secret : false }),
+      await call(CMD.export, { profile: p.name, force: opts.force ? v.force : false, include_secret: opts.secretLabel ? v.include_secret : false }),
   });
   if (res) {
     notify(`Wrote ${res.keys.join(", ")} to ${res.path}.`, "success");

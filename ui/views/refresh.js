@@ -2,6 +2,7 @@
 // every minute), checkServices() asks the services first; select() and the detail it loads.
 
 import { call, early } from "../lib/api.js";
+import { CMD } from "../lib/commands.js";
 import { restoreFocus } from "../lib/dialogs.js";
 import { $, afterPaint, h, replace } from "../lib/dom.js";
 import { formatTime, groupProfiles, sentence, service } from "../lib/model.js";
@@ -32,7 +33,7 @@ export async function checkServices({ quiet = false } = {}) {
     do {
       state.checkAgain = false;
       try {
-        await call("status_check");
+        await call(CMD.statusCheck);
       } catch (err) {
         if (!quiet) notifyError(err, "Could not check with the services");
       }
@@ -70,8 +71,8 @@ export async function refresh(opts = {}) {
 
 async function readStatus({ quiet = false } = {}) {
   try {
-    state.status = await early("status");
-    state.demo = await early("demo_profiles").catch(() => []);
+    state.status = await early(CMD.status);
+    state.demo = await early(CMD.demoProfiles).catch(() => []);
     const names = state.status.profiles.map((p) => p.name);
     if (state.selected && !names.includes(state.selected)) setSelected(null);
     if (!state.selected && names.length) setSelected(groupProfiles(state.status.profiles)[0].profiles[0].name);
@@ -115,7 +116,7 @@ export async function select(name) {
 
 async function loadDetail(name, { quiet = false } = {}) {
   try {
-    const p = await call("profile_show", { name });
+    const p = await call(CMD.profileShow, { name });
     const same = state.profile && JSON.stringify(state.profile) === JSON.stringify(p);
     state.profile = p;
     if (quiet && same && document.querySelector(`[data-profile="${CSS.escape(name)}"]`)) return;

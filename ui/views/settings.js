@@ -2,6 +2,7 @@
 // clipboard setting, and starting the loopback sandbox with its demo profiles.
 
 import { call } from "../lib/api.js";
+import { CMD } from "../lib/commands.js";
 import { formDialog } from "../lib/dialogs.js";
 import { $, h } from "../lib/dom.js";
 import { importTexts, sandboxText } from "../lib/forms.js";
@@ -15,7 +16,7 @@ import { openInfo } from "./shared.js";
 export async function importKeys() {
   let found;
   try {
-    found = await call("import_scan");
+    found = await call(CMD.importScan);
   } catch (err) {
     notifyError(err, "Could not look for keys to import");
     return;
@@ -39,7 +40,7 @@ export async function importKeys() {
       { name: "remove_plaintext", label: "Then delete the plaintext copies", type: "checkbox", value: false },
     ],
     submitLabel: "Import",
-    onSubmit: async (v) => await call("import", { profile: v.profile.trim() || null, remove_plaintext: !!v.remove_plaintext }),
+    onSubmit: async (v) => await call(CMD.import, { profile: v.profile.trim() || null, remove_plaintext: !!v.remove_plaintext }),
   });
   if (r) {
     const done = r.imported.filter((x) => x.action === "imported");
@@ -80,7 +81,7 @@ export async function startSandbox() {
   const buttons = [$("#welcome-sandbox"), $("#btn-sandbox")];
   buttons.forEach((b) => (b.disabled = true));
   try {
-    const info = await call("sandbox_start");
+    const info = await call(CMD.sandboxStart);
     state.info.sandbox_url = info.url;
     notify(sandboxText(info), "success");
     setSelected(info.profiles[0]);

@@ -2,6 +2,7 @@
 // login, offline tokens, logout, and revoking a client's consent.
 
 import { call } from "../lib/api.js";
+import { CMD } from "../lib/commands.js";
 import { confirmDialog, formDialog, openDialog } from "../lib/dialogs.js";
 import { h, replace } from "../lib/dom.js";
 import { errorText, formatTime, isOfflineToken, relativeTime, sentence, service, tokenBadge, tokenRows } from "../lib/model.js";
@@ -122,7 +123,7 @@ export async function loadConsents(name) {
   state.consents = { profile: name, list: [], error: null, loading: true };
   redrawConsents(name);
   try {
-    const list = await call("consents_list", { profile: name });
+    const list = await call(CMD.consentsList, { profile: name });
     state.consents = { profile: name, list, error: null, loading: false };
   } catch (err) {
     state.consents = { profile: name, list: [], error: errorText(err), loading: false };
@@ -134,7 +135,7 @@ export async function loadConsents(name) {
 async function deviceLogin(p, offline) {
   let start;
   try {
-    start = await call("device_login_start", { profile: p.name, offline, open_browser: true });
+    start = await call(CMD.deviceLoginStart, { profile: p.name, offline, open_browser: true });
   } catch (err) {
     notifyError(err, `Could not start signing in to ${p.name}`);
     return;
@@ -164,12 +165,12 @@ function showDeviceDialog(p, start) {
       h("div", { class: "dialog-actions" }, h("span", { class: "spacer" }), cancel),
     ],
     onClose: () => {
-      if (!done) call("device_login_cancel", { id: start.id }).catch(() => {});
+      if (!done) call(CMD.deviceLoginCancel, { id: start.id }).catch(() => {});
     },
   });
   openBtn.addEventListener("click", async () => {
     try {
-      const opened = await call("device_login_open", { id: start.id });
+      const opened = await call(CMD.deviceLoginOpen, { id: start.id });
       if (!opened) notify(`Open ${start.verification_uri} in your browser.`, "info");
     } catch (err) {
       ctx.showError(errorText(err));
@@ -190,7 +191,7 @@ function showDeviceDialog(p, start) {
   });
   cancel.addEventListener("click", () => ctx.close());
   cancel.focus();
-  call("device_login_wait", { id: start.id }).then(
+  call(CMD.deviceLoginWait, { id: start.id }).then(
     async (signin) => {
       done = true;
       statusEl.dataset.state = "success";
@@ -243,7 +244,7 @@ async function passwordLogin(p, offline) {
     ],
     submitLabel: "Log in",
     onSubmit: async (v) =>
-      await call("password_login", {
+      await call(CMD.passwordLogin, {
         profile: p.name,
         username: v.username,
         password: v.password,
@@ -289,7 +290,7 @@ async function offlineToken(p, ways) {
   if (choice === "password") return passwordLogin(p, true);
   if (choice !== "browser") return;
   try {
-    const r = await call("offline_token", { profile: p.name, open_browser: true });
+    const r = await call(CMD.offlineToken, { profile: p.name, open_browser: true });
     if (r.kind === "device") showDeviceDialog(p, r);
     else {
       notify(signedInText(r), "success");
@@ -309,7 +310,7 @@ async function logout(p) {
   });
   if (!ok) return;
   try {
-    const r = await call("logout", { profile: p.name });
+    const r = await call(CMD.logout, { profile: p.name });
     state.consents = null;
     const remote = r.remote_error ? ` The identity provider could not be told: ${r.remote_error}` : r.revoked_remotely ? " The tokens were revoked at the identity provider." : "";
     notify(sentence(`Signed out of ${p.name}.${remote}`), r.remote_error ? "error" : "success");
@@ -328,7 +329,7 @@ async function revokeConsent(p, c) {
   });
   if (!ok) return;
   try {
-    const mine = await call("consent_revoke", { profile: p.name, client_id: c.client_id });
+    const mine = await call(CMD.consentRevoke, { profile: p.name, client_id: c.client_id });
     notify(`Revoked the consent of ${c.client_id}.${mine ? ` SimCred's offline token of client ${c.client_id} for this profile was deleted (its other clients' tokens are kept); generate a new one when you need it.` : ""}`, "success");
     state.consents = null;
     await actions.refresh({ quiet: true });

@@ -2,6 +2,7 @@
 // log in, log out, add, remove), moving a profile between stores, and where a profile is kept.
 
 import { call } from "../lib/api.js";
+import { CMD } from "../lib/commands.js";
 import { confirmDialog, formDialog, openDialog } from "../lib/dialogs.js";
 import { h, replace } from "../lib/dom.js";
 import { errorText, sentence } from "../lib/model.js";
@@ -82,7 +83,7 @@ export async function openStores() {
   });
   ctx.reload = async () => {
     try {
-      const stores = await call("store_list", { ask: true });
+      const stores = await call(CMD.storeList, { ask: true });
       replace(
         list,
         h("li", { class: "store-row", "data-testid": "store-keyring" }, h("div", { class: "store-main" }, h("strong", {}, "This computer's keyring"), h("p", { class: "store-state" }, state.status?.backend ?? ""))),
@@ -114,7 +115,7 @@ async function storeAdd(ctx) {
     onSubmit: async (v) => {
       const kernel = v.kind === "kernel";
       if (!kernel && !v.addr.trim()) throw { code: "invalid", message: "Enter the vault's address.", fields: [{ name: "addr", message: "Enter the vault's address." }] };
-      await call("store_add", {
+      await call(CMD.storeAdd, {
         store: { name: v.name, kind: v.kind, addr: kernel ? null : v.addr, prefix: kernel ? null : v.prefix, mount: kernel ? null : v.mount, ca_bundle: kernel ? null : v.ca_bundle },
       });
       return v;
@@ -137,7 +138,7 @@ async function storeLogin(s, ctx) {
       { name: "secret", label: "Password or token", type: "password", autocomplete: "current-password", validate: (v) => (v.trim() ? null : "Enter the password or the token.") },
     ],
     submitLabel: "Log in",
-    onSubmit: async (v) => call("store_login", { name, username: v.username || null, secret: v.secret }),
+    onSubmit: async (v) => call(CMD.storeLogin, { name, username: v.username || null, secret: v.secret }),
   });
   if (info) {
     notify(`Logged in to ${name} as ${info.display_name || "(unnamed)"}; the token is kept in this computer's keyring.`, "success");
@@ -149,7 +150,7 @@ async function storeLogin(s, ctx) {
 async function storeLogout(s, ctx) {
   const name = s.name;
   try {
-    const revoked = await call("store_logout", { name });
+    const revoked = await call(CMD.storeLogout, { name });
     notify(revoked ? `Logged out of ${name}: the token was revoked.` : `Logged out of ${name}: the token is forgotten here.`, "success");
   } catch (err) {
     notifyError(err, `Could not log out of ${name}`);
@@ -169,7 +170,7 @@ async function storeRemove(s, ctx) {
   });
   if (!ok) return;
   try {
-    await call("store_remove", { name });
+    await call(CMD.storeRemove, { name });
     notify(`Removed store ${name}.`, "success");
   } catch (err) {
     notifyError(err, `Could not remove the store ${name}`);
@@ -180,7 +181,7 @@ async function storeRemove(s, ctx) {
 export async function moveProfile(p) {
   let stores = [];
   try {
-    stores = await call("store_list", { ask: false });
+    stores = await call(CMD.storeList, { ask: false });
   } catch (err) {
     notifyError(err, "Could not read the stores");
     return;
@@ -198,7 +199,7 @@ export async function moveProfile(p) {
     fields: [{ name: "to", label: "Move to", type: "select", value: options[0].value, options }],
     submitLabel: "Move",
     onSubmit: async (v) => {
-      await call("profile_move", { name: p.name, to: v.to || null });
+      await call(CMD.profileMove, { name: p.name, to: v.to || null });
       return v;
     },
   });
