@@ -3,6 +3,8 @@
 // values several views set, and for what is remembered across starts (localStorage).
 
 const CLEAR_AFTER_KEY = "simcred.clearAfter";
+/** The undo window when the app's info does not tell it (the app's own is UNDO_SECONDS in Rust). */
+const UNDO_FALLBACK_SECONDS = 8;
 
 export const state = {
   info: null,
@@ -40,6 +42,12 @@ export function clearAfter() {
   const v = Number(localStorage.getItem(CLEAR_AFTER_KEY));
   if (Number.isInteger(v) && v >= 1 && v <= 3600) return v;
   return state.info?.clear_after ?? 30;
+}
+
+/** Seconds a deleted key can be brought back with Undo: as the app says (app_info.undo_seconds). */
+export function undoSeconds() {
+  const s = state.info?.undo_seconds;
+  return Number.isInteger(s) && s >= 1 ? s : UNDO_FALLBACK_SECONDS;
 }
 
 /** Remembers the user's clear-after choice (seconds). */

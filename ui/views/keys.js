@@ -8,14 +8,11 @@ import { $, h, replace } from "../lib/dom.js";
 import { addKeyFields, keyPageUrl, lowerCaseNote, replaceKeyFields } from "../lib/forms.js";
 import { countdownText, formatTime, keyBadge, maskSecret, sentence, service } from "../lib/model.js";
 import { validateName } from "../lib/validate.js";
-import { clearAfter, state } from "../state.js";
+import { clearAfter, state, undoSeconds } from "../state.js";
 import { actions } from "./actions.js";
 import { badge } from "./badges.js";
 import { notify, notifyError } from "./messages.js";
 import { copyText } from "./shared.js";
-
-/** Seconds a deleted key can be brought back with Undo. */
-const UNDO_SECONDS = 8;
 
 /** Whether a key is waiting out its Undo window (it is shown as gone). */
 function beingDeleted(profile, name) {
@@ -220,13 +217,15 @@ async function renameKey(p, k) {
 
 /**
  * Deletes a key with Undo: the row disappears at once and the message offers Undo for
- * UNDO_SECONDS; the backend deletes the key from the keyring only when that time has passed
- * (or when the app exits), so until then Undo only cancels the pending deletion.
+ * undoSeconds() (the app's UNDO_SECONDS, from app_info); the backend deletes the key from the
+ * keyring only when that time has passed (or when the app exits), so until then Undo only
+ * cancels the pending deletion.
  */
 async function deleteKey(p, k) {
+  const seconds = undoSeconds();
   let id;
   try {
-    id = await call(CMD.keyRemoveLater, { profile: p.name, name: k.name, seconds: UNDO_SECONDS });
+    id = await call(CMD.keyRemoveLater, { profile: p.name, name: k.name, seconds });
   } catch (err) {
     notifyError(err, `Could not delete the key ${k.name}`);
     return;
@@ -240,7 +239,7 @@ async function deleteKey(p, k) {
   focusLater(next ? `key-copy-${next.name}` : "key-add");
   restoreFocus();
   notify(`Deleted the key ${k.name} from ${p.name}.`, "success", {
-    seconds: UNDO_SECONDS,
+    seconds,
     action: {
       label: "Undo",
       aria: `Undo deleting the key ${k.name}`,
