@@ -78,6 +78,8 @@ pub struct AppInfo {
     pub version: &'static str,
     /// Default seconds before a copied key is cleared.
     pub clear_after: u64,
+    /// Seconds a deleted key can be brought back with Undo ([`UNDO_SECONDS`]).
+    pub undo_seconds: u64,
     /// The registry's services, as the UI renders them.
     pub services: Vec<Descriptor>,
     /// The in-app sandbox's URL, when it runs.
@@ -88,7 +90,7 @@ fn services() -> Vec<Descriptor> {
     simcred_core::providers::descriptors()
 }
 
-/// The app's name and version, the clipboard default and the services.
+/// The app's name and version, the clipboard default, the undo window and the services.
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     let sandbox_url = state
@@ -96,10 +98,15 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         .lock()
         .ok()
         .and_then(|s| s.as_ref().map(|s| s.url()));
+    info(sandbox_url)
+}
+
+fn info(sandbox_url: Option<String>) -> AppInfo {
     AppInfo {
         name: "SimCred",
         version: env!("CARGO_PKG_VERSION"),
         clear_after: default_clear_after(),
+        undo_seconds: UNDO_SECONDS,
         services: services(),
         sandbox_url,
     }
@@ -246,7 +253,8 @@ pub async fn key_remove(profile: String, name: String) -> Result<Option<String>,
     blocking(move || Ok(open()?.remove_key(&profile, &name)?)).await
 }
 
-/// How long a deleted key can be brought back (seconds), unless the UI asks for less.
+/// How long a deleted key can be brought back (seconds), unless the UI asks for less. The one
+/// source of this number: the UI reads it from [`app_info`] (`undo_seconds`).
 pub const UNDO_SECONDS: u64 = 8;
 
 /// The `key-removed` event: a deletion whose undo window passed was carried out (or failed).
@@ -969,6 +977,14 @@ mod tests {
     }
 
     use super::*;
+
+    /// The UI's undo window is the one the backend waits out: app_info tells it.
+    #[test]
+    fn app_info_tells_the_undo_window() {
+        let v = serde_json::to_value(info(None)).unwrap();
+        assert_eq!(v["undo_seconds"], UNDO_SECONDS);
+        assert_eq!(v["clear_after"], default_clear_after());
+    }
 
     #[test]
     fn services_are_the_registry_descriptors() {

@@ -1,0 +1,46 @@
+// The names of the app's Rust commands that the UI calls, in one place: every call()/early() in
+// ui/ names its command through CMD, and ui/tests/commands.test.js checks that each of these is a
+// command the app registers (src-tauri/src/lib.rs) and grants (capabilities/default.json), so a
+// renamed command fails a test instead of a button at run time.
+
+/** Command names by what they do: `call(CMD.keyAdd, {…})`. */
+export const CMD = Object.freeze({
+  appInfo: "app_info",
+  audit: "audit",
+  clipboardClear: "clipboard_clear",
+  consentRevoke: "consent_revoke",
+  consentsList: "consents_list",
+  demoProfiles: "demo_profiles",
+  deviceLoginCancel: "device_login_cancel",
+  deviceLoginOpen: "device_login_open",
+  deviceLoginStart: "device_login_start",
+  deviceLoginWait: "device_login_wait",
+  export: "export",
+  import: "import",
+  importScan: "import_scan",
+  keyAdd: "key_add",
+  keyCheck: "key_check",
+  keyCopy: "key_copy",
+  keyDefault: "key_default",
+  keyRemoveLater: "key_remove_later",
+  keyRemoveUndo: "key_remove_undo",
+  keyRename: "key_rename",
+  keyReplace: "key_replace",
+  logout: "logout",
+  offlineToken: "offline_token",
+  passwordLogin: "password_login",
+  profileAdd: "profile_add",
+  profileEdit: "profile_edit",
+  profileMove: "profile_move",
+  profileOpenUrl: "profile_open_url",
+  profileRemove: "profile_remove",
+  profileShow: "profile_show",
+  sandboxStart: "sandbox_start",
+  status: "status",
+  statusCheck: "status_check",
+  storeAdd: "store_add",
+  storeList: "store_list",
+  storeLogin: "store_login",
+  storeLogout: "store_logout",
+  storeRemove: "store_remove",
+});
