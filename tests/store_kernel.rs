@@ -140,7 +140,7 @@ impl Throwaway {
     fn new() -> Option<Throwaway> {
         use std::os::unix::fs::MetadataExt;
         if std::fs::metadata("/proc/self").map(|m| m.uid()).ok() != Some(0) {
-            eprintln!("NOTE: not root: the real-quota test needs a user of its own; the errno mapping is unit-tested in crates/core/src/kernel.rs");
+            eprintln!("NOTE: not root: the real-quota test needs a user of its own; the errno mapping is unit-tested in crates/secrets/src/kernel.rs");
             return None;
         }
         // Far above any real user, different for every test process.
