@@ -167,9 +167,7 @@ fn a_killed_run_is_cleaned_at_the_next_run() {
     child.kill().unwrap();
     child.wait().unwrap();
     if let Some(g) = grandchild {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &g.to_string()])
-            .status();
+        simcred_tests::kill_and_wait(g);
     }
     assert!(
         !files_holding(&rt, &k).is_empty(),
@@ -401,18 +399,7 @@ fn kill_run_and_its_command(mut child: std::process::Child) {
     child.kill().unwrap();
     child.wait().unwrap();
     if let Some(g) = grandchild {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &g.to_string()])
-            .status();
-        simcred_tests::poll(
-            "the command to end",
-            std::time::Duration::from_secs(10),
-            || {
-                let st = std::fs::read_to_string(format!("/proc/{g}/stat")).unwrap_or_default();
-                // Gone, or a zombie waiting for init.
-                (st.is_empty() || st.contains(") Z ")).then_some(())
-            },
-        );
+        simcred_tests::kill_and_wait(g);
     }
 }
 
@@ -518,18 +505,7 @@ fn a_command_outliving_its_killed_simcred_keeps_its_files_until_it_ends() {
     assert!(out.stderr.contains("still running"), "{out:?}");
     assert!(key_file.exists(), "taken from under a running command");
     assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 1);
-    let _ = std::process::Command::new("kill")
-        .args(["-KILL", &grandchild.to_string()])
-        .status();
-    simcred_tests::poll(
-        "the command to end",
-        std::time::Duration::from_secs(10),
-        || {
-            let st =
-                std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
-            (st.is_empty() || st.contains(") Z ")).then_some(())
-        },
-    );
+    simcred_tests::kill_and_wait(grandchild);
     let out = env.run(&["run", &p, "--", "true"]);
     assert!(!key_file.exists(), "{out:?}");
     assert!(files_holding(env.home(), &k).is_empty());

@@ -224,9 +224,7 @@ fn a_killed_files_run_and_its_sdk_cache_are_cleaned_at_the_next_run() {
     child.kill().unwrap();
     child.wait().unwrap();
     if let Some(g) = grandchild {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &g.to_string()])
-            .status();
+        simcred_tests::kill_and_wait(g);
     }
     assert!(!simcred_tests::files_under(&rt).is_empty(), "left behind");
     env.run(&["run", &p, "--files", "--", "true"]).ok();

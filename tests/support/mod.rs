@@ -237,3 +237,21 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// SIGKILLs process `pid` and waits (10 s at most) until it is gone or a zombie waiting for its
+/// parent: a `kill` returns before the process has ended, and a run started meanwhile would
+/// rightly find its command still running.
+#[cfg(unix)]
+pub fn kill_and_wait(pid: u32) {
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+    poll("the killed process to end", Duration::from_secs(10), || {
+        let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // /proc/PID/stat: "PID (COMM) STATE …"; gone, or Z (a zombie).
+        let state = st
+            .rfind(')')
+            .map(|i| st[i + 1..].trim_start().starts_with('Z'));
+        (st.is_empty() || state == Some(true)).then_some(())
+    });
+}
