@@ -71,14 +71,16 @@ export PYTHON
 export HOME="$TEST_HOME"
 # The session bus starts the suite's keyring from this service file (XDG_DATA_HOME's services
 # come before the system's), and starts it again, unlocked, if it crashes: scripts/keyring-service.sh.
-export XDG_DATA_HOME="$TEST_HOME/.local/share"
-mkdir -p "$XDG_DATA_HOME/dbus-1/services"
+# Only the bus (and so the keyring it starts) gets XDG_DATA_HOME, the same directory as HOME's
+# default; the tests do not: one that gives a program a HOME of its own must not find the suite's.
+SUITE_DATA="$TEST_HOME/.local/share"
+mkdir -p "$SUITE_DATA/dbus-1/services"
 printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=%s\n' "$ROOT/scripts/keyring-service.sh" \
-  >"$XDG_DATA_HOME/dbus-1/services/org.freedesktop.secrets.service"
+  >"$SUITE_DATA/dbus-1/services/org.freedesktop.secrets.service"
 unset MODELON_IMPACT_CLIENT_API_KEY MODELON_IMPACT_CLIENT_URL SIMCRED_CONFIG_DIR || true
 
 # The session's own keyring: scripts/test-session.sh runs every stage inside it and checks after
 # each stage (and after each cargo test binary) that the keyring is still the one started here
 # and still unlocked (scripts/keyring-guard.sh), so a test that breaks it is named where it did.
 export SIMCRED_FEATURES="${FEATURES[*]}"
-timeout 1500 dbus-run-session -- bash "$ROOT/scripts/test-session.sh"
+XDG_DATA_HOME="$SUITE_DATA" timeout 1500 dbus-run-session -- env -u XDG_DATA_HOME bash "$ROOT/scripts/test-session.sh"

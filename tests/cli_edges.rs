@@ -36,7 +36,13 @@ echo done > "$HOME/finished""#,
     let mut child = Command::new("dbus-run-session")
         .args(["--", "sh", "-c", &script])
         .env("HOME", home.path())
+        // All of it below that HOME: a daemon given the caller's XDG data dir would open (and
+        // fail to unlock) the caller's login keyring.
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("GNOME_KEYRING_CONTROL")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("XDG_RUNTIME_DIR")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
