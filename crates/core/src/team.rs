@@ -13,7 +13,6 @@ use crate::config::{Fragment, ProfilesDoc};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::profile::{validate_name, KeyMeta, KeyStatus, Profile};
-use crate::secret::Secret;
 use crate::store::{SecretId, SecretKind, StoreError};
 use crate::stores::VaultStore;
 use crate::vault::{VaultError, CUSTOM_MAX_VALUE_LEN};
@@ -459,12 +458,7 @@ impl Ctx<'_> {
             let Some(v) = team.vault().read(&path).map_err(StoreError::from)? else {
                 continue;
             };
-            let Some(value) = v
-                .data
-                .get("value")
-                .and_then(|x| x.as_str())
-                .map(Secret::new)
-            else {
+            let Some(value) = crate::vault_store::value_of(&v) else {
                 continue;
             };
             if value.defect().is_some() || keyring.get(&id)?.is_some() {

@@ -5,7 +5,7 @@
 
 use crate::secret::Secret;
 use crate::store::{SecretId, SecretKind, SecretStore, StoreError};
-use crate::vault::{Vault, VaultError};
+use crate::vault::{Vault, VaultError, Versioned};
 use serde_json::{Map, Value};
 
 /// A vault error as a store error the faces can act on.
@@ -22,6 +22,21 @@ impl From<VaultError> for StoreError {
             VaultError::BadReply { .. } | VaultError::Setup(_) => StoreError::Failed(e.to_string()),
         }
     }
+}
+
+/// The secret an entry holds: its data's `value` string (`None`: no such field, or not a string).
+pub fn value_of(v: &Versioned) -> Option<Secret> {
+    v.data
+        .get("value")
+        .and_then(|x| x.as_str())
+        .map(Secret::new)
+}
+
+/// An entry's data holding `secret`: `{"value": …}`.
+fn data_of(secret: &Secret) -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert("value".into(), Value::String(secret.expose().to_string()));
+    data
 }
 
 /// A profile's secrets in a vault: `{prefix}/secrets/{profile}/{kind}/{name}`, data
@@ -67,12 +82,7 @@ impl SecretStore for VaultStore {
     /// white space around it (an OSC 52 for the terminal, an `[evil]` line for a hand-over
     /// file) is refused with a sentence naming profile and key, never the value.
     fn get(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
-        let secret = self.vault.read(&Self::key(id))?.and_then(|v| {
-            v.data
-                .get("value")
-                .and_then(|x| x.as_str())
-                .map(Secret::new)
-        });
+        let secret = self.vault.read(&Self::key(id))?.as_ref().and_then(value_of);
         if let Some(why) = secret.as_ref().and_then(Secret::defect) {
             let what = match id.kind {
                 SecretKind::ApiKey => "key",
@@ -92,8 +102,7 @@ impl SecretStore for VaultStore {
 
     fn set(&self, id: &SecretId, secret: &Secret) -> Result<(), StoreError> {
         let key = Self::key(id);
-        let mut data = Map::new();
-        data.insert("value".into(), Value::String(secret.expose().to_string()));
+        let data = data_of(secret);
         // Setting a secret is an overwrite by intent: on a lost race, write over the version
         // that won (read again), never over one not seen.
         for _ in 0..3 {
@@ -120,17 +129,11 @@ impl SecretStore for VaultStore {
     ) -> Result<(), StoreError> {
         let key = Self::key(id);
         let now = self.vault.read(&key)?;
-        let value = now.as_ref().and_then(|v| {
-            v.data
-                .get("value")
-                .and_then(|x| x.as_str())
-                .map(Secret::new)
-        });
+        let value = now.as_ref().and_then(value_of);
         if value.as_ref() != expected {
             return Err(crate::store::changed_meanwhile(id));
         }
-        let mut data = Map::new();
-        data.insert("value".into(), Value::String(new.expose().to_string()));
+        let data = data_of(new);
         // Check-and-set on the version just compared: a writer in between makes this fail.
         match self
             .vault
