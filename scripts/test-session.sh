@@ -27,11 +27,23 @@ until bash scripts/keyring-guard.sh record 2>/dev/null; do
   fi
   sleep 0.1
 done
-# At the end: stop the keyring the bus runs now (after a crash, the one started again).
+# At the end: stop the keyring the bus runs now (after a crash, the one started again), and wait
+# until its service script has written its last line into HOME (the exit line in the log):
+# scripts/test.sh removes HOME next, and a line written while it does so leaves the directory
+# non-empty (CI failed so: "rm: cannot remove …: Directory not empty").
 stop_keyring() {
-  local pid
-  pid=$(bash scripts/keyring-guard.sh state 2>/dev/null | awk '{print $1}')
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  local pid deadline
+  pid=$(bash "$ROOT/scripts/keyring-guard.sh" state 2>/dev/null | awk '{print $1}')
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  deadline=$((SECONDS + 15))
+  until awk -v p="$pid" '$1 == "exit" && $2 == p {found = 1} END {exit !found}' "$HOME/.simcred-keyring-log" 2>/dev/null; do
+    if ((SECONDS > deadline)); then
+      echo "test: the suite's gnome-keyring-daemon (pid $pid) did not end within 15 s of SIGTERM" >&2
+      return 0
+    fi
+    sleep 0.1
+  done
 }
 trap stop_keyring EXIT
 guard() { bash "$ROOT/scripts/keyring-guard.sh" check "$1"; }
