@@ -170,3 +170,28 @@ fn remove_plaintext_removes_every_copy_of_a_duplicated_value() {
     assert_eq!(fs::read_to_string(&ini).unwrap(), "[api_keys]\n");
     assert_eq!(env.run(&["key", "get", &prof]).stdout, v);
 }
+
+/// Issue 23: after `import --remove-plaintext` empties an exported `config.ini` of its keys, the
+/// profile no longer records that file as an export, so `audit` does not report the emptied file
+/// as still holding "the exported key" (it did, in the same breath as "removed the plaintext").
+#[test]
+fn import_removing_plaintext_leaves_no_export_for_audit_to_report() {
+    let env = Env::new();
+    let ini = env.xdg_config().join("Dlubal/api/config.ini");
+    let p = env.name("rfem");
+    let k = secret("ak-");
+    env.run(&["profile", "add", &p, "--service", "dlubal"]).ok();
+    env.run_in(&["key", "add", &p, "first"], &k).ok();
+    env.run(&["export", &p]).ok();
+    env.run(&["profile", "remove", "--yes", &p]).ok();
+    let out = env.run(&["import", "--service", "dlubal", "--remove-plaintext"]);
+    out.ok();
+    assert!(out.stdout.contains("imported: dlubal/first"), "{out:?}");
+    assert!(!fs::read_to_string(&ini).unwrap().contains(&k));
+    let audit = env.run(&["audit", "--json"]);
+    assert_eq!(audit.stdout.trim(), "[]", "{audit:?}");
+    assert_eq!(audit.code, 0, "{audit:?}");
+    let list = env.run(&["key", "list", "dlubal", "--json"]);
+    list.ok();
+    assert!(!list.stdout.contains("config.ini"), "{list:?}");
+}

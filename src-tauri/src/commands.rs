@@ -780,7 +780,7 @@ pub async fn import(
         let profile = profile.filter(|p| !p.trim().is_empty());
         let imported = vendor::import(&sc.ctx(), &found, profile.as_deref())?;
         let removed = if remove_plaintext {
-            vendor::remove_plaintext(&found, &imported)?
+            vendor::remove_plaintext(&sc.ctx(), &found, &imported)?
         } else {
             vec![]
         };

@@ -356,6 +356,36 @@ impl Ctx<'_> {
         })
     }
 
+    /// Forgets that `profile`'s keys and tokens were exported to `path` (their plaintext copy
+    /// there was removed), so neither `audit` nor the app points at a copy that is gone. Only
+    /// this computer's profiles record paths; for any other profile this does nothing.
+    pub(crate) fn forget_export(&self, profile: &str, path: &str) -> Result<()> {
+        if !self.config().read()?.iter().any(|p| p.name == profile) {
+            return Ok(());
+        }
+        self.config().update(|doc| {
+            let Ok(prof) = find_profile(doc.profiles(), profile) else {
+                return Ok(());
+            };
+            let prof = prof.clone();
+            for k in &prof.keys {
+                if k.exported.iter().any(|p| p == path) {
+                    let mut m = k.clone();
+                    m.exported.retain(|p| p != path);
+                    doc.put_key(profile, &m);
+                }
+            }
+            for t in &prof.tokens {
+                if t.exported.iter().any(|p| p == path) {
+                    let mut m = t.clone();
+                    m.exported.retain(|p| p != path);
+                    doc.put_token(profile, &m);
+                }
+            }
+            Ok::<_, Error>(())
+        })
+    }
+
     /// The environment variables `simcred run` gives the child (values include the secret).
     pub fn run_env(&self, profile: &str, name: Option<&str>) -> Result<Vec<(String, String)>> {
         Ok(self.run_handoff(profile, name, false)?.vars)

@@ -419,8 +419,14 @@ fn import_token(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Import
 /// Deletes the plaintext copies of keys that are safely in the keyring (each vendor's files
 /// say how: a whole file, or entries of a shared one, through symlinks to the real file).
 /// Returns what was removed, as sentences. Fails, naming the file, when a copy could not be
-/// removed or its value still appears in the file.
-pub fn remove_plaintext(found: &[Found], imported: &[Imported]) -> Result<Vec<String>> {
+/// removed or its value still appears in the file. Once every copy is gone, the profiles that
+/// took the keys no longer record those files as exports (or `audit` would report the file,
+/// emptied of its keys, as still holding them).
+pub fn remove_plaintext(
+    sc: &Ctx<'_>,
+    found: &[Found],
+    imported: &[Imported],
+) -> Result<Vec<String>> {
     // `imported` has one record per found key, in the same order.
     let safe: Vec<&Found> = found
         .iter()
@@ -450,6 +456,11 @@ pub fn remove_plaintext(found: &[Found], imported: &[Imported]) -> Result<Vec<St
             remaining.join("; ")
         ));
         return Err(Error::Invalid(msg));
+    }
+    for (f, r) in found.iter().zip(imported) {
+        if let (Source::File(p), true) = (&f.source, r.action.is_stored()) {
+            sc.forget_export(&r.profile, &p.display().to_string())?;
+        }
     }
     Ok(done)
 }

@@ -171,7 +171,7 @@ fn import_from(
         ))?
     };
     if remove {
-        for line in vendor::remove_plaintext(&found, &done)? {
+        for line in vendor::remove_plaintext(&sc.ctx(), &found, &done)? {
             eprintln!("{line}");
         }
     }
