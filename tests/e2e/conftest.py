@@ -35,6 +35,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,6 +179,24 @@ def _app_pids() -> list[int]:
             except OSError:
                 pass
     return pids
+
+
+# The name the app's single-instance plugin holds on the session bus while an instance runs.
+SINGLE_INSTANCE_NAME = "dev.simcred.app.SingleInstance"
+
+
+def _instance_name_free() -> bool:
+    """Whether no app instance holds the single-instance name on this session bus any more.
+
+    An app started while the bus still lists an instance that is exiting tries to hand its
+    arguments over, finds nobody and exits ("failed to forward arguments to the running
+    instance"); WebKitWebDriver then waits for it forever."""
+    out = subprocess.run(
+        ["dbus-send", "--session", "--print-reply=literal", "--dest=org.freedesktop.DBus", "/",
+         "org.freedesktop.DBus.NameHasOwner", f"string:{SINGLE_INSTANCE_NAME}"],
+        capture_output=True, text=True, timeout=10,
+    )
+    return out.returncode == 0 and out.stdout.split()[-1:] == ["false"]
 
 
 def _descendants(root: int) -> list[int]:
@@ -370,7 +389,11 @@ def launch_app(
     with no `config_dir` the app uses its default profiles dir under HOME."""
     assert SIMCRED_APP.exists(), f"{SIMCRED_APP} is missing; build it: cargo build -p simcred-app"
     try:
-        wait_until("an earlier app instance to exit (single instance)", lambda: not _app_pids(), 30)
+        wait_until(
+            "an earlier app instance to exit and leave the bus (single instance)",
+            lambda: not _app_pids() and _instance_name_free(),
+            30,
+        )
     except AssertionError:
         for pid in _app_pids():
             tasks = Path(f"/proc/{pid}/task")
@@ -410,7 +433,12 @@ def launch_app(
         opts = ArgOptions()
         opts.set_capability("browserName", "wry")
         opts.set_capability("tauri:options", {"application": str(application or SIMCRED_APP)})
-        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=opts)
+        # A bounded wait for every WebDriver request: an app that exits at start (WebKitWebDriver
+        # then never gets its window) fails the test with the driver's log instead of hanging.
+        url = f"http://127.0.0.1:{port}"
+        driver = webdriver.Remote(
+            command_executor=url, options=opts, client_config=ClientConfig(remote_server_addr=url, timeout=120)
+        )
         app = App(driver, log)
         wait_until(
             "the UI to be ready",
