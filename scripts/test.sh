@@ -74,6 +74,9 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# No accessibility bus: GTK would start at-spi-bus-launcher for the app, which outlives the suite
+# (it is not a child of the session) and writes its socket into the private HOME.
+export NO_AT_BRIDGE=1
 export SIMCRED_BIN="$ROOT/target/debug/simcred"
 export SIMCRED_APP="$ROOT/target/debug/simcred-app"
 # A loaded 2-core CI machine can make gnome-keyring slow to answer; allow more than the default.
@@ -96,3 +99,9 @@ unset MODELON_IMPACT_CLIENT_API_KEY MODELON_IMPACT_CLIENT_URL SIMCRED_CONFIG_DIR
 # and still unlocked (scripts/keyring-guard.sh), so a test that breaks it is named where it did.
 export SIMCRED_FEATURES="${FEATURES[*]}"
 XDG_DATA_HOME="$SUITE_DATA" timeout 1500 dbus-run-session -- env -u XDG_DATA_HOME bash "$ROOT/scripts/test-session.sh"
+
+# Windows: the CLI cross-built for x86_64-pc-windows-gnu (Debian's Rust, std from source, into
+# target/windows only), its unit tests and simcred.exe end to end under Wine (tests/windows/).
+stage "Windows under Wine (scripts/test-windows.sh)"
+timeout 1800 bash scripts/test-windows.sh
+stage "done"

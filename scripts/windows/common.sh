@@ -7,7 +7,7 @@
 WIN_TARGET=x86_64-pc-windows-gnu
 WIN_DIR="$ROOT/target/windows"
 export WINEPREFIX="$WIN_DIR/wine-prefix"
-WIN_PACKAGES=(rustc-web cargo-web rust-web-src mingw-w64 wine wine64)
+WIN_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy mingw-w64 wine wine64)
 # -Zbuild-std: rustup cannot add the target here, so std is built from Debian's own source
 # package (rust-web-src), which matches Debian's compiler.
 WIN_CARGO_FLAGS=(-Zbuild-std=std,panic_abort --target "$WIN_TARGET" --target-dir "$WIN_DIR" --locked)

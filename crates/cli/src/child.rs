@@ -52,6 +52,8 @@ pub fn run_and_wait(
     // them itself from the terminal, as part of the foreground group.
     #[cfg(unix)]
     crate::signals::catch_signals(false);
+    #[cfg(windows)]
+    crate::signals::let_console_interrupts_pass();
     loop {
         if let Some(status) = child.try_wait().context("cannot wait for the command")? {
             for p in pumps.drain(..) {

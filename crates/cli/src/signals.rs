@@ -35,6 +35,26 @@ pub fn catch_signals(interrupts: bool) {
     }
 }
 
+/// Windows: Ctrl-C and Ctrl-Break go to every process attached to the console, the child
+/// included. SimCred lets them pass by (its handler says "handled"), so that the child decides
+/// what an interrupt means and SimCred outlives it to put the vendor's files back and remove the
+/// hand-over directory. A closing console window or a log-off still ends SimCred (the system
+/// allows no refusal there); the next `run` or `audit` then cleans up what it left.
+#[cfg(windows)]
+pub fn let_console_interrupts_pass() {
+    use windows_sys::Win32::System::Console::{
+        SetConsoleCtrlHandler, CTRL_BREAK_EVENT, CTRL_C_EVENT,
+    };
+    unsafe extern "system" fn handler(kind: u32) -> windows_sys::Win32::Foundation::BOOL {
+        i32::from(kind == CTRL_C_EVENT || kind == CTRL_BREAK_EVENT)
+    }
+    // SAFETY: registers a handler that only compares its argument; it stays valid for the
+    // whole process (a plain function).
+    unsafe {
+        SetConsoleCtrlHandler(Some(handler), 1);
+    }
+}
+
 /// The exit code for SimCred: the child's, or 128 + the signal that ended it.
 pub fn exit_code(status: ExitStatus) -> i32 {
     #[cfg(unix)]

@@ -124,6 +124,9 @@ fn exec(mut cmd: std::process::Command, program: &str) -> Result<i32> {
     }
     #[cfg(not(unix))]
     {
+        // Windows has no exec: SimCred waits, and lets Ctrl-C reach the child alone.
+        #[cfg(windows)]
+        crate::signals::let_console_interrupts_pass();
         let status = cmd
             .status()
             .with_context(|| format!("cannot run {program}"))?;
