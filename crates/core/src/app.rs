@@ -81,6 +81,97 @@ impl Simcred {
         self.ctx().profile(name)
     }
 
+    /// The profile a command given no profile name uses: the one the project file
+    /// (`.simcred.toml`, from the current directory upwards) names for `service`, else for the
+    /// only service in it that `fits` the command. The profile must exist (in the team store
+    /// the file names, if it names one); every problem names the file and line.
+    pub fn project_profile(
+        &self,
+        service: Option<Service>,
+        fits: impl Fn(Service) -> bool,
+    ) -> Result<String> {
+        let Some(file) = crate::project::ProjectFile::find()? else {
+            return Err(crate::project::ProjectError::NoProfile {
+                what: service.map(|s| s.display_name().to_string()),
+                looked: std::env::current_dir().ok(),
+            }
+            .into());
+        };
+        let entry = file.choose(service, fits)?;
+        self.project_entry_profile(&file, entry)
+    }
+
+    /// Every profile the project file names for services that `fits` (or for `service`), each
+    /// checked as in [`Simcred::project_profile`]; an error when it names none.
+    pub fn project_profiles(
+        &self,
+        service: Option<Service>,
+        fits: impl Fn(Service) -> bool,
+    ) -> Result<Vec<String>> {
+        let Some(file) = crate::project::ProjectFile::find()? else {
+            return Err(crate::project::ProjectError::NoProfile {
+                what: service.map(|s| s.display_name().to_string()),
+                looked: std::env::current_dir().ok(),
+            }
+            .into());
+        };
+        let entries = file.fitting(service, &fits);
+        if entries.is_empty() {
+            file.choose(service, &fits)?;
+        }
+        entries
+            .into_iter()
+            .map(|e| self.project_entry_profile(&file, e))
+            .collect()
+    }
+
+    fn project_entry_profile(
+        &self,
+        file: &crate::project::ProjectFile,
+        e: &crate::project::ProjectEntry,
+    ) -> Result<String> {
+        use crate::project::ProjectError;
+        let unknown = |message: String| ProjectError::UnknownProfile {
+            path: file.path.clone(),
+            line: e.line,
+            message,
+        };
+        let p = match self.profile(&e.profile) {
+            Ok(p) => p,
+            Err(crate::error::Error::UnknownProfile { .. }) => {
+                return Err(unknown(format!(
+                    "no profile named \"{}\" (for {}) on this computer or in its team stores",
+                    e.profile,
+                    e.service.display_name()
+                ))
+                .into())
+            }
+            Err(other) => return Err(other),
+        };
+        if p.service != e.service {
+            return Err(unknown(format!(
+                "profile \"{}\" is a {} profile, not {}",
+                e.profile,
+                p.service.display_name(),
+                e.service.display_name()
+            ))
+            .into());
+        }
+        if e.store.is_some() && p.store != e.store {
+            return Err(unknown(format!(
+                "profile \"{}\" is not in team store \"{}\" ({})",
+                e.profile,
+                e.store.as_deref().unwrap_or_default(),
+                match &p.store {
+                    Some(s) => format!("it is in \"{s}\""),
+                    None => "it is on this computer".to_string(),
+                }
+            ))
+            .into());
+        }
+        Ok(p.name)
+    }
+
     /// Creates a profile. `settings` are `name=value` pairs checked against the service.
     pub fn add_profile(
         &self,
@@ -421,6 +512,20 @@ impl Simcred {
             .map(|(s, why)| format!("team store \"{s}\": {why}"))
             .collect();
         r.needs_attention |= !r.store_problems.is_empty();
+        // The project file in force here, and whether each profile it names exists.
+        match crate::project::ProjectFile::find() {
+            Ok(Some(f)) => {
+                for e in &f.entries {
+                    if let Err(err) = self.project_entry_profile(&f, e) {
+                        r.project_problems.push(err.to_string());
+                    }
+                }
+                r.project = Some(f);
+            }
+            Ok(None) => {}
+            Err(e) => r.project_problems.push(e.to_string()),
+        }
+        r.needs_attention |= !r.project_problems.is_empty();
         Ok(r)
     }
 

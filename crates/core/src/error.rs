@@ -121,6 +121,9 @@ pub enum Error {
     /// A file could not be used.
     #[error("{0}")]
     Io(String),
+    /// The project file (`.simcred.toml`) cannot be used, or which profile to use is not clear.
+    #[error(transparent)]
+    Project(#[from] crate::project::ProjectError),
     /// A file SimCred reads or writes is not a regular file, too large, not text, or failed
     /// (its cause kept): code `io` for an IO failure, `invalid` for the rest, as before.
     #[error(transparent)]
@@ -169,6 +172,7 @@ impl Error {
             Error::CheckFailed { .. } => "check_failed",
             Error::ExportConflict { .. } => "export_conflict",
             Error::Invalid(_) => "invalid",
+            Error::Project(e) => e.code(),
             Error::Io(_) | Error::File(crate::fsio::FileError::Io { .. }) => "io",
             Error::File(_) => "invalid",
         }

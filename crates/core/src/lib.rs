@@ -16,6 +16,7 @@ pub mod handoff;
 pub mod keys;
 pub mod profile;
 pub mod profiles;
+pub mod project;
 pub mod providers;
 mod run_env;
 pub mod settings;

@@ -150,6 +150,11 @@ pub struct StatusReport {
     /// Warnings about how team stores are reached (TLS certificates not checked), one
     /// sentence each; like a profile's, they do not make the report need attention.
     pub store_warnings: Vec<String>,
+    /// The project file (`.simcred.toml`) in force in the current directory, if any.
+    pub project: Option<crate::project::ProjectFile>,
+    /// What is wrong with it (a malformed file, a profile it names that does not exist), one
+    /// sentence each naming the file and line.
+    pub project_problems: Vec<String>,
     pub needs_attention: bool,
 }
 
@@ -361,6 +366,8 @@ pub fn report(
         profiles,
         store_problems: Vec::new(),
         store_warnings: Vec::new(),
+        project: None,
+        project_problems: Vec::new(),
         needs_attention,
     }
 }

@@ -11,9 +11,26 @@ use std::time::Duration;
 
 #[derive(Args)]
 pub struct KeyRef {
-    pub profile: String,
+    /// The profile (default: the one the project's .simcred.toml names, from the current
+    /// directory upwards)
+    pub profile: Option<String>,
     /// Key name (default: the profile's default key)
     pub key: Option<String>,
+    /// With no profile named: the project file's profile of this service
+    #[arg(long, conflicts_with = "profile", value_parser = crate::registry::service_parser(crate::cmd::project::has_keys))]
+    pub service: Option<simcred_core::Service>,
+}
+
+impl KeyRef {
+    /// The profile named, or the project file's.
+    fn profile(&self, sc: &Simcred) -> Result<String> {
+        crate::cmd::project::profile_or_project(
+            sc,
+            self.profile.as_deref(),
+            self.service,
+            crate::cmd::project::has_keys,
+        )
+    }
 }
 
 #[derive(Subcommand)]
@@ -127,7 +144,7 @@ pub fn run(c: KeyCmd) -> Result<i32> {
             }
         }
         KeyCmd::Get(k) => {
-            let (_, secret) = sc.get_key(&k.profile, k.key.as_deref())?;
+            let (_, secret) = sc.get_key(&k.profile(&sc)?, k.key.as_deref())?;
             print_secret(&secret)?;
         }
         KeyCmd::Copy {
@@ -151,7 +168,7 @@ pub fn run(c: KeyCmd) -> Result<i32> {
         }
         KeyCmd::Replace { key, no_check } => {
             let secret = read_secret("Paste the new key (input hidden): ")?;
-            let r = sc.replace_key(&key.profile, key.key.as_deref(), secret, !no_check)?;
+            let r = sc.replace_key(&key.profile(&sc)?, key.key.as_deref(), secret, !no_check)?;
             println!(
                 "Replaced {} in {} with {} [{}].",
                 r.key.name,
@@ -178,7 +195,7 @@ pub fn run(c: KeyCmd) -> Result<i32> {
             }
         }
         KeyCmd::History { key, json } => {
-            let h = sc.key_history(&key.profile, key.key.as_deref())?;
+            let h = sc.key_history(&key.profile(&sc)?, key.key.as_deref())?;
             if json {
                 print_json(&h)?;
             } else {
@@ -193,7 +210,7 @@ pub fn run(c: KeyCmd) -> Result<i32> {
             }
         }
         KeyCmd::Check { key, json } => {
-            let r = sc.check_key(&key.profile, key.key.as_deref())?;
+            let r = sc.check_key(&key.profile(&sc)?, key.key.as_deref())?;
             if json {
                 print_json(&r)?;
             } else if let Some(why) = &r.unreachable {
@@ -255,8 +272,9 @@ pub fn print_keys(keys: &[KeyMeta], indent: &str) {
 }
 
 fn copy(sc: &Simcred, k: &KeyRef, clear_after: u64, wait: bool) -> Result<i32> {
-    let (meta, secret) = sc.get_key(&k.profile, k.key.as_deref())?;
-    let what = format!("{}/{}", k.profile, meta.name);
+    let profile = k.profile(sc)?;
+    let (meta, secret) = sc.get_key(&profile, k.key.as_deref())?;
+    let what = format!("{profile}/{}", meta.name);
     if wait {
         let end = simcred_core::clipboard::copy_then_clear(
             &secret,

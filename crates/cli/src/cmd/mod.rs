@@ -5,6 +5,7 @@
 
 pub mod key;
 pub mod profile;
+pub mod project;
 pub mod run;
 pub mod sandbox;
 pub mod signin;

@@ -1,4 +1,4 @@
-//! `simcred run PROFILE -- CMD`: runs a command with the profile's credentials in its
+//! `simcred run [PROFILE] -- CMD`: runs a command with the profile's credentials in its
 //! environment (or vendor files handed over in a private directory), optionally masking its
 //! output, and puts back afterwards what the command changed in the vendors' files.
 
@@ -10,7 +10,12 @@ use clap::Args;
 
 #[derive(Args)]
 pub struct RunArgs {
-    pub profile: String,
+    /// The profile (default: the profiles the project's .simcred.toml names, from the current
+    /// directory upwards — all of them, each service's credentials together, unless --service)
+    pub profile: Option<String>,
+    /// With no profile named: only the project file's profile of this service
+    #[arg(long, conflicts_with = "profile", value_parser = crate::registry::service_parser(crate::registry::any))]
+    pub service: Option<simcred_core::Service>,
     /// The key to use (default: the profile's default key)
     #[arg(long)]
     pub key: Option<String>,
@@ -42,8 +47,22 @@ pub struct RunArgs {
 
 /// Runs `simcred run`.
 pub fn run(a: RunArgs) -> Result<i32> {
+    let profiles = match (&a.profile, a.service) {
+        (Some(p), _) => vec![p.clone()],
+        (None, service) => {
+            let all = open()?.project_profiles(service, |_| true)?;
+            if all.len() > 1 && (a.key.is_some() || a.files) {
+                bail!(
+                    "--key and --files take one profile, and the project file names {} ({}); name the profile or --service",
+                    all.len(),
+                    all.join(", ")
+                );
+            }
+            all
+        }
+    };
     run_child(
-        &a.profile,
+        &profiles,
         a.key.as_deref(),
         a.mask,
         a.files,
@@ -54,7 +73,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
 }
 
 fn run_child(
-    profile: &str,
+    profiles: &[String],
     key: Option<&str>,
     mask: bool,
     files: bool,
@@ -65,16 +84,20 @@ fn run_child(
     let sc = open()?;
     // Runs killed before they could clean up: their files first, then this run.
     report_aftercare(sc.recover_runs(), quiet);
-    let simcred_core::handoff::RunEnv {
-        vars: env,
-        handoff,
-        note,
-        secrets,
-        unset,
-        aftercare,
-    } = sc.run_handoff_for(profile, key, files, client)?;
-    if let Some(n) = note {
-        eprintln!("simcred: note: {n}");
+    let (mut env, mut handoffs, mut secrets, mut unset, mut aftercares) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Each profile's hand-over (a project may name several services); one that fails removes
+    // what the others prepared (their hand-overs clean up when dropped).
+    for profile in profiles {
+        let r = sc.run_handoff_for(profile, key, files, client)?;
+        if let Some(n) = r.note {
+            eprintln!("simcred: note: {n}");
+        }
+        env.extend(r.vars);
+        handoffs.extend(r.handoff);
+        secrets.extend(r.secrets);
+        unset.extend(r.unset);
+        aftercares.extend(r.aftercare);
     }
     let Some(program) = command.first() else {
         bail!("no command to run: give it after --");
@@ -93,23 +116,27 @@ fn run_child(
             println!("::add-mask::{}", s.expose());
         }
     }
-    let Some(h) = handoff else {
+    if handoffs.is_empty() && aftercares.is_empty() {
         if mask {
             return crate::child::run_and_wait(cmd, program, Some(&secrets), |_| {});
         }
         return exec(cmd, program);
-    };
+    }
     // Something to do after the child: stay its parent, then put files back and clean up.
     let code = crate::child::run_and_wait(cmd, program, mask.then_some(&secrets[..]), |pid| {
-        if let Err(e) = h.child_started(pid) {
-            eprintln!("simcred: warning: {e}");
+        for h in &handoffs {
+            if let Err(e) = h.child_started(pid) {
+                eprintln!("simcred: warning: {e}");
+            }
         }
     });
-    if let Some(a) = aftercare {
+    for a in aftercares {
         report_aftercare(a.finish(), quiet);
     }
-    if let Err(e) = h.close() {
-        eprintln!("simcred: warning: {e}");
+    for h in handoffs {
+        if let Err(e) = h.close() {
+            eprintln!("simcred: warning: {e}");
+        }
     }
     code
 }

@@ -43,7 +43,11 @@ pub struct OfflineTokenArgs {
 
 #[derive(Args)]
 pub struct TokenArgs {
-    pub profile: String,
+    /// The profile (default: the one the project's .simcred.toml names)
+    pub profile: Option<String>,
+    /// With no profile named: the project file's profile of this service
+    #[arg(long, conflicts_with = "profile", value_parser = crate::registry::service_parser(crate::cmd::project::signs_in))]
+    pub service: Option<simcred_core::Service>,
     /// Mint a new one even if the cached one is still good
     #[arg(long)]
     pub refresh: bool,
@@ -185,11 +189,18 @@ fn login(a: LoginArgs, offline: bool, client: Option<&str>) -> Result<i32> {
 pub fn token(
     TokenArgs {
         profile,
+        service,
         refresh,
         json,
     }: TokenArgs,
 ) -> Result<i32> {
     let sc = open()?;
+    let profile = crate::cmd::project::profile_or_project(
+        &sc,
+        profile.as_deref(),
+        service,
+        crate::cmd::project::signs_in,
+    )?;
     let t = sc.access_token(&profile, refresh)?;
     if json {
         let v = serde_json::json!({

@@ -51,6 +51,21 @@ pub fn run(StatusArgs { json, check }: StatusArgs) -> Result<i32> {
         for w in &r.store_warnings {
             println!("! {w}");
         }
+        if let Some(f) = &r.project {
+            let named: Vec<String> = f
+                .entries
+                .iter()
+                .map(|e| format!("{} → {}", e.service, e.profile))
+                .collect();
+            println!(
+                "Project: {} ({})",
+                simcred_core::text::safe(&f.path.display().to_string()),
+                named.join(", ")
+            );
+        }
+        for p in &r.project_problems {
+            println!("! {p}");
+        }
         if r.profiles.is_empty() {
             println!("No profiles yet. Create one with `simcred profile add` or `simcred import`.");
         }
