@@ -9,7 +9,9 @@ use simcred_tests::jwt::Issuer;
 use simcred_tests::oidc::{browser, Provider, FOLLOWS};
 use simcred_tests::openbao::{local_keyring, login_userpass, team_policy, teammate, Bao};
 use simcred_tests::proxy::{loopback_host_name, Tinyproxy};
-use simcred_tests::{files_holding, free_port, json, poll, secret, state_in, Env, Out};
+use simcred_tests::{
+    files_holding, free_port, import_into, json, poll, secret, state_in, Env, Out,
+};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -628,7 +630,7 @@ fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() 
     let printed = env.all_output();
     // `token` and an explicit export show the sign-in on purpose: after the scan of outputs.
     let access = env.run(&["token", &s]).ok().stdout.trim().to_string();
-    let offline = offline_token_of(&env, &s);
+    let offline = env.offline_token(&s);
     for (what, v) in [
         ("the access token", &access),
         ("the offline token", &offline),
@@ -713,14 +715,17 @@ fn a_ci_job_logs_in_with_its_identity_token_and_a_service_with_approle() {
         "token_policies=ci",
         "token_ttl=10m",
     ]);
+    let jwt_login = |who: &Env, jwt: &str| {
+        who.run_in(
+            &[
+                "store", "login", "acme", "--method", "jwt", "--role", "deploy",
+            ],
+            jwt,
+        )
+    };
     let job = teammate(&bao);
     let jwt = issuer.token("project:acme/solver", "simcred");
-    let login = job.run_in(
-        &[
-            "store", "login", "acme", "--method", "jwt", "--role", "deploy",
-        ],
-        &jwt,
-    );
+    let login = jwt_login(&job, &jwt);
     login.ok();
     assert!(
         login
@@ -734,12 +739,7 @@ fn a_ci_job_logs_in_with_its_identity_token_and_a_service_with_approle() {
     // A token for another audience is refused, in a sentence; nothing is kept.
     let stranger = teammate(&bao);
     let wrong = issuer.token("project:acme/solver", "someone-else");
-    let refused = stranger.run_in(
-        &[
-            "store", "login", "acme", "--method", "jwt", "--role", "deploy",
-        ],
-        &wrong,
-    );
+    let refused = jwt_login(&stranger, &wrong);
     refused.fails();
     assert!(
         refused.stderr.contains("refused the login")
@@ -1028,14 +1028,7 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
     // Into a profile of one's own: this computer's keyring, and the output says so.
     let mine = me.name("mine");
     let out = me.run_with(
-        &[
-            "import",
-            "--service",
-            "dlubal",
-            "--profile",
-            &mine,
-            "--keep-plaintext",
-        ],
+        &import_into("dlubal", &mine, "--keep-plaintext"),
         None,
         &with,
     );
@@ -1058,14 +1051,7 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
 
     // Named explicitly, a team profile may receive it: the output says it went to the team.
     let out = me.run_with(
-        &[
-            "import",
-            "--service",
-            "dlubal",
-            "--profile",
-            "dlubal",
-            "--keep-plaintext",
-        ],
+        &import_into("dlubal", "dlubal", "--keep-plaintext"),
         None,
         &with,
     );
@@ -1079,14 +1065,7 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
     // A sign-in imported into a team profile is still the person's: this computer's keyring,
     // and the output says so.
     let out = me.run_with(
-        &[
-            "import",
-            "--service",
-            "simai",
-            "--profile",
-            &table,
-            "--keep-plaintext",
-        ],
+        &import_into("simai", &table, "--keep-plaintext"),
         None,
         &with,
     );
@@ -1346,25 +1325,6 @@ fn sign_in(env: &Env, p: &str) -> Out {
     )
 }
 
-/// The offline token a profile holds, through an explicit export (the one way it is shown).
-fn offline_token_of(env: &Env, p: &str) -> String {
-    let path = env.home().join(format!("exports/{p}.conf"));
-    env.run(&[
-        "export",
-        p,
-        "--include-secret",
-        "--path",
-        path.to_str().unwrap(),
-    ])
-    .ok();
-    let conf = std::fs::read_to_string(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    conf.lines()
-        .find_map(|l| l.strip_prefix("offline_token = \""))
-        .map(|l| l.trim_end_matches('"').to_string())
-        .expect("the export holds the offline token")
-}
-
 /// A SimAI team profile `p` in store acme, for the sandbox `sb`.
 fn simai_team_profile(env: &Env, p: &str, sb: &simcred_sandbox::Sandbox) {
     env.run(&[
@@ -1399,7 +1359,7 @@ fn a_persons_sign_in_to_a_team_profile_stays_on_their_computer() {
     simai_team_profile(&ann, &p, &sb);
     sign_in(&ann, &p).ok();
     let access = ann.run(&["token", &p]).ok().stdout.trim().to_string();
-    let offline = offline_token_of(&ann, &p);
+    let offline = ann.offline_token(&p);
 
     // The vault: no token, no password, not even the user name or that anyone signed in.
     let dump = bao.dump();
@@ -1487,7 +1447,7 @@ fn an_old_sign_in_in_the_team_store_moves_to_the_keyring_on_first_use() {
     // A real offline token, from a local sign-in.
     let local = ann.simai_profile("local", &sb.simai_api_url());
     sign_in(&ann, &local).ok();
-    let offline = offline_token_of(&ann, &local);
+    let offline = ann.offline_token(&local);
     // The team profile as SimCred wrote it before: tokens in the entry and the store.
     let q = ann.name("old");
     let toml = format!(

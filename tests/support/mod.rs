@@ -177,11 +177,19 @@ impl Env {
         out
     }
 
+    /// `profile add NAME --service SERVICE MORE…`, which must succeed, for a name unique to
+    /// this Env made from `base`; returns the name.
+    pub fn add_profile(&self, base: &str, service: &str, more: &[&str]) -> String {
+        let p = self.name(base);
+        let mut args = vec!["profile", "add", &p, "--service", service];
+        args.extend_from_slice(more);
+        self.run(&args).ok();
+        p
+    }
+
     /// Creates a Modelon Impact profile for `url` holding `key`; returns its (unique) name.
     pub fn modelon_profile(&self, base: &str, url: &str, key: &str) -> String {
-        let p = self.name(base);
-        self.run(&["profile", "add", &p, "--service", "modelon", "--url", url])
-            .ok();
+        let p = self.add_profile(base, "modelon", &["--url", url]);
         self.run_in(&["key", "add", &p], key).ok();
         p
     }
@@ -189,20 +197,11 @@ impl Env {
     /// Creates a SimAI profile (organization `demo-org`, the sandbox's) for `api_url`; returns
     /// its (unique) name.
     pub fn simai_profile(&self, base: &str, api_url: &str) -> String {
-        let p = self.name(base);
-        self.run(&[
-            "profile",
-            "add",
-            &p,
-            "--service",
+        self.add_profile(
+            base,
             "simai",
-            "--organization",
-            "demo-org",
-            "--url",
-            api_url,
-        ])
-        .ok();
-        p
+            &["--organization", "demo-org", "--url", api_url],
+        )
     }
 
     /// Gives `run` a private runtime dir (`HOME/run`, 0700) for its hand-over, so the test can
@@ -229,9 +228,34 @@ impl Env {
         p
     }
 
+    /// The offline token a profile holds, through an explicit export (the one way it is
+    /// shown) to a file removed at once.
+    pub fn offline_token(&self, p: &str) -> String {
+        let path = self.home().join(format!("exports/{p}.conf"));
+        self.run(&[
+            "export",
+            p,
+            "--include-secret",
+            "--path",
+            path.to_str().unwrap(),
+        ])
+        .ok();
+        let conf = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        conf.lines()
+            .find_map(|l| l.strip_prefix("offline_token = \""))
+            .map(|l| l.trim_end_matches('"').to_string())
+            .expect("the export holds the offline token")
+    }
+
     /// What `status --json` prints (whatever its exit code), which must be JSON.
     pub fn status_json(&self) -> serde_json::Value {
         json(&self.run(&["status", "--json"]).stdout)
+    }
+
+    /// `simcred run PROFILE -- sh -c SCRIPT`.
+    pub fn run_sh(&self, profile: &str, script: &str) -> Out {
+        self.run(&["run", profile, "--", "sh", "-c", script])
     }
 
     pub fn run(&self, args: &[&str]) -> Out {
@@ -301,6 +325,31 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The arguments of `import --service SERVICE --profile PROFILE PLAINTEXT`, where PLAINTEXT
+/// is `--remove-plaintext` or `--keep-plaintext`.
+pub fn import_into<'a>(service: &'a str, profile: &'a str, plaintext: &'a str) -> [&'a str; 6] {
+    [
+        "import",
+        "--service",
+        service,
+        "--profile",
+        profile,
+        plaintext,
+    ]
+}
+
+/// The arguments of `offline-token PROFILE --password --username USER --no-totp`.
+pub fn password_sign_in<'a>(profile: &'a str, user: &'a str) -> [&'a str; 6] {
+    [
+        "offline-token",
+        profile,
+        "--password",
+        "--username",
+        user,
+        "--no-totp",
+    ]
 }
 
 /// `s` as JSON, or a panic that shows it.
