@@ -3,7 +3,7 @@
 //! huge or multi-line keys on stdin, and malformed `config.ini` lines holding a key. Each test
 //! drives the built binary with a deadline, so a hang fails instead of stalling the suite.
 
-use simcred_tests::{poll, secret, Env, Out};
+use simcred_tests::{import_into, poll, secret, Env, Out};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{symlink, FileTypeExt};
@@ -256,17 +256,7 @@ fn remove_plaintext_removes_the_file_behind_a_symlinked_api_key() {
     fs::write(&real, format!("{k}\n")).unwrap();
     link(&real, &api_key(&env));
     let prof = env.name("m");
-    let out = run_or_kill(
-        &env,
-        &[
-            "import",
-            "--service",
-            "modelon",
-            "--profile",
-            &prof,
-            "--remove-plaintext",
-        ],
-    );
+    let out = run_or_kill(&env, &import_into("modelon", &prof, "--remove-plaintext"));
     out.ok();
     assert!(
         !real.exists(),
@@ -294,17 +284,7 @@ fn remove_plaintext_rewrites_the_real_config_ini_behind_a_symlink() {
     .unwrap();
     link(&real, &dlubal_ini(&env));
     let prof = env.name("d");
-    let out = run_or_kill(
-        &env,
-        &[
-            "import",
-            "--service",
-            "dlubal",
-            "--profile",
-            &prof,
-            "--remove-plaintext",
-        ],
-    );
+    let out = run_or_kill(&env, &import_into("dlubal", &prof, "--remove-plaintext"));
     out.ok();
     assert_eq!(
         fs::read_to_string(&real).unwrap(),
@@ -327,17 +307,7 @@ fn remove_plaintext_fails_while_the_value_is_still_in_the_file() {
     )
     .unwrap();
     let prof = env.name("d");
-    let out = run_or_kill(
-        &env,
-        &[
-            "import",
-            "--service",
-            "dlubal",
-            "--profile",
-            &prof,
-            "--remove-plaintext",
-        ],
-    );
+    let out = run_or_kill(&env, &import_into("dlubal", &prof, "--remove-plaintext"));
     out.fails();
     assert!(out.stderr.contains("still in"), "{out:?}");
     assert!(out.stderr.contains("line 4"), "{out:?}");
@@ -490,17 +460,6 @@ fn a_comment_after_the_section_header_is_read_as_python_does() {
     let v = secret("ak-");
     fs::write(&ini, format!("[api_keys] ; my keys\nMain: {v}\n")).unwrap();
     let prof = env.name("d");
-    run_or_kill(
-        &env,
-        &[
-            "import",
-            "--service",
-            "dlubal",
-            "--profile",
-            &prof,
-            "--keep-plaintext",
-        ],
-    )
-    .ok();
+    run_or_kill(&env, &import_into("dlubal", &prof, "--keep-plaintext")).ok();
     assert_eq!(env.run(&["key", "get", &prof, "main"]).stdout, v);
 }

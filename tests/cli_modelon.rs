@@ -142,19 +142,16 @@ fn the_profile_proxy_is_used() {
     let env = Env::new();
     let l1 = Recorder::start();
     let l2 = Recorder::start();
-    let p = env.name("proxied");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
+    let p = env.add_profile(
+        "proxied",
         "modelon",
-        "--url",
-        "https://impact.example.invalid/",
-        "--set",
-        &format!("https_proxy={}", l1.url()),
-    ])
-    .ok();
+        &[
+            "--url",
+            "https://impact.example.invalid/",
+            "--set",
+            &format!("https_proxy={}", l1.url()),
+        ],
+    );
     env.run_in(&["key", "add", &p], &good).ok();
     let out = env.run_with(
         &["key", "check", &p],

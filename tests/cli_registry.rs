@@ -13,17 +13,11 @@ fn the_example_vendor_flows_through_every_verb() {
         help.stdout.contains("example") && help.stdout.contains("Example Cloud"),
         "the CLI does not list the example vendor; build with --features simcred-core/example-vendor (scripts/test.sh does): {help:?}"
     );
-    let p = env.name("ex");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
+    let p = env.add_profile(
+        "ex",
         "example",
-        "--url",
-        "https://api.example.invalid/v1/",
-    ])
-    .ok();
+        &["--url", "https://api.example.invalid/v1/"],
+    );
     let key = secret("ex-");
     let added = env.run_in(&["key", "add", &p, "ci"], &key);
     added.ok();
@@ -32,14 +26,7 @@ fn the_example_vendor_flows_through_every_verb() {
     let e = env.run_in(&["key", "add", &p], &secret("ex-"));
     e.fails();
     assert!(e.stderr.contains("need a name"), "{e:?}");
-    let out = env.run(&[
-        "run",
-        &p,
-        "--",
-        "sh",
-        "-c",
-        "printf '%s|%s' \"$EXAMPLE_API_KEY\" \"$EXAMPLE_URL\"",
-    ]);
+    let out = env.run_sh(&p, "printf '%s|%s' \"$EXAMPLE_API_KEY\" \"$EXAMPLE_URL\"");
     out.ok();
     assert_eq!(out.stdout, format!("{key}|https://api.example.invalid/v1/"));
     let st = env.run(&["status", "--json"]);

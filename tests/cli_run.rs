@@ -1,23 +1,15 @@
 //! `simcred run`: credentials reach the child's environment only; exit code and streams pass.
 
-use simcred_tests::{secret, Env};
+use simcred_tests::{
+    files_holding, files_under, kill_and_wait, kill_run_and_its_command, poll, secret,
+    start_until_started, Env, Out,
+};
 
 #[test]
 fn run_sets_vendor_variables_for_the_child_only() {
     let env = Env::new();
-    let p = env.name("impact");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "modelon",
-        "--url",
-        "https://impact.example.com/",
-    ])
-    .ok();
     let k = secret("mk-");
-    env.run_in(&["key", "add", &p], &k).ok();
+    let p = env.modelon_profile("impact", "https://impact.example.com/", &k);
     let out = env.run_in(
         &["run", &p, "--", "sh", "-c", "printf '%s|%s|' \"$MODELON_IMPACT_CLIENT_API_KEY\" \"$MODELON_IMPACT_CLIENT_URL\"; cat; echo err >&2; exit 7"],
         "from-stdin",
@@ -32,14 +24,7 @@ fn run_sets_vendor_variables_for_the_child_only() {
     let d = env.name("rfem");
     env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
     env.run_in(&["key", "add", &d, "p1"], "ak-11112222333").ok();
-    let out = env.run(&[
-        "run",
-        &d,
-        "--",
-        "sh",
-        "-c",
-        "echo $DLUBAL_API_KEY_NAME=$DLUBAL_API_KEY",
-    ]);
+    let out = env.run_sh(&d, "echo $DLUBAL_API_KEY_NAME=$DLUBAL_API_KEY");
     assert_eq!(out.stdout, "p1=ak-11112222333\n");
 
     let out = env.run(&["run", &d, "--", "/nonexistent/cmd"]);
@@ -50,35 +35,10 @@ fn run_sets_vendor_variables_for_the_child_only() {
     );
 }
 
-/// A private runtime dir for the handoff, so the test can see what is left in it.
-fn runtime_dir(env: &Env) -> std::path::PathBuf {
-    let d = env.home().join("run");
-    std::fs::create_dir_all(&d).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
-    d
-}
-
-fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
-    simcred_tests::files_under(dir)
-        .into_iter()
-        .filter(|f| {
-            std::fs::read(f)
-                .map(|b| String::from_utf8_lossy(&b).contains(needle))
-                .unwrap_or(false)
-        })
-        .collect()
-}
-
 #[test]
 fn a_file_only_client_gets_its_file_privately_and_the_user_file_stays() {
     let mut env = Env::new();
-    let rt = runtime_dir(&env);
-    env.extra_env
-        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
+    let rt = env.use_runtime_dir();
     // The user's own (stale) Dlubal file and another tool's config.
     let user_ini = env.xdg_config().join("Dlubal/api/config.ini");
     std::fs::create_dir_all(user_ini.parent().unwrap()).unwrap();
@@ -95,18 +55,9 @@ fn a_file_only_client_gets_its_file_privately_and_the_user_file_stays() {
     .unwrap();
     let before = std::fs::read(&user_ini).unwrap();
 
-    let d = env.name("rfem");
-    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
     let k = secret("ak-");
-    env.run_in(&["key", "add", &d, "p1"], &k).ok();
-    let out = env.run(&[
-        "run",
-        &d,
-        "--",
-        "sh",
-        "-c",
-        "cat \"$XDG_CONFIG_HOME/Dlubal/api/config.ini\" \"$XDG_CONFIG_HOME/othertool/tool.conf\"; exit 3",
-    ]);
+    let d = env.dlubal_profile("rfem", "p1", &k);
+    let out = env.run_sh(&d, "cat \"$XDG_CONFIG_HOME/Dlubal/api/config.ini\" \"$XDG_CONFIG_HOME/othertool/tool.conf\"; exit 3");
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stdout.contains(&format!("p1 = {k}")), "{out:?}");
     assert!(out.stdout.contains(&format!("default = {k}")), "{out:?}");
@@ -133,42 +84,20 @@ fn a_file_only_client_gets_its_file_privately_and_the_user_file_stays() {
 #[cfg(unix)]
 #[test]
 fn a_killed_run_is_cleaned_at_the_next_run() {
-    use std::io::BufRead;
     let mut env = Env::new();
-    let rt = runtime_dir(&env);
-    env.extra_env
-        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
-    let d = env.name("rfem");
-    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    let rt = env.use_runtime_dir();
     let k = secret("ak-");
-    env.run_in(&["key", "add", &d, "p1"], &k).ok();
-    let mut child = env
-        .command()
-        .args(["run", &d, "--", "sh", "-c", "echo started; exec sleep 30"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "started\n");
+    let d = env.dlubal_profile("rfem", "p1", &k);
+    let child = start_until_started(
+        &env,
+        &["run", &d, "--", "sh", "-c", "echo started; exec sleep 30"],
+    );
     assert!(
         !files_holding(&rt, &k).is_empty(),
         "the handoff exists while the child runs"
     );
     // SIGKILL SimCred (no chance to clean up), then its orphaned child.
-    let pid = child.id();
-    let grandchild = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .next()
-        .and_then(|p| p.parse::<u32>().ok());
-    child.kill().unwrap();
-    child.wait().unwrap();
-    if let Some(g) = grandchild {
-        simcred_tests::kill_and_wait(g);
-    }
+    kill_run_and_its_command(child);
     assert!(
         !files_holding(&rt, &k).is_empty(),
         "a killed run leaves its dir"
@@ -183,19 +112,8 @@ fn a_killed_run_is_cleaned_at_the_next_run() {
 #[test]
 fn mask_replaces_every_handed_secret_in_the_output() {
     let env = Env::new();
-    let p = env.name("impact");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "modelon",
-        "--url",
-        "https://impact.example.com/",
-    ])
-    .ok();
     let k = secret("mk-");
-    env.run_in(&["key", "add", &p], &k).ok();
+    let p = env.modelon_profile("impact", "https://impact.example.com/", &k);
     let script = "printf 'key=%s\\n\\033[31mred %s\\033[0m\\n' \"$MODELON_IMPACT_CLIENT_API_KEY\" \"$MODELON_IMPACT_CLIENT_API_KEY\"; printf 'no newline %s' \"$MODELON_IMPACT_CLIENT_API_KEY\" >&2; exit 5";
     let out = env.run_with(&["run", &p, "--mask", "--", "sh", "-c", script], None, &[]);
     assert_eq!(out.code, 5, "{out:?}");
@@ -225,9 +143,7 @@ fn mask_replaces_every_handed_secret_in_the_output() {
 /// the test's own; returns (env, profile, key, runtime dir).
 fn modelon_env() -> (Env, String, String, std::path::PathBuf) {
     let mut env = Env::new();
-    let rt = runtime_dir(&env);
-    env.extra_env
-        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
+    let rt = env.use_runtime_dir();
     let k = secret("mk-");
     let p = env.modelon_profile("impact", "https://impact.example.com/", &k);
     (env, p, k, rt)
@@ -339,14 +255,7 @@ fn modelon_key_file_that_held_another_key_comes_back_byte_for_byte() {
     assert!(!out.stderr.contains(&typed), "{out:?}");
 
     // Killed by a signal right after writing: exit 128 + 9, and the file is back.
-    let out = env.run(&[
-        "run",
-        &p,
-        "--",
-        "sh",
-        "-c",
-        &format!("{MODELON_SAVES_ITS_KEY}; kill -KILL $$"),
-    ]);
+    let out = env.run_sh(&p, &format!("{MODELON_SAVES_ITS_KEY}; kill -KILL $$"));
     assert_eq!(out.code, 137, "{out:?}");
     same();
     assert!(files_holding(env.home(), &k).is_empty());
@@ -357,13 +266,9 @@ fn modelon_key_file_that_held_another_key_comes_back_byte_for_byte() {
 #[test]
 fn dlubal_real_config_written_during_run_is_put_back() {
     let mut env = Env::new();
-    let rt = runtime_dir(&env);
-    env.extra_env
-        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
-    let d = env.name("rfem");
-    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    let rt = env.use_runtime_dir();
     let k = secret("ak-");
-    env.run_in(&["key", "add", &d, "p1"], &k).ok();
+    let d = env.dlubal_profile("rfem", "p1", &k);
     let real = env.xdg_config().join("Dlubal/api/config.ini");
     let write_real = format!(
         r#"mkdir -p "$(dirname "{0}")"; printf '[api_keys]\np1 = %s\ndefault = %s\n' "$DLUBAL_API_KEY" "$DLUBAL_API_KEY" > "{0}""#,
@@ -386,48 +291,12 @@ fn dlubal_real_config_written_during_run_is_put_back() {
     assert!(files_holding(&rt, &k).is_empty());
 }
 
-/// SIGKILLs SimCred (`child`, a `simcred run` whose command printed "started") and then its
-/// orphaned command.
-#[cfg(unix)]
-fn kill_run_and_its_command(mut child: std::process::Child) {
-    let pid = child.id();
-    let grandchild = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .next()
-        .and_then(|p| p.parse::<u32>().ok());
-    child.kill().unwrap();
-    child.wait().unwrap();
-    if let Some(g) = grandchild {
-        simcred_tests::kill_and_wait(g);
-    }
-}
-
 /// Starts `simcred run PROFILE -- sh -c SCRIPT; echo started; exec sleep 30` and waits for
 /// "started".
 #[cfg(unix)]
 fn start_run(env: &Env, profile: &str, script: &str) -> std::process::Child {
-    use std::io::BufRead;
-    let mut child = env
-        .command()
-        .args([
-            "run",
-            profile,
-            "--",
-            "sh",
-            "-c",
-            &format!("{script}; echo started; exec sleep 30"),
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "started\n");
-    child
+    let script = format!("{script}; echo started; exec sleep 30");
+    start_until_started(env, &["run", profile, "--", "sh", "-c", &script])
 }
 
 /// Issue 18 item 1: when SimCred itself is killed, the next `run` or `audit` finds the run's
@@ -480,21 +349,14 @@ fn a_command_outliving_its_killed_simcred_keeps_its_files_until_it_ends() {
     let key_file = env.home().join(".impact/api.key");
     let mut child = start_run(&env, &p, MODELON_SAVES_ITS_KEY);
     let pid = child.id();
-    let grandchild: u32 = simcred_tests::poll(
+    let grandchild: u32 = poll(
         "the command's pid",
         std::time::Duration::from_secs(10),
-        || {
-            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-                .ok()?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()
-        },
+        || simcred_tests::first_child(pid),
     );
     // SimCred notes the command's pid just after starting it.
-    simcred_tests::poll("child.pid", std::time::Duration::from_secs(10), || {
-        simcred_tests::files_under(&rt)
+    poll("child.pid", std::time::Duration::from_secs(10), || {
+        files_under(&rt)
             .iter()
             .any(|f| f.ends_with("child.pid") && std::fs::metadata(f).is_ok_and(|m| m.len() > 0))
             .then_some(())
@@ -505,7 +367,7 @@ fn a_command_outliving_its_killed_simcred_keeps_its_files_until_it_ends() {
     assert!(out.stderr.contains("still running"), "{out:?}");
     assert!(key_file.exists(), "taken from under a running command");
     assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 1);
-    simcred_tests::kill_and_wait(grandchild);
+    kill_and_wait(grandchild);
     let out = env.run(&["run", &p, "--", "true"]);
     assert!(!key_file.exists(), "{out:?}");
     assert!(files_holding(env.home(), &k).is_empty());
@@ -518,7 +380,7 @@ fn a_command_outliving_its_killed_simcred_keeps_its_files_until_it_ends() {
 /// chmod them), else as it is. Without this, root removes a read-only directory regardless and
 /// the test below could not fail.
 #[cfg(unix)]
-fn run_without_dac_override(env: &Env, args: &[&str]) -> simcred_tests::Out {
+fn run_without_dac_override(env: &Env, args: &[&str]) -> Out {
     let base = env.command();
     // Files this process makes are owned by its effective uid.
     let root = {
@@ -548,11 +410,7 @@ fn run_without_dac_override(env: &Env, args: &[&str]) -> simcred_tests::Out {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("setpriv (util-linux) runs simcred without CAP_DAC_OVERRIDE");
-    simcred_tests::Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    Out::of(&o)
 }
 
 /// Issue 17 item 10: a command that makes its hand-over directory read-only does not leave the
@@ -561,13 +419,9 @@ fn run_without_dac_override(env: &Env, args: &[&str]) -> simcred_tests::Out {
 #[test]
 fn a_read_only_handoff_dir_is_still_removed() {
     let mut env = Env::new();
-    let rt = runtime_dir(&env);
-    env.extra_env
-        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
-    let d = env.name("rfem");
-    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    let rt = env.use_runtime_dir();
     let k = secret("ak-");
-    env.run_in(&["key", "add", &d, "p1"], &k).ok();
+    let d = env.dlubal_profile("rfem", "p1", &k);
     // The check: this process really cannot remove a file in a read-only directory.
     let probe = run_without_dac_override(
         &env,

@@ -212,17 +212,10 @@ fn assert_no_key(text: &str, key: &str) {
 fn through_pipes_output_comes_as_it_is_written_and_split_keys_are_masked() {
     let env = Env::new();
     let (p, key, script) = setup(&env);
-    let mut child = env
-        .command()
-        .args(["run", &p, "--mask", "--", "python3", "-u"])
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = Stream::start(child.stdout.take().unwrap());
-    let err = Stream::start(child.stderr.take().unwrap());
+    let mut cmd = env.command();
+    cmd.args(["run", &p, "--mask", "--", "python3", "-u"])
+        .arg(&script);
+    let (child, out, err) = spawn_streams(cmd);
     out.wait_for("tty: in=False out=False err=False\n");
     let code = drive(child, &out, &key);
     assert_eq!(code, 0, "{:?} {:?}", out.text(), err.text());
@@ -231,6 +224,19 @@ fn through_pipes_output_comes_as_it_is_written_and_split_keys_are_masked() {
     assert!(!out.text().contains("err "), "{:?}", out.text());
     assert_no_key(&out.text(), &key);
     assert_no_key(&err.text(), &key);
+}
+
+/// Starts `cmd` with every stream piped, its stdout and stderr read as they come.
+fn spawn_streams(mut cmd: std::process::Command) -> (Child, Stream, Stream) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = Stream::start(child.stdout.take().unwrap());
+    let err = Stream::start(child.stderr.take().unwrap());
+    (child, out, err)
 }
 
 /// Runs `simcred ARGS` on a pseudo-terminal of its own (through the relay).
@@ -249,15 +255,7 @@ fn on_a_terminal(env: &Env, args: &[&str], extra: &[(&str, &str)]) -> (Child, St
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = Stream::start(child.stdout.take().unwrap());
-    let err = Stream::start(child.stderr.take().unwrap());
-    (child, out, err)
+    spawn_streams(cmd)
 }
 
 #[test]

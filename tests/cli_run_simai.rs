@@ -3,8 +3,11 @@
 //! one), through the built CLI against the sandbox and the real Secret Service.
 
 use simcred_sandbox::{Sandbox, SandboxOptions, SimaiOptions};
-use simcred_tests::{secret, Env};
-use std::path::{Path, PathBuf};
+use simcred_tests::jwt::azp_of;
+use simcred_tests::{
+    files_holding, files_under, kill_run_and_its_command, secret, start_until_started, Env,
+};
+use std::path::PathBuf;
 
 fn sandbox() -> Sandbox {
     Sandbox::start_with(
@@ -21,15 +24,7 @@ fn sandbox() -> Sandbox {
 /// offline token. Returns (env, profile, runtime dir).
 fn signed_in(sb: &Sandbox) -> (Env, String, PathBuf) {
     let mut env = Env::new();
-    let rt = env.home().join("run");
-    std::fs::create_dir_all(&rt).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
-    env.extra_env
-        .push(("XDG_RUNTIME_DIR".into(), rt.display().to_string()));
+    let rt = env.use_runtime_dir();
     env.extra_env.push((
         "XDG_CACHE_HOME".into(),
         env.home().join(".cache").display().to_string(),
@@ -37,49 +32,18 @@ fn signed_in(sb: &Sandbox) -> (Env, String, PathBuf) {
     let p = env.simai_profile("sim", &sb.simai_api_url());
     env.run(&["profile", "edit", &p, "--set", "workspace=demo-ws"])
         .ok();
-    env.run_in(
-        &[
-            "offline-token",
-            &p,
-            "--password",
-            "--username",
-            "demo@example.com",
-        ],
-        "demo-password\n\n",
-    )
-    .ok();
+    sign_in(&env, &p, None);
     (env, p, rt)
 }
 
-/// The offline token simcred holds for `p` (through an export to a file removed at once).
-fn offline_token(env: &Env, p: &str) -> String {
-    let f = env.home().join("export.conf");
-    env.run(&[
-        "export",
-        p,
-        "--include-secret",
-        "--path",
-        &f.display().to_string(),
-    ])
-    .ok();
-    let text = std::fs::read_to_string(&f).unwrap();
-    std::fs::remove_file(&f).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("offline_token"))
-        .unwrap();
-    line.split('"').nth(1).unwrap().to_string()
-}
-
-fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
-    simcred_tests::files_under(dir)
-        .into_iter()
-        .filter(|f| {
-            std::fs::read(f)
-                .map(|b| String::from_utf8_lossy(&b).contains(needle))
-                .unwrap_or(false)
-        })
-        .collect()
+/// `offline-token P --password` (of `client`, else the default one) as the sandbox's user.
+fn sign_in(env: &Env, p: &str, client: Option<&str>) {
+    let mut args = vec!["offline-token", p];
+    if let Some(c) = client {
+        args.extend(["--client", c]);
+    }
+    args.extend(["--password", "--username", "demo@example.com"]);
+    env.run_in(&args, "demo-password\n\n").ok();
 }
 
 #[cfg(unix)]
@@ -87,7 +51,7 @@ fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
 fn files_hands_the_sdk_config_and_a_private_cache_and_removes_both() {
     let sb = sandbox();
     let (env, p, rt) = signed_in(&sb);
-    let offline = offline_token(&env, &p);
+    let offline = env.offline_token(&p);
     // The user's own SDK config (a stale token) and other caches.
     let user_conf = env.xdg_config().join("ansys_simai.conf");
     std::fs::write(
@@ -171,14 +135,7 @@ exit 4"#;
     assert!(out.stdout.contains("offline_token = \"***\""), "{out:?}");
     assert!(!out.stdout.contains(&offline));
     // Without --files: an access token in the variable, as before.
-    let out = env.run(&[
-        "run",
-        &p,
-        "--",
-        "sh",
-        "-c",
-        "printf %s \"$SIMAI_ACCESS_TOKEN\"; test -e \"$XDG_CONFIG_HOME/ansys_simai.conf\" && echo ' user-conf'",
-    ]);
+    let out = env.run_sh(&p, "printf %s \"$SIMAI_ACCESS_TOKEN\"; test -e \"$XDG_CONFIG_HOME/ansys_simai.conf\" && echo ' user-conf'");
     assert!(out.stdout.starts_with("eyJ"), "{out:?}");
     assert!(out.stdout.ends_with(" user-conf\n"), "{out:?}");
 }
@@ -186,13 +143,12 @@ exit 4"#;
 #[cfg(unix)]
 #[test]
 fn a_killed_files_run_and_its_sdk_cache_are_cleaned_at_the_next_run() {
-    use std::io::BufRead;
     let sb = sandbox();
     let (env, p, rt) = signed_in(&sb);
-    let offline = offline_token(&env, &p);
-    let mut child = env
-        .command()
-        .args([
+    let offline = env.offline_token(&p);
+    let child = start_until_started(
+        &env,
+        &[
             "run",
             &p,
             "--files",
@@ -200,36 +156,19 @@ fn a_killed_files_run_and_its_sdk_cache_are_cleaned_at_the_next_run() {
             "sh",
             "-c",
             "printf x > \"$XDG_CACHE_HOME/ansys/pysimai/tokens-k.json\"; echo started; exec sleep 30",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "started\n");
+        ],
+    );
     assert_eq!(
         files_holding(&rt, &offline).len(),
         1,
         "the config, while it runs"
     );
-    let pid = child.id();
-    let grandchild = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .next()
-        .and_then(|p| p.parse::<u32>().ok());
     // SIGKILL SimCred: no chance to clean up; then its orphaned child.
-    child.kill().unwrap();
-    child.wait().unwrap();
-    if let Some(g) = grandchild {
-        simcred_tests::kill_and_wait(g);
-    }
-    assert!(!simcred_tests::files_under(&rt).is_empty(), "left behind");
+    kill_run_and_its_command(child);
+    assert!(!files_under(&rt).is_empty(), "left behind");
     env.run(&["run", &p, "--files", "--", "true"]).ok();
     assert!(
-        simcred_tests::files_under(&rt).is_empty(),
+        files_under(&rt).is_empty(),
         "the next run removed the stale dir and the SDK's cache in it"
     );
     assert!(files_holding(env.home(), &offline).is_empty());
@@ -268,32 +207,6 @@ fn files_is_refused_where_nothing_is_handed_over_in_files() {
     assert!(out.stderr.contains("simcred offline-token"), "{out:?}");
 }
 
-/// The `azp` claim of a JWT-shaped token (base64url payload, unverified).
-fn azp_of(token: &str) -> String {
-    let payload = token.split('.').nth(1).expect("a JWT");
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut bytes = Vec::new();
-    for c in payload.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => continue,
-        };
-        bits = (bits << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            bytes.push((bits >> n) as u8);
-        }
-    }
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    claims["azp"].as_str().unwrap().to_string()
-}
-
 /// The offline token in the SDK config a `run --files` child sees.
 const SHOW_TOKEN: &str = "sed -n 's/^offline_token = \"\\(.*\\)\"$/\\1/p' \"$XDG_CONFIG_HOME/ansys_simai.conf\" | head -1";
 
@@ -329,19 +242,7 @@ fn files_hands_the_token_of_the_client_the_job_needs_or_stops_before_it_starts()
     assert!(out.stderr.contains("--files"), "{out:?}");
 
     // With a token of `sdk` too, each job gets the one it asks for (default: the SDK's own).
-    env.run_in(
-        &[
-            "offline-token",
-            &p,
-            "--client",
-            "sdk",
-            "--password",
-            "--username",
-            "demo@example.com",
-        ],
-        "demo-password\n\n",
-    )
-    .ok();
+    sign_in(&env, &p, Some("sdk"));
     let out = env.run(&[
         "run", &p, "--files", "--client", "sdk", "--", "sh", "-c", SHOW_TOKEN,
     ]);
@@ -351,7 +252,7 @@ fn files_hands_the_token_of_the_client_the_job_needs_or_stops_before_it_starts()
     let out = env.run(&["run", &p, "--files", "--", "sh", "-c", SHOW_TOKEN]);
     out.ok();
     assert_eq!(azp_of(out.stdout.trim()), "com.ansys.simai.sdk");
-    assert_eq!(out.stdout.trim(), offline_token(&env, &p));
+    assert_eq!(out.stdout.trim(), env.offline_token(&p));
     let out = env.run(&[
         "run",
         &p,
@@ -369,19 +270,7 @@ fn files_hands_the_token_of_the_client_the_job_needs_or_stops_before_it_starts()
     // before it starts saying which token is missing.
     let env2 = Env::new();
     let q = env2.simai_profile("sim", &sb.simai_api_url());
-    env2.run_in(
-        &[
-            "offline-token",
-            &q,
-            "--client",
-            "sdk",
-            "--password",
-            "--username",
-            "demo@example.com",
-        ],
-        "demo-password\n\n",
-    )
-    .ok();
+    sign_in(&env2, &q, Some("sdk"));
     let out = env2.run(&[
         "run",
         &q,

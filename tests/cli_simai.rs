@@ -2,7 +2,8 @@
 //! realm and SimAI API over loopback HTTP, with the real Secret Service.
 
 use simcred_sandbox::{Fault, Sandbox, SandboxOptions, SimaiOptions};
-use simcred_tests::{poll, Env};
+use simcred_tests::jwt::azp_of;
+use simcred_tests::{password_sign_in, poll, Env};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
@@ -214,14 +215,7 @@ fn password_totp_offline_token_cache_consents_and_logout() {
     assert!(exp.ends_with('Z') && exp.contains('T'), "RFC 3339: {exp}");
 
     // run hands the child a fresh access token and nothing else.
-    let out = env.run(&[
-        "run",
-        &p,
-        "--",
-        "sh",
-        "-c",
-        "printf %s \"$SIMAI_ACCESS_TOKEN\"",
-    ]);
+    let out = env.run_sh(&p, "printf %s \"$SIMAI_ACCESS_TOKEN\"");
     assert_eq!(out.stdout, t3);
     // The sandbox's tokens live minutes, not hours: run says when the child's token runs out.
     assert!(out.stderr.contains("expires in"), "{out:?}");
@@ -267,14 +261,7 @@ fn faults_give_sentences_and_keep_the_old_token() {
     let sb = sandbox(fast());
     let env = Env::new();
     let p = simai_profile(&env, &sb);
-    let args = [
-        "offline-token",
-        &p,
-        "--password",
-        "--username",
-        USER,
-        "--no-totp",
-    ];
+    let args = password_sign_in(&p, USER);
     let cases = [
         (Fault::ServerError, "answered 500"),
         (Fault::Html, "HTML page"),
@@ -334,14 +321,7 @@ fn generic_oidc_profile_uses_discovery() {
     assert!(sb.approve_simai_device(&login.user_code()));
     login.finish(&env).ok();
     assert_eq!(sb.simai_consents().len(), 1);
-    let out = env.run(&[
-        "run",
-        &p,
-        "--",
-        "sh",
-        "-c",
-        "test -n \"$OIDC_ACCESS_TOKEN\"",
-    ]);
+    let out = env.run_sh(&p, "test -n \"$OIDC_ACCESS_TOKEN\"");
     out.ok();
     env.run(&["logout", &p]).ok();
     assert_eq!(sb.simai_consents().iter().map(|c| c.1).sum::<usize>(), 0);
@@ -389,50 +369,13 @@ fn legacy_offline_token_imported_from_the_sdk_config_refreshes_with_client_sdk()
     env.run(&["token", &p, "--refresh"]).ok();
 }
 
-/// The `azp` claim of a JWT-shaped token (base64url payload, unverified).
-fn azp_of(token: &str) -> String {
-    let payload = token.split('.').nth(1).expect("a JWT");
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut bytes = Vec::new();
-    for c in payload.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => continue,
-        };
-        bits = (bits << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            bytes.push((bits >> n) as u8);
-        }
-    }
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    claims["azp"].as_str().unwrap().to_string()
-}
-
-fn status_json(env: &Env) -> serde_json::Value {
-    serde_json::from_str(&env.run(&["status", "--json"]).stdout).unwrap()
-}
-
 #[test]
 fn offline_tokens_are_kept_per_client_and_revoking_one_consent_removes_only_its_token() {
     let sb = sandbox(fast());
     let env = Env::new();
     let p = simai_profile(&env, &sb);
     let login = |client: Option<&str>| {
-        let mut args = vec![
-            "offline-token",
-            &p,
-            "--password",
-            "--username",
-            USER,
-            "--no-totp",
-        ];
+        let mut args = password_sign_in(&p, USER).to_vec();
         if let Some(c) = client {
             args.extend(["--client", c]);
         }
@@ -464,7 +407,7 @@ fn offline_tokens_are_kept_per_client_and_revoking_one_consent_removes_only_its_
             ("sdk".to_string(), 1)
         ]
     );
-    let st = status_json(&env);
+    let st = env.status_json();
     let clients: Vec<&str> = st["profiles"][0]["offline_tokens"]
         .as_array()
         .unwrap()
@@ -504,7 +447,7 @@ fn offline_tokens_are_kept_per_client_and_revoking_one_consent_removes_only_its_
         sb.simai_consents(),
         [("com.ansys.simai.sdk".to_string(), 1)]
     );
-    let st = status_json(&env);
+    let st = env.status_json();
     let tokens = st["profiles"][0]["offline_tokens"]
         .as_array()
         .unwrap()
@@ -528,7 +471,7 @@ fn offline_tokens_are_kept_per_client_and_revoking_one_consent_removes_only_its_
     env.run(&["logout", &p]).ok();
     assert_eq!(sb.simai_consents().iter().map(|c| c.1).sum::<usize>(), 0);
     assert_eq!(state(&env), "signed out");
-    assert!(status_json(&env)["profiles"][0]["offline_tokens"]
+    assert!(env.status_json()["profiles"][0]["offline_tokens"]
         .as_array()
         .unwrap()
         .is_empty());

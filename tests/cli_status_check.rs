@@ -4,7 +4,7 @@
 //! account the service names is shown.
 
 use simcred_sandbox::{Fault, Sandbox, SandboxOptions, SimaiOptions};
-use simcred_tests::{secret, Env};
+use simcred_tests::{password_sign_in, secret, Env};
 
 const USER: &str = "demo@example.com";
 const PASSWORD: &str = "demo-password";
@@ -102,18 +102,8 @@ fn simai_account_and_a_server_that_forgot_the_session() {
     let port = sb.addr().port();
     let env = Env::new();
     let p = env.simai_profile("sim", &sb.simai_api_url());
-    env.run_in(
-        &[
-            "offline-token",
-            &p,
-            "--password",
-            "--username",
-            USER,
-            "--no-totp",
-        ],
-        &format!("{PASSWORD}\n"),
-    )
-    .ok();
+    env.run_in(&password_sign_in(&p, USER), &format!("{PASSWORD}\n"))
+        .ok();
     let out = env.run(&["status", "--check"]);
     out.ok();
     assert!(out.stdout.contains(USER), "the account is named: {out:?}");

@@ -1,7 +1,7 @@
 //! Export to and import from the vendors' own files (the Python clients' view of them is in
 //! tests/interop): atomic 0600 writes, merging, refusing to clobber, malformed input left alone.
 
-use simcred_tests::{secret, Env};
+use simcred_tests::{import_into, secret, Env};
 use std::fs;
 
 #[cfg(unix)]
@@ -54,14 +54,7 @@ fn dlubal_export_merges_and_import_round_trips() {
     fs::create_dir_all(ini2.parent().unwrap()).unwrap();
     fs::copy(&ini, &ini2).unwrap();
     let prof = env2.name("imp");
-    let out = env2.run(&[
-        "import",
-        "--service",
-        "dlubal",
-        "--profile",
-        &prof,
-        "--keep-plaintext",
-    ]);
+    let out = env2.run(&import_into("dlubal", &prof, "--keep-plaintext"));
     out.ok();
     assert!(out.stderr.contains("Plaintext copies remain in"), "{out:?}");
     assert_eq!(env2.run(&["key", "get", &prof]).stdout, k2);
@@ -70,14 +63,7 @@ fn dlubal_export_merges_and_import_round_trips() {
         "ak-foreign-value"
     );
     // Again: nothing duplicated.
-    let out = env2.run(&[
-        "import",
-        "--service",
-        "dlubal",
-        "--profile",
-        &prof,
-        "--remove-plaintext",
-    ]);
+    let out = env2.run(&import_into("dlubal", &prof, "--remove-plaintext"));
     out.ok();
     assert!(out.stdout.contains("already stored"), "{out:?}");
     let left = fs::read_to_string(&ini2).unwrap();
@@ -158,15 +144,8 @@ fn remove_plaintext_removes_every_copy_of_a_duplicated_value() {
     )
     .unwrap();
     let prof = env.name("dup");
-    env.run(&[
-        "import",
-        "--service",
-        "dlubal",
-        "--profile",
-        &prof,
-        "--remove-plaintext",
-    ])
-    .ok();
+    env.run(&import_into("dlubal", &prof, "--remove-plaintext"))
+        .ok();
     assert_eq!(fs::read_to_string(&ini).unwrap(), "[api_keys]\n");
     assert_eq!(env.run(&["key", "get", &prof]).stdout, v);
 }

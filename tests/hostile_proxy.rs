@@ -94,36 +94,30 @@ fn loopback_never_goes_through_the_profile_proxy() {
     let sb = sandbox(&key);
     let env = Env::new();
     let l = Recorder::start();
-    let p = env.name("loop-prof");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
+    let p = env.add_profile(
+        "loop-prof",
         "modelon",
-        "--url",
-        &sb.modelon_url(),
-        "--set",
-        &format!("https_proxy={}", l.url()),
-    ])
-    .ok();
+        &[
+            "--url",
+            &sb.modelon_url(),
+            "--set",
+            &format!("https_proxy={}", l.url()),
+        ],
+    );
     env.run_in(&["key", "add", &p], &key).ok();
     assert_valid(&check(&env, &p, &[]));
     assert_untouched(&l, "profile https_proxy");
     // The sandbox's hub front too, with the environment's proxies on top.
-    let h = env.name("loop-hub");
-    env.run(&[
-        "profile",
-        "add",
-        &h,
-        "--service",
+    let h = env.add_profile(
+        "loop-hub",
         "modelon",
-        "--url",
-        &sb.modelon_hub_url(),
-        "--set",
-        &format!("https_proxy={}", l.url()),
-    ])
-    .ok();
+        &[
+            "--url",
+            &sb.modelon_hub_url(),
+            "--set",
+            &format!("https_proxy={}", l.url()),
+        ],
+    );
     env.run_in(&["key", "add", &h], &key).ok();
     let url = l.url();
     let out = check(&env, &h, &[("HTTPS_PROXY", &url), ("HTTP_PROXY", &url)]);
@@ -206,21 +200,18 @@ fn a_sign_in_through_a_proxy_shows_it_no_password() {
     let password = secret("pw-proxy-");
     let env = Env::new();
     let l = Recorder::start();
-    let p = env.name("sim-proxy");
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
+    let p = env.add_profile(
+        "sim-proxy",
         "simai",
-        "--organization",
-        "o",
-        "--url",
-        "https://api.example.invalid/v2/",
-        "--set",
-        &format!("https_proxy={}", l.url()),
-    ])
-    .ok();
+        &[
+            "--organization",
+            "o",
+            "--url",
+            "https://api.example.invalid/v2/",
+            "--set",
+            &format!("https_proxy={}", l.url()),
+        ],
+    );
     let out = env.run_with(
         &["login", &p, "--password", "--username", "u", "--no-totp"],
         Some(&format!("{password}\n")),

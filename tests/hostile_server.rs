@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use simcred_tests::hostile::{
     assert_no_panic, assert_terminal_safe, assert_toml_safe, run_within, Reply, Server,
 };
-use simcred_tests::{files_under, poll, secret, Env, Out};
+use simcred_tests::jwt::b64url;
+use simcred_tests::{commands_on_path, files_under, poll, secret, state_in, Env, Out};
 use std::path::Path;
 use std::time::Duration;
 
@@ -20,20 +21,8 @@ fn realm(endpoint: &str) -> String {
 
 /// A SimAI profile whose API (and so realm) is the scripted server.
 fn simai_profile(env: &Env, s: &Server, base: &str) -> String {
-    let p = env.name(base);
-    env.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "simai",
-        "--organization",
-        "o",
-        "--url",
-        &format!("{}/v2/", s.url()),
-    ])
-    .ok();
-    p
+    let url = format!("{}/v2/", s.url());
+    env.add_profile(base, "simai", &["--organization", "o", "--url", &url])
 }
 
 /// A Modelon Impact profile on the scripted server, holding `key`.
@@ -62,16 +51,7 @@ fn status_json(env: &Env) -> Value {
 
 /// The `status --json` entry of profile `p`.
 fn profile_state(env: &Env, p: &str) -> String {
-    let st = status_json(env);
-    st["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == p)
-        .unwrap_or_else(|| panic!("{p} not in {st}"))["state"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    state_in(&status_json(env), p)
 }
 
 fn profiles_toml(env: &Env) -> String {
@@ -199,35 +179,28 @@ fn the_key_goes_only_to_the_configured_origin() {
 /// A directory of fake openers (each logs its arguments, one `ARG:` line each, and exits 0),
 /// and the PATH that puts them first.
 fn fake_openers(dir: &Path, log: &Path) -> String {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(dir).unwrap();
     let script = format!(
         "#!/bin/sh\n{{ printf 'RUN:%s\\n' \"${{0##*/}}\"; for a in \"$@\"; do printf 'ARG:%s\\n' \"$a\"; done; }} >> '{}'\nexit 0\n",
         log.display()
     );
-    for name in [
-        "xdg-open",
-        "gio",
-        "gnome-open",
-        "kde-open",
-        "kde-open5",
-        "kde-open6",
-        "wslview",
-        "x-www-browser",
-        "sensible-browser",
-        "www-browser",
-        "firefox",
-        "chromium",
-        "google-chrome",
-    ] {
-        let f = dir.join(name);
-        std::fs::write(&f, &script).unwrap();
-        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    format!(
-        "{}:{}",
-        dir.display(),
-        std::env::var("PATH").unwrap_or_default()
+    commands_on_path(
+        dir,
+        &[
+            "xdg-open",
+            "gio",
+            "gnome-open",
+            "kde-open",
+            "kde-open5",
+            "kde-open6",
+            "wslview",
+            "x-www-browser",
+            "sensible-browser",
+            "www-browser",
+            "firefox",
+            "chromium",
+            "google-chrome",
+        ],
+        &script,
     )
 }
 
@@ -392,7 +365,7 @@ fn no_control_character_from_a_server_reaches_the_terminal() {
     // end up in the token's stored detail), then the consents list is too.
     let refresh = format!(
         "h.{}.s",
-        base64url(json!({ "azp": nasty("Qazp") }).to_string().as_bytes())
+        b64url(json!({ "azp": nasty("Qazp") }).to_string().as_bytes())
     );
     sim.route(
         "POST",
@@ -452,76 +425,72 @@ fn no_control_character_from_a_server_reaches_the_terminal() {
             &json!({"issuer": nasty("Qissuer"), "token_endpoint": format!("{}/realms/x/token", idp.url())}),
         ),
     );
-    let o = env.name("ctl-oidc");
-    env.run(&[
-        "profile",
-        "add",
-        &o,
-        "--service",
+    let o = env.add_profile(
+        "ctl-oidc",
         "oidc",
-        "--issuer",
-        &format!("{}/realms/x", idp.url()),
-        "--client-id",
-        "c",
-    ])
-    .ok();
+        &[
+            "--issuer",
+            &format!("{}/realms/x", idp.url()),
+            "--client-id",
+            "c",
+        ],
+    );
     let out = env.run(&["login", &o, "--no-browser"]);
     assert_no_panic("oidc login", &out);
     out.fails();
 
     // Modelon: a user name and license, API errors, hub errors, a plain-text error.
-    let ok = Server::start();
-    ok.route(
-        "GET",
-        "/api/users/me",
-        Reply::json_value(
-            200,
-            &json!({"data": {"username": nasty("Quser"), "license": nasty("Qlic")}}),
+    let servers: Vec<(Server, String)> = [
+        (
+            "ctl-ok",
+            "/api/users/me",
+            Reply::json_value(
+                200,
+                &json!({"data": {"username": nasty("Quser"), "license": nasty("Qlic")}}),
+            ),
         ),
-    );
-    let m_ok = modelon_profile(&env, &ok, "ctl-ok", &key);
-    let e500 = Server::start();
-    e500.route(
-        "GET",
-        "/api/users/me",
-        Reply::json_value(500, &json!({"error": {"message": nasty("Qm500")}})),
-    );
-    let m500 = modelon_profile(&env, &e500, "ctl-500", &key);
-    let e401 = Server::start();
-    e401.route(
-        "GET",
-        "/api/users/me",
-        Reply::json_value(401, &json!({"error": {"message": nasty("Qm401")}})),
-    );
-    let m401 = modelon_profile(&env, &e401, "ctl-401", &key);
-    let text = Server::start();
-    text.route(
-        "GET",
-        "/api/users/me",
-        Reply::new(502)
-            .header("Content-Type", "text/plain")
-            .body(nasty("Qplain")),
-    );
-    let mtext = modelon_profile(&env, &text, "ctl-text", &key);
-    let hub500 = Server::start();
-    hub_front(&hub500);
-    hub500.route(
-        "GET",
-        "/hub/api/user",
-        Reply::json_value(500, &json!({"message": nasty("Qhub500")})),
-    );
-    let mhub500 = modelon_profile(&env, &hub500, "ctl-hub500", &key);
-    let hub403 = Server::start();
-    hub_front(&hub403);
-    hub403.route(
-        "GET",
-        "/hub/api/user",
-        Reply::json_value(403, &json!({"error": {"message": nasty("Qhub403")}})),
-    );
-    let mhub403 = modelon_profile(&env, &hub403, "ctl-hub403", &key);
-
-    let modelon = [&m_ok, &m500, &m401, &mtext, &mhub500, &mhub403];
-    for m in modelon {
+        (
+            "ctl-500",
+            "/api/users/me",
+            Reply::json_value(500, &json!({"error": {"message": nasty("Qm500")}})),
+        ),
+        (
+            "ctl-401",
+            "/api/users/me",
+            Reply::json_value(401, &json!({"error": {"message": nasty("Qm401")}})),
+        ),
+        (
+            "ctl-text",
+            "/api/users/me",
+            Reply::new(502)
+                .header("Content-Type", "text/plain")
+                .body(nasty("Qplain")),
+        ),
+        (
+            "ctl-hub500",
+            "/hub/api/user",
+            Reply::json_value(500, &json!({"message": nasty("Qhub500")})),
+        ),
+        (
+            "ctl-hub403",
+            "/hub/api/user",
+            Reply::json_value(403, &json!({"error": {"message": nasty("Qhub403")}})),
+        ),
+    ]
+    .into_iter()
+    .map(|(base, path, reply)| {
+        let s = Server::start();
+        if path.starts_with("/hub/") {
+            hub_front(&s);
+        }
+        s.route("GET", path, reply);
+        let m = modelon_profile(&env, &s, base, &key);
+        (s, m)
+    })
+    .collect();
+    let modelon: Vec<&String> = servers.iter().map(|(_, m)| m).collect();
+    let m_ok = modelon[0];
+    for m in modelon.iter().copied() {
         assert_no_panic(m, &env.run(&["key", "check", m]));
         assert_no_panic(m, &env.run(&["key", "check", m, "--json"]));
         assert_no_panic(m, &env.run(&["key", "list", m]));
@@ -537,7 +506,7 @@ fn no_control_character_from_a_server_reaches_the_terminal() {
     env.run(&["profile", "list", "--json"]);
 
     // The test did reach every server: the good key is valid, its user name shown (made safe).
-    assert_eq!(profile_state(&env, &m_ok), "valid");
+    assert_eq!(profile_state(&env, m_ok), "valid");
     let printed = env.all_output();
     for marker in [
         "Quser", "Qlic", "Qm500", "Qm401", "Qplain", "Qhub500", "Qhub403", "Qclient", "Qissuer",
@@ -549,24 +518,6 @@ fn no_control_character_from_a_server_reaches_the_terminal() {
     }
     assert_terminal_safe("what simcred printed", &printed);
     assert_toml_safe("profiles.toml", &profiles_toml(&env));
-}
-
-/// Unpadded base64url, for the payload of a hand-made JWT.
-fn base64url(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -901,19 +852,7 @@ fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
     let p = env.name("maxed");
     let max = u64::MAX;
     let token = secret("hvs.");
-    s.route(
-        "GET",
-        "/v1/auth/token/lookup-self",
-        Reply::json_value(
-            200,
-            &json!({"data": {"display_name": "token", "policies": ["default"], "ttl": 0, "renewable": false}}),
-        ),
-    );
-    s.route(
-        "GET",
-        "/v1/secret/metadata/acme/profiles",
-        Reply::json_value(200, &json!({"data": {"keys": [p]}})),
-    );
+    vault_lists(&s, &[&p]);
     s.route(
         "GET",
         &format!("/v1/secret/data/acme/profiles/{p}"),
@@ -958,9 +897,8 @@ fn a_vault_at_the_last_version_number_is_refused_before_anything_is_written() {
     assert!(posts.is_empty(), "written before refusing: {posts:?}");
 }
 
-/// A scripted vault (logged in through `VAULT_TOKEN`) holding team profile `p` of `service`
-/// with one key `k` whose stored value is `value`, added as store "acme".
-fn vault_with_key(env: &Env, s: &Server, p: &str, service: &str, value: &str) {
+/// A scripted vault that takes any token and lists the team profiles `names` under `acme`.
+fn vault_lists(s: &Server, names: &[&str]) {
     s.route(
         "GET",
         "/v1/auth/token/lookup-self",
@@ -972,8 +910,14 @@ fn vault_with_key(env: &Env, s: &Server, p: &str, service: &str, value: &str) {
     s.route(
         "GET",
         "/v1/secret/metadata/acme/profiles",
-        Reply::json_value(200, &json!({"data": {"keys": [p]}})),
+        Reply::json_value(200, &json!({"data": {"keys": names}})),
     );
+}
+
+/// A scripted vault (logged in through `VAULT_TOKEN`) holding team profile `p` of `service`
+/// with one key `k` whose stored value is `value`, added as store "acme".
+fn vault_with_key(env: &Env, s: &Server, p: &str, service: &str, value: &str) {
+    vault_lists(s, &[p]);
     let toml = format!(
         "[profiles.{p}]\nservice = \"{service}\"\n[profiles.{p}.keys.k]\ncreated = \"2026-01-01T00:00:00Z\"\nlast4 = \"9999\"\ndefault = true\n"
     );
@@ -1059,19 +1003,7 @@ fn vault_listing(
     names: Vec<String>,
     entry: impl Fn(&str) -> Reply + Send + Sync + 'static,
 ) {
-    s.route(
-        "GET",
-        "/v1/auth/token/lookup-self",
-        Reply::json_value(
-            200,
-            &json!({"data": {"display_name": "token", "policies": ["default"], "ttl": 0, "renewable": false}}),
-        ),
-    );
-    s.route(
-        "GET",
-        "/v1/secret/metadata/acme/profiles",
-        Reply::json_value(200, &json!({"data": {"keys": names}})),
-    );
+    vault_lists(s, &names.iter().map(String::as_str).collect::<Vec<_>>());
     s.route_fn("GET", "/v1/secret/data/acme/profiles/", move |r| {
         let name = r.path.rsplit('/').next().unwrap_or("").to_string();
         entry(&name)

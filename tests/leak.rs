@@ -228,17 +228,11 @@ fn echoing_servers_and_proxies_leak_nothing() {
     // A remote server behind HTTPS_PROXY: the proxy is asked to CONNECT and sees no key. A
     // loopback server with HTTPS_PROXY set: the proxy sees nothing at all.
     let proxy = Recorder::start();
-    let r = env.name("remote");
-    env.run(&[
-        "profile",
-        "add",
-        &r,
-        "--service",
+    let r = env.add_profile(
+        "remote",
         "modelon",
-        "--url",
-        "https://impact.example.invalid/",
-    ])
-    .ok();
+        &["--url", "https://impact.example.invalid/"],
+    );
     env.run_in(&["key", "add", &r], &proxied).ok();
     let sb = Sandbox::start(SandboxOptions {
         port: 0,

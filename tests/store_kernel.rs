@@ -3,7 +3,7 @@
 //! keyring and in no file, `status` says what survives and does not fail for the missing Secret
 //! Service; a profile moves from the OS keyring to it and back with its key.
 
-use simcred_tests::{files_under, secret, Env, Out};
+use simcred_tests::{files_holding, secret, Env, Out};
 use std::process::Command;
 
 /// No session bus: what an SSH session on a compute node or a CI job has.
@@ -23,17 +23,6 @@ fn kernel_keys(needle: &str) -> usize {
         .lines()
         .filter(|l| l.contains(needle))
         .count()
-}
-
-fn files_holding(env: &Env, needle: &str) -> Vec<std::path::PathBuf> {
-    files_under(env.home())
-        .into_iter()
-        .filter(|f| {
-            std::fs::read(f)
-                .map(|b| String::from_utf8_lossy(&b).contains(needle))
-                .unwrap_or(false)
-        })
-        .collect()
 }
 
 #[test]
@@ -64,7 +53,7 @@ fn without_a_session_bus_a_kernel_store_profile_works_and_says_what_survives() {
     let run = headless(&env, &["run", &p, "--", "env"], None);
     run.ok();
     assert!(run.stdout.contains(&key), "{run:?}");
-    assert!(files_holding(&env, &key).is_empty());
+    assert!(files_holding(env.home(), &key).is_empty());
     assert_eq!(kernel_keys(&format!("{p}/api-key/main")), 1);
 
     // Status: where it lives and what survives; the missing Secret Service is no failure here.
@@ -200,12 +189,7 @@ impl Throwaway {
             .spawn()
             .expect("simcred as the throwaway user");
         let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        let o = child.wait_with_output().unwrap();
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        Out::of(&child.wait_with_output().unwrap())
     }
 }
 

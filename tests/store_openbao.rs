@@ -5,188 +5,15 @@
 //! and a `-dev-tls` server reached over real TLS with its CA bundle, directly and through a real
 //! proxy (Debian's `tinyproxy` on loopback).
 
-use simcred_tests::{poll, secret, Env, Out};
-use std::net::{IpAddr, ToSocketAddrs};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use simcred_tests::jwt::Issuer;
+use simcred_tests::oidc::{browser, Provider, FOLLOWS};
+use simcred_tests::openbao::{local_keyring, login_userpass, team_policy, teammate, Bao};
+use simcred_tests::proxy::{loopback_host_name, Tinyproxy};
+use simcred_tests::{
+    files_holding, free_port, import_into, json, poll, secret, state_in, Env, Out,
+};
+use std::net::IpAddr;
 use std::time::Duration;
-
-/// The `bao` binary: `SIMCRED_BAO`, else `target/bao-venv/bin/bao` (scripts/openbao.sh).
-fn bao_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("SIMCRED_BAO") {
-        return p.into();
-    }
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bao-venv/bin/bao");
-    assert!(
-        p.exists(),
-        "{} is missing: run scripts/openbao.sh (scripts/test.sh does)",
-        p.display()
-    );
-    p
-}
-
-/// A dev-mode OpenBao server on a free loopback port, stopped on drop.
-struct Bao {
-    child: Child,
-    addr: String,
-    root: String,
-    /// The CA of a `-dev-tls` server (in `_dir`).
-    ca: Option<PathBuf>,
-    _dir: tempfile::TempDir,
-}
-
-/// A free TCP port on `ip`.
-fn free_port(ip: IpAddr) -> u16 {
-    std::net::TcpListener::bind((ip, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Bao {
-    /// Plain HTTP on 127.0.0.1.
-    fn start() -> Bao {
-        Bao::launch(None)
-    }
-
-    /// `-dev-tls` on `ip`, reached as `https://{host}:PORT`; its generated CA is `self.ca`.
-    fn start_tls(host: &str, ip: IpAddr) -> Bao {
-        Bao::launch(Some((host, ip)))
-    }
-
-    fn launch(tls: Option<(&str, IpAddr)>) -> Bao {
-        let ip = tls.map_or(IpAddr::from([127, 0, 0, 1]), |(_, ip)| ip);
-        let port = free_port(ip);
-        let root = secret("root-");
-        let dir = tempfile::tempdir().unwrap();
-        let mut args = vec![
-            "server".to_string(),
-            "-dev".into(),
-            format!("-dev-root-token-id={root}"),
-            format!("-dev-listen-address={ip}:{port}"),
-        ];
-        if tls.is_some() {
-            args.push("-dev-tls".into());
-            args.push(format!("-dev-tls-cert-dir={}", dir.path().display()));
-        }
-        let child = Command::new(bao_bin())
-            .args(&args)
-            .env("HOME", dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start bao");
-        let bao = Bao {
-            child,
-            addr: match tls {
-                Some((host, _)) => format!("https://{host}:{port}"),
-                None => format!("http://127.0.0.1:{port}"),
-            },
-            root,
-            ca: tls.map(|_| dir.path().join("vault-ca.pem")),
-            _dir: dir,
-        };
-        poll(
-            "the OpenBao dev server to answer",
-            Duration::from_secs(30),
-            || bao.cli(&["status"]).status.success().then_some(()),
-        );
-        bao
-    }
-
-    /// Runs the `bao` CLI as root against this server.
-    fn cli(&self, args: &[&str]) -> std::process::Output {
-        self.cli_in(args, "")
-    }
-
-    fn cli_in(&self, args: &[&str], stdin: &str) -> std::process::Output {
-        use std::io::Write;
-        let home = tempfile::tempdir().unwrap();
-        let mut c = Command::new(bao_bin());
-        if let Some(ca) = &self.ca {
-            c.env("BAO_CACERT", ca);
-        }
-        let mut c = c
-            .args(args)
-            .env("BAO_ADDR", &self.addr)
-            .env("BAO_TOKEN", &self.root)
-            .env("HOME", home.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run bao");
-        c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        c.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.cli(args);
-        assert!(o.status.success(), "bao {args:?}: {o:?}");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    /// A userpass user with a policy on `secret/*/team/acme/*` (`rw`: read-write, else read).
-    fn user(&self, name: &str, password: &str, rw: bool) {
-        let caps = if rw {
-            r#"["create", "read", "update", "delete", "list"]"#
-        } else {
-            r#"["read", "list"]"#
-        };
-        let policy = format!(
-            "path \"secret/data/team/acme/*\" {{ capabilities = {caps} }}\n\
-             path \"secret/metadata/team/acme/*\" {{ capabilities = {caps} }}\n"
-        );
-        let o = self.cli_in(&["policy", "write", &format!("p-{name}"), "-"], &policy);
-        assert!(o.status.success(), "{o:?}");
-        self.ok(&[
-            "write",
-            &format!("auth/userpass/users/{name}"),
-            &format!("password={password}"),
-            &format!("token_policies=p-{name}"),
-        ]);
-    }
-}
-
-impl Drop for Bao {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn teammate(bao: &Bao) -> Env {
-    let env = Env::new();
-    env.add_openbao_store("acme", &bao.addr, "team/acme");
-    env
-}
-
-/// Every file below `dir` whose bytes contain `needle`.
-fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_symlink() {
-                continue;
-            }
-            if p.is_dir() {
-                todo.push(p);
-            } else if std::fs::read(&p)
-                .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
-                .unwrap_or(false)
-            {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn team_profile_secrets_live_in_the_vault_only() {
@@ -197,54 +24,20 @@ fn team_profile_secrets_live_in_the_vault_only() {
 
     // Ann logs in with userpass; the token goes to the keyring, not to a file.
     let ann = teammate(&bao);
-    let out = ann.run_in(
-        &[
-            "store",
-            "login",
-            "acme",
-            "--method",
-            "userpass",
-            "--username",
-            "ann",
-        ],
-        "ann-password\n",
-    );
+    let out = login_userpass(&ann, "ann", "ann-password");
     out.ok();
     assert!(out.stdout.contains("Logged in to store acme"), "{out:?}");
     let p = ann.name("rfem");
-    ann.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "dlubal",
-        "--store",
-        "acme",
-    ])
-    .ok();
+    team_dlubal(&ann, &p, &[]);
     let key = secret("ak-");
     ann.run_in(&["key", "add", &p, "project_1"], &key).ok();
     assert_eq!(ann.run(&["key", "get", &p]).ok().stdout.trim(), key);
     // In the vault, under the team's prefix.
-    let kv = bao.ok(&[
-        "kv",
-        "get",
-        "-mount=secret",
-        "-field=value",
-        &format!("team/acme/secrets/{p}/api-key/project_1"),
-    ]);
+    let kv = bao.kv_value(&format!("team/acme/secrets/{p}/api-key/project_1"));
     assert_eq!(kv.trim(), key);
     // Not in any file SimCred wrote, nor in the local keyring; the status says where it lives.
     assert!(files_holding(ann.home(), &key).is_empty());
-    let local = Command::new("secret-tool")
-        .args(["search", "--all", "--unlock", "service", "simcred"])
-        .output()
-        .expect("secret-tool (Debian package libsecret-tools)");
-    let local = format!(
-        "{}{}",
-        String::from_utf8_lossy(&local.stdout),
-        String::from_utf8_lossy(&local.stderr)
-    );
+    let local = local_keyring();
     assert!(
         local.contains("vault-token"),
         "the store's token is in the keyring: {local}"
@@ -257,9 +50,7 @@ fn team_profile_secrets_live_in_the_vault_only() {
     st.ok();
     assert!(st.stdout.contains("logged in as userpass-ann"), "{st:?}");
     assert!(st.stdout.contains(&p), "{st:?}");
-    let status: serde_json::Value =
-        serde_json::from_str(&ann.run(&["status", "--json"]).stdout).unwrap();
-    assert_eq!(status["profiles"][0]["store"], "acme");
+    assert_eq!(ann.status_json()["profiles"][0]["store"], "acme");
     // Nothing of the team profile is in the local profiles.toml: it lives whole in the store.
     let local = std::fs::read_to_string(ann.config_dir().join("profiles.toml")).unwrap();
     assert!(!local.contains(&p), "{local}");
@@ -267,19 +58,7 @@ fn team_profile_secrets_live_in_the_vault_only() {
     // A teammate who adds the store and logs in sees the team's profile with no other step;
     // read-only, they read its key but cannot write: a sentence, nothing stored.
     let ro = teammate(&bao);
-    ro.run_in(
-        &[
-            "store",
-            "login",
-            "acme",
-            "--method",
-            "userpass",
-            "--username",
-            "ro",
-        ],
-        "ro-password\n",
-    )
-    .ok();
+    login_userpass(&ro, "ro", "ro-password").ok();
     assert!(ro.run(&["profile", "list"]).ok().stdout.contains(&p));
     assert_eq!(ro.run(&["key", "get", &p]).ok().stdout.trim(), key);
     let out = ro.run_in(&["key", "add", &p, "project_2"], &secret("ak-"));
@@ -298,34 +77,9 @@ fn team_profile_secrets_live_in_the_vault_only() {
     // loser's edit runs again on the fresh version).
     bao.user("bob", "bob-password", true);
     let bob = teammate(&bao);
-    bob.run_in(
-        &[
-            "store",
-            "login",
-            "acme",
-            "--method",
-            "userpass",
-            "--username",
-            "bob",
-        ],
-        "bob-password\n",
-    )
-    .ok();
+    login_userpass(&bob, "bob", "bob-password").ok();
     let spawn = |env: &Env, name: String| {
-        use std::io::Write;
-        let mut c = env
-            .command()
-            .args(["key", "add", &p, &name])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        c.stdin
-            .take()
-            .unwrap()
-            .write_all(secret("ak-").as_bytes())
-            .unwrap();
+        let c = env.spawn_in(&["key", "add", &p, &name], &secret("ak-"), &[]);
         (name, c)
     };
     let mut running = Vec::new();
@@ -350,19 +104,7 @@ fn team_profile_secrets_live_in_the_vault_only() {
         "token_ttl=600",
         "token_max_ttl=7200",
     ]);
-    ann.run_in(
-        &[
-            "store",
-            "login",
-            "acme",
-            "--method",
-            "userpass",
-            "--username",
-            "ann",
-        ],
-        "ann-password\n",
-    )
-    .ok();
+    login_userpass(&ann, "ann", "ann-password").ok();
     ann.run(&["key", "get", &p]).ok();
     let accessors = bao.ok(&["list", "-format=json", "auth/token/accessors"]);
     let accessors: Vec<String> = serde_json::from_str(&accessors).unwrap();
@@ -502,13 +244,7 @@ fn a_profile_moves_to_the_store_and_back_with_its_secrets() {
     // Gone from this machine (file and keyring), whole in the store, and it still works.
     let local = std::fs::read_to_string(env.config_dir().join("profiles.toml")).unwrap();
     assert!(!local.contains(&p), "{local}");
-    let kv = bao.ok(&[
-        "kv",
-        "get",
-        "-mount=secret",
-        "-field=value",
-        &format!("team/acme/secrets/{p}/api-key/b"),
-    ]);
+    let kv = bao.kv_value(&format!("team/acme/secrets/{p}/api-key/b"));
     assert_eq!(kv.trim(), k2);
     let out = env.run_with(&["key", "get", &p, "a"], None, &with);
     assert_eq!(out.ok().stdout.trim(), k1);
@@ -577,36 +313,11 @@ fn concurrent_replaces_never_leave_a_key_its_metadata_does_not_describe() {
     let with = [("VAULT_TOKEN", root.as_str())];
     let (ann, bob) = (teammate(&bao), teammate(&bao));
     let p = ann.name("shared");
-    ann.run_with(
-        &[
-            "profile",
-            "add",
-            &p,
-            "--service",
-            "dlubal",
-            "--store",
-            "acme",
-        ],
-        None,
-        &with,
-    )
-    .ok();
+    team_dlubal(&ann, &p, &with);
     ann.run_with(&["key", "add", &p, "k"], Some(&secret("ak-")), &with)
         .ok();
-    let spawn = |env: &Env, value: String| {
-        use std::io::Write;
-        let mut c = env
-            .command()
-            .args(["key", "replace", &p, "k"])
-            .env("VAULT_TOKEN", &root)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        c.stdin.take().unwrap().write_all(value.as_bytes()).unwrap();
-        c
-    };
+    let spawn =
+        |env: &Env, value: String| env.spawn_in(&["key", "replace", &p, "k"], &value, &with);
     let mut running = Vec::new();
     for _ in 0..4 {
         running.push(spawn(&ann, secret("ak-")));
@@ -636,13 +347,7 @@ fn concurrent_replaces_never_leave_a_key_its_metadata_does_not_describe() {
         "history shows no values: {h}"
     );
     // Whatever won: the stored key is the one the metadata describes.
-    let value = bao.ok(&[
-        "kv",
-        "get",
-        "-mount=secret",
-        "-field=value",
-        &format!("team/acme/secrets/{p}/api-key/k"),
-    ]);
+    let value = bao.kv_value(&format!("team/acme/secrets/{p}/api-key/k"));
     let list = bob
         .run_with(&["key", "list", &p, "--json"], None, &with)
         .ok()
@@ -659,87 +364,36 @@ fn concurrent_replaces_never_leave_a_key_its_metadata_does_not_describe() {
 
 // ---- real TLS, and a real proxy -----------------------------------------------------------
 
-/// This machine's host name and the loopback address it resolves to. SimCred never sends
-/// `localhost` or a loopback address through a proxy, so the proxied vault needs another name
-/// for loopback; `bao -dev-tls` certifies the host name, and Debian's /etc/hosts maps it to
-/// 127.0.1.1 (this VM: 127.0.0.1).
-fn loopback_host_name() -> (String, IpAddr) {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap()
-        .trim()
-        .to_string();
-    let ip = (name.as_str(), 0)
-        .to_socket_addrs()
-        .into_iter()
-        .flatten()
-        .map(|a| a.ip())
-        .find(|ip| ip.is_ipv4() && ip.is_loopback())
-        .filter(|_| !name.eq_ignore_ascii_case("localhost"));
-    let ip = ip.unwrap_or_else(|| {
-        panic!(
-            "the proxy test needs this machine's host name ({name}) to resolve to a loopback \
-             address other than as \"localhost\" (Debian's /etc/hosts: 127.0.1.1 {name})"
-        )
-    });
-    (name, ip)
-}
-
-/// Debian's `tinyproxy` on a free loopback port, logging every connection; stopped on drop.
-struct Tinyproxy {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Tinyproxy {
-    fn start() -> Tinyproxy {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port(IpAddr::from([127, 0, 0, 1]));
-        let conf = dir.path().join("tinyproxy.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "Port {port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 20\n\
-                 LogLevel Connect\nLogFile \"{}\"\n",
-                dir.path().join("tinyproxy.log").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("tinyproxy")
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tinyproxy (Debian package tinyproxy; scripts/install-deps.sh installs it)");
-        let proxy = Tinyproxy { child, port, dir };
-        poll("tinyproxy to listen", Duration::from_secs(10), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-        });
-        proxy
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("tinyproxy.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Tinyproxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `profile add P --service dlubal --store acme` (with `env` added), which must succeed.
+fn team_dlubal(who: &Env, p: &str, env: &[(&str, &str)]) {
+    who.run_with(
+        &[
+            "profile",
+            "add",
+            p,
+            "--service",
+            "dlubal",
+            "--store",
+            "acme",
+        ],
+        None,
+        env,
+    )
+    .ok();
 }
 
 /// A teammate's store on `bao`, with or without its CA bundle; logged in with the root token.
 fn tls_teammate(bao: &Bao, with_ca: bool, env: &[(&str, &str)]) -> (Env, Out) {
-    let t = Env::new();
     let ca = bao.ca.as_ref().unwrap().display().to_string();
+    let t = Env::new();
+    add_store(&t, bao, with_ca.then_some(ca.as_str()), env).ok();
+    let login = root_login(&t, bao, env);
+    (t, login)
+}
+
+/// `store add acme --kind openbao` for `bao` (prefix `team/acme`), with `--ca-bundle CA` when
+/// given, and `env` added.
+fn add_store(t: &Env, bao: &Bao, ca: Option<&str>, env: &[(&str, &str)]) -> Out {
     let mut add = vec![
         "store",
         "add",
@@ -751,16 +405,19 @@ fn tls_teammate(bao: &Bao, with_ca: bool, env: &[(&str, &str)]) -> (Env, Out) {
         "--prefix",
         "team/acme",
     ];
-    if with_ca {
-        add.extend(["--ca-bundle", &ca]);
+    if let Some(ca) = ca {
+        add.extend(["--ca-bundle", ca]);
     }
-    t.run_with(&add, None, env).ok();
-    let login = t.run_with(
+    t.run_with(&add, None, env)
+}
+
+/// `store login acme --method token` with `bao`'s root token, and `env` added.
+fn root_login(t: &Env, bao: &Bao, env: &[(&str, &str)]) -> Out {
+    t.run_with(
         &["store", "login", "acme", "--method", "token"],
         Some(&format!("{}\n", bao.root)),
         env,
-    );
-    (t, login)
+    )
 }
 
 /// A team key written and read back over `bao`'s TLS, with `env` (a proxy or none).
@@ -855,28 +512,10 @@ fn a_store_without_certificate_checks_is_warned_about_everywhere() {
         ),
     ] {
         let t = Env::new();
-        let mut add = vec![
-            "store",
-            "add",
-            "acme",
-            "--kind",
-            "openbao",
-            "--addr",
-            &bao.addr,
-            "--prefix",
-            "team/acme",
-        ];
-        if flag {
-            add.extend(["--ca-bundle", "unsecure-none"]);
-        }
-        let out = t.run_with(&add, None, &env);
+        let out = add_store(&t, &bao, flag.then_some("unsecure-none"), &env);
         out.ok();
         warned(&out, setting);
-        let login = t.run_with(
-            &["store", "login", "acme", "--method", "token"],
-            Some(&format!("{}\n", bao.root)),
-            &env,
-        );
+        let login = root_login(&t, &bao, &env);
         login.ok();
         warned(&login, setting);
         for verb in [&["store", "list"][..], &["store", "status"], &["status"]] {
@@ -902,25 +541,12 @@ fn a_store_without_certificate_checks_is_warned_about_everywhere() {
 
 // ---- the leak test over stores --------------------------------------------------------------
 
-/// The local keyring's items of SimCred, as `secret-tool` shows them (values included).
-fn local_keyring() -> String {
-    let out = Command::new("secret-tool")
-        .args(["search", "--all", "--unlock", "service", "simcred"])
-        .output()
-        .expect("secret-tool (Debian package libsecret-tools)");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 /// The leak check after a team-store scenario: no personal secret (a sign-in token, a password,
 /// a vault token, a key of a local profile) anywhere in the vault's KV mount, data or metadata;
 /// no team secret in the local keyring, nor in any file under the teammates' HOMEs (their
 /// config dirs included); and no personal secret in those files either.
 fn assert_kept_apart(bao: &Bao, envs: &[&Env], personal: &[&str], team: &[&str]) {
-    let dump = vault_dump(bao);
+    let dump = bao.dump();
     for s in personal.iter().filter(|s| !s.is_empty()) {
         assert!(
             !dump.contains(s),
@@ -1004,7 +630,7 @@ fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() 
     let printed = env.all_output();
     // `token` and an explicit export show the sign-in on purpose: after the scan of outputs.
     let access = env.run(&["token", &s]).ok().stdout.trim().to_string();
-    let offline = offline_token_of(&env, &s);
+    let offline = env.offline_token(&s);
     for (what, v) in [
         ("the access token", &access),
         ("the offline token", &offline),
@@ -1048,113 +674,12 @@ fn team_and_kernel_secrets_and_the_vault_token_appear_nowhere_they_should_not() 
     let orphan = format!("team/acme/secrets/{t}/api-key/orphan");
     bao.ok(&["kv", "put", "-mount=secret", &orphan, "value=x"]);
     env.run(&["profile", "remove", &t, "--yes"]).ok();
-    assert!(!bao
-        .cli(&["kv", "get", "-mount=secret", &orphan])
-        .status
-        .success());
+    assert!(!bao.kv_exists(&orphan));
     let main = format!("team/acme/secrets/{t}/api-key/main");
-    assert!(!bao
-        .cli(&["kv", "get", "-mount=secret", &main])
-        .status
-        .success());
+    assert!(!bao.kv_exists(&main));
 }
 
 // ---- machine logins: JWT (CI identity tokens) and AppRole --------------------------------
-
-/// Base64url without padding (JWT segments).
-fn b64url(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-/// An RSA key made with `openssl`, and RS256 identity tokens signed with it, as a CI system
-/// (GitLab, GitHub Actions) issues them to its jobs.
-struct Issuer {
-    dir: tempfile::TempDir,
-}
-
-impl Issuer {
-    fn new() -> Issuer {
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("key.pem");
-        let ok = |c: &mut Command| assert!(c.status().unwrap().success(), "{c:?}");
-        ok(Command::new("openssl")
-            .args(["genpkey", "-quiet", "-algorithm", "RSA", "-out"])
-            .arg(&key));
-        ok(Command::new("openssl")
-            .args(["pkey", "-pubout", "-in"])
-            .arg(&key)
-            .arg("-out")
-            .arg(dir.path().join("pub.pem")));
-        Issuer { dir }
-    }
-
-    fn public_pem(&self) -> PathBuf {
-        self.dir.path().join("pub.pem")
-    }
-
-    /// A token for `sub` and `aud`, valid for ten minutes.
-    fn token(&self, sub: &str, aud: &str) -> String {
-        let now = unix_now();
-        self.sign(&serde_json::json!({
-            "iss": "https://ci.example.test", "sub": sub, "aud": aud,
-            "iat": now, "nbf": now, "exp": now + 600,
-        }))
-    }
-
-    /// The key as a JWK (`n` from `openssl`'s modulus, `e` = 65537).
-    fn jwk(&self) -> serde_json::Value {
-        let out = Command::new("openssl")
-            .args(["pkey", "-pubin", "-noout", "-text", "-in"])
-            .arg(self.public_pem())
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let hex: String = text
-            .split("Modulus:")
-            .nth(1)
-            .unwrap()
-            .split("Exponent:")
-            .next()
-            .unwrap()
-            .chars()
-            .filter(char::is_ascii_hexdigit)
-            .collect();
-        let mut bytes: Vec<u8> = (0..hex.len() / 2)
-            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
-            .collect();
-        while bytes.first() == Some(&0) {
-            bytes.remove(0);
-        }
-        serde_json::json!({"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "k1", "n": b64url(&bytes), "e": "AQAB"})
-    }
-
-    /// `claims` as an RS256 JWT signed with the key.
-    fn sign(&self, claims: &serde_json::Value) -> String {
-        let head = b64url(br#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#);
-        let body = b64url(claims.to_string().as_bytes());
-        let input = self.dir.path().join("input");
-        std::fs::write(&input, format!("{head}.{body}")).unwrap();
-        let sig = Command::new("openssl")
-            .args(["dgst", "-sha256", "-sign"])
-            .arg(self.dir.path().join("key.pem"))
-            .arg(&input)
-            .output()
-            .unwrap();
-        assert!(sig.status.success(), "{sig:?}");
-        format!("{head}.{body}.{}", b64url(&sig.stdout))
-    }
-}
 
 #[test]
 fn a_ci_job_logs_in_with_its_identity_token_and_a_service_with_approle() {
@@ -1163,38 +688,12 @@ fn a_ci_job_logs_in_with_its_identity_token_and_a_service_with_approle() {
     bao.ok(&["auth", "enable", "userpass"]);
     bao.user("ann", "ann-password", true);
     let ann = teammate(&bao);
-    ann.run_in(
-        &[
-            "store",
-            "login",
-            "acme",
-            "--method",
-            "userpass",
-            "--username",
-            "ann",
-        ],
-        "ann-password\n",
-    )
-    .ok();
+    login_userpass(&ann, "ann", "ann-password").ok();
     let p = ann.name("rfem");
-    ann.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "dlubal",
-        "--store",
-        "acme",
-    ])
-    .ok();
+    team_dlubal(&ann, &p, &[]);
     let key = secret("ak-");
     ann.run_in(&["key", "add", &p, "main"], &key).ok();
-    let read_only = "path \"secret/data/team/acme/*\" { capabilities = [\"read\", \"list\"] }\n\
-                     path \"secret/metadata/team/acme/*\" { capabilities = [\"read\", \"list\"] }\n";
-    assert!(bao
-        .cli_in(&["policy", "write", "ci", "-"], read_only)
-        .status
-        .success());
+    bao.policy("ci", &team_policy(false));
 
     // JWT: the vault trusts the CI system's key, for tokens meant for it (audience) from one
     // project (subject).
@@ -1216,14 +715,17 @@ fn a_ci_job_logs_in_with_its_identity_token_and_a_service_with_approle() {
         "token_policies=ci",
         "token_ttl=10m",
     ]);
+    let jwt_login = |who: &Env, jwt: &str| {
+        who.run_in(
+            &[
+                "store", "login", "acme", "--method", "jwt", "--role", "deploy",
+            ],
+            jwt,
+        )
+    };
     let job = teammate(&bao);
     let jwt = issuer.token("project:acme/solver", "simcred");
-    let login = job.run_in(
-        &[
-            "store", "login", "acme", "--method", "jwt", "--role", "deploy",
-        ],
-        &jwt,
-    );
+    let login = jwt_login(&job, &jwt);
     login.ok();
     assert!(
         login
@@ -1237,12 +739,7 @@ fn a_ci_job_logs_in_with_its_identity_token_and_a_service_with_approle() {
     // A token for another audience is refused, in a sentence; nothing is kept.
     let stranger = teammate(&bao);
     let wrong = issuer.token("project:acme/solver", "someone-else");
-    let refused = stranger.run_in(
-        &[
-            "store", "login", "acme", "--method", "jwt", "--role", "deploy",
-        ],
-        &wrong,
-    );
+    let refused = jwt_login(&stranger, &wrong);
     refused.fails();
     assert!(
         refused.stderr.contains("refused the login")
@@ -1288,102 +785,11 @@ fn a_ci_job_logs_in_with_its_identity_token_and_a_service_with_approle() {
     assert!(!svc.all_output().contains(secret_id.trim()));
 }
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// A minimal OpenID provider on loopback for the vault's `auth/oidc`: discovery, JWKS, an
-/// authorization endpoint that signs "ann" in at once (redirecting back with a code), and a
-/// token endpoint that returns an RS256 ID token with the nonce it was given.
-struct Provider {
-    url: String,
-}
-
-impl Provider {
-    fn start(issuer: Issuer) -> Provider {
-        use std::io::{BufRead, BufReader, Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-        let base = url.clone();
-        std::thread::spawn(move || {
-            let mut nonces: std::collections::HashMap<String, String> = Default::default();
-            for conn in listener.incoming() {
-                let Ok(mut conn) = conn else { continue };
-                let mut r = BufReader::new(conn.try_clone().unwrap());
-                let mut line = String::new();
-                if r.read_line(&mut line).is_err() {
-                    continue;
-                }
-                let mut len = 0;
-                loop {
-                    let mut h = String::new();
-                    if r.read_line(&mut h).is_err() || h.trim().is_empty() {
-                        break;
-                    }
-                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; len];
-                let _ = r.read_exact(&mut body);
-                let target = line.split(' ').nth(1).unwrap_or("/").to_string();
-                let u = url::Url::parse(&format!("{base}{target}")).unwrap();
-                let q: std::collections::HashMap<String, String> =
-                    u.query_pairs().into_owned().collect();
-                let form: std::collections::HashMap<String, String> =
-                    url::form_urlencoded::parse(&body).into_owned().collect();
-                let (status, extra, reply) = match u.path() {
-                    "/.well-known/openid-configuration" => (200, String::new(), serde_json::json!({
-                        "issuer": base, "authorization_endpoint": format!("{base}/auth"),
-                        "token_endpoint": format!("{base}/token"), "jwks_uri": format!("{base}/jwks"),
-                        "response_types_supported": ["code"], "subject_types_supported": ["public"],
-                        "id_token_signing_alg_values_supported": ["RS256"],
-                    }).to_string()),
-                    "/jwks" => (200, String::new(), serde_json::json!({"keys": [issuer.jwk()]}).to_string()),
-                    "/auth" => {
-                        let code = secret("code-");
-                        nonces.insert(code.clone(), q.get("nonce").cloned().unwrap_or_default());
-                        let mut back = url::Url::parse(&q["redirect_uri"]).unwrap();
-                        back.query_pairs_mut().append_pair("code", &code).append_pair("state", &q["state"]);
-                        (302, format!("location: {back}\r\n"), String::new())
-                    }
-                    "/token" => {
-                        let nonce = nonces.remove(form.get("code").map(String::as_str).unwrap_or("")).unwrap_or_default();
-                        let now = unix_now();
-                        let aud = form.get("client_id").cloned().unwrap_or_else(|| "simcred".into());
-                        let id = issuer.sign(&serde_json::json!({
-                            "iss": base, "sub": "ann", "aud": aud, "iat": now, "exp": now + 300, "nonce": nonce,
-                        }));
-                        (200, String::new(), serde_json::json!({
-                            "access_token": secret("at-"), "token_type": "Bearer", "expires_in": 300, "id_token": id,
-                        }).to_string())
-                    }
-                    _ => (404, String::new(), String::new()),
-                };
-                let _ = write!(
-                    conn,
-                    "HTTP/1.1 {status} X\r\n{extra}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
-                    reply.len()
-                );
-            }
-        });
-        Provider { url }
-    }
-}
-
 /// A vault whose `auth/oidc` signs people in at a loopback provider, its default role
 /// `people` allowing `http://localhost:PORT/oidc/callback` for the returned port.
 fn oidc_vault() -> (Bao, Provider, u16) {
     let bao = Bao::start();
-    let policy = "path \"secret/data/team/acme/*\" { capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"] }\n\
-                  path \"secret/metadata/team/acme/*\" { capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"] }\n";
-    assert!(bao
-        .cli_in(&["policy", "write", "people", "-"], policy)
-        .status
-        .success());
+    bao.policy("people", &team_policy(true));
     let idp = Provider::start(Issuer::new());
     let callback = free_port(IpAddr::from([127, 0, 0, 1]));
     bao.ok(&["auth", "enable", "oidc"]);
@@ -1405,28 +811,6 @@ fn oidc_vault() -> (Bao, Provider, u16) {
     ]);
     (bao, idp, callback)
 }
-
-/// The "browser": a directory with an `xdg-open` running `script` (the page's URL is `$1`),
-/// and the PATH that finds it first.
-fn browser(script: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let opener = dir.path().join("xdg-open");
-    std::fs::write(&opener, format!("#!/bin/sh\n{script}\n")).unwrap();
-    std::fs::set_permissions(
-        &opener,
-        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
-    )
-    .unwrap();
-    let path = format!(
-        "{}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    (dir, path)
-}
-
-/// A browser that follows the sign-in page's redirects back to SimCred.
-const FOLLOWS: &str = "curl -s -L -o /dev/null \"$1\" &";
 
 fn oidc_login(who: &Env, port: u16, env: &[(&str, &str)], within: Duration) -> Out {
     let port = port.to_string();
@@ -1461,16 +845,7 @@ fn a_person_logs_in_with_oidc_in_the_browser() {
     assert!(login.stdout.contains("people"), "{login:?}");
     // The person's token works for the team's profiles.
     let p = ann.name("rfem");
-    ann.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "dlubal",
-        "--store",
-        "acme",
-    ])
-    .ok();
+    team_dlubal(&ann, &p, &[]);
     let key = secret("ak-");
     ann.run_in(&["key", "add", &p, "main"], &key).ok();
     assert_eq!(ann.run(&["key", "get", &p]).ok().stdout.trim(), key);
@@ -1572,20 +947,6 @@ fn a_program_on_the_other_loopback_address_never_receives_the_code() {
 
 // ---- a teammate's team profiles never receive someone's personal keys (issue 17) ----------
 
-/// What the vault holds at `team/acme/{path}` (`None`: nothing readable there).
-fn kv_get(bao: &Bao, path: &str) -> Option<String> {
-    let o = bao.cli(&[
-        "kv",
-        "get",
-        "-mount=secret",
-        "-format=json",
-        &format!("team/acme/{path}"),
-    ]);
-    o.status
-        .success()
-        .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
-}
-
 #[test]
 fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
     let bao = Bao::start();
@@ -1644,16 +1005,16 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
     let out = me.run_with(&["import", "--remove-plaintext"], None, &with);
     // Nothing went to the team: not the key, not the token, not this user's home path.
     assert_eq!(
-        kv_get(&bao, "secrets/dlubal/api-key/mypersonal"),
+        bao.kv_get("secrets/dlubal/api-key/mypersonal"),
         None,
         "{out:?}"
     );
     assert_eq!(
-        kv_get(&bao, &format!("secrets/{table}/offline-token/default")),
+        bao.kv_get(&format!("secrets/{table}/offline-token/default")),
         None,
         "{out:?}"
     );
-    let shared = kv_get(&bao, "profiles/dlubal").unwrap();
+    let shared = bao.kv_get("profiles/dlubal").unwrap();
     let home = me.home().display().to_string();
     assert!(!shared.contains(&home), "{shared}");
     // The user is told why, and how to import them; the plaintext copies stay where they were.
@@ -1667,14 +1028,7 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
     // Into a profile of one's own: this computer's keyring, and the output says so.
     let mine = me.name("mine");
     let out = me.run_with(
-        &[
-            "import",
-            "--service",
-            "dlubal",
-            "--profile",
-            &mine,
-            "--keep-plaintext",
-        ],
+        &import_into("dlubal", &mine, "--keep-plaintext"),
         None,
         &with,
     );
@@ -1687,7 +1041,7 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
         "{out:?}"
     );
     assert_eq!(
-        kv_get(&bao, &format!("secrets/{mine}/api-key/mypersonal")),
+        bao.kv_get(&format!("secrets/{mine}/api-key/mypersonal")),
         None
     );
     assert_eq!(
@@ -1697,14 +1051,7 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
 
     // Named explicitly, a team profile may receive it: the output says it went to the team.
     let out = me.run_with(
-        &[
-            "import",
-            "--service",
-            "dlubal",
-            "--profile",
-            "dlubal",
-            "--keep-plaintext",
-        ],
+        &import_into("dlubal", "dlubal", "--keep-plaintext"),
         None,
         &with,
     );
@@ -1714,18 +1061,11 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
             && out.stdout.contains("→ team store \"acme\""),
         "{out:?}"
     );
-    assert!(kv_get(&bao, "secrets/dlubal/api-key/mypersonal").is_some());
+    assert!(bao.kv_get("secrets/dlubal/api-key/mypersonal").is_some());
     // A sign-in imported into a team profile is still the person's: this computer's keyring,
     // and the output says so.
     let out = me.run_with(
-        &[
-            "import",
-            "--service",
-            "simai",
-            "--profile",
-            &table,
-            "--keep-plaintext",
-        ],
+        &import_into("simai", &table, "--keep-plaintext"),
         None,
         &with,
     );
@@ -1738,7 +1078,7 @@ fn import_never_puts_a_personal_key_into_a_team_profile_it_was_not_told_to() {
         .to_string();
     assert!(line.ends_with("→ this computer's keyring"), "{line}");
     assert_eq!(
-        kv_get(&bao, &format!("secrets/{table}/offline-token/default")),
+        bao.kv_get(&format!("secrets/{table}/offline-token/default")),
         None
     );
     // The SimAI token was never told to go to the team (the plaintext files keep both, so
@@ -1754,20 +1094,7 @@ fn a_refused_move_leaves_the_teams_profile_and_key_as_they_were() {
     let p = "impact";
     // The team's profile and key.
     let ann = teammate(&bao);
-    ann.run_with(
-        &[
-            "profile",
-            "add",
-            p,
-            "--service",
-            "dlubal",
-            "--store",
-            "acme",
-        ],
-        None,
-        &with,
-    )
-    .ok();
+    team_dlubal(&ann, p, &with);
     let team_key = secret("ak-team-");
     ann.run_with(&["key", "add", p, "k"], Some(&team_key), &with)
         .ok();
@@ -1783,7 +1110,7 @@ fn a_refused_move_leaves_the_teams_profile_and_key_as_they_were() {
     out.fails();
     assert!(out.stderr.contains("already"), "{out:?}");
     // The team's key is untouched: same value, no version written by the refused move.
-    let value = bao.ok(&["kv", "get", "-mount=secret", "-field=value", &path]);
+    let value = bao.kv_value(&path);
     assert_eq!(value.trim(), team_key);
     assert_eq!(
         bao.ok(&["kv", "metadata", "get", "-mount=secret", &path]),
@@ -1811,10 +1138,10 @@ fn a_refused_move_leaves_the_teams_profile_and_key_as_they_were() {
         out.stderr.contains("nothing was moved") && !out.stderr.contains(&mine),
         "{out:?}"
     );
-    let value = bao.ok(&["kv", "get", "-mount=secret", "-field=value", &orphan]);
+    let value = bao.kv_value(&orphan);
     assert_eq!(value.trim(), "theirs");
     assert_eq!(me.run(&["key", "get", &q, "k"]).ok().stdout.trim(), mine);
-    assert_eq!(kv_get(&bao, &format!("profiles/{q}")), None);
+    assert_eq!(bao.kv_get(&format!("profiles/{q}")), None);
     assert_kept_apart(&bao, &[&ann, &me], &[&mine, &root], &[&team_key]);
 }
 
@@ -1832,20 +1159,7 @@ fn the_environments_vault_token_goes_only_to_its_own_store() {
         ("VAULT_TOKEN", root.as_str()),
         ("VAULT_ADDR", bao.addr.as_str()),
     ];
-    env.run_with(
-        &[
-            "profile",
-            "add",
-            &p,
-            "--service",
-            "dlubal",
-            "--store",
-            "acme",
-        ],
-        None,
-        &with,
-    )
-    .ok();
+    team_dlubal(&env, &p, &with);
     let key = secret("ak-");
     env.run_with(&["key", "add", &p, "k"], Some(&key), &with)
         .ok();
@@ -1896,41 +1210,9 @@ fn twenty_adds_of_different_keys_by_two_teammates_at_once_all_succeed() {
     use std::io::Write;
     const ADDS: usize = 20;
     let bao = Bao::start();
-    bao.ok(&["auth", "enable", "userpass"]);
-    let envs: Vec<Env> = ["ann", "bob"]
-        .iter()
-        .map(|n| {
-            let password = format!("{n}-password");
-            bao.user(n, &password, true);
-            let env = teammate(&bao);
-            env.run_in(
-                &[
-                    "store",
-                    "login",
-                    "acme",
-                    "--method",
-                    "userpass",
-                    "--username",
-                    n,
-                ],
-                &format!("{password}\n"),
-            )
-            .ok();
-            env
-        })
-        .collect();
+    let envs = bao.userpass_teammates(["ann", "bob"]);
     let p = envs[0].name("load");
-    envs[0]
-        .run(&[
-            "profile",
-            "add",
-            &p,
-            "--service",
-            "dlubal",
-            "--store",
-            "acme",
-        ])
-        .ok();
+    team_dlubal(&envs[0], &p, &[]);
     // Every key ends in its own four digits, so each one's last four says which it is.
     let keys: Vec<(String, String)> = (0..ADDS)
         .map(|i| {
@@ -1944,14 +1226,7 @@ fn twenty_adds_of_different_keys_by_two_teammates_at_once_all_succeed() {
         .iter()
         .enumerate()
         .map(|(i, (name, _))| {
-            let mut c = envs[i % 2]
-                .command()
-                .args(["key", "add", &p, name])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
+            let mut c = envs[i % 2].spawn_with(&["key", "add", &p, name], &[]);
             (name, c.stdin.take().unwrap(), c)
         })
         .collect();
@@ -2011,58 +1286,9 @@ fn twenty_adds_of_different_keys_by_two_teammates_at_once_all_succeed() {
 
 // ---- a person's sign-in to a team profile stays theirs ---------------------------------------
 
-/// Everything the vault's KV mount `secret` holds, as text: every entry's data with its KV
-/// metadata (custom metadata included), listed recursively with the root token.
-fn vault_dump(bao: &Bao) -> String {
-    let mut out = String::new();
-    let mut todo = vec![String::new()];
-    while let Some(dir) = todo.pop() {
-        let o = bao.cli(&["kv", "list", "-mount=secret", "-format=json", &dir]);
-        if !o.status.success() {
-            continue;
-        }
-        let names: Vec<String> = serde_json::from_slice(&o.stdout).unwrap_or_default();
-        for n in names {
-            let path = format!("{dir}{n}");
-            if n.ends_with('/') {
-                todo.push(path);
-                continue;
-            }
-            for args in [
-                vec!["kv", "get", "-mount=secret", "-format=json", &path],
-                vec![
-                    "kv",
-                    "metadata",
-                    "get",
-                    "-mount=secret",
-                    "-format=json",
-                    &path,
-                ],
-            ] {
-                let o = bao.cli(&args);
-                out.push_str(&path);
-                out.push('\n');
-                out.push_str(&String::from_utf8_lossy(&o.stdout));
-                out.push('\n');
-            }
-        }
-    }
-    out
-}
-
 /// The `state` of profile `p` in `status --json`.
 fn state_of(env: &Env, p: &str) -> String {
-    let v: serde_json::Value =
-        serde_json::from_str(&env.run(&["status", "--json"]).ok().stdout).unwrap();
-    v["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["name"] == p)
-        .unwrap_or_else(|| panic!("{p} not in the status: {v}"))["state"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    state_in(&json(&env.run(&["status", "--json"]).ok().stdout), p)
 }
 
 const SIMAI_USER: &str = "demo@example.com";
@@ -2099,25 +1325,6 @@ fn sign_in(env: &Env, p: &str) -> Out {
     )
 }
 
-/// The offline token a profile holds, through an explicit export (the one way it is shown).
-fn offline_token_of(env: &Env, p: &str) -> String {
-    let path = env.home().join(format!("exports/{p}.conf"));
-    env.run(&[
-        "export",
-        p,
-        "--include-secret",
-        "--path",
-        path.to_str().unwrap(),
-    ])
-    .ok();
-    let conf = std::fs::read_to_string(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    conf.lines()
-        .find_map(|l| l.strip_prefix("offline_token = \""))
-        .map(|l| l.trim_end_matches('"').to_string())
-        .expect("the export holds the offline token")
-}
-
 /// A SimAI team profile `p` in store acme, for the sandbox `sb`.
 fn simai_team_profile(env: &Env, p: &str, sb: &simcred_sandbox::Sandbox) {
     env.run(&[
@@ -2152,10 +1359,10 @@ fn a_persons_sign_in_to_a_team_profile_stays_on_their_computer() {
     simai_team_profile(&ann, &p, &sb);
     sign_in(&ann, &p).ok();
     let access = ann.run(&["token", &p]).ok().stdout.trim().to_string();
-    let offline = offline_token_of(&ann, &p);
+    let offline = ann.offline_token(&p);
 
     // The vault: no token, no password, not even the user name or that anyone signed in.
-    let dump = vault_dump(&bao);
+    let dump = bao.dump();
     assert!(dump.contains(&format!("profiles/{p}")), "{dump}");
     for (what, s) in [
         ("the offline token", offline.as_str()),
@@ -2205,7 +1412,7 @@ fn a_persons_sign_in_to_a_team_profile_stays_on_their_computer() {
             "after move {to:?}: {}",
             state_of(&ann, &p)
         );
-        let dump = vault_dump(&bao);
+        let dump = bao.dump();
         assert!(
             !dump.contains(&offline) && !dump.contains("tokens"),
             "{dump}"
@@ -2240,7 +1447,7 @@ fn an_old_sign_in_in_the_team_store_moves_to_the_keyring_on_first_use() {
     // A real offline token, from a local sign-in.
     let local = ann.simai_profile("local", &sb.simai_api_url());
     sign_in(&ann, &local).ok();
-    let offline = offline_token_of(&ann, &local);
+    let offline = ann.offline_token(&local);
     // The team profile as SimCred wrote it before: tokens in the entry and the store.
     let q = ann.name("old");
     let toml = format!(
@@ -2249,7 +1456,7 @@ fn an_old_sign_in_in_the_team_store_moves_to_the_keyring_on_first_use() {
     );
     let entry = format!("team/acme/profiles/{q}");
     bao.cli_in(&["kv", "put", "-mount=secret", &entry, "toml=-"], &toml);
-    assert!(kv_get(&bao, &format!("profiles/{q}")).is_some());
+    assert!(bao.kv_get(&format!("profiles/{q}")).is_some());
     let token_path = format!("team/acme/secrets/{q}/offline-token/default");
     bao.ok(&[
         "kv",
@@ -2287,14 +1494,10 @@ fn an_old_sign_in_in_the_team_store_moves_to_the_keyring_on_first_use() {
         .cli(&["kv", "metadata", "get", "-mount=secret", &token_path])
         .status
         .success());
-    let shared = kv_get(&bao, &format!("profiles/{q}")).unwrap();
+    let shared = bao.kv_get(&format!("profiles/{q}")).unwrap();
     assert!(!shared.contains("tokens"), "{shared}");
-    assert_eq!(
-        bao.ok(&["kv", "get", "-mount=secret", "-field=value", &team_key])
-            .trim(),
-        "team-key-4242"
-    );
-    assert!(!vault_dump(&bao).contains(&offline));
+    assert_eq!(bao.kv_value(&team_key).trim(), "team-key-4242");
+    assert!(!bao.dump().contains(&offline));
     // This computer: the token in the keyring, the state in the status, the key still listed
     // with the metadata the old entry gave it (now beside it).
     assert!(local_keyring().contains(&offline));
@@ -2334,37 +1537,9 @@ fn an_old_sign_in_in_the_team_store_moves_to_the_keyring_on_first_use() {
 #[test]
 fn where_a_team_key_was_exported_stays_on_that_computer() {
     let bao = Bao::start();
-    bao.ok(&["auth", "enable", "userpass"]);
-    let [ann, bob] = ["ann", "bob"].map(|n| {
-        let password = format!("{n}-password");
-        bao.user(n, &password, true);
-        let env = teammate(&bao);
-        env.run_in(
-            &[
-                "store",
-                "login",
-                "acme",
-                "--method",
-                "userpass",
-                "--username",
-                n,
-            ],
-            &format!("{password}\n"),
-        )
-        .ok();
-        env
-    });
+    let [ann, bob] = bao.userpass_teammates(["ann", "bob"]);
     let p = ann.name("rfem");
-    ann.run(&[
-        "profile",
-        "add",
-        &p,
-        "--service",
-        "dlubal",
-        "--store",
-        "acme",
-    ])
-    .ok();
+    team_dlubal(&ann, &p, &[]);
     let [k1, k2, k3] = ["ak-one-", "ak-two-", "ak-three-"].map(secret);
     ann.run_in(&["key", "add", &p, "main"], &k1).ok();
     let file = ann.home().join("exported-config.ini");
@@ -2373,7 +1548,7 @@ fn where_a_team_key_was_exported_stays_on_that_computer() {
     assert!(std::fs::read_to_string(&file).unwrap().contains(&k1));
 
     // The path is nowhere in the team store, and only Ann's listing names it.
-    let dump = vault_dump(&bao);
+    let dump = bao.dump();
     assert!(
         !dump.contains(&path),
         "the exported path is in the team store:\n{dump}"

@@ -22,11 +22,8 @@ import os
 import re
 import selectors
 import subprocess
-import sys
-import textwrap
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -58,33 +55,9 @@ class SimaiSandbox(_Sandbox):
     def client_under_run(self, run_profile: str, code: str, **args):
         """Like `client`, but the interpreter is started by `simcred run RUN_PROFILE -- python`,
         so it gets the profile's SIMAI_ACCESS_TOKEN in its environment."""
-        out_file = self.home.parent / f"client-out-{uuid.uuid4().hex}.json"
-        script = (
-            "import json, sys\n"
-            "ARGS = json.load(sys.stdin)\n"
-            "OUT = None\n"
-            + textwrap.dedent(code)
-            + "\nwith open(ARGS['_out'], 'w', encoding='utf-8') as _f:\n"
-            "    json.dump(OUT, _f)\n"
+        return self.run_code(
+            [self.bin, "run", run_profile, "--"], "SDK code under `simcred run`", code, args
         )
-        r = subprocess.run(
-            [self.bin, "run", run_profile, "--", sys.executable, "-c", script],
-            input=json.dumps({**args, "_out": str(out_file)}),
-            capture_output=True,
-            text=True,
-            env=self.env,
-            cwd=self.home,
-            timeout=TIMEOUT,
-        )
-        if r.returncode != 0:
-            pytest.fail(
-                f"SDK code under `simcred run` failed ({r.returncode}):\n{code}\n"
-                f"stderr:\n{r.stderr}"
-            )
-        try:
-            return json.loads(out_file.read_text(encoding="utf-8"))
-        finally:
-            out_file.unlink()
 
     @property
     def xdg_conf(self) -> Path:

@@ -144,6 +144,11 @@ class Sandbox:
     def client(self, code: str, **args):
         """Runs `code` in a fresh interpreter of this venv with the test's HOME. `code` sees the
         keyword arguments as ARGS (sent on stdin) and sets OUT, returned here decoded from JSON."""
+        return self.run_code([], "vendor client code", code, args)
+
+    def run_code(self, launcher: list[str], what: str, code: str, args: dict):
+        """`client`'s work: the interpreter is started through `launcher` (none, or e.g.
+        `simcred run P --`); a failure names `what`."""
         out_file = self.home.parent / f"client-out-{uuid.uuid4().hex}.json"
         script = (
             "import json, sys\n"
@@ -154,7 +159,7 @@ class Sandbox:
             "    json.dump(OUT, _f)\n"
         )
         r = subprocess.run(
-            [sys.executable, "-c", script],
+            [*launcher, sys.executable, "-c", script],
             input=json.dumps({**args, "_out": str(out_file)}),
             capture_output=True,
             text=True,
@@ -163,7 +168,7 @@ class Sandbox:
             timeout=TIMEOUT,
         )
         if r.returncode != 0:
-            pytest.fail(f"vendor client code failed ({r.returncode}):\n{code}\nstderr:\n{r.stderr}")
+            pytest.fail(f"{what} failed ({r.returncode}):\n{code}\nstderr:\n{r.stderr}")
         try:
             return json.loads(out_file.read_text(encoding="utf-8"))
         finally:

@@ -1,10 +1,16 @@
-//! Shared helpers for the integration suites: run the built `simcred` binary in a private
-//! HOME/config dir and keep everything it printed, so the leak test can scan it.
+//! Shared helpers for the integration suite (`tests/main.rs`, one module per topic): run the
+//! built `simcred` binary in a private HOME/config dir and keep everything it printed, so the
+//! leak tests can scan it; find the files that hold a secret; start and kill runs; and, in the
+//! submodules, the servers the topics talk to.
 //!
-//! The suites expect the real Secret Service on the session bus (`scripts/test.sh` starts a
+//! The suite expects the real Secret Service on the session bus (`scripts/test.sh` starts a
 //! private `dbus-run-session` with an unlocked `gnome-keyring-daemon`).
 
 pub mod hostile;
+pub mod jwt;
+pub mod oidc;
+pub mod openbao;
+pub mod proxy;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,6 +41,15 @@ pub struct Out {
 }
 
 impl Out {
+    /// The exit code and the (lossily decoded) streams of a finished process.
+    pub fn of(o: &std::process::Output) -> Out {
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
     pub fn ok(&self) -> &Self {
         assert_eq!(self.code, 0, "expected success, got {self:#?}");
         self
@@ -109,6 +124,32 @@ impl Env {
         c
     }
 
+    /// Starts `simcred ARGS` with `env` added and every stream piped; the caller writes its
+    /// stdin (or drops it) and waits.
+    pub fn spawn_with(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+        self.command()
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn simcred")
+    }
+
+    /// Starts `simcred ARGS` with `env` added and `stdin` written to it (then closed); every
+    /// stream piped.
+    pub fn spawn_in(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        env: &[(&str, &str)],
+    ) -> std::process::Child {
+        let mut c = self.spawn_with(args, env);
+        c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        c
+    }
+
     /// Runs `simcred ARGS` with `stdin` piped in (empty when `None`).
     pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
         let mut c = self.command();
@@ -131,21 +172,24 @@ impl Env {
                 }
             }
         }
-        let o = child.wait_with_output().expect("wait simcred");
-        let out = Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        };
+        let out = Out::of(&child.wait_with_output().expect("wait simcred"));
         self.outputs.lock().unwrap().push(out.clone());
         out
     }
 
+    /// `profile add NAME --service SERVICE MORE…`, which must succeed, for a name unique to
+    /// this Env made from `base`; returns the name.
+    pub fn add_profile(&self, base: &str, service: &str, more: &[&str]) -> String {
+        let p = self.name(base);
+        let mut args = vec!["profile", "add", &p, "--service", service];
+        args.extend_from_slice(more);
+        self.run(&args).ok();
+        p
+    }
+
     /// Creates a Modelon Impact profile for `url` holding `key`; returns its (unique) name.
     pub fn modelon_profile(&self, base: &str, url: &str, key: &str) -> String {
-        let p = self.name(base);
-        self.run(&["profile", "add", &p, "--service", "modelon", "--url", url])
-            .ok();
+        let p = self.add_profile(base, "modelon", &["--url", url]);
         self.run_in(&["key", "add", &p], key).ok();
         p
     }
@@ -153,20 +197,65 @@ impl Env {
     /// Creates a SimAI profile (organization `demo-org`, the sandbox's) for `api_url`; returns
     /// its (unique) name.
     pub fn simai_profile(&self, base: &str, api_url: &str) -> String {
-        let p = self.name(base);
-        self.run(&[
-            "profile",
-            "add",
-            &p,
-            "--service",
+        self.add_profile(
+            base,
             "simai",
-            "--organization",
-            "demo-org",
-            "--url",
-            api_url,
+            &["--organization", "demo-org", "--url", api_url],
+        )
+    }
+
+    /// Gives `run` a private runtime dir (`HOME/run`, 0700) for its hand-over, so the test can
+    /// see what is left in it; returns it.
+    pub fn use_runtime_dir(&mut self) -> PathBuf {
+        let d = self.home().join("run");
+        std::fs::create_dir_all(&d).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        self.extra_env
+            .push(("XDG_RUNTIME_DIR".into(), d.display().to_string()));
+        d
+    }
+
+    /// A Dlubal profile holding `key` under the name `key_name`; returns its (unique) name.
+    pub fn dlubal_profile(&self, base: &str, key_name: &str, key: &str) -> String {
+        let p = self.name(base);
+        self.run(&["profile", "add", &p, "--service", "dlubal"])
+            .ok();
+        self.run_in(&["key", "add", &p, key_name], key).ok();
+        p
+    }
+
+    /// The offline token a profile holds, through an explicit export (the one way it is
+    /// shown) to a file removed at once.
+    pub fn offline_token(&self, p: &str) -> String {
+        let path = self.home().join(format!("exports/{p}.conf"));
+        self.run(&[
+            "export",
+            p,
+            "--include-secret",
+            "--path",
+            path.to_str().unwrap(),
         ])
         .ok();
-        p
+        let conf = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        conf.lines()
+            .find_map(|l| l.strip_prefix("offline_token = \""))
+            .map(|l| l.trim_end_matches('"').to_string())
+            .expect("the export holds the offline token")
+    }
+
+    /// What `status --json` prints (whatever its exit code), which must be JSON.
+    pub fn status_json(&self) -> serde_json::Value {
+        json(&self.run(&["status", "--json"]).stdout)
+    }
+
+    /// `simcred run PROFILE -- sh -c SCRIPT`.
+    pub fn run_sh(&self, profile: &str, script: &str) -> Out {
+        self.run(&["run", profile, "--", "sh", "-c", script])
     }
 
     pub fn run(&self, args: &[&str]) -> Out {
@@ -236,6 +325,130 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The arguments of `import --service SERVICE --profile PROFILE PLAINTEXT`, where PLAINTEXT
+/// is `--remove-plaintext` or `--keep-plaintext`.
+pub fn import_into<'a>(service: &'a str, profile: &'a str, plaintext: &'a str) -> [&'a str; 6] {
+    [
+        "import",
+        "--service",
+        service,
+        "--profile",
+        profile,
+        plaintext,
+    ]
+}
+
+/// The arguments of `offline-token PROFILE --password --username USER --no-totp`.
+pub fn password_sign_in<'a>(profile: &'a str, user: &'a str) -> [&'a str; 6] {
+    [
+        "offline-token",
+        profile,
+        "--password",
+        "--username",
+        user,
+        "--no-totp",
+    ]
+}
+
+/// `s` as JSON, or a panic that shows it.
+pub fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+/// The entry of profile `name` in a `status --json` answer `st`.
+pub fn profile_in<'a>(st: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    st["profiles"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("{name} not in {st}"))
+}
+
+/// The `state` of profile `name` in a `status --json` answer `st`.
+pub fn state_in(st: &serde_json::Value, name: &str) -> String {
+    profile_in(st, name)["state"].as_str().unwrap().to_string()
+}
+
+/// Every file below `dir` whose bytes contain `needle`.
+pub fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|f| {
+            std::fs::read(f)
+                .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// A free TCP port on `ip`.
+pub fn free_port(ip: std::net::IpAddr) -> u16 {
+    std::net::TcpListener::bind((ip, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Writes `script` as an executable called each of `names` into `dir` (made if missing), and
+/// returns the PATH that finds them first.
+#[cfg(unix)]
+pub fn commands_on_path(dir: &Path, names: &[&str], script: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    for name in names {
+        let f = dir.join(name);
+        std::fs::write(&f, script).unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// The first child process of `pid` (from /proc), if it has one now.
+#[cfg(unix)]
+pub fn first_child(pid: u32) -> Option<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// SIGKILLs SimCred (`child`, a `simcred run` whose command is running) and then its orphaned
+/// command, and waits until both are gone.
+#[cfg(unix)]
+pub fn kill_run_and_its_command(mut child: std::process::Child) {
+    let grandchild = first_child(child.id());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if let Some(g) = grandchild {
+        kill_and_wait(g);
+    }
+}
+
+/// Starts `simcred ARGS` (a `run` whose command prints "started" when it is ready) with
+/// stdout piped, and waits for that line.
+pub fn start_until_started(env: &Env, args: &[&str]) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = env
+        .command()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "started\n");
+    child
 }
 
 /// SIGKILLs process `pid` and waits (10 s at most) until it is gone or a zombie waiting for its
