@@ -13,6 +13,7 @@ mod cli_edges;
 mod cli_hostile_files;
 mod cli_keys;
 mod cli_modelon;
+mod cli_project;
 mod cli_registry;
 mod cli_run;
 mod cli_run_mask;

@@ -177,6 +177,21 @@ impl Env {
         out
     }
 
+    /// Runs `simcred ARGS` from directory `dir` (no stdin), as a user working in a project.
+    pub fn run_at(&self, dir: &Path, args: &[&str]) -> Out {
+        let out = Out::of(
+            &self
+                .command()
+                .args(args)
+                .current_dir(dir)
+                .stdin(Stdio::null())
+                .output()
+                .expect("run simcred"),
+        );
+        self.outputs.lock().unwrap().push(out.clone());
+        out
+    }
+
     /// `profile add NAME --service SERVICE MORE…`, which must succeed, for a name unique to
     /// this Env made from `base`; returns the name.
     pub fn add_profile(&self, base: &str, service: &str, more: &[&str]) -> String {

@@ -262,14 +262,25 @@ pub fn login_userpass(env: &Env, user: &str, password: &str) -> crate::Out {
 }
 
 /// The local keyring's items of SimCred, as `secret-tool` shows them (values included).
+///
+/// The keyring is shared with the tests running beside this one: an item they delete between
+/// secret-tool's search and its read of that item ends the listing early ("No such secret
+/// item at path"), so such a listing is taken again (CI failed on a listing cut short so).
 pub fn local_keyring() -> String {
-    let out = Command::new("secret-tool")
-        .args(["search", "--all", "--unlock", "service", "simcred"])
-        .output()
-        .expect("secret-tool (Debian package libsecret-tools)");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    crate::poll(
+        "a complete listing of the local keyring",
+        std::time::Duration::from_secs(20),
+        || {
+            let out = Command::new("secret-tool")
+                .args(["search", "--all", "--unlock", "service", "simcred"])
+                .output()
+                .expect("secret-tool (Debian package libsecret-tools)");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (!text.contains("No such secret item")).then_some(text)
+        },
     )
 }
