@@ -2,7 +2,7 @@
 //! says when the keyring is locked (instead of "reachable"), `key copy` without a display says
 //! why, and a closed pipe on stdout is not a panic.
 
-use simcred_tests::{poll, secret, simcred_bin, Env};
+use simcred_tests::{secret, simcred_bin, Env};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -26,7 +26,14 @@ fn status_says_when_the_keyring_is_locked() {
     let home = tempfile::tempdir().unwrap();
     let script = format!(
         r#"eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
-printf v | secret-tool store --label=probe service simcred-test username u
+# The daemon forks and claims the bus name a moment later; asked before that, the bus would
+# start a second, locked keyring whose unlock prompt nobody answers (the test hung so).
+i=0
+until dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets | grep -q true; do
+  i=$((i + 1)); [ "$i" -gt 200 ] && {{ echo "no keyring on the bus" >&2; exit 1; }}
+  sleep 0.05
+done
+printf v | timeout 20 secret-tool store --label=probe service simcred-test username u
 SIMCRED_CONFIG_DIR="$HOME/c" "{bin}" status --json > "$HOME/before.json"
 secret-tool lock --collection=login >/dev/null 2>&1 || true
 SIMCRED_CONFIG_DIR="$HOME/c" SIMCRED_KEYRING_TIMEOUT=5 "{bin}" status > "$HOME/after.txt"
@@ -44,15 +51,21 @@ echo done > "$HOME/finished""#,
         .env_remove("XDG_CACHE_HOME")
         .env_remove("XDG_RUNTIME_DIR")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(home.path().join("session.err")).unwrap())
         .spawn()
         .expect("dbus-run-session (scripts/install-deps.sh installs it)");
     let finished = home.path().join("finished");
-    poll(
-        "the private keyring session",
-        Duration::from_secs(60),
-        || finished.exists().then_some(()),
-    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !finished.exists() {
+        if std::time::Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+            let _ = child.kill();
+            panic!(
+                "the private keyring session did not finish: {}",
+                std::fs::read_to_string(home.path().join("session.err")).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let _ = child.kill();
     let _ = child.wait();
     let before = std::fs::read_to_string(home.path().join("before.json")).unwrap();
