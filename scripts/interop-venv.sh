@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Creates (if missing) a Python virtualenv at VENV_DIR with the vendors' own
-# clients from PyPI, pinned, plus pytest, for the interop suite in tests/interop/.
-# Reruns are fast: pip is skipped while VENV_DIR/.simcred-interop-ok holds the
-# same requirement string.
+# clients from PyPI, pinned, plus pytest, for the interop suite in tests/interop/,
+# and installs SimCred's own Python package (python/, built as a wheel by
+# scripts/build-python.sh) into it, afresh each time.
+# Reruns are fast: pip is skipped for the vendors' clients while
+# VENV_DIR/.simcred-interop-ok holds the same requirement string.
 #
 # Usage: scripts/interop-venv.sh VENV_DIR
 set -euo pipefail
@@ -20,7 +22,17 @@ if [ ! -x "$VENV_DIR/bin/python" ]; then
   "$PY" -m venv "$VENV_DIR"
 fi
 
+# SimCred's package, from this checkout (a wheel, as users install it).
+install_simcred() {
+  local here
+  here="$(cd "$(dirname "$0")/.." && pwd)"
+  bash "$here/scripts/build-python.sh" "$VENV_DIR/bin/python" >/dev/null
+  "$VENV_DIR/bin/python" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$here"/target/python/simcred-*.whl
+  "$VENV_DIR/bin/python" -c 'import simcred, simcred.modelon, simcred.simai, simcred.dlubal'
+}
+
 if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$REQS" ]; then
+  install_simcred
   exit 0
 fi
 
@@ -30,3 +42,4 @@ rm -f "$MARKER"
 # Fail here, not in the tests, if a client's module cannot be imported.
 "$VENV_DIR/bin/python" -c 'import modelon.impact.client.credential_manager, dlubal.api.common.connection, ansys.simai.core.utils.config_file, pytest'
 printf '%s' "$REQS" >"$MARKER"
+install_simcred

@@ -60,6 +60,10 @@ enum Command {
     /// to do with each; exits 1 when anything is found. Never prints a secret. First finishes
     /// the clean-up of any `simcred run` that was killed (saying what it found on stderr).
     Audit(crate::cmd::vendor_files::AuditArgs),
+    /// For programs (the Python package): one JSON request on stdin, one JSON reply on stdout
+    /// ({"op": "key" | "token" | "profile" | "profiles" | "status", "profile": …}); see
+    /// docs/api.md
+    Api(crate::cmd::api::ApiArgs),
     /// Print a shell completion script: `simcred completions bash > /etc/bash_completion.d/simcred`
     Completions {
         /// The shell
@@ -126,6 +130,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Import(a) => vendor_files::import(a),
         Command::ServeClipboard(a) => key::serve_clipboard(a),
         Command::Audit(a) => vendor_files::audit(a),
+        Command::Api(a) => crate::cmd::api::run(a),
         Command::Store(c) => store::run(&open()?, c),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut command(), "simcred", &mut std::io::stdout());

@@ -429,6 +429,13 @@ impl Simcred {
         )
     }
 
+    /// The profile's stored offline token (the default client's, else another client's), for
+    /// a client built in memory (the Python package's SimAI client); never written anywhere.
+    pub fn offline_token(&self, profile: &str) -> Result<Secret> {
+        let ctx = self.ctx();
+        ctx.stored_offline_token(&ctx.profile(profile)?)
+    }
+
     /// Stores an offline token obtained elsewhere (imported from the SDK's config file).
     pub fn store_offline_token(&self, profile: &str, token: &Secret, source: &str) -> Result<()> {
         self.ctx().store_offline_token(profile, token, source)

@@ -3,6 +3,7 @@
 //! calling the core and printing. `cli.rs` parses and dispatches to them; what they share
 //! (prompts, secrets from standard input, JSON) is in `ioutil.rs`.
 
+pub mod api;
 pub mod key;
 pub mod profile;
 pub mod project;

@@ -1,0 +1,180 @@
+"""Interop: SimCred's own Python package (`python/`, installed in this venv as a wheel by
+scripts/interop-venv.sh) against the real keyring and the loopback sandbox, with the vendors'
+clients from PyPI built through it: `simcred.key()/token()/profiles()/status()`, each exception
+class reached through a real error path, `simcred.modelon.client()` authenticating with
+`interactive=True` and writing no key file, `simcred.simai.client()` listing workspaces with the
+offline token in memory, `simcred.dlubal.application()` handing the key to the client without a
+`config.ini`; and no file under HOME holds a secret afterwards.
+
+Conventions are those of test_vendor_clients.py (temp HOME per test, unique profile names,
+secrets on stdin, code in a subprocess of this venv).
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from test_run_aftercare import allow_modelon_key
+from test_simai_sdk import (  # noqa: F401  (fixtures, used by name)
+    add_simai_profile,
+    sb,
+    sign_in_offline,
+    simai_url,
+)
+from test_vendor_clients import files_holding, new_key, simcred_bin  # noqa: F401
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_key_profiles_status_and_the_project_file(sb, simai_url):  # noqa: F811
+    key = new_key("mk")
+    prof = sb.profile_name("impact")
+    sb.simcred("profile", "add", prof, "--service", "modelon", "--url", f"{simai_url}/modelon/")
+    sb.add_key(prof, None, key)
+    proj = sb.home / "proj"
+    (proj / "sub").mkdir(parents=True)
+    (proj / ".simcred.toml").write_text(f'[profiles]\nmodelon = "{prof}"\n')
+    got = sb.client(
+        """
+import os, simcred
+os.chdir(ARGS["sub"])
+OUT = {"named": simcred.key(ARGS["p"]), "project": simcred.key(),
+       "profiles": [p["name"] for p in simcred.profiles()],
+       "status_project": simcred.status()["project"]["path"],
+       "url": simcred.profile()["settings"]["url"]}
+""",
+        p=prof,
+        sub=str(proj / "sub"),
+    )
+    assert got["named"] == key and got["project"] == key
+    assert prof in got["profiles"]
+    assert got["status_project"] == str(proj / ".simcred.toml")
+    assert got["url"] == f"{simai_url}/modelon/"
+    assert files_holding(sb.home, key) == []
+
+
+def test_every_exception_class_is_reached_with_the_cores_code(sb, simai_url):  # noqa: F811
+    simai = sb.profile_name("simai")
+    add_simai_profile(sb, simai, f"{simai_url}/v2/")
+    dl = sb.profile_name("rfem")
+    sb.simcred("profile", "add", dl, "--service", "dlubal")
+    bad = sb.home / "bad"
+    bad.mkdir()
+    (bad / ".simcred.toml").write_text('[profiles]\nansys = "x"\n')
+    got = sb.client(
+        """
+import os, simcred
+def code_of(f):
+    try:
+        f()
+    except simcred.SimcredError as e:
+        return [type(e).__name__, e.code, e.message]
+    return None
+OUT = {}
+OUT["unknown"] = code_of(lambda: simcred.key("no-such-profile-anywhere"))
+OUT["no_keys"] = code_of(lambda: simcred.key(ARGS["dl"]))
+OUT["signed_out"] = code_of(lambda: simcred.token(ARGS["simai"]))
+OUT["not_supported"] = code_of(lambda: simcred.token(ARGS["dl"]))
+OUT["invalid"] = code_of(lambda: simcred.key(service="no-such-service"))
+os.chdir(ARGS["home"])
+OUT["no_profile"] = code_of(lambda: simcred.key())
+os.chdir(ARGS["bad"])
+OUT["project_file"] = code_of(lambda: simcred.key())
+os.environ["SIMCRED_BIN"] = "/nonexistent/simcred"
+OUT["binary"] = code_of(lambda: simcred.key("x"))
+""",
+        dl=dl,
+        simai=simai,
+        home=str(sb.home),
+        bad=str(bad),
+    )
+    assert got["unknown"][:2] == ["UnknownProfile", "unknown_profile"], got
+    assert got["no_keys"][:2] == ["NoSuchKey", "no_keys"], got
+    assert got["signed_out"][:2] == ["NotSignedIn", "not_signed_in"], got
+    assert got["not_supported"][0] == "NotSupported", got
+    assert got["invalid"][:2] == ["InvalidRequest", "invalid"], got
+    assert got["no_profile"][:2] == ["NoProfile", "no_profile"], got
+    assert got["project_file"][:2] == ["ProjectFileError", "project_file"], got
+    assert ".simcred.toml:2:" in got["project_file"][2], got
+    assert got["binary"][:2] == ["BinaryNotFound", "binary_not_found"], got
+    assert "SIMCRED_BIN" in got["binary"][2]
+
+
+def test_modelon_client_authenticates_and_writes_no_key_file(sb, simai_url):  # noqa: F811
+    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
+    key = new_key("mk")
+    allow_modelon_key(simai_url, key)
+    prof = sb.profile_name("impact")
+    sb.simcred("profile", "add", prof, "--service", "modelon", "--url", f"{simai_url}/modelon/")
+    sb.add_key(prof, None, key)
+    got = sb.client(
+        """
+import simcred.modelon
+client = simcred.modelon.client(ARGS["p"], interactive=True)
+OUT = client._sal.users.get_me()["data"]["username"]
+""",
+        p=prof,
+    )
+    assert got == "demo-user"
+    assert not sb.impact_key_file.exists(), "the client saved the key in ~/.impact/api.key"
+    assert files_holding(sb.home, key) == []
+
+
+def test_simai_client_works_with_the_offline_token_in_memory(sb, simai_url):  # noqa: F811
+    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
+    prof = sb.profile_name("simai")
+    add_simai_profile(
+        sb, prof, f"{simai_url}/v2/", "workspace=demo-ws", "skip_version_check=true", "no_sse_connection=true"
+    )
+    sign_in_offline(sb, prof)
+    offline = sb.client("import simcred\nOUT = simcred.offline_token(ARGS['p'])", p=prof)
+    got = sb.client(
+        """
+import simcred.simai
+client = simcred.simai.client(ARGS["p"])
+OUT = {"workspaces": [w.name for w in client.workspaces.list()], "current": client.current_workspace.name}
+""",
+        p=prof,
+    )
+    assert got == {"workspaces": ["demo-ws"], "current": "demo-ws"}
+    assert files_holding(sb.home, offline) == []
+    assert not (sb.home / ".cache" / "ansys").exists(), "the SDK's token cache went under HOME"
+
+
+def test_dlubal_application_gets_the_key_without_a_config_file(sb):
+    key = new_key("ak")
+    prof = sb.profile_name("rfem")
+    sb.simcred("profile", "add", prof, "--service", "dlubal")
+    sb.add_key(prof, "main", key)
+    port = free_port()
+    got = sb.client(
+        """
+import dlubal.api.rfem as rfem
+import simcred.dlubal
+seen = {}
+class Probe(rfem.Application):
+    def __init__(self, **kw):
+        seen.update(kw)
+        super().__init__(**kw)
+rfem.Application = Probe
+try:
+    simcred.dlubal.application(ARGS["p"], port=ARGS["port"])
+    OUT = {"error": None}
+except RuntimeError as e:
+    OUT = {"error": str(e)}
+OUT["key_given"] = seen.get("api_key_value") == ARGS["key"]
+""",
+        p=prof,
+        port=port,
+        key=key,
+    )
+    # Nothing listens on the port: the client's own connection check says so.
+    assert got["key_given"] and got["error"] and str(port) in got["error"], got
+    assert not sb.dlubal_ini.exists() or key not in sb.dlubal_ini.read_text()
+    assert files_holding(sb.home, key) == []
