@@ -14,7 +14,7 @@ if [ $# -ne 1 ] || [ -z "$1" ]; then
   exit 2
 fi
 VENV_DIR=$1
-REQS="modelon-impact-client==4.14.1 dlubal-api==2.16.4 ansys-simai-core==0.4.8 pytest"
+REQS="modelon-impact-client==4.14.1 dlubal-api==2.16.4 ansys-simai-core==0.4.8 pytest nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0"
 MARKER="$VENV_DIR/.simcred-interop-ok"
 PY="${PYTHON:-python3}"
 
@@ -40,6 +40,6 @@ rm -f "$MARKER"
 # shellcheck disable=SC2086  # REQS is a space-separated list of requirement specifiers
 "$VENV_DIR/bin/python" -m pip install -q --disable-pip-version-check $REQS
 # Fail here, not in the tests, if a client's module cannot be imported.
-"$VENV_DIR/bin/python" -c 'import modelon.impact.client.credential_manager, dlubal.api.common.connection, ansys.simai.core.utils.config_file, pytest'
+"$VENV_DIR/bin/python" -c 'import modelon.impact.client.credential_manager, dlubal.api.common.connection, ansys.simai.core.utils.config_file, pytest, nbclient, ipykernel'
 printf '%s' "$REQS" >"$MARKER"
 install_simcred

@@ -16,7 +16,7 @@ import socket
 
 import pytest
 
-from test_run_aftercare import allow_modelon_key
+from test_run_aftercare import allow_modelon_key  # noqa: F401  (re-used by test_notebooks)
 from test_simai_sdk import (  # noqa: F401  (fixtures, used by name)
     add_simai_profile,
     sb,

@@ -1,0 +1,57 @@
+"""Interop: one notebook per vendor (tests/interop/notebooks/), executed headless with nbclient
+and ipykernel in this venv, as a user runs it: it imports `simcred`, builds the vendor's client
+through it, makes an authenticated call to the loopback sandbox, and leaves no file under HOME
+that holds the secret. The kernel gets the test's HOME and environment (the sandbox's); the
+profile name comes from SIMCRED_NB_PROFILE.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_python_package import allow_modelon_key
+from test_simai_sdk import (  # noqa: F401  (fixtures, used by name)
+    add_simai_profile,
+    sb,
+    sign_in_offline,
+    simai_url,
+)
+from test_vendor_clients import files_holding, new_key, simcred_bin  # noqa: F401
+
+NOTEBOOKS = Path(__file__).parent / "notebooks"
+
+# Runs a notebook in a fresh interpreter (the test's environment) and returns its printed output.
+EXECUTE = """
+import os, nbformat
+from nbclient import NotebookClient
+os.environ["SIMCRED_NB_PROFILE"] = ARGS["profile"]
+nb = nbformat.read(ARGS["path"], as_version=4)
+NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": ARGS["cwd"]}}).execute()
+OUT = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+"""
+
+
+def test_modelon_notebook(sb, simai_url):  # noqa: F811
+    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
+    key = new_key("mk")
+    allow_modelon_key(simai_url, key)
+    prof = sb.profile_name("impact")
+    sb.simcred("profile", "add", prof, "--service", "modelon", "--url", f"{simai_url}/modelon/")
+    sb.add_key(prof, None, key)
+    out = sb.client(EXECUTE, profile=prof, path=str(NOTEBOOKS / "modelon.ipynb"), cwd=str(sb.home))
+    assert "signed in as demo-user" in out, out
+    assert not sb.impact_key_file.exists()
+    assert files_holding(sb.home, key) == []
+
+
+def test_simai_notebook(sb, simai_url):  # noqa: F811
+    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
+    prof = sb.profile_name("simai")
+    add_simai_profile(
+        sb, prof, f"{simai_url}/v2/", "workspace=demo-ws", "skip_version_check=true", "no_sse_connection=true"
+    )
+    sign_in_offline(sb, prof)
+    offline = sb.client("import simcred\nOUT = simcred.offline_token(ARGS['p'])", p=prof)
+    out = sb.client(EXECUTE, profile=prof, path=str(NOTEBOOKS / "simai.ipynb"), cwd=str(sb.home))
+    assert "['demo-ws']" in out and "current workspace: demo-ws" in out, out
+    assert files_holding(sb.home, offline) == []
