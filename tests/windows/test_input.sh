@@ -33,4 +33,9 @@ check "nothing was stored for it" bash -c '! wine "$1" key get big huge >/dev/nu
 # A missing config directory is created; a profile added there comes back.
 check "profile list shows the profile added" bash -c 'wine "$1" profile list | tr -d "\r" | grep -q big' _ "$EXE"
 
+# PowerShell completions, as a Windows user installs them.
+comp=$(simcred_out completions powershell) || comp=""
+check "completions powershell prints a PowerShell argument completer" \
+  bash -c 'grep -q "Register-ArgumentCompleter" <<<"$1" && grep -q "simcred" <<<"$1"' _ "$comp"
+
 finish
