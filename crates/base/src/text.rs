@@ -80,6 +80,16 @@ pub fn from_server(text: &str, secrets: &[&Secret]) -> String {
     safe_short(&redact(text, secrets), 200)
 }
 
+/// The 1-based line of a byte offset in `text` (offsets past its end count as its last line), for
+/// messages that name the line of a file: `profiles.toml`, a vendor's file, a project file.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

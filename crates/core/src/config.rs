@@ -258,14 +258,7 @@ fn new_keyring_id() -> String {
     format!("{:016x}{:016x}", part(), part())
 }
 
-/// The 1-based line of a byte offset in `text`.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
+pub(crate) use crate::text::line_of;
 
 /// Parses the text of a `profiles.toml` (named `profiles.toml` in messages) into profiles.
 /// Every TOML shape that means the same thing is accepted (inline tables, dotted keys);

@@ -109,7 +109,7 @@ impl ProjectFile {
     pub fn parse(path: &Path, text: &str) -> Result<ProjectFile, ProjectError> {
         let invalid = |offset: Option<usize>, message: String| ProjectError::Invalid {
             path: path.to_path_buf(),
-            line: offset.map_or(1, |o| crate::config::line_of(text, o)),
+            line: offset.map_or(1, |o| crate::text::line_of(text, o)),
             message: crate::text::safe(&message),
         };
         let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
@@ -143,7 +143,7 @@ impl ProjectFile {
                     .and_then(|k| k.span())
                     .map(|s| s.start)
                     .or(at);
-                let line = at.map_or(1, |o| crate::config::line_of(text, o));
+                let line = at.map_or(1, |o| crate::text::line_of(text, o));
                 let Ok(svc) = service.parse::<Service>() else {
                     let known: Vec<&str> = Service::all().map(|s| s.as_str()).collect();
                     return Err(invalid(

@@ -178,7 +178,7 @@ pub fn name_problem(what: &str, name: &str) -> Option<String> {
 /// Parses a TOML file for editing; a syntax error names the file and line.
 pub fn parse_toml(path: &Path, text: &str) -> Result<toml_edit::DocumentMut> {
     text.parse().map_err(|e: toml_edit::TomlError| {
-        let line = crate::config::line_of(text, e.span().map(|s| s.start).unwrap_or(0));
+        let line = crate::text::line_of(text, e.span().map(|s| s.start).unwrap_or(0));
         Error::Invalid(format!(
             "{}:{line}: not valid TOML ({}). SimCred left the file unchanged",
             path.display(),
