@@ -90,13 +90,7 @@ impl Simcred {
         service: Option<Service>,
         fits: impl Fn(Service) -> bool,
     ) -> Result<String> {
-        let Some(file) = crate::project::ProjectFile::find()? else {
-            return Err(crate::project::ProjectError::NoProfile {
-                what: service.map(|s| s.display_name().to_string()),
-                looked: std::env::current_dir().ok(),
-            }
-            .into());
-        };
+        let file = project_file(service)?;
         let entry = file.choose(service, fits)?;
         self.project_entry_profile(&file, entry)
     }
@@ -108,13 +102,7 @@ impl Simcred {
         service: Option<Service>,
         fits: impl Fn(Service) -> bool,
     ) -> Result<Vec<String>> {
-        let Some(file) = crate::project::ProjectFile::find()? else {
-            return Err(crate::project::ProjectError::NoProfile {
-                what: service.map(|s| s.display_name().to_string()),
-                looked: std::env::current_dir().ok(),
-            }
-            .into());
-        };
+        let file = project_file(service)?;
         let entries = file.fitting(service, &fits);
         if entries.is_empty() {
             file.choose(service, &fits)?;
@@ -654,4 +642,15 @@ mod tests {
         assert!(e.contains("organization"), "{e}");
         assert!(s.profile("d").is_err());
     }
+}
+
+/// The project file in force here; with none, the error a command given no profile gets.
+fn project_file(service: Option<Service>) -> Result<crate::project::ProjectFile> {
+    crate::project::ProjectFile::find()?.ok_or_else(|| {
+        crate::project::ProjectError::NoProfile {
+            what: service.map(|s| s.display_name().to_string()),
+            looked: std::env::current_dir().ok(),
+        }
+        .into()
+    })
 }
