@@ -536,6 +536,17 @@ impl Simcred {
     }
 }
 
+/// The project file in force here; with none, the error a command given no profile gets.
+fn project_file(service: Option<Service>) -> Result<crate::project::ProjectFile> {
+    crate::project::ProjectFile::find()?.ok_or_else(|| {
+        crate::project::ProjectError::NoProfile {
+            what: service.map(|s| s.display_name().to_string()),
+            looked: std::env::current_dir().ok(),
+        }
+        .into()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -642,15 +653,4 @@ mod tests {
         assert!(e.contains("organization"), "{e}");
         assert!(s.profile("d").is_err());
     }
-}
-
-/// The project file in force here; with none, the error a command given no profile gets.
-fn project_file(service: Option<Service>) -> Result<crate::project::ProjectFile> {
-    crate::project::ProjectFile::find()?.ok_or_else(|| {
-        crate::project::ProjectError::NoProfile {
-            what: service.map(|s| s.display_name().to_string()),
-            looked: std::env::current_dir().ok(),
-        }
-        .into()
-    })
 }
