@@ -9,14 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_python_package import allow_modelon_key
-from test_simai_sdk import (  # noqa: F401  (fixtures, used by name)
-    add_simai_profile,
-    sb,
-    sign_in_offline,
-    simai_url,
-)
-from test_vendor_clients import files_holding, new_key, simcred_bin  # noqa: F401
+from test_python_package import modelon_profile_with_valid_key, signed_in_simai_profile
+from test_simai_sdk import sb, simai_url  # noqa: F401  (fixtures, used by name)
+from test_vendor_clients import files_holding, simcred_bin  # noqa: F401
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 
@@ -32,12 +27,7 @@ OUT = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o
 
 
 def test_modelon_notebook(sb, simai_url):  # noqa: F811
-    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
-    key = new_key("mk")
-    allow_modelon_key(simai_url, key)
-    prof = sb.profile_name("impact")
-    sb.simcred("profile", "add", prof, "--service", "modelon", "--url", f"{simai_url}/modelon/")
-    sb.add_key(prof, None, key)
+    prof, key = modelon_profile_with_valid_key(sb, simai_url)
     out = sb.client(EXECUTE, profile=prof, path=str(NOTEBOOKS / "modelon.ipynb"), cwd=str(sb.home))
     assert "signed in as demo-user" in out, out
     assert not sb.impact_key_file.exists()
@@ -45,13 +35,7 @@ def test_modelon_notebook(sb, simai_url):  # noqa: F811
 
 
 def test_simai_notebook(sb, simai_url):  # noqa: F811
-    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
-    prof = sb.profile_name("simai")
-    add_simai_profile(
-        sb, prof, f"{simai_url}/v2/", "workspace=demo-ws", "skip_version_check=true", "no_sse_connection=true"
-    )
-    sign_in_offline(sb, prof)
-    offline = sb.client("import simcred\nOUT = simcred.offline_token(ARGS['p'])", p=prof)
+    prof, offline = signed_in_simai_profile(sb, simai_url)
     out = sb.client(EXECUTE, profile=prof, path=str(NOTEBOOKS / "simai.ipynb"), cwd=str(sb.home))
     assert "['demo-ws']" in out and "current workspace: demo-ws" in out, out
     assert files_holding(sb.home, offline) == []

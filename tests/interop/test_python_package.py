@@ -16,7 +16,7 @@ import socket
 
 import pytest
 
-from test_run_aftercare import allow_modelon_key  # noqa: F401  (re-used by test_notebooks)
+from test_run_aftercare import allow_modelon_key
 from test_simai_sdk import (  # noqa: F401  (fixtures, used by name)
     add_simai_profile,
     sb,
@@ -30,6 +30,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def modelon_profile_with_valid_key(sb, simai_url) -> tuple[str, str]:  # noqa: F811
+    """A Modelon profile on the sandbox whose key the server accepts; returns (profile, key)."""
+    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
+    key = new_key("mk")
+    allow_modelon_key(simai_url, key)
+    prof = sb.profile_name("impact")
+    sb.simcred("profile", "add", prof, "--service", "modelon", "--url", f"{simai_url}/modelon/")
+    sb.add_key(prof, None, key)
+    return prof, key
+
+
+def signed_in_simai_profile(sb, simai_url) -> tuple[str, str]:  # noqa: F811
+    """A SimAI profile on the sandbox with an offline token; returns (profile, offline token)."""
+    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
+    prof = sb.profile_name("simai")
+    add_simai_profile(
+        sb, prof, f"{simai_url}/v2/", "workspace=demo-ws", "skip_version_check=true", "no_sse_connection=true"
+    )
+    sign_in_offline(sb, prof)
+    return prof, sb.client("import simcred\nOUT = simcred.offline_token(ARGS['p'])", p=prof)
 
 
 def test_key_profiles_status_and_the_project_file(sb, simai_url):  # noqa: F811
@@ -107,12 +129,7 @@ OUT["binary"] = code_of(lambda: simcred.key("x"))
 
 
 def test_modelon_client_authenticates_and_writes_no_key_file(sb, simai_url):  # noqa: F811
-    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
-    key = new_key("mk")
-    allow_modelon_key(simai_url, key)
-    prof = sb.profile_name("impact")
-    sb.simcred("profile", "add", prof, "--service", "modelon", "--url", f"{simai_url}/modelon/")
-    sb.add_key(prof, None, key)
+    prof, key = modelon_profile_with_valid_key(sb, simai_url)
     got = sb.client(
         """
 import simcred.modelon
@@ -127,13 +144,7 @@ OUT = client._sal.users.get_me()["data"]["username"]
 
 
 def test_simai_client_works_with_the_offline_token_in_memory(sb, simai_url):  # noqa: F811
-    sb.env["NO_PROXY"] = sb.env["no_proxy"] = "127.0.0.1,localhost"
-    prof = sb.profile_name("simai")
-    add_simai_profile(
-        sb, prof, f"{simai_url}/v2/", "workspace=demo-ws", "skip_version_check=true", "no_sse_connection=true"
-    )
-    sign_in_offline(sb, prof)
-    offline = sb.client("import simcred\nOUT = simcred.offline_token(ARGS['p'])", p=prof)
+    prof, offline = signed_in_simai_profile(sb, simai_url)
     got = sb.client(
         """
 import simcred.simai
