@@ -558,6 +558,23 @@ impl Http {
     }
 }
 
+/// A sentence for a TLS failure somewhere in a transport's longer error text (an error chain
+/// joined with `: `, as gRPC reports it); `None` when the text is not about TLS.
+pub fn tls_reason_in(text: &str) -> Option<String> {
+    if let Some(i) = text.find("invalid peer certificate: ") {
+        let rest = &text[i..];
+        let end = rest["invalid peer certificate: ".len()..]
+            .find([':', ',', ')', '\n'])
+            .map_or(rest.len(), |e| e + "invalid peer certificate: ".len());
+        return tls_reason(&rest[..end]);
+    }
+    if text.contains("received fatal alert") {
+        return tls_reason(text);
+    }
+    (text.contains("InvalidContentType") || text.contains("corrupt message"))
+        .then(|| "the server does not speak TLS there (is it plain, without TLS?)".to_string())
+}
+
 /// A sentence for a TLS failure the transport reported in its own terms (rustls: "invalid peer
 /// certificate: UnknownIssuer"); `None` for anything that is not about TLS.
 fn tls_reason(text: &str) -> Option<String> {
@@ -709,5 +726,11 @@ mod tests {
             .unwrap()
             .starts_with("the TLS handshake failed"));
         assert_eq!(tls_reason("connection reset by peer"), None);
+        let chained = tls_reason_in(
+            "transport error: error trying to connect: invalid peer certificate: UnknownIssuer",
+        )
+        .unwrap();
+        assert!(chained.contains("does not trust"), "{chained}");
+        assert_eq!(tls_reason_in("transport error: connection refused"), None);
     }
 }
