@@ -287,63 +287,55 @@ pub fn cert_checks_off_warning(whose: &str, setting: &str) -> String {
     )
 }
 
-/// A blocking HTTP client configured for one profile.
+/// Installs ring as rustls' process-wide provider, once (the only one compiled in: reqwest and
+/// tonic are built without a provider of their own).
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The largest reply body read; a longer one is refused, not cut.
+const MAX_REPLY_BYTES: usize = 4 * 1024 * 1024;
+
+/// A blocking HTTP client configured for one profile, on reqwest and a private single-threaded
+/// tokio runtime that is started at the first request (a command that sends none starts none).
 pub struct Http {
-    direct: ureq::Agent,
-    /// The agent that goes through the proxy in force, when there is one.
-    proxied: Option<(ureq::Agent, ProxyChoice)>,
+    direct: reqwest::Client,
+    /// The client that goes through the proxy in force, when there is one.
+    proxied: Option<(reqwest::Client, ProxyChoice)>,
     timeout: Duration,
     /// The only origin this client may talk to, when pinned.
     pinned: Option<Url>,
+    runtime: std::sync::OnceLock<tokio::runtime::Runtime>,
 }
 
 impl Http {
     pub fn new(opts: &NetOptions) -> Result<Self, HttpError> {
+        install_crypto_provider();
         let timeout = opts.effective_timeout();
-        let mut tls = ureq::tls::TlsConfig::builder();
-        match opts.tls_ca_bundle.as_deref().map(str::trim) {
-            None | Some("") => {}
-            Some("system") => {
-                tls = tls.root_certs(ureq::tls::RootCerts::PlatformVerifier);
-            }
-            Some(NO_CERT_CHECKS) => {
-                tls = tls.disable_verification(true);
-            }
-            Some(path) => {
-                let pem = crate::fsio::read_bytes_capped(
-                    std::path::Path::new(path),
-                    4 * crate::fsio::MAX_FILE_BYTES,
-                )
-                .map_err(|e| HttpError::Setup(format!("the TLS CA bundle: {e}")))?
-                .ok_or_else(|| {
-                    HttpError::Setup(format!("the TLS CA bundle {path} does not exist"))
-                })?;
-                let certs: Vec<_> = ureq::tls::parse_pem(&pem)
-                    .filter_map(|i| match i {
-                        Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                        _ => None,
-                    })
-                    .collect();
-                if certs.is_empty() {
-                    return Err(HttpError::Setup(format!(
-                        "the TLS CA bundle {path} holds no PEM certificate"
-                    )));
-                }
-                tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
-            }
-        }
-        let tls = tls.build();
-        let agent = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
-            ureq::Agent::config_builder()
-                .timeout_global(Some(timeout))
-                .http_status_as_error(false)
-                .max_redirects(0)
+        let builder = || -> Result<reqwest::ClientBuilder, HttpError> {
+            let b = reqwest::Client::builder()
+                .timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!("simcred/", env!("CARGO_PKG_VERSION")))
-                .tls_config(tls.clone())
                 // Never the environment's proxy behind our back: `proxied` decides.
-                .proxy(proxy)
-                .build()
-                .into()
+                .no_proxy();
+            Ok(match opts.tls_ca_bundle.as_deref().map(str::trim) {
+                // The system's certificate authorities.
+                None | Some("") | Some("system") => b,
+                Some(NO_CERT_CHECKS) => b.danger_accept_invalid_certs(true),
+                Some(path) => b.tls_certs_only(ca_bundle(path)?),
+            })
+        };
+        let build = |b: reqwest::ClientBuilder| {
+            b.build().map_err(|e| {
+                HttpError::Setup(format!(
+                    "the HTTP client could not be set up: {}",
+                    crate::text::safe_short(&chain_text(&e), 200)
+                ))
+            })
         };
         let proxied = match choose_proxy(opts.https_proxy.as_deref()) {
             None => None,
@@ -353,19 +345,26 @@ impl Http {
                     ProxySource::Profile => "the profile's https_proxy".to_string(),
                     ProxySource::Env(n) => format!("${n}"),
                 };
-                let proxy = ureq::Proxy::new(&choice.url).map_err(|e| {
+                let unusable = |e: &dyn std::fmt::Display| {
                     HttpError::Setup(format!(
-                        "the proxy {shown} (from {from}) is not usable: {e}; use a URL such as http://proxy:3128"
+                        "the proxy {shown} (from {from}) is not usable: {}; use a URL such as http://proxy:3128",
+                        crate::text::safe_short(&e.to_string(), 120)
                     ))
-                })?;
-                Some((agent(Some(proxy)), choice))
+                };
+                let url = Url::parse(&choice.url).map_err(|e| unusable(&e))?;
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    return Err(unusable(&"not an http:// or https:// proxy URL"));
+                }
+                let proxy = reqwest::Proxy::all(url.as_str()).map_err(|e| unusable(&e))?;
+                Some((build(builder()?.proxy(proxy))?, choice))
             }
         };
         Ok(Http {
-            direct: agent(None),
+            direct: build(builder()?)?,
             proxied,
             timeout,
             pinned: None,
+            runtime: std::sync::OnceLock::new(),
         })
     }
 
@@ -375,15 +374,15 @@ impl Http {
         self
     }
 
-    /// The agent for `url` and the proxy it goes through (shown without credentials), if any.
-    fn route(&self, url: &Url) -> (&ureq::Agent, Option<String>) {
+    /// The client for `url` and the proxy it goes through (shown without credentials), if any.
+    fn route(&self, url: &Url) -> (&reqwest::Client, Option<String>) {
         match &self.proxied {
-            Some((agent, choice))
+            Some((client, choice))
                 if url.scheme() == "https"
                     && !is_loopback(url)
                     && !no_proxy_matches(&choice.no_proxy, url) =>
             {
-                (agent, Some(proxy_shown(&choice.url)))
+                (client, Some(proxy_shown(&choice.url)))
             }
             _ => (&self.direct, None),
         }
@@ -428,7 +427,7 @@ impl Http {
                 )));
             }
         }
-        let (agent, proxy) = self.route(url);
+        let (client, proxy) = self.route(url);
         let mut host = crate::text::safe(
             &url.host_str()
                 .map(|h| match url.port() {
@@ -440,122 +439,216 @@ impl Http {
         if let Some(p) = &proxy {
             host = format!("{host} through the proxy {p}");
         }
-        let map_err = |e: ureq::Error| self.map_error(&host, e);
-        let mut resp = match method {
-            "GET" | "DELETE" => {
-                let mut req = if method == "GET" {
-                    agent.get(url.as_str())
-                } else {
-                    agent.delete(url.as_str())
-                };
-                for (k, v) in headers {
-                    req = req.header(*k, *v);
-                }
-                req.call().map_err(map_err)?
-            }
-            _ => {
-                let mut req = match method {
-                    "PUT" => agent.put(url.as_str()),
-                    _ => agent.post(url.as_str()),
-                };
-                for (k, v) in headers {
-                    req = req.header(*k, *v);
-                }
-                match body {
-                    Some(Body::Form(f)) => req.send_form(f.iter().copied()).map_err(map_err)?,
-                    Some(Body::Json(j)) => req
-                        .header("content-type", "application/json")
-                        .send(j)
-                        .map_err(map_err)?,
-                    None => req.send_empty().map_err(map_err)?,
-                }
-            }
+        let mut req = match method {
+            "GET" => client.get(url.as_str()),
+            "DELETE" => client.delete(url.as_str()),
+            "PUT" => client.put(url.as_str()),
+            _ => client.post(url.as_str()),
         };
-        let status = resp.status().as_u16();
-        let hdrs: Vec<(String, String)> = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(4 * 1024 * 1024)
-            .read_to_string()
-            .map_err(map_err)?;
-        Ok(Reply {
-            status,
-            content_type,
-            headers: hdrs,
-            body,
-        })
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if !matches!(method, "GET" | "DELETE") {
+            req = match body {
+                Some(Body::Form(f)) => req
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(
+                        url::form_urlencoded::Serializer::new(String::new())
+                            .extend_pairs(f.iter().copied())
+                            .finish(),
+                    ),
+                Some(Body::Json(j)) => req
+                    .header("content-type", "application/json")
+                    .body(j.to_string()),
+                None => req.header("content-length", "0"),
+            };
+        }
+        let request = req.build().map_err(|e| {
+            HttpError::Setup(format!(
+                "the request to {host} could not be made: {}",
+                crate::text::safe_short(&chain_text(&e), 200)
+            ))
+        })?;
+        let fut = async {
+            let mut resp = client
+                .execute(request)
+                .await
+                .map_err(|e| self.map_error(&host, &e))?;
+            let status = resp.status().as_u16();
+            let hdrs: Vec<(String, String)> = resp
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect();
+            let content_type = resp
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_error(&host, &e))? {
+                if bytes.len() + chunk.len() > MAX_REPLY_BYTES {
+                    return Err(HttpError::Other(format!(
+                        "the reply from {host} is larger than 4 MiB, more than any answer SimCred expects; it was not read"
+                    )));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            let body = String::from_utf8(bytes).map_err(|_| {
+                HttpError::Other(format!("the reply from {host} is not UTF-8 text"))
+            })?;
+            Ok(Reply {
+                status,
+                content_type,
+                headers: hdrs,
+                body,
+            })
+        };
+        self.block_on(fut)
     }
 
-    fn map_error(&self, host: &str, e: ureq::Error) -> HttpError {
-        match e {
-            ureq::Error::Timeout(_) => HttpError::Timeout {
-                host: host.to_string(),
-                secs: self.timeout.as_secs(),
-            },
-            ureq::Error::Io(io) => {
-                let reason = match io.kind() {
-                    std::io::ErrorKind::ConnectionRefused => {
-                        "connection refused (is the server running and the URL right?)".to_string()
-                    }
-                    std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::UnexpectedEof => {
-                        "the server closed the connection without answering".to_string()
-                    }
-                    std::io::ErrorKind::TimedOut => {
-                        return HttpError::Timeout {
-                            host: host.to_string(),
-                            secs: self.timeout.as_secs(),
-                        }
-                    }
-                    _ => {
-                        let text = io.to_string();
-                        tls_reason(&text).unwrap_or(text)
-                    }
-                };
-                HttpError::Connect {
-                    host: host.to_string(),
-                    reason,
-                }
-            }
-            ureq::Error::HostNotFound => HttpError::Connect {
-                host: host.to_string(),
-                reason: "the host name does not resolve".into(),
-            },
-            ureq::Error::ConnectionFailed => HttpError::Connect {
-                host: host.to_string(),
-                reason: "the connection failed".into(),
-            },
-            ureq::Error::ConnectProxyFailed(m) => HttpError::Connect {
-                host: host.to_string(),
-                reason: format!("the proxy refused: {}", crate::text::safe_short(&m, 200)),
-            },
-            ureq::Error::Tls(m) => HttpError::Connect {
-                host: host.to_string(),
-                reason: tls_reason(m)
-                    .unwrap_or_else(|| format!("TLS failed: {}", crate::text::safe_short(m, 200))),
-            },
-            ureq::Error::Protocol(_) => HttpError::Connect {
-                host: host.to_string(),
-                reason: "the server closed the connection without a valid HTTP answer".into(),
-            },
-            other => HttpError::Other(format!(
-                "request to {host} failed: {}",
-                crate::text::safe_short(&other.to_string(), 200)
-            )),
+    /// Runs `fut` on this client's runtime, started on first use. Inside another runtime's
+    /// thread (the app's async commands), it runs on a thread of its own beside it.
+    fn block_on<T: Send>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, HttpError>> + Send,
+    ) -> Result<T, HttpError> {
+        if self.runtime.get().is_none() {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    HttpError::Setup(format!("could not start the network runtime: {e}"))
+                })?;
+            // Another thread may have won the race: then its runtime is used.
+            let _ = self.runtime.set(rt);
+        }
+        let Some(rt) = self.runtime.get() else {
+            return Err(HttpError::Setup(
+                "could not start the network runtime".into(),
+            ));
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| s.spawn(|| rt.block_on(fut)).join()).unwrap_or_else(|_| {
+                Err(HttpError::Other("the request stopped unexpectedly".into()))
+            })
+        } else {
+            rt.block_on(fut)
         }
     }
+
+    fn map_error(&self, host: &str, e: &reqwest::Error) -> HttpError {
+        use std::io::ErrorKind;
+        let timeout = || HttpError::Timeout {
+            host: host.to_string(),
+            secs: self.timeout.as_secs(),
+        };
+        if e.is_timeout() {
+            return timeout();
+        }
+        let text = chain_text(e);
+        let kind = io_kind(e);
+        let connect = |reason: String| HttpError::Connect {
+            host: host.to_string(),
+            reason,
+        };
+        if kind == Some(ErrorKind::TimedOut) {
+            return timeout();
+        }
+        if kind == Some(ErrorKind::ConnectionRefused) {
+            return connect(
+                "connection refused (is the server running and the URL right?)".to_string(),
+            );
+        }
+        if let Some(reason) = tls_reason_in(&text) {
+            return connect(reason);
+        }
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return connect("the host name does not resolve".into());
+        }
+        if text.contains("unsuccessful tunnel") || text.contains("proxy") && e.is_connect() {
+            return connect(format!(
+                "the proxy refused: {}",
+                crate::text::safe_short(&text, 200)
+            ));
+        }
+        if matches!(
+            kind,
+            Some(
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::UnexpectedEof
+                    | ErrorKind::BrokenPipe
+            )
+        ) || text.contains("connection closed before message completed")
+            || text.contains("IncompleteMessage")
+        {
+            return connect("the server closed the connection without answering".into());
+        }
+        if text.contains("invalid HTTP")
+            || text.contains("error parsing")
+            || text.contains("message head")
+        {
+            return connect("the server closed the connection without a valid HTTP answer".into());
+        }
+        if e.is_connect() {
+            return connect(format!(
+                "the connection failed ({})",
+                crate::text::safe_short(&text, 200)
+            ));
+        }
+        HttpError::Other(format!(
+            "request to {host} failed: {}",
+            crate::text::safe_short(&text, 200)
+        ))
+    }
+}
+
+/// The certificates of a CA bundle file, for [`Http::new`].
+fn ca_bundle(path: &str) -> Result<Vec<reqwest::Certificate>, HttpError> {
+    let pem =
+        crate::fsio::read_bytes_capped(std::path::Path::new(path), 4 * crate::fsio::MAX_FILE_BYTES)
+            .map_err(|e| HttpError::Setup(format!("the TLS CA bundle: {e}")))?
+            .ok_or_else(|| HttpError::Setup(format!("the TLS CA bundle {path} does not exist")))?;
+    let certs = if String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    if certs.is_empty() {
+        return Err(HttpError::Setup(format!(
+            "the TLS CA bundle {path} holds no PEM certificate"
+        )));
+    }
+    Ok(certs)
+}
+
+/// The first I/O error kind in an error's chain of causes.
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// Every message in an error's chain of causes, joined with `: ` (for classifying; made safe
+/// before it is shown).
+pub fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let t = err.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
 }
 
 /// A sentence for a TLS failure somewhere in a transport's longer error text (an error chain
