@@ -30,8 +30,22 @@ fn modelon_valid_then_unreachable_then_invalid() {
     .expect("sandbox");
     let env = Env::new();
     let p = env.modelon_profile("impact", &sb.modelon_url(), &key);
+    // A Dlubal profile whose application is not running: a closed port on this computer.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
     let d = env.name("rfem");
-    env.run(&["profile", "add", &d, "--service", "dlubal"]).ok();
+    env.run(&[
+        "profile",
+        "add",
+        &d,
+        "--service",
+        "dlubal",
+        "--set",
+        &format!("port={closed}"),
+    ])
+    .ok();
     env.run_in(&["key", "add", &d, "project_1"], &secret("ak-"))
         .ok();
 
@@ -46,12 +60,16 @@ fn modelon_valid_then_unreachable_then_invalid() {
         "{out:?}"
     );
     assert!(
-        out.stdout.contains("stored (not checkable)"),
-        "Dlubal is neither good nor bad: {out:?}"
+        out.stdout.contains(&format!(
+            "RFEM is not running on 127.0.0.1:{closed} (nothing accepts connections there)"
+        )),
+        "Dlubal's application is asked, and its absence named: {out:?}"
     );
     let st = json(&env.run(&["status", "--json"]).stdout);
     assert_eq!(profile(&st, &p)["account"], "demo-user");
-    assert_eq!(profile(&st, &d)["condition"]["kind"], "stored");
+    // No verdict on the key: it stays unverified, the failed attempt beside it.
+    assert_eq!(profile(&st, &d)["condition"]["status"], "unverified");
+    assert!(profile(&st, &d)["unreachable"].is_string(), "{st}");
 
     // Down: the key stays valid as last checked; the failed attempt is its own line.
     sb.set_fault(Fault::Reset);

@@ -129,12 +129,14 @@ pub async fn status(state: State<'_, AppState>) -> Result<StatusReport, UiError>
 }
 
 /// Asks every profile's service whether its credentials work (in parallel, bounded), records
-/// the answers, and returns the status with them.
+/// the answers, and returns the status with them. `metered` (an explicit Refresh) also asks
+/// services whose every check counts against a plan (Dlubal); the checks at start and in the
+/// background leave it out.
 #[tauri::command]
-pub async fn status_check() -> Result<StatusReport, UiError> {
-    blocking(|| {
+pub async fn status_check(metered: Option<bool>) -> Result<StatusReport, UiError> {
+    blocking(move || {
         let sc = open()?;
-        sc.verify_all()?;
+        sc.verify_all(metered.unwrap_or(false))?;
         Ok(sc.status()?)
     })
     .await

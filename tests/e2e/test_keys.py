@@ -36,9 +36,8 @@ def test_add_dlubal_keys_and_set_default(app, cli):
     # The first key became the default; the masked value shows only the last four characters.
     app.wait("key-default-mark-project_1")
     assert app.q("key-masked-project_2").text == "••••••••" + second[-4:]
-    # Dlubal keys cannot be checked from here: a neutral "stored", not an amber "unverified".
-    assert app.badge(p) == "stored"
-    assert app.q(f"badge-{p}").text == "stored · not checkable"
+    # Adding a Dlubal key asks nothing (each check may count against the plan): unverified.
+    assert app.badge(p) == "unverified"
 
     app.click("key-default-project_2")
     app.wait("key-default-mark-project_2")

@@ -141,7 +141,9 @@ export function importServices(list = registry) {
   return list.filter((s) => s.files?.import);
 }
 
-const KEY_STATUSES = new Set(["valid", "unverified", "invalid", "unreachable", "expired", "revoked"]);
+const KEY_STATUSES = new Set(["valid", "unverified", "invalid", "unreachable", "expired", "revoked", "restricted"]);
+/** Labels that differ from the status word. */
+const KEY_LABELS = { restricted: "plan restricted" };
 const STORED = { kind: "stored", label: "stored · not checkable" };
 
 /**
@@ -159,6 +161,7 @@ export function badgeForState(state) {
     unreachable: ["unreachable", "unreachable"],
     expired: ["expired", "expired"],
     revoked: ["revoked", "revoked"],
+    restricted: ["restricted", "plan restricted"],
     "signed in": ["signed-in", "signed in"],
     "signed out": ["signed-out", "signed out"],
     "no key": ["none", "no key"],
@@ -222,7 +225,7 @@ export function badgeFor(condition) {
 export function keyBadge(status, descriptor) {
   const s = String(status ?? "").trim().toLowerCase();
   if (s === "unverified" && descriptor && descriptor.checkable === false) return { ...STORED };
-  if (KEY_STATUSES.has(s)) return { kind: s, label: s };
+  if (KEY_STATUSES.has(s)) return { kind: s, label: KEY_LABELS[s] ?? s };
   return badgeForState(s);
 }
 
@@ -284,7 +287,7 @@ export function accountText(profileStatus, policy) {
 
 /** Whether a badge kind means the credential will not work. */
 export function needsAttention(kind) {
-  return kind === "invalid" || kind === "expired" || kind === "revoked";
+  return kind === "invalid" || kind === "expired" || kind === "revoked" || kind === "restricted";
 }
 
 /** A key shown masked from its stored last four characters: ••••••••c50c. */

@@ -43,6 +43,7 @@ export function renderDetail(p) {
     ),
     h("p", { class: "muted stored-in", "data-testid": "detail-store" }, storedIn(p, st)),
     accountText(st, policy) ? h("p", { class: "account", "data-testid": "detail-account" }, accountText(st, policy)) : null,
+    st?.usage ? h("p", { class: "account usage", "data-testid": "detail-usage" }, sentence(st.usage)) : null,
     p.settings.description ? h("p", { class: "muted description" }, p.settings.description) : null,
     st && st.problems.length
       ? h("div", { class: "problems", role: "note", "data-testid": "problems" }, st.problems.map((x) => h("p", {}, sentence(x))))

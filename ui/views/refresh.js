@@ -33,7 +33,8 @@ export async function checkServices({ quiet = false } = {}) {
     do {
       state.checkAgain = false;
       try {
-        await call(CMD.statusCheck);
+        // Checks that count against a plan (Dlubal) only when a person asked (not quiet).
+        await call(CMD.statusCheck, { metered: !quiet });
       } catch (err) {
         if (!quiet) notifyError(err, "Could not check with the services");
       }

@@ -525,9 +525,10 @@ impl Simcred {
     }
 
     /// Asks every profile's service whether its credentials work now (in parallel, bounded)
-    /// and records the answers; `status()` then shows them (see [`crate::verify`]).
-    pub fn verify_all(&self) -> Result<Vec<crate::verify::Verified>> {
-        crate::verify::verify_all(self.ctx())
+    /// and records the answers; `status()` then shows them (see [`crate::verify`]). `metered`:
+    /// also services whose every check counts against a plan (Dlubal).
+    pub fn verify_all(&self, metered: bool) -> Result<Vec<crate::verify::Verified>> {
+        crate::verify::verify_all(self.ctx(), metered)
     }
 
     /// Asks one profile's service whether its credentials work now, and records the answer.

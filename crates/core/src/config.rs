@@ -583,6 +583,7 @@ fn parse_key(
         account: get("account")?,
         unreachable: get("unreachable")?,
         unreachable_detail: get("unreachable_detail")?,
+        usage: get("usage")?,
     };
     if meta.status == KeyStatus::Unreachable {
         // Written by 0.1: "unreachable" was the status itself; it says nothing of the key.
@@ -897,6 +898,7 @@ impl ProfilesDoc {
             ("account", &meta.account),
             ("unreachable", &meta.unreachable),
             ("unreachable_detail", &meta.unreachable_detail),
+            ("usage", &meta.usage),
         ] {
             match v {
                 Some(v) => {

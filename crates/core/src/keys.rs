@@ -396,11 +396,21 @@ pub(crate) fn apply_outcome(meta: &mut KeyMeta, outcome: &CheckOutcome) {
         meta.unreachable_detail = None;
     };
     match outcome {
-        CheckOutcome::Valid { detail, account } => {
+        CheckOutcome::Valid {
+            detail,
+            account,
+            usage,
+        } => {
             answered(meta);
             meta.status = KeyStatus::Valid;
             meta.account = account.clone();
             meta.detail = Some(detail.clone());
+            meta.usage = usage.clone();
+        }
+        CheckOutcome::Restricted { reason } => {
+            answered(meta);
+            meta.status = KeyStatus::Restricted;
+            meta.detail = Some(reason.clone());
         }
         CheckOutcome::Invalid { reason } => {
             answered(meta);

@@ -127,6 +127,9 @@ pub enum KeyStatus {
     Expired,
     /// Revoked at the service.
     Revoked,
+    /// Known to the service, but the plan does not allow its use now (not permitted, or the
+    /// month's limit reached).
+    Restricted,
 }
 
 impl KeyStatus {
@@ -138,6 +141,7 @@ impl KeyStatus {
             KeyStatus::Unreachable => "unreachable",
             KeyStatus::Expired => "expired",
             KeyStatus::Revoked => "revoked",
+            KeyStatus::Restricted => "restricted",
         }
     }
 
@@ -149,6 +153,7 @@ impl KeyStatus {
             KeyStatus::Unreachable,
             KeyStatus::Expired,
             KeyStatus::Revoked,
+            KeyStatus::Restricted,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -158,7 +163,7 @@ impl KeyStatus {
     pub fn needs_attention(self) -> bool {
         matches!(
             self,
-            KeyStatus::Invalid | KeyStatus::Expired | KeyStatus::Revoked
+            KeyStatus::Invalid | KeyStatus::Expired | KeyStatus::Revoked | KeyStatus::Restricted
         )
     }
 }
@@ -197,6 +202,9 @@ pub struct KeyMeta {
     pub unreachable: Option<String>,
     /// Why that check got no answer.
     pub unreachable_detail: Option<String>,
+    /// The plan and how much of it is used, as the service said at the last valid check
+    /// (Dlubal: "plan Pro · 1,234 of 10,000 API requests this month").
+    pub usage: Option<String>,
 }
 
 /// A profile as read from `profiles.toml`.

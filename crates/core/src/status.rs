@@ -133,6 +133,9 @@ pub struct ProfileStatus {
     /// above is then as of `checked`), and why.
     pub unreachable: Option<String>,
     pub unreachable_detail: Option<String>,
+    /// The plan and how much of it is used, as the service said at the last valid check of
+    /// the credential above (Dlubal: "plan Pro · 1,234 of 10,000 API requests this month").
+    pub usage: Option<String>,
     pub problems: Vec<String>,
 }
 
@@ -165,7 +168,8 @@ fn rank(s: KeyStatus) -> u8 {
         KeyStatus::Unreachable => 2,
         KeyStatus::Expired => 3,
         KeyStatus::Revoked => 4,
-        KeyStatus::Invalid => 5,
+        KeyStatus::Restricted => 5,
+        KeyStatus::Invalid => 6,
     }
 }
 
@@ -188,6 +192,7 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
             "tls_ca_bundle",
         ));
     }
+    problems.extend(p.service.provider().warnings(&p));
     for k in p.keys.iter().filter(|k| k.status.needs_attention()) {
         problems.push(format!(
             "key \"{}\" is {}{}",
@@ -307,7 +312,8 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
         checked: asked.as_ref().and_then(|a| a.checked.clone()),
         account: asked.as_ref().and_then(|a| a.account.clone()),
         unreachable: asked.as_ref().and_then(|a| a.unreachable.clone()),
-        unreachable_detail: asked.and_then(|a| a.unreachable_detail),
+        unreachable_detail: asked.as_ref().and_then(|a| a.unreachable_detail.clone()),
+        usage: asked.and_then(|a| a.usage),
         state: condition.to_string(),
         condition,
         name: p.name,

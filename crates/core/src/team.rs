@@ -72,6 +72,7 @@ pub(crate) fn key_to_custom(m: &KeyMeta) -> BTreeMap<String, String> {
         ("account", &m.account),
         ("unreachable", &m.unreachable),
         ("unreachable_detail", &m.unreachable_detail),
+        ("usage", &m.usage),
     ] {
         if let Some(v) = v {
             c.insert(k.into(), fit(v));
@@ -103,6 +104,7 @@ pub(crate) fn key_from_custom(name: &str, c: &BTreeMap<String, String>) -> Optio
         account: get("account"),
         unreachable: get("unreachable"),
         unreachable_detail: get("unreachable_detail"),
+        usage: get("usage"),
     };
     if meta.status == KeyStatus::Unreachable {
         meta.status = KeyStatus::Unverified;

@@ -46,7 +46,21 @@ pub struct Verified {
 impl Ctx<'_> {
     /// Asks the service of `profile` whether its credentials work and records the answer.
     pub fn verify(&self, profile: &str) -> Verified {
+        self.verify_with(profile, true)
+    }
+
+    /// [`Ctx::verify`]; with `metered` false, keys whose every check counts against a plan
+    /// (Dlubal) are skipped, not asked.
+    pub fn verify_with(&self, profile: &str, metered: bool) -> Verified {
         let verdict = match self.profile(profile) {
+            Ok(p) if !metered && p.service.provider().metered() && !p.keys.is_empty() => {
+                Verdict::Skipped {
+                    reason: format!(
+                        "{} keys are checked only when asked: each check may count against the company's monthly API requests",
+                        p.service.display_name()
+                    ),
+                }
+            }
             Ok(p) if p.service.provider().key_policy() == KeyPolicy::TokensOnly => {
                 self.verify_sign_in(&p)
             }
@@ -225,8 +239,10 @@ impl Ctx<'_> {
     }
 }
 
-/// Asks every profile's service, at most [`PARALLEL`] at a time; results in profile order.
-pub fn verify_all(ctx: Ctx<'_>) -> Result<Vec<Verified>> {
+/// Asks every profile's service, at most [`PARALLEL`] at a time; results in profile order. With
+/// `metered` false (the app's checks at start and in the background), services whose every
+/// check counts against a plan are not asked.
+pub fn verify_all(ctx: Ctx<'_>, metered: bool) -> Result<Vec<Verified>> {
     let names: Vec<String> = ctx.list_profiles()?.into_iter().map(|p| p.name).collect();
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<(usize, Verified)>> = Mutex::new(Vec::with_capacity(names.len()));
@@ -235,7 +251,7 @@ pub fn verify_all(ctx: Ctx<'_>) -> Result<Vec<Verified>> {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(name) = names.get(i) else { break };
-                let v = ctx.verify(name);
+                let v = ctx.verify_with(name, metered);
                 if let Ok(mut d) = done.lock() {
                     d.push((i, v));
                 }

@@ -12,6 +12,7 @@
 use crate::proto::{
     ApplicationInfo, Empty, Product, SubscriptionInfo, GET_APPLICATION_INFO, GET_SUBSCRIPTION_INFO,
 };
+use simcred_base::http::{chain_text, io_kind};
 use simcred_base::secret::Secret;
 use simcred_base::text::{safe, safe_short};
 use std::path::PathBuf;
@@ -110,8 +111,8 @@ pub enum CheckError {
     Setup(String),
 }
 
-/// The host a profile names, if it is a host name or an IP address (nothing else goes in a URI).
-fn checked_host(host: &str) -> Result<String, CheckError> {
+/// The host as it goes into the URI, if `host` is a host name or an IP address (nothing else may).
+pub fn check_host(host: &str) -> Result<String, CheckError> {
     let h = host.trim().trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = h.parse::<std::net::IpAddr>() {
         return Ok(match ip {
@@ -139,6 +140,7 @@ fn checked_host(host: &str) -> Result<String, CheckError> {
 
 /// Checks `key` against the application at `target`: see the module's documentation.
 pub fn check(target: &Target, key: &Secret) -> Result<Answer, CheckError> {
+    simcred_base::http::install_crypto_provider();
     let run = || -> Result<Answer, CheckError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -195,7 +197,7 @@ fn bearer(
 }
 
 async fn connect(target: &Target) -> Result<Channel, CheckError> {
-    let host = checked_host(&target.host)?;
+    let host = check_host(&target.host)?;
     let scheme = if target.tls == Tls::Plain {
         "http"
     } else {
@@ -231,7 +233,7 @@ async fn connect(target: &Target) -> Result<Channel, CheckError> {
     if let Some(tls) = tls {
         endpoint = endpoint.tls_config(tls).map_err(|e| CheckError::Tls {
             addr: target.addr(),
-            reason: reason_of(&e),
+            reason: chain_text(&e),
         })?;
     }
     endpoint
@@ -296,7 +298,7 @@ fn status_error(target: &Target, s: &tonic::Status) -> CheckError {
         Code::Unavailable | Code::Unknown | Code::Internal
             if std::error::Error::source(s).is_some() =>
         {
-            transport_text(target, &reason_of(s), io_kind(s))
+            transport_text(target, &chain_text(s), io_kind(s))
         }
         code => CheckError::Server {
             product,
@@ -307,33 +309,8 @@ fn status_error(target: &Target, s: &tonic::Status) -> CheckError {
     }
 }
 
-fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        cur = err.source();
-    }
-    None
-}
-
-/// Every message in an error's source chain, joined (for classifying, then made safe).
-fn reason_of(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        let t = err.to_string();
-        if !parts.iter().any(|p: &String| p.contains(&t)) {
-            parts.push(t);
-        }
-        cur = err.source();
-    }
-    parts.join(": ")
-}
-
 fn transport_error(target: &Target, e: &(dyn std::error::Error + 'static)) -> CheckError {
-    transport_text(target, &reason_of(e), io_kind(e))
+    transport_text(target, &chain_text(e), io_kind(e))
 }
 
 fn transport_text(target: &Target, text: &str, kind: Option<std::io::ErrorKind>) -> CheckError {
@@ -381,10 +358,10 @@ mod tests {
 
     #[test]
     fn hosts_are_names_or_addresses() {
-        assert_eq!(checked_host("127.0.0.1").unwrap(), "127.0.0.1");
-        assert_eq!(checked_host("::1").unwrap(), "[::1]");
-        assert_eq!(checked_host("[::1]").unwrap(), "[::1]");
-        assert_eq!(checked_host("RFEM-Box.lan").unwrap(), "rfem-box.lan");
+        assert_eq!(check_host("127.0.0.1").unwrap(), "127.0.0.1");
+        assert_eq!(check_host("::1").unwrap(), "[::1]");
+        assert_eq!(check_host("[::1]").unwrap(), "[::1]");
+        assert_eq!(check_host("RFEM-Box.lan").unwrap(), "rfem-box.lan");
         for bad in [
             "",
             "a b",
@@ -394,7 +371,7 @@ mod tests {
             "a..b",
             "http://x",
         ] {
-            assert!(checked_host(bad).is_err(), "{bad:?}");
+            assert!(check_host(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -238,6 +238,9 @@ pub fn run(c: KeyCmd) -> Result<i32> {
                         .map(|d| format!(" — {d}"))
                         .unwrap_or_default()
                 );
+                if let Some(u) = &r.key.usage {
+                    println!("  {u}");
+                }
             }
             return Ok(if r.key.status.needs_attention() { 1 } else { 0 });
         }
@@ -268,6 +271,9 @@ pub fn print_keys(keys: &[KeyMeta], indent: &str) {
             checked,
             detail
         );
+        if let Some(u) = &k.usage {
+            println!("{indent}  {u}");
+        }
     }
 }
 

@@ -21,7 +21,7 @@ pub struct StatusArgs {
 pub fn run(StatusArgs { json, check }: StatusArgs) -> Result<i32> {
     let sc = open()?;
     if check {
-        for v in sc.verify_all()? {
+        for v in sc.verify_all(true)? {
             if let simcred_core::verify::Verdict::Failed { message } = v.verdict {
                 eprintln!("simcred: cannot check {}: {message}", v.profile);
             }
@@ -90,6 +90,9 @@ pub fn run(StatusArgs { json, check }: StatusArgs) -> Result<i32> {
             );
             if let Some(s) = p.survives {
                 println!("      secrets {s}");
+            }
+            if let Some(u) = &p.usage {
+                println!("      {u}");
             }
             if !p.offline_tokens.is_empty() {
                 let list: Vec<String> = p

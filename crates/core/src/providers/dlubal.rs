@@ -39,6 +39,28 @@ impl Provider for Dlubal {
         false
     }
 
+    /// Where the application listens (its own settings: gRPC, no HTTP proxy).
+    fn settings(&self) -> &'static [super::Setting] {
+        super::dlubal_check::SETTINGS
+    }
+
+    fn validate_settings(&self, profile: &Profile) -> Vec<String> {
+        super::dlubal_check::validate(profile)
+    }
+
+    fn warnings(&self, profile: &Profile) -> Vec<String> {
+        super::dlubal_check::warnings(profile)
+    }
+
+    fn checkable(&self) -> bool {
+        true
+    }
+
+    /// Every call may count against the company's monthly API requests.
+    fn metered(&self) -> bool {
+        true
+    }
+
     fn check_key_value(&self, value: &str) -> Result<(), String> {
         check_value(value)
     }
@@ -51,10 +73,13 @@ impl Provider for Dlubal {
         Ok(n)
     }
 
-    fn check(&self, _: &Profile, _: &Secret, _: &NetOptions) -> CheckOutcome {
-        CheckOutcome::NotCheckable {
-            reason: "Dlubal keys are checked by a running RFEM/RSTAB application; SimCred cannot check them yet, so the key stays unverified".into(),
+    /// `get_application_info` and `get_subscription_info` at the application the profile
+    /// names (see `dlubal_check`).
+    fn check(&self, profile: &Profile, key: &Secret, net: &NetOptions) -> CheckOutcome {
+        if let Err(reason) = check_value(key.expose()) {
+            return CheckOutcome::Invalid { reason };
         }
+        super::dlubal_check::check(profile, key, net)
     }
 
     fn env(&self, _profile: &Profile, key_name: &str, key: &Secret) -> Vec<(String, String)> {

@@ -10,6 +10,7 @@
 //! feature for the tests).
 
 pub mod dlubal;
+pub mod dlubal_check;
 #[cfg(feature = "example-vendor")]
 pub mod example;
 pub mod files;
@@ -61,9 +62,15 @@ pub enum CheckOutcome {
     Valid {
         detail: String,
         account: Option<String>,
+        /// The plan and how much of it is used (Dlubal: "plan Pro · 1,234 of 10,000 API
+        /// requests this month"), when the service says.
+        usage: Option<String>,
     },
     /// Rejected by the service.
     Invalid { reason: String },
+    /// The service knows the key but the plan does not allow its use now (not allowed, or the
+    /// month's limit reached); `reason` is the service's sentence.
+    Restricted { reason: String },
     /// The service could not be asked.
     Unreachable { reason: String },
     /// The service cannot be asked from here.
@@ -213,6 +220,16 @@ pub trait Provider: Sync + Send {
     /// Whether [`Provider::check`] asks the service (else keys are "stored · not checkable").
     fn checkable(&self) -> bool {
         false
+    }
+    /// Whether each check may count against a plan's limit (Dlubal: every call counts against
+    /// the company's monthly API requests). Such keys are checked only when someone asks (`key
+    /// check`, Check, Refresh, `status --check`), never in the app's background checks.
+    fn metered(&self) -> bool {
+        false
+    }
+    /// Warnings about a profile's settings that are allowed but risky, one sentence each.
+    fn warnings(&self, _profile: &Profile) -> Vec<String> {
+        Vec::new()
     }
     /// Asks the service whether the key works.
     fn check(&self, _profile: &Profile, _key: &Secret, _net: &NetOptions) -> CheckOutcome {

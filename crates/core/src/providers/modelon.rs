@@ -158,10 +158,12 @@ pub fn parse_me_reply(reply: &Reply, me: &Url, base: &Url, key: &Secret) -> Chec
             };
             match (field("/data/username"), field("/data/license")) {
                 (Some(u), Some(l)) => CheckOutcome::Valid {
+                    usage: None,
                     detail: format!("user {u}, license {l}"),
                     account: Some(u),
                 },
                 (Some(u), None) => CheckOutcome::Valid {
+                    usage: None,
                     detail: format!("user {u}"),
                     account: Some(u),
                 },

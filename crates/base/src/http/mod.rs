@@ -15,7 +15,16 @@
 //!
 //! Transport failures become one-line reasons a person can act on.
 
+mod causes;
+mod proxy;
+mod tls;
+
+pub use causes::{chain_text, io_kind, tls_reason_in};
+pub use tls::{cert_checks_off, cert_checks_off_warning, install_crypto_provider, NO_CERT_CHECKS};
+
+use proxy::{choose_proxy, no_proxy_matches, proxy_shown, ProxyChoice, ProxySource};
 use std::time::Duration;
+use tls::ca_bundle;
 use url::Url;
 
 /// Transport-level failures (the server was not reached, or its answer was unusable).
@@ -170,130 +179,12 @@ pub fn origin_of(url: &Url) -> String {
     crate::text::safe(&url.origin().ascii_serialization())
 }
 
-/// A proxy URL with any user name and password left out, for messages.
-fn proxy_shown(p: &str) -> String {
-    match Url::parse(p) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            crate::text::safe(u.as_str().trim_end_matches('/'))
-        }
-        Err(_) => "(unparsable proxy URL)".into(),
-    }
-}
-
-/// Where a proxy setting came from.
-#[derive(Debug, Clone, PartialEq)]
-enum ProxySource {
-    Profile,
-    Env(&'static str),
-}
-
-/// The proxy in force for a profile, and the `NO_PROXY` list that applies to it.
-#[derive(Debug, Clone)]
-struct ProxyChoice {
-    url: String,
-    source: ProxySource,
-    no_proxy: Vec<String>,
-}
-
-fn env_nonempty(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
-fn choose_proxy(profile_proxy: Option<&str>) -> Option<ProxyChoice> {
-    if let Some(p) = profile_proxy.map(str::trim).filter(|p| !p.is_empty()) {
-        return Some(ProxyChoice {
-            url: p.to_string(),
-            source: ProxySource::Profile,
-            no_proxy: Vec::new(),
-        });
-    }
-    let (name, url) = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-        .into_iter()
-        .find_map(|n| env_nonempty(n).map(|v| (n, v)))?;
-    let no_proxy = env_nonempty("NO_PROXY")
-        .or_else(|| env_nonempty("no_proxy"))
-        .map(|v| {
-            v.split([',', ' '])
-                .map(|e| e.trim().to_ascii_lowercase())
-                .filter(|e| !e.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    Some(ProxyChoice {
-        url,
-        source: ProxySource::Env(name),
-        no_proxy,
-    })
-}
-
-/// Whether a `NO_PROXY` list exempts `url`: `*`, a host name (also matching its subdomains,
-/// with or without a leading dot), an IP address, each optionally with `:port`.
-fn no_proxy_matches(list: &[String], url: &Url) -> bool {
-    let host = url
-        .host_str()
-        .unwrap_or("")
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase();
-    let port = url.port_or_known_default();
-    list.iter().any(|entry| {
-        if entry == "*" {
-            return true;
-        }
-        let (name, eport) = match entry.rsplit_once(':') {
-            Some((n, p)) if !n.contains(':') || n.ends_with(']') => (n, p.parse::<u16>().ok()),
-            _ => (entry.as_str(), None),
-        };
-        if eport.is_some() && eport != port {
-            return false;
-        }
-        let name = name
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .trim_start_matches("*.")
-            .trim_start_matches('.');
-        !name.is_empty() && (host == name || host.ends_with(&format!(".{name}")))
-    })
-}
-
 /// A request body.
 enum Body<'a> {
     /// `application/x-www-form-urlencoded` fields.
     Form(&'a [(&'a str, &'a str)]),
     /// A JSON document.
     Json(&'a str),
-}
-
-/// The CA-bundle value that turns TLS certificate checks off (a profile's `tls_ca_bundle`, a
-/// store's `ca_bundle`), as the SimAI SDK spells it.
-pub const NO_CERT_CHECKS: &str = "unsecure-none";
-
-/// Whether a CA-bundle setting turns certificate checks off, read as [`Http::new`] reads it.
-pub fn cert_checks_off(ca_bundle: Option<&str>) -> bool {
-    ca_bundle.map(str::trim) == Some(NO_CERT_CHECKS)
-}
-
-/// The one warning for TLS certificate checks turned off, shown wherever such a profile or
-/// store is added, used or listed: `whose` is `profile "x"` or `store "acme"`, `setting` what
-/// turned them off (`tls_ca_bundle`, `VAULT_CACERT (from the environment)`).
-pub fn cert_checks_off_warning(whose: &str, setting: &str) -> String {
-    format!(
-        "WARNING: {whose} has {setting} = {NO_CERT_CHECKS}: TLS certificates are NOT checked, so anyone on the network path can read its credentials. Use `system` or a CA bundle path instead."
-    )
-}
-
-/// Installs ring as rustls' process-wide provider, once (the only one compiled in: reqwest and
-/// tonic are built without a provider of their own).
-fn install_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }
 
 /// The largest reply body read; a longer one is refused, not cut.
@@ -605,105 +496,9 @@ impl Http {
     }
 }
 
-/// The certificates of a CA bundle file, for [`Http::new`].
-fn ca_bundle(path: &str) -> Result<Vec<reqwest::Certificate>, HttpError> {
-    let pem =
-        crate::fsio::read_bytes_capped(std::path::Path::new(path), 4 * crate::fsio::MAX_FILE_BYTES)
-            .map_err(|e| HttpError::Setup(format!("the TLS CA bundle: {e}")))?
-            .ok_or_else(|| HttpError::Setup(format!("the TLS CA bundle {path} does not exist")))?;
-    let certs = if String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-        reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    if certs.is_empty() {
-        return Err(HttpError::Setup(format!(
-            "the TLS CA bundle {path} holds no PEM certificate"
-        )));
-    }
-    Ok(certs)
-}
-
-/// The first I/O error kind in an error's chain of causes.
-fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        cur = err.source();
-    }
-    None
-}
-
-/// Every message in an error's chain of causes, joined with `: ` (for classifying; made safe
-/// before it is shown).
-pub fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        let t = err.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        cur = err.source();
-    }
-    parts.join(": ")
-}
-
-/// A sentence for a TLS failure somewhere in a transport's longer error text (an error chain
-/// joined with `: `, as gRPC reports it); `None` when the text is not about TLS.
-pub fn tls_reason_in(text: &str) -> Option<String> {
-    if let Some(i) = text.find("invalid peer certificate: ") {
-        let rest = &text[i..];
-        let end = rest["invalid peer certificate: ".len()..]
-            .find([':', ',', ')', '\n'])
-            .map_or(rest.len(), |e| e + "invalid peer certificate: ".len());
-        return tls_reason(&rest[..end]);
-    }
-    if text.contains("received fatal alert") {
-        return tls_reason(text);
-    }
-    (text.contains("InvalidContentType") || text.contains("corrupt message"))
-        .then(|| "the server does not speak TLS there (is it plain, without TLS?)".to_string())
-}
-
-/// A sentence for a TLS failure the transport reported in its own terms (rustls: "invalid peer
-/// certificate: UnknownIssuer"); `None` for anything that is not about TLS.
-fn tls_reason(text: &str) -> Option<String> {
-    const OWN_CA: &str = "if the server uses its own certificate authority, set its CA bundle";
-    let cert = text
-        .strip_prefix("invalid peer certificate: ")
-        .map(str::trim);
-    let Some(cert) = cert else {
-        return text.contains("received fatal alert").then(|| {
-            format!(
-                "the TLS handshake failed ({})",
-                crate::text::safe_short(text, 120)
-            )
-        });
-    };
-    Some(match cert {
-        "UnknownIssuer" => format!(
-            "its TLS certificate is signed by a certificate authority this computer does not trust ({OWN_CA})"
-        ),
-        "Expired" => "its TLS certificate has expired".into(),
-        "NotValidYet" => "its TLS certificate is not valid yet (check this computer's clock)".into(),
-        "Revoked" => "its TLS certificate has been revoked".into(),
-        "BadSignature" => format!("its TLS certificate has a bad signature ({OWN_CA})"),
-        c if c.starts_with("NotValidForName") => {
-            "its TLS certificate is not for this host name (use the name the certificate is for)"
-                .into()
-        }
-        other => format!(
-            "its TLS certificate was refused ({})",
-            crate::text::safe_short(other, 120)
-        ),
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::causes::tls_reason;
     use super::*;
 
     #[test]
