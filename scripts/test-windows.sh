@@ -15,13 +15,13 @@ win_setup
 start=$SECONDS
 win_say "clippy for $WIN_TARGET (the core's crates and the CLI, all targets)"
 # Debian's cargo-clippy by its path: `cargo clippy` would find rustup's in ~/.cargo/bin first.
-/usr/bin/cargo-clippy clippy "${WIN_CARGO_FLAGS[@]}" "${WIN_FEATURES[@]}" -p simcred-base -p simcred-secrets -p simcred-core \
+/usr/bin/cargo-clippy clippy "${WIN_CARGO_FLAGS[@]}" "${WIN_FEATURES[@]}" -p simcred-base -p simcred-secrets -p simcred-dlubal -p simcred-core \
   -p simcred-cli --all-targets -- -D warnings
 win_say "clippy clean ($((SECONDS - start)) s)"
 
 start=$SECONDS
-win_say "unit tests of simcred-base, -secrets, -core and simcred-cli under Wine ($(rustc --version))"
-cargo test "${WIN_CARGO_FLAGS[@]}" "${WIN_FEATURES[@]}" -p simcred-base -p simcred-secrets -p simcred-core \
+win_say "unit tests of simcred-base, -secrets, -dlubal, -core and simcred-cli under Wine ($(rustc --version))"
+cargo test "${WIN_CARGO_FLAGS[@]}" "${WIN_FEATURES[@]}" -p simcred-base -p simcred-secrets -p simcred-dlubal -p simcred-core \
   -p simcred-cli --lib --bin simcred -- "$@"
 win_say "unit tests passed ($((SECONDS - start)) s)"
 

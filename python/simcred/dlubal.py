@@ -6,7 +6,9 @@
 
 The key is passed as a value (``api_key_value``), which the client uses without saving it in
 ``config.ini``; the application's host and port come from the profile's ``host`` and ``port``
-settings when it has them (default 127.0.0.1:9000, the client's)."""
+settings when it has them (default 127.0.0.1:9000, the client's), and TLS from its
+``tls_ca_bundle`` (``system``: ``ssl=True`` with the system's certificate authorities; a path:
+``ssl=True, ssl_file=path``; none: plain gRPC, the client's default)."""
 
 from __future__ import annotations
 
@@ -32,5 +34,9 @@ def application(profile: Optional[str] = None, name: Optional[str] = None, produ
         kw.setdefault("url", settings["host"])
     if settings.get("port"):
         kw.setdefault("port", int(settings["port"]))
+    ca = (settings.get("tls_ca_bundle") or "").strip()
+    if ca:
+        kw.setdefault("ssl", True)
+        kw.setdefault("ssl_file", "" if ca == "system" else ca)
     value = simcred.key(p["name"], name)
     return module.Application(api_key_value=value, **kw)

@@ -191,7 +191,12 @@ fn print_profile(p: &Profile) {
     }
 }
 
+/// The warnings for settings that are allowed but expose the secrets (certificate checks off,
+/// a Dlubal key sent over plain gRPC to another computer).
 fn warn_insecure(p: &Profile) {
+    for w in p.service.provider().warnings(p) {
+        eprintln!("{w}");
+    }
     if simcred_core::http::cert_checks_off(p.setting("tls_ca_bundle")) {
         eprintln!(
             "{}",
