@@ -1,9 +1,12 @@
 //! End-to-end tests of the sandbox's Dlubal gRPC server over real loopback sockets: SimCred's own
 //! key check (`simcred_dlubal::check`) for what a check sees, a bare tonic client where the test
-//! must choose the compression or the method, and raw sockets for connections that say nothing.
+//! must choose the compression or the method, raw sockets for connections that say nothing, and
+//! the `simcred-sandbox` binary.
 
+use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -377,4 +380,67 @@ fn options_debug_redacts_the_keys_and_default_has_none() {
     ));
     sandbox.add_dlubal_key("ak-later");
     assert!(timed_check(&t, "ak-later").is_ok());
+}
+
+#[test]
+fn binary_takes_dlubal_keys_and_writes_the_ca_where_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simcred-sandbox"))
+        .args(["--dlubal-key", "ak-bin-secret", "--dlubal-ca-file"])
+        .arg(&ca)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .trim_end()
+        .strip_prefix("SIMCRED_SANDBOX_URL=")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    // The CA is written before the URL is printed.
+    let ca_pem = std::fs::read_to_string(&ca).expect("the CA file");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .timeout_global(Some(DEADLINE))
+        .build()
+        .into();
+    let info: Value = agent
+        .get(&format!("{url}/_sandbox/dlubal"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(info["ca_pem"], json!(ca_pem));
+    let port = u16::try_from(info["port"].as_u64().unwrap()).unwrap();
+    let tls_port = u16::try_from(info["tls_port"].as_u64().unwrap()).unwrap();
+    let answer = timed_check(
+        &target(Product::Rstab, tls_port, Tls::CaFile(ca.clone())),
+        "ak-bin-secret",
+    )
+    .unwrap();
+    assert_eq!(answer.application.name, "RSTAB 9");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(rest, "", "exactly one line on stdout");
+    assert!(
+        stderr.contains(&format!("gRPC on 127.0.0.1:{port} (TLS on port {tls_port}")),
+        "{stderr}"
+    );
+    assert!(!line.contains("ak-bin-secret") && !stderr.contains("ak-bin-secret"));
 }
