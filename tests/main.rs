@@ -9,6 +9,7 @@
 
 mod cli_audit;
 mod cli_clipboard;
+mod cli_dlubal;
 mod cli_edges;
 mod cli_hostile_files;
 mod cli_keys;

@@ -336,7 +336,12 @@ fn transport_text(target: &Target, text: &str, kind: Option<std::io::ErrorKind>)
         "the host name does not resolve".to_string()
     } else if matches!(
         kind,
-        Some(ErrorKind::ConnectionReset | ErrorKind::UnexpectedEof | ErrorKind::ConnectionAborted)
+        Some(
+            ErrorKind::ConnectionReset
+                | ErrorKind::UnexpectedEof
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+        )
     ) {
         "the connection was closed without a gRPC answer (is TLS on where the application expects plain gRPC, or the other way round?)".to_string()
     } else if text.contains("frame") || text.contains("h2 protocol error") || text.contains("http2")
