@@ -211,3 +211,46 @@ def test_tls_with_the_sandboxs_ca_works(
     tls_port = dlubal.info()["tls_port"]
     out = open_and_read(sb, "rfem", key, tls_port, ssl=True, ssl_file=str(ca_file))
     assert out["name"] == "RFEM 6" and out["plan"] == "Sandbox Professional"
+
+
+# Under `simcred run`: the client finds the key by name in the private config.ini SimCred hands it.
+OPEN_BY_NAME = """
+from dlubal.api import rfem
+with rfem.Application(api_key_name=ARGS["name"], port=ARGS["port"]) as app:
+    sub = app.get_subscription_info()
+OUT = {"count": sub.api_requests_count, "limit": sub.api_requests_limit, "plan": sub.subscription_plan}
+"""
+
+
+def test_the_vendors_client_under_simcred_run_and_simcreds_check_agree(
+    sb: Sandbox, dlubal: DlubalSandbox  # noqa: F811
+):
+    key = new_key()
+    dlubal.add_key(key)
+    port = dlubal.info()["port"]
+    p = sb.profile_name("rfem")
+    sb.simcred("profile", "add", p, "--service", "dlubal", "--set", f"port={port}")
+    sb.add_key(p, "project_1", key)
+
+    # SimCred's own check against the same server: valid, with the plan and the count.
+    r = sb.simcred_json("key", "check", p)
+    assert r["key"]["status"] == "valid", r
+    usage = r["key"]["usage"]
+    assert usage.startswith("plan Sandbox Professional · "), r
+    assert "of 10,000 API requests this month" in usage, r
+    counted = int(re.search(r"· ([\d,]+) of", usage).group(1).replace(",", ""))
+
+    # The unmodified client, started under `simcred run`, opens a session by the key's name.
+    out = sb.run_code(
+        [sb.bin, "run", p, "--"],
+        "the Dlubal client under simcred run",
+        OPEN_BY_NAME,
+        {"name": "project_1", "port": port},
+    )
+    assert out["plan"] == "Sandbox Professional" and out["limit"] == 10000
+    # Every call counts, the one reporting included: since the check's report, the client's
+    # get_application_info (opening) and this get_subscription_info.
+    assert out["count"] == counted + 2, (out, counted)
+    # No plaintext left: the user's own config.ini was never written, no file holds the key.
+    assert not sb.dlubal_ini.exists()
+    no_file_holds(sb.home, key)
