@@ -109,6 +109,14 @@ class Sandbox:
     def regenerate_modelon_key(self) -> str:
         return self.post("/_sandbox/modelon/regenerate")["key"]
 
+    def dlubal(self) -> dict:
+        """The Dlubal gRPC server's ports, its TLS CA and request counters."""
+        with urllib.request.urlopen(f"{self.url}/_sandbox/dlubal", timeout=10) as r:
+            return json.loads(r.read().decode())
+
+    def add_dlubal_key(self, key: str, limited: bool = False) -> None:
+        self.post("/_sandbox/dlubal/keys", {"key": key, "limited": limited})
+
 
 @pytest.fixture(scope="session")
 def sandbox():
