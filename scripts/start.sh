@@ -123,6 +123,16 @@ if list=$("$BIN/simcred" profile list --json 2>/dev/null) && ! grep -q '"name"' 
   curl -fsS -X POST "$URL/_sandbox/modelon/regenerate" |
     sed -n 's/.*"key":"\([^"]*\)".*/\1/p' | "$BIN/simcred" key add demo-modelon >/dev/null
   "$BIN/simcred" key check demo-modelon || true
+  # A Dlubal key for the sandbox's RFEM (gRPC): made here, given to the sandbox and the keyring on
+  # pipes. It is not checked now: a Dlubal check is made only when asked (Check in the app).
+  DPORT=$(curl -fsS "$URL/_sandbox/dlubal" | sed -n 's/.*"port":\([0-9]*\).*/\1/p')
+  "$BIN/simcred" profile add demo-dlubal --service dlubal --set port="$DPORT" \
+    --set description="Demo: Dlubal RFEM on the built-in sandbox" >/dev/null
+  DKEY="ak-demo-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  printf '{"key":"%s"}' "$DKEY" | curl -fsS -X POST -H 'content-type: application/json' \
+    --data-binary @- "$URL/_sandbox/dlubal/keys" >/dev/null
+  printf '%s' "$DKEY" | "$BIN/simcred" key add demo-dlubal demo >/dev/null
+  unset DKEY
 fi
 "$BIN/simcred" status || true
 # The app runs as a child, so that this script ends what it started when the app ends, and

@@ -821,12 +821,14 @@ pub struct SandboxInfo {
 
 pub const DEMO_SIMAI: &str = "demo-simai";
 pub const DEMO_MODELON: &str = "demo-modelon";
+pub const DEMO_DLUBAL: &str = "demo-dlubal";
 
 /// Starts the loopback sandbox inside the app (once) and creates — or points at it again — the
-/// demo profiles `demo-simai` (organization demo-org) and `demo-modelon` (with a fresh key).
+/// demo profiles `demo-simai` (organization demo-org), `demo-modelon` and `demo-dlubal` (each
+/// with a fresh key; the Dlubal one is for the sandbox's RFEM, checked only when asked).
 #[tauri::command]
 pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, UiError> {
-    let (url, simai_api_url, modelon_url, modelon_key) = {
+    let (url, simai_api_url, modelon_url, modelon_key, dlubal) = {
         let mut sb = lock(&state.sandbox)?;
         let fresh = sb.is_none();
         if fresh {
@@ -848,7 +850,11 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Ui
             ));
         };
         let key = fresh.then(|| Secret::new(s.regenerate_modelon_key()));
-        (s.url(), s.simai_api_url(), s.modelon_url(), key)
+        let dlubal = (
+            s.dlubal_port(),
+            fresh.then(|| Secret::new(s.new_dlubal_key())),
+        );
+        (s.url(), s.simai_api_url(), s.modelon_url(), key, dlubal)
     };
     let (api, murl) = (simai_api_url.clone(), modelon_url.clone());
     blocking(move || {
@@ -888,6 +894,7 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Ui
             }
             sc.check_key(DEMO_MODELON, None)?;
         }
+        demo_dlubal(&sc, &existing, dlubal)?;
         Ok(())
     })
     .await?;
@@ -895,19 +902,54 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Ui
         url,
         simai_api_url,
         modelon_url,
-        profiles: vec![DEMO_SIMAI.into(), DEMO_MODELON.into()],
+        profiles: vec![DEMO_SIMAI.into(), DEMO_MODELON.into(), DEMO_DLUBAL.into()],
         user: "demo@example.com",
         password: "demo-password",
     })
 }
 
+/// `demo-dlubal`, for the sandbox's RFEM on `port`, with `key` (a fresh sandbox) as `demo`. Its
+/// key is not checked here: a Dlubal check is made only when the user asks.
+fn demo_dlubal(
+    sc: &Simcred,
+    existing: &[String],
+    (port, key): (u16, Option<Secret>),
+) -> Result<(), UiError> {
+    let settings = vec![
+        ("product".to_string(), "rfem".to_string()),
+        ("host".to_string(), "127.0.0.1".to_string()),
+        ("port".to_string(), port.to_string()),
+        (
+            "description".to_string(),
+            "Demo: Dlubal RFEM on the built-in sandbox".to_string(),
+        ),
+    ];
+    if existing.iter().any(|e| e == DEMO_DLUBAL) {
+        sc.edit_profile(DEMO_DLUBAL, &settings, &[])?;
+    } else {
+        sc.add_profile(DEMO_DLUBAL, parse_service("dlubal")?, &settings)?;
+    }
+    if let Some(key) = key {
+        if !sc.list_keys(DEMO_DLUBAL)?.iter().any(|k| k.name == "demo") {
+            sc.add_key(DEMO_DLUBAL, Some("demo"), key, true)?;
+        } else {
+            sc.replace_key(DEMO_DLUBAL, Some("demo"), key, false)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether a profile is one of the sandbox's demo profiles: made by [`sandbox_start`] (its
 /// name) and pointing at a sandbox on this computer.
 fn is_demo(p: &Profile) -> bool {
-    [DEMO_SIMAI, DEMO_MODELON].contains(&p.name.as_str())
-        && p.setting("url").is_some_and(|u| {
-            u.starts_with("http://127.0.0.1:") || u.starts_with("http://localhost:")
-        })
+    let local = |u: &str| u.starts_with("http://127.0.0.1:") || u.starts_with("http://localhost:");
+    match p.name.as_str() {
+        DEMO_SIMAI | DEMO_MODELON => p.setting("url").is_some_and(local),
+        DEMO_DLUBAL => p
+            .setting("host")
+            .is_some_and(|h| h == "127.0.0.1" || h == "localhost"),
+        _ => false,
+    }
 }
 
 /// The sandbox's demo profiles in the store (for "Remove demo profiles").

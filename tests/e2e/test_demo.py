@@ -12,11 +12,18 @@ def test_remove_demo_profiles(tmp_path_factory):
         assert not app.q("remove-demo").is_displayed()
         app.click("sandbox")
         app.wait("profile-item-demo-simai", 30)
+        # The Dlubal demo points at the sandbox's RFEM: its key is checked when asked, and valid.
+        app.select_profile("demo-dlubal")
+        app.wait_badge("demo-dlubal", "unverified")
+        app.click("key-check-demo")
+        app.wait_badge("demo-dlubal", "valid", 30)
+        app.wait_text("detail-usage", "API requests this month")
         app.click("remove-demo")
         app.wait_text("confirm-demo", "demo-simai")
         app.click("confirm-demo-ok")
         app.message("Removed the demo profiles")
         app.wait_gone("profile-item-demo-simai")
         app.wait_gone("profile-item-demo-modelon")
+        app.wait_gone("profile-item-demo-dlubal")
         assert not app.q("remove-demo").is_displayed()
         assert [p["name"] for p in fresh.json("profile", "list", "--json")] == ["mine"]

@@ -98,6 +98,10 @@ def test_start_sh_without_a_session_bus_opens_on_a_working_demo(home):
         assert "No keyring is reachable" not in page and "has no key yet" not in page
         app.select_profile("demo-modelon")
         app.wait("key-row-api-key")
+        # The Dlubal demo: a key for the sandbox's RFEM over gRPC, valid when checked.
+        app.select_profile("demo-dlubal")
+        app.click("key-check-demo")
+        app.wait_badge("demo-dlubal", "valid", 30)
         close_app(app, home)
     keyring = home / ".local/share/keyrings/login.keyring"
     assert keyring.is_file(), "start.sh made no login keyring"

@@ -327,6 +327,15 @@ impl Sandbox {
         self.dlubal.add_key(key, false);
     }
 
+    /// A new random Dlubal key (`ak-sandbox-…`), good from now on: what a person would copy from
+    /// Dlubal's Extranet, for the demo.
+    #[must_use]
+    pub fn new_dlubal_key(&self) -> String {
+        let key = format!("ak-sandbox-{}", token::random_hex(16));
+        self.dlubal.add_key(&key, false);
+        key
+    }
+
     /// Makes `key` a Dlubal key of a company whose plan does not allow API use: its calls get
     /// `PERMISSION_DENIED` ([`DLUBAL_RESTRICTED`]).
     pub fn add_dlubal_limited_key(&self, key: &str) {
