@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_dlubal_grpc import dlubal  # noqa: F401  (a fixture, used by name)
 from test_python_package import modelon_profile_with_valid_key, signed_in_simai_profile
 from test_simai_sdk import sb, simai_url  # noqa: F401  (fixtures, used by name)
-from test_vendor_clients import files_holding, simcred_bin  # noqa: F401
+from test_vendor_clients import files_holding, new_key, simcred_bin  # noqa: F401
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 
@@ -39,3 +40,16 @@ def test_simai_notebook(sb, simai_url):  # noqa: F811
     out = sb.client(EXECUTE, profile=prof, path=str(NOTEBOOKS / "simai.ipynb"), cwd=str(sb.home))
     assert "['demo-ws']" in out and "current workspace: demo-ws" in out, out
     assert files_holding(sb.home, offline) == []
+
+
+def test_dlubal_notebook(sb, dlubal):  # noqa: F811
+    key = new_key()
+    dlubal.add_key(key)
+    prof = sb.profile_name("rfem")
+    sb.simcred("profile", "add", prof, "--service", "dlubal", "--set", f"port={dlubal.info()['port']}")
+    sb.add_key(prof, "project_1", key)
+    out = sb.client(EXECUTE, profile=prof, path=str(NOTEBOOKS / "dlubal.ipynb"), cwd=str(sb.home))
+    assert "connected to RFEM 6" in out, out
+    assert "Sandbox Professional: " in out and " of 10000 API requests this month" in out, out
+    assert not sb.dlubal_ini.exists() or key not in sb.dlubal_ini.read_text()
+    assert files_holding(sb.home, key) == []
