@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use simcred_base::http::{parse_service_url, Http, NetOptions};
 use simcred_base::secret::Secret;
 use simcred_dlubal::proto::{ApplicationInfo, Empty, SubscriptionInfo, GET_APPLICATION_INFO};
 use simcred_dlubal::{check, Answer, CheckError, Product, Target, Tls};
@@ -265,21 +266,19 @@ fn other_methods_and_services_are_unimplemented_and_counted() {
 }
 
 fn http_json(sandbox: &Sandbox, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(DEADLINE))
-        .build()
-        .into();
-    let url = format!("{}{path}", sandbox.url());
+    let client = Http::new(&NetOptions {
+        timeout: Some(DEADLINE),
+        ..Default::default()
+    })
+    .expect("the HTTP client");
+    let url = parse_service_url(&format!("{}{path}", sandbox.url())).expect("a loopback URL");
     let result = match (method, body) {
-        ("GET", _) => agent.get(&url).call(),
-        (_, Some(body)) => agent.post(&url).send_json(body),
-        _ => agent.post(&url).send_empty(),
+        ("GET", _) => client.send("GET", &url, &[], None),
+        (_, Some(body)) => client.send_json("POST", &url, &[], &body.to_string()),
+        _ => client.send("POST", &url, &[], None),
     };
-    let mut response = result.expect("request");
-    let status = response.status().as_u16();
-    (status, response.body_mut().read_to_string().unwrap())
+    let response = result.expect("request");
+    (response.status, response.body)
 }
 
 #[test]
@@ -404,18 +403,18 @@ fn binary_takes_dlubal_keys_and_writes_the_ca_where_told() {
         .to_owned();
     // The CA is written before the URL is printed.
     let ca_pem = std::fs::read_to_string(&ca).expect("the CA file");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .proxy(None)
-        .timeout_global(Some(DEADLINE))
-        .build()
-        .into();
-    let info: Value = agent
-        .get(&format!("{url}/_sandbox/dlubal"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_json()
-        .unwrap();
+    let client = Http::new(&NetOptions {
+        timeout: Some(DEADLINE),
+        ..Default::default()
+    })
+    .expect("the HTTP client");
+    let control = parse_service_url(&format!("{url}/_sandbox/dlubal")).expect("a loopback URL");
+    let response = client.send("GET", &control, &[], None).unwrap();
+    assert!(
+        (200..300).contains(&response.status),
+        "a successful answer: {response:?}"
+    );
+    let info: Value = serde_json::from_str(&response.body).unwrap();
     assert_eq!(info["ca_pem"], json!(ca_pem));
     let port = u16::try_from(info["port"].as_u64().unwrap()).unwrap();
     let tls_port = u16::try_from(info["tls_port"].as_u64().unwrap()).unwrap();

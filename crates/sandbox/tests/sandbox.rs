@@ -1,4 +1,5 @@
-//! End-to-end tests of the sandbox over real loopback HTTP: a plain HTTP client (ureq) for the
+//! End-to-end tests of the sandbox over real loopback HTTP: SimCred's own HTTP client
+//! (`simcred_base::http::Http`, which never follows redirects nor proxies loopback) for the
 //! protocols, raw sockets where the test needs to forge headers or see exactly what came back,
 //! and the `simcred-sandbox` binary itself.
 
@@ -9,7 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use simcred_base::http::{self, parse_service_url, Http, HttpError, NetOptions};
 use simcred_sandbox::{Fault, Sandbox, SandboxOptions};
+use url::Url;
 
 /// What came back from one request.
 #[derive(Debug)]
@@ -27,40 +30,36 @@ impl Reply {
     }
 }
 
-fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(timeout))
-        .build()
-        .into()
+fn client(timeout: Duration) -> Http {
+    Http::new(&NetOptions {
+        timeout: Some(timeout),
+        ..Default::default()
+    })
+    .expect("the HTTP client")
 }
 
-fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
-    let mut response = result.expect("request failed");
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let content_type = header("content-type").unwrap_or_default();
-    let hub_version = header("x-jupyterhub-version");
+fn url_of(url: &str) -> Url {
+    parse_service_url(url).expect("a loopback URL")
+}
+
+fn reply(result: Result<http::Reply, HttpError>) -> Reply {
+    let response = result.expect("request failed");
     Reply {
-        status: response.status().as_u16(),
-        content_type,
-        hub_version,
-        body: response.body_mut().read_to_string().expect("body"),
+        status: response.status,
+        content_type: response
+            .header("content-type")
+            .unwrap_or_default()
+            .to_owned(),
+        hub_version: response.header("x-jupyterhub-version").map(str::to_owned),
+        body: response.body,
     }
 }
 
-fn try_get(url: &str, key: Option<&str>, timeout: Duration) -> Result<Reply, ureq::Error> {
-    let mut request = agent(timeout).get(url);
-    if let Some(key) = key {
-        request = request.header("impact-api-key", key);
-    }
-    request.call().map(|r| reply(Ok(r)))
+fn try_get(url: &str, key: Option<&str>, timeout: Duration) -> Result<Reply, HttpError> {
+    let headers: Vec<(&str, &str)> = key.map(|k| ("impact-api-key", k)).into_iter().collect();
+    client(timeout)
+        .send("GET", &url_of(url), &headers, None)
+        .map(|r| reply(Ok(r)))
 }
 
 fn get(url: &str, key: Option<&str>) -> Reply {
@@ -68,11 +67,11 @@ fn get(url: &str, key: Option<&str>) -> Reply {
 }
 
 fn post_json(url: &str, body: &Value) -> Reply {
-    reply(agent(Duration::from_secs(10)).post(url).send_json(body))
+    reply(client(Duration::from_secs(10)).send_json("POST", &url_of(url), &[], &body.to_string()))
 }
 
 fn post_empty(url: &str) -> Reply {
-    reply(agent(Duration::from_secs(10)).post(url).send_empty())
+    reply(client(Duration::from_secs(10)).send("POST", &url_of(url), &[], None))
 }
 
 /// Sends `request` verbatim on a raw socket and returns all that came back.
@@ -336,7 +335,7 @@ fn faults_hit_vendor_endpoints_only() {
 
     sandbox.set_fault(Fault::Reset);
     match try_get(&me, Some("k"), Duration::from_secs(10)) {
-        Err(ureq::Error::Timeout(t)) => panic!("a reset must not look like a timeout ({t})"),
+        Err(e @ HttpError::Timeout { .. }) => panic!("a reset must not look like a timeout ({e})"),
         Err(_) => {}
         Ok(reply) => panic!("a reset must not answer: {reply:?}"),
     }
@@ -388,7 +387,7 @@ fn hang_times_out_without_blocking_others_and_heals() {
 
     let started = Instant::now();
     match try_get(&me, Some("k"), Duration::from_secs(1)) {
-        Err(ureq::Error::Timeout(_)) => {}
+        Err(HttpError::Timeout { .. }) => {}
         other => panic!("expected a timeout, got {other:?}"),
     }
     assert!(started.elapsed() >= Duration::from_millis(900));

@@ -1,7 +1,7 @@
-//! End-to-end tests of the fake Ansys SimAI over real loopback HTTP (ureq, redirects never
-//! followed): the Keycloak realm (discovery, device flow, password + TOTP, refresh, offline tokens,
-//! revocation, logout, userinfo), the API's consent endpoints, the browser's device page, the
-//! faults, and the binary's SimAI flags.
+//! End-to-end tests of the fake Ansys SimAI over real loopback HTTP (SimCred's own client,
+//! `simcred_base::http::Http`, which never follows redirects): the Keycloak realm (discovery,
+//! device flow, password + TOTP, refresh, offline tokens, revocation, logout, userinfo), the API's
+//! consent endpoints, the browser's device page, the faults, and the binary's SimAI flags.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -9,9 +9,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use simcred_base::http::{self, parse_service_url, Http, HttpError, NetOptions};
 use simcred_sandbox::{
     Fault, Sandbox, SandboxOptions, SimaiOptions, REDIRECT_ORIGIN, SIMAI_CLIENT_ID,
 };
+use url::Url;
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -39,59 +41,45 @@ impl Reply {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
+/// SimCred's own client: redirects are never followed, loopback is never proxied.
+fn client() -> Http {
+    Http::new(&NetOptions {
+        timeout: Some(Duration::from_secs(10)),
+        ..Default::default()
+    })
+    .expect("the HTTP client")
 }
 
-fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
-    let mut response = result.expect("request failed");
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let content_type = header("content-type").unwrap_or_default();
-    let location = header("location");
-    let cache_control = header("cache-control");
+fn url_of(url: &str) -> Url {
+    parse_service_url(url).expect("a loopback URL")
+}
+
+fn reply(result: Result<http::Reply, HttpError>) -> Reply {
+    let response = result.expect("request failed");
+    let header = |name: &str| response.header(name).map(str::to_owned);
     Reply {
-        status: response.status().as_u16(),
-        content_type,
-        location,
-        cache_control,
-        body: response.body_mut().read_to_string().expect("body"),
+        status: response.status,
+        content_type: header("content-type").unwrap_or_default(),
+        location: header("location"),
+        cache_control: header("cache-control"),
+        body: response.body,
     }
 }
 
 fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
-    let mut request = agent().get(url);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    reply(request.call())
+    reply(client().send("GET", &url_of(url), headers, None))
 }
 
 fn delete(url: &str, headers: &[(&str, &str)]) -> Reply {
-    let mut request = agent().delete(url);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    reply(request.call())
+    reply(client().send("DELETE", &url_of(url), headers, None))
 }
 
 fn post_form(url: &str, fields: &[(&str, &str)]) -> Reply {
-    reply(agent().post(url).send_form(fields.iter().copied()))
+    reply(client().send("POST", &url_of(url), &[], Some(fields)))
 }
 
 fn post_json(url: &str, body: &Value) -> Reply {
-    reply(agent().post(url).send_json(body))
+    reply(client().send_json("POST", &url_of(url), &[], &body.to_string()))
 }
 
 /// The claims of a JWT, unverified.
