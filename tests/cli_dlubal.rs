@@ -183,6 +183,8 @@ fn a_key_is_sent_only_when_someone_asks() {
     env.run(&["status"]).ok();
     env.run(&["profile", "show", &p]).ok();
     env.run_sh(&p, "true").ok();
+    // A replace stores the new key as an add does (Modelon's is checked first; Dlubal's is not).
+    env.run_in(&["key", "replace", &p, "main"], &keys.good).ok();
     assert_eq!(
         sb.dlubal_requests(),
         0,

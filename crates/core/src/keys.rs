@@ -258,9 +258,10 @@ impl Ctx<'_> {
         })
     }
 
-    /// Regenerate-and-replace: checks `new` with the service first (unless `check` is false)
-    /// and keeps the old key when the check fails; then swaps it in and re-exports it wherever
-    /// the old key had been exported.
+    /// Regenerate-and-replace: checks `new` with the service first (unless `check` is false, or
+    /// the service's checks count against a plan, Dlubal's: such a key is only sent when someone
+    /// asks for a check) and keeps the old key when the check fails; then swaps it in and
+    /// re-exports it wherever the old key had been exported.
     pub fn replace_key(
         &self,
         profile: &str,
@@ -279,7 +280,7 @@ impl Ctx<'_> {
         meta.status = KeyStatus::Unverified;
         meta.checked = None;
         meta.detail = None;
-        if check {
+        if check && !provider(prof.service).metered() {
             let outcome = provider(prof.service).check(&prof, &new, &net_options(&prof));
             match &outcome {
                 CheckOutcome::Invalid { reason } | CheckOutcome::Unreachable { reason } => {
