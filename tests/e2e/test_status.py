@@ -61,3 +61,22 @@ def test_refresh_shows_who_is_signed_in(app, cli, sandbox):
     badge = app.q("detail-badge").text
     assert checked_recently(badge), badge
 
+
+
+def test_a_check_that_got_no_answer_is_never_a_green_message(app, cli, healed):
+    """Issue 23: a green "…/api-key is unverified." after a check the server never answered."""
+    sandbox = healed
+    p = unique("impact")
+    cli.run("profile", "add", p, "--service", "modelon", "--url", sandbox.modelon_url)
+    cli.run("key", "add", p, input=sandbox.regenerate_modelon_key())
+    app.refresh()
+    app.select_profile(p)
+    sandbox.fault("reset")
+    app.click("key-check-api-key")
+    text = app.message("Could not check")
+    assert app.q("message").get_attribute("data-kind") == "warning", text
+    assert text.endswith("The key stays valid as last checked."), text
+    sandbox.fault("none")
+    app.click("key-check-api-key")
+    app.message("is valid")
+    assert app.q("message").get_attribute("data-kind") == "success"

@@ -290,6 +290,28 @@ export function needsAttention(kind) {
   return kind === "invalid" || kind === "expired" || kind === "revoked" || kind === "restricted";
 }
 
+/**
+ * The message after a key check (`key_check`'s report), coloured by what happened: `success`
+ * only for a key the service accepted; `error` for one it refused (invalid, expired, revoked, plan
+ * restricted); `warning` when the service could not be asked (the key keeps its last known state,
+ * said beside it); `info` for a key that cannot be checked from here.
+ * @returns {{text: string, kind: "success"|"error"|"warning"|"info"}}
+ */
+export function checkMessage(profile, report) {
+  const key = report?.key ?? {};
+  const what = `${profile}/${key.name ?? "key"}`;
+  const status = String(key.status ?? "unverified");
+  if (report?.unreachable) {
+    const kept = status === "unverified" ? "stays unverified" : `stays ${KEY_LABELS[status] ?? status} as last checked`;
+    return { text: sentence(`Could not check ${what}: ${report.unreachable}. The key ${kept}`), kind: "warning" };
+  }
+  const detail = key.detail ? ` — ${key.detail}` : "";
+  const label = KEY_LABELS[status] ?? status;
+  if (status === "valid") return { text: sentence(`${what} is valid${detail}`), kind: "success" };
+  if (needsAttention(status)) return { text: sentence(`${what} is ${label}${detail}`), kind: "error" };
+  return { text: sentence(`${what} is ${label}${detail}`), kind: "info" };
+}
+
 /** A key shown masked from its stored last four characters: ••••••••c50c. */
 export function maskSecret(last4) {
   const tail = typeof last4 === "string" ? last4.slice(-4) : "";

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  checkMessage,
   badgeFor,
   badgeForState,
   countdownText,
@@ -253,4 +254,18 @@ test("badges carry the age of the answer; unreachable and the account are apart"
   assert.equal(accountText({ account: "jane@x.io (acme)" }, "tokens"), "Signed in as jane@x.io (acme)");
   assert.equal(accountText({ account: "jane" }, "single"), "Key of jane");
   assert.equal(accountText({}, "single"), null);
+});
+
+test("a check's message is coloured by what happened, never green when nothing was proven", () => {
+  const r = (status, extra = {}) => ({ key: { name: "api-key", status, detail: extra.detail }, unreachable: extra.unreachable ?? null });
+  assert.deepEqual(checkMessage("m", r("valid", { detail: "demo-user" })), { text: "m/api-key is valid — demo-user.", kind: "success" });
+  assert.equal(checkMessage("m", r("invalid")).kind, "error");
+  const limited = checkMessage("d", r("restricted", { detail: "API access has been restricted." }));
+  assert.deepEqual(limited, { text: "d/api-key is plan restricted — API access has been restricted.", kind: "error" });
+  // The service did not answer: a warning that says so, and the state the key keeps.
+  const down = checkMessage("m", r("unverified", { unreachable: "no answer from 127.0.0.1:1 within 15 s" }));
+  assert.equal(down.kind, "warning");
+  assert.equal(down.text, "Could not check m/api-key: no answer from 127.0.0.1:1 within 15 s. The key stays unverified.");
+  assert.match(checkMessage("m", r("valid", { unreachable: "reset" })).text, /The key stays valid as last checked\.$/);
+  assert.equal(checkMessage("x", r("unverified")).kind, "info");
 });

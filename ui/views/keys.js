@@ -6,7 +6,7 @@ import { CMD } from "../lib/commands.js";
 import { focusLater, formDialog, restoreFocus } from "../lib/dialogs.js";
 import { $, h, replace } from "../lib/dom.js";
 import { addKeyFields, keyPageUrl, lowerCaseNote, replaceKeyFields } from "../lib/forms.js";
-import { countdownText, formatTime, keyBadge, maskSecret, sentence, service } from "../lib/model.js";
+import { checkMessage, countdownText, formatTime, keyBadge, maskSecret, sentence, service } from "../lib/model.js";
 import { validateName } from "../lib/validate.js";
 import { clearAfter, state, undoSeconds } from "../state.js";
 import { actions } from "./actions.js";
@@ -289,9 +289,8 @@ async function checkKey(p, k, button) {
   }
   try {
     const r = await call(CMD.keyCheck, { profile: p.name, name: k.name });
-    const detail = r.key.detail ? ` — ${r.key.detail}` : "";
-    const kind = ["invalid", "expired", "revoked", "unreachable"].includes(r.key.status) ? "error" : "success";
-    notify(sentence(`${p.name}/${r.key.name} is ${r.key.status}${detail}`), kind);
+    const { text, kind } = checkMessage(p.name, r);
+    notify(text, kind);
     await actions.refresh({ quiet: true });
   } catch (err) {
     notifyError(err, `Could not check the key ${k.name}`);
