@@ -7,6 +7,8 @@ profile name comes from SIMCRED_NB_PROFILE.
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from pathlib import Path
 
 from test_dlubal_grpc import dlubal  # noqa: F401  (a fixture, used by name)
@@ -21,6 +23,7 @@ EXECUTE = """
 import os, nbformat
 from nbclient import NotebookClient
 os.environ["SIMCRED_NB_PROFILE"] = ARGS["profile"]
+os.environ.update(ARGS.get("env", {}))
 nb = nbformat.read(ARGS["path"], as_version=4)
 NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": ARGS["cwd"]}}).execute()
 OUT = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
@@ -35,10 +38,33 @@ def test_modelon_notebook(sb, simai_url):  # noqa: F811
     assert files_holding(sb.home, key) == []
 
 
+def set_access_token_ttl(simai_url: str, seconds: int) -> None:
+    req = urllib.request.Request(
+        f"{simai_url}/_sandbox/simai/access-token-ttl",
+        data=json.dumps({"seconds": seconds}).encode(),
+        method="POST",
+        headers={"content-type": "application/json"},
+    )
+    # The sandbox is on the loopback: no proxy.
+    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=10).close()
+
+
 def test_simai_notebook(sb, simai_url):  # noqa: F811
     prof, offline = signed_in_simai_profile(sb, simai_url)
-    out = sb.client(EXECUTE, profile=prof, path=str(NOTEBOOKS / "simai.ipynb"), cwd=str(sb.home))
+    # Access tokens issued from now on live 2 s; the notebook's last cell runs 3 s later.
+    set_access_token_ttl(simai_url, 2)
+    try:
+        out = sb.client(
+            EXECUTE,
+            profile=prof,
+            path=str(NOTEBOOKS / "simai.ipynb"),
+            cwd=str(sb.home),
+            env={"SIMCRED_NB_WAIT": "3"},
+        )
+    finally:
+        set_access_token_ttl(simai_url, 300)
     assert "['demo-ws']" in out and "current workspace: demo-ws" in out, out
+    assert "after the access token's lifetime: ['demo-ws']" in out, out
     assert files_holding(sb.home, offline) == []
 
 
