@@ -15,6 +15,7 @@ import { services, setServices } from "./lib/model.js";
 import { setFilter, state } from "./state.js";
 import { wireActions } from "./views/actions.js";
 import { openAudit } from "./views/audit.js";
+import { openProject } from "./views/project.js";
 import { renderDetail } from "./views/detail.js";
 import { onClipboardEvent, onKeyRemoved } from "./views/keys.js";
 import { onListKey, removeDemoProfiles, renderList, restoreSidebar, setSidebar } from "./views/list.js";
@@ -50,6 +51,7 @@ async function init() {
   $("#btn-add-profile").addEventListener("click", () => addProfile());
   $("#btn-import").addEventListener("click", importKeys);
   $("#btn-audit").addEventListener("click", openAudit);
+  $("#btn-project").addEventListener("click", openProject);
   $("#btn-settings").addEventListener("click", openSettings);
   $("#btn-sandbox").addEventListener("click", startSandbox);
   $("#welcome-import").addEventListener("click", importKeys);

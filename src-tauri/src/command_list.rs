@@ -47,4 +47,5 @@ pub const COMMANDS: &[&str] = &[
     "store_logout",
     "store_remove",
     "profile_move",
+    "project_open",
 ];

@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod project;
 pub mod state;
 pub mod stores;
 #[cfg(test)]
@@ -72,6 +73,7 @@ pub fn run() {
             stores::store_logout,
             stores::store_remove,
             stores::profile_move,
+            project::project_open,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -159,7 +159,7 @@ def test_every_control_fits_at_720_900_and_1000_px(lived_in):
                         escape(app)
                         app.dismiss_message()
                 # The toolbar's dialogs, and the sidebar's Stores.
-                for opener in ("add-profile", "import", "audit", "settings", "stores"):
+                for opener in ("add-profile", "import", "audit", "project", "settings", "stores"):
                     open_dialog(app, opener)
                     problems += check(app, f"{width} px, dialog from {opener}")
                     if opener == "stores":

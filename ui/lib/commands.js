@@ -35,6 +35,7 @@ export const CMD = Object.freeze({
   profileOpenUrl: "profile_open_url",
   profileRemove: "profile_remove",
   profileShow: "profile_show",
+  projectOpen: "project_open",
   sandboxStart: "sandbox_start",
   status: "status",
   statusCheck: "status_check",

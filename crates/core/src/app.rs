@@ -113,7 +113,7 @@ impl Simcred {
             .collect()
     }
 
-    fn project_entry_profile(
+    pub(crate) fn project_entry_profile(
         &self,
         file: &crate::project::ProjectFile,
         e: &crate::project::ProjectEntry,

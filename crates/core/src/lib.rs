@@ -17,6 +17,7 @@ pub mod keys;
 pub mod profile;
 pub mod profiles;
 pub mod project;
+pub mod project_report;
 pub mod providers;
 mod run_env;
 pub mod settings;
