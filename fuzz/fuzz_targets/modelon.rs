@@ -27,6 +27,7 @@ fn text(o: &CheckOutcome) -> &str {
     match o {
         CheckOutcome::Valid { detail, .. } => detail,
         CheckOutcome::Invalid { reason }
+        | CheckOutcome::Restricted { reason }
         | CheckOutcome::Unreachable { reason }
         | CheckOutcome::NotCheckable { reason } => reason,
     }
