@@ -189,3 +189,26 @@ OUT["key_given"] = seen.get("api_key_value") == ARGS["key"]
     assert got["key_given"] and got["error"] and str(port) in got["error"], got
     assert not sb.dlubal_ini.exists() or key not in sb.dlubal_ini.read_text()
     assert files_holding(sb.home, key) == []
+
+
+def test_a_server_that_cannot_be_reached_is_a_network_error(sb, simai_url):  # noqa: F811
+    prof, _ = signed_in_simai_profile(sb, simai_url)
+    # The sign-in stays; its server is now a closed port on this computer.
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    sb.simcred("profile", "edit", prof, "--set", f"url=http://127.0.0.1:{port}/v2/")
+    got = sb.client(
+        """
+import simcred
+try:
+    simcred.token(ARGS["p"], refresh=True)
+    OUT = None
+except simcred.SimcredError as e:
+    OUT = [type(e).__name__, e.code, e.message]
+""",
+        p=prof,
+    )
+    assert got is not None and got[:2] == ["NetworkError", "network"], got
+    assert f"127.0.0.1:{port}" in got[2], got
