@@ -212,3 +212,26 @@ except simcred.SimcredError as e:
     )
     assert got is not None and got[:2] == ["NetworkError", "network"], got
     assert f"127.0.0.1:{port}" in got[2], got
+
+
+def test_a_team_store_that_cannot_be_read_is_a_store_error(sb):  # noqa: F811
+    # A team store on a closed port: the profile may be in it, so the store is what to fix.
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    sb.simcred("store", "add", "acme", "--kind", "openbao", "--addr", f"http://127.0.0.1:{port}")
+    sb.env["VAULT_TOKEN"] = "hvs.not-a-real-token"
+    got = sb.client(
+        """
+import simcred
+try:
+    simcred.key("team-impact")
+    OUT = None
+except simcred.SimcredError as e:
+    OUT = [type(e).__name__, e.code, e.message]
+"""
+    )
+    assert got is not None and got[:2] == ["StoreError", "store_offline"], got
+    assert 'team store "acme"' in got[2] and f"127.0.0.1:{port}" in got[2], got
+    assert "hvs.not-a-real-token" not in got[2]

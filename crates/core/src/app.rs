@@ -70,10 +70,7 @@ impl Simcred {
     /// answer, an entry skipped, entries not read in time), each as a sentence naming the store.
     pub fn list_profiles_with_problems(&self) -> Result<(Vec<Profile>, Vec<String>)> {
         let (profiles, problems) = self.ctx().all_profiles()?;
-        let problems = problems
-            .into_iter()
-            .map(|(s, why)| format!("team store \"{s}\": {why}"))
-            .collect();
+        let problems = problems.iter().map(ToString::to_string).collect();
         Ok((profiles, problems))
     }
 
@@ -502,10 +499,7 @@ impl Simcred {
                 p.survives = Some(crate::kernel::SURVIVES);
             }
         }
-        r.store_problems = problems
-            .into_iter()
-            .map(|(s, why)| format!("team store \"{s}\": {why}"))
-            .collect();
+        r.store_problems = problems.iter().map(ToString::to_string).collect();
         r.needs_attention |= !r.store_problems.is_empty();
         // The project file in force here, and whether each profile it names exists.
         match crate::project::ProjectFile::find() {

@@ -8,8 +8,24 @@ use crate::error::Result;
 use crate::profile::{find_profile, Profile};
 use crate::store::SecretStore;
 
-/// Team stores that could not be read: (store name, why).
-pub type StoreProblems = Vec<(String, String)>;
+/// A team store that could not be read (whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreProblem {
+    pub store: String,
+    /// The sentence saying why.
+    pub why: String,
+    /// The error's code ([`crate::Error::code`]: `store_offline`, `store_unauthorized`, …).
+    pub code: &'static str,
+}
+
+impl std::fmt::Display for StoreProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "team store \"{}\": {}", self.store, self.why)
+    }
+}
+
+/// Team stores that could not be read.
+pub type StoreProblems = Vec<StoreProblem>;
 
 /// The profiles file and the secret store, borrowed.
 #[derive(Clone, Copy)]
@@ -73,10 +89,12 @@ impl<'a> Ctx<'a> {
         all.sort_by(|a, b| a.name.cmp(&b.name));
         match (find_profile(&all, name), problems.first()) {
             (Ok(p), _) => Ok(p.clone()),
-            // It may be in a store that cannot be read now: say which and why.
-            (Err(_), Some((store, why))) => Err(crate::Error::Invalid(format!(
-                "no profile named \"{name}\" here, and team store \"{store}\" was not read whole: {why}"
-            ))),
+            // It may be in a store that cannot be read now: say which and why, with the
+            // store's error code (the caller fixes the store, not the name).
+            (Err(_), Some(problem)) => Err(crate::Error::InUnreadableStore {
+                name: name.to_string(),
+                problem: problem.clone(),
+            }),
             (Err(e), None) => Err(e),
         }
     }

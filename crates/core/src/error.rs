@@ -115,6 +115,13 @@ pub enum Error {
     /// The new key of a replace failed its check with the service; the old key is kept.
     #[error("the new key was not stored, the old one is kept: {reason}")]
     CheckFailed { reason: String },
+    /// No profile of that name here, and a team store that may hold it could not be read: the
+    /// store's problem is what to fix (its code is the store error's).
+    #[error("no profile named \"{name}\" here, and team store \"{}\" was not read whole: {}", .problem.store, .problem.why)]
+    InUnreadableStore {
+        name: String,
+        problem: crate::ctx::StoreProblem,
+    },
     /// A request that cannot be carried out as asked; the sentence says why.
     #[error("{0}")]
     Invalid(String),
@@ -171,6 +178,7 @@ impl Error {
             Error::UnknownSetting { .. } => "unknown_setting",
             Error::CheckFailed { .. } => "check_failed",
             Error::ExportConflict { .. } => "export_conflict",
+            Error::InUnreadableStore { problem, .. } => problem.code,
             Error::Invalid(_) => "invalid",
             Error::Project(e) => e.code(),
             Error::Io(_) | Error::File(crate::fsio::FileError::Io { .. }) => "io",
@@ -197,6 +205,18 @@ mod tests {
     fn codes_are_stable_and_messages_name_no_command() {
         let cases: Vec<(Error, &str)> = vec![
             (Error::ProfileExists("rfem".into()), "profile_exists"),
+            // The store's own code: the caller fixes the store (log in, start it), not the name.
+            (
+                Error::InUnreadableStore {
+                    name: "team-impact".into(),
+                    problem: crate::ctx::StoreProblem {
+                        store: "acme".into(),
+                        why: "cannot reach the vault".into(),
+                        code: "store_offline",
+                    },
+                },
+                "store_offline",
+            ),
             (
                 Error::NotSignedIn {
                     profile: "w".into(),

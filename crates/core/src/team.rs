@@ -10,7 +10,7 @@
 //! out of them are read as they are and moved on the next write.
 
 use crate::config::{Fragment, ProfilesDoc};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, StoreProblem};
 use crate::error::{Error, Result};
 use crate::profile::{validate_name, KeyMeta, KeyStatus, Profile};
 use crate::store::{SecretId, SecretKind, StoreError};
@@ -208,7 +208,7 @@ impl Ctx<'_> {
     /// The profiles of every team store that answers, and the problems met: a store that does
     /// not answer, an entry that does not parse (skipped, named), the entries left unread when
     /// the store's time budget ([`list_budget`]) ran out. Each problem is `(store, why)`.
-    pub fn team_profiles(&self) -> (Vec<Profile>, Vec<(String, String)>) {
+    pub fn team_profiles(&self) -> (Vec<Profile>, crate::ctx::StoreProblems) {
         let mut out = Vec::new();
         let mut problems = Vec::new();
         let Ok(stores) = self.config.stores() else {
@@ -217,7 +217,11 @@ impl Ctx<'_> {
         for cfg in stores.into_iter().filter(|c| c.kind.holds_profiles()) {
             match self.read_team(&cfg.name, &mut problems) {
                 Ok(mut ps) => out.append(&mut ps),
-                Err(e) => problems.push((cfg.name.clone(), e.to_string())),
+                Err(e) => problems.push(StoreProblem {
+                    store: cfg.name.clone(),
+                    why: e.to_string(),
+                    code: e.code(),
+                }),
             }
         }
         (out, problems)
@@ -226,7 +230,11 @@ impl Ctx<'_> {
     /// The profiles of one store read within its budget; an entry that cannot be read is
     /// skipped and noted in `problems`, so one bad entry hides no other profile. The budget
     /// covers every request: the entries and their keys' metadata alike.
-    fn read_team(&self, store: &str, problems: &mut Vec<(String, String)>) -> Result<Vec<Profile>> {
+    fn read_team(
+        &self,
+        store: &str,
+        problems: &mut crate::ctx::StoreProblems,
+    ) -> Result<Vec<Profile>> {
         let budget = list_budget();
         let deadline = std::time::Instant::now() + budget;
         let team = self.stores.team(store)?;
@@ -245,16 +253,17 @@ impl Ctx<'_> {
                     0 => String::new(),
                     m => format!(" and {m} more"),
                 };
-                problems.push((
-                    store.to_string(),
-                    format!(
+                problems.push(StoreProblem {
+                    store: store.to_string(),
+                    code: "store_offline",
+                    why: format!(
                         "{} of {} entries not read within {} s ({}{more}); raise SIMCRED_STORE_TIMEOUT to wait longer",
                         left.len(),
                         names.len(),
                         budget.as_secs(),
                         shown.join(", ")
                     ),
-                ));
+                });
                 break;
             }
             match self.read_entry(store, n, deadline, &HashSet::new()) {
@@ -262,10 +271,11 @@ impl Ctx<'_> {
                     out.extend(r.doc.profiles().iter().filter(|p| &p.name == *n).cloned())
                 }
                 Ok(None) => {}
-                Err(e) => problems.push((
-                    store.to_string(),
-                    format!("entry {} skipped: {e}", crate::text::safe(&entry(n))),
-                )),
+                Err(e) => problems.push(StoreProblem {
+                    store: store.to_string(),
+                    why: format!("entry {} skipped: {e}", crate::text::safe(&entry(n))),
+                    code: e.code(),
+                }),
             }
         }
         Ok(out)
