@@ -3,6 +3,8 @@ RFEM) only when the user asks — Check or Refresh, never at start or in the bac
 answer (valid with the plan and this month's requests, invalid, plan restricted, not running)
 is shown in the badge and the detail."""
 
+import pytest
+
 from conftest import secret, unique, wait_until
 from test_keys import add_key_in_app
 
@@ -25,14 +27,26 @@ def profile_on(app, port, key):
     return p
 
 
-def test_check_shows_the_plan_and_count_and_nothing_is_sent_unasked(app, cli, sandbox):
+@pytest.fixture
+def removed_after(cli):
+    """Profiles to remove when the test ends: a restricted key would make every later test's
+    `simcred status` exit 1 in the shared store."""
+    names: list[str] = []
+    yield names
+    for n in names:
+        cli.run("profile", "remove", n, "--yes", check=False)
+
+
+def test_check_shows_the_plan_and_count_and_nothing_is_sent_unasked(app, cli, sandbox, removed_after):
     good, limited = secret("ak-"), secret("ak-")
     sandbox.add_dlubal_key(good)
     sandbox.add_dlubal_key(limited, limited=True)
     port = sandbox.dlubal()["port"]
     before = sandbox.dlubal()["requests"]
     p = profile_on(app, port, good)
+    removed_after.append(p)
     q = profile_on(app, port, limited)
+    removed_after.append(q)
 
     # Adding asked nothing (the app re-reads what is stored after each action, and its checks at
     # start and in the background leave Dlubal out): no gRPC call.
@@ -61,13 +75,14 @@ def test_check_shows_the_plan_and_count_and_nothing_is_sent_unasked(app, cli, sa
     assert good not in app.driver.page_source and limited not in app.driver.page_source
 
 
-def test_a_stopped_application_is_named_and_the_key_keeps_its_state(app, cli, sandbox):
+def test_a_stopped_application_is_named_and_the_key_keeps_its_state(app, cli, sandbox, removed_after):
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
     p = profile_on(app, closed, secret("ak-"))
+    removed_after.append(p)
     app.select_profile(p)
     app.click("key-check-main")
     app.wait_text("problems", f"RFEM is not running on 127.0.0.1:{closed}", 30)
