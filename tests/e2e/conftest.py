@@ -157,8 +157,14 @@ class Cli:
             raise AssertionError(f"simcred {' '.join(args)} failed ({out.returncode}): {out.stderr}")
         return out
 
-    def json(self, *args: str):
-        return json.loads(self.run(*args).stdout)
+    def json(self, *args: str, check: bool = True):
+        return json.loads(self.run(*args, check=check).stdout)
+
+    def status(self) -> dict:
+        """`simcred status --json`, whatever its exit code: it is 1 when any profile in the
+        shared store needs attention, which other tests' profiles may (a key another test's
+        sandbox regenerated turns invalid at the next Refresh)."""
+        return self.json("status", "--json", check=False)
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,7 @@ def test_device_login_turns_badge_signed_in(app, cli, sandbox):
     app.wait_badge(p, "signed-in")
     app.wait("token-row-session")
     app.wait("token-row-access")
-    state = [x for x in cli.json("status", "--json")["profiles"] if x["name"] == p][0]["state"]
+    state = [x for x in cli.status()["profiles"] if x["name"] == p][0]["state"]
     assert state == "signed in"
 
 
@@ -68,7 +68,7 @@ def test_generate_offline_token_with_password_and_totp_field(app, cli, sandbox):
     app.wait_badge(p, "offline")
     app.wait("token-row-offline")
     assert app.q("token-status-offline").get_attribute("data-kind") == "offline"
-    state = [x for x in cli.json("status", "--json")["profiles"] if x["name"] == p][0]["state"]
+    state = [x for x in cli.status()["profiles"] if x["name"] == p][0]["state"]
     assert state.startswith("offline token"), state
     # The CLI can mint access tokens from it: one store.
     assert cli.run("token", p).stdout.count(".") == 2
@@ -131,7 +131,7 @@ def test_logout_signs_out(app, cli, sandbox):
     app.click("confirm-ok")
     app.message(f"Signed out of {p}")
     app.wait_badge(p, "signed-out")
-    state = [x for x in cli.json("status", "--json")["profiles"] if x["name"] == p][0]["state"]
+    state = [x for x in cli.status()["profiles"] if x["name"] == p][0]["state"]
     assert state == "signed out"
 
 
