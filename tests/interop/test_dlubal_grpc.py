@@ -1,7 +1,7 @@
 """Interop: Dlubal's own Python client (dlubal-api 2.16.4, from PyPI), unmodified, talks to the
 sandbox's fake Dlubal application over gRPC, as it would to RFEM, RSTAB or RSECTION.
 
-`$SIMCRED_BIN sandbox` runs for the module's duration (loopback only); its Dlubal ports and the
+`$SIMCRED_BIN sandbox` (test_simai_sdk's module fixture) runs for the module; its Dlubal ports and the
 TLS listener's CA come from `GET /_sandbox/dlubal`, keys are added with
 `POST /_sandbox/dlubal/keys`. The client code runs in a subprocess of this venv with the test's
 own HOME and XDG_CONFIG_HOME (where the client keeps `Dlubal/api/config.ini`), through the
@@ -11,16 +11,13 @@ helpers of test_vendor_clients.py. Keys go to the subprocess on stdin, never in 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from test_simai_sdk import SANDBOX_START_TIMEOUT, _drain, _first_line
+from test_simai_sdk import simai_url  # noqa: F401  (a fixture, used here too)
 from test_vendor_clients import Sandbox, new_key
 from test_vendor_clients import sb  # noqa: F401  (a fixture, used here too)
 from test_vendor_clients import simcred_bin  # noqa: F401  (a fixture, used here too)
@@ -60,36 +57,10 @@ class DlubalSandbox:
 
 
 @pytest.fixture(scope="module")
-def dlubal(tmp_path_factory, simcred_bin: str):  # noqa: F811
-    """Runs `simcred sandbox` for this module's tests and yields its control endpoints. The
-    process is killed when the module ends, however its tests (or its start) end."""
-    home = tmp_path_factory.mktemp("dlubal-sandbox-home")
-    env = dict(os.environ, HOME=str(home), SIMCRED_CONFIG_DIR=str(home / "simcred"))
-    err_path = home / "sandbox.stderr"
-    with open(err_path, "wb") as err:
-        proc = subprocess.Popen(
-            [simcred_bin, "sandbox"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            env=env,
-            cwd=home,
-        )
-    try:
-        first = _first_line(proc, SANDBOX_START_TIMEOUT)
-        m = re.fullmatch(r"SIMCRED_SANDBOX_URL=(http://127\.0\.0\.1:\d+)", first.strip())
-        if not m:
-            pytest.fail(
-                f"`simcred sandbox` printed {first!r} first (exit status {proc.poll()})\n"
-                f"stderr:\n{err_path.read_text(errors='replace')}"
-            )
-        fd = proc.stdout.fileno()
-        threading.Thread(target=lambda: _drain(fd), daemon=True).start()
-        yield DlubalSandbox(m.group(1))
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+def dlubal(simai_url: str) -> DlubalSandbox:  # noqa: F811
+    """The control endpoints of the module's `simcred sandbox` (test_simai_sdk's fixture starts
+    it; the same process serves Dlubal's gRPC)."""
+    return DlubalSandbox(simai_url)
 
 
 @pytest.fixture
