@@ -7,7 +7,7 @@
 //! `ssl_file`). Each check may count against the company's monthly API limit: it is only ever
 //! run when a person or script asks (`key check`, the app's Check and Refresh, `status --check`).
 
-use super::{CheckOutcome, Setting, SettingKind};
+use super::{CheckOutcome, Setting};
 use crate::http::NetOptions;
 use crate::profile::Profile;
 use crate::secret::Secret;
@@ -38,19 +38,13 @@ pub const SETTINGS: &[Setting] = &[
         help: Some("The application's API port (its gRPC server)."),
         ..Setting::text("port", "Port")
     },
+    // Its own words: empty means plain gRPC here, and certificate checks cannot be turned off.
     Setting {
-        kind: SettingKind::CaBundle,
         placeholder: Some("(plain gRPC)"),
         help: Some("Empty: plain gRPC, the client's default. system: TLS with this computer's certificate authorities; or the full path of a PEM file."),
-        advanced: true,
-        ..Setting::text("tls_ca_bundle", "TLS CA bundle")
+        ..super::TLS_CA_BUNDLE
     },
-    Setting {
-        kind: SettingKind::Seconds,
-        placeholder: Some("15"),
-        advanced: true,
-        ..Setting::text("timeout", "Timeout (s)")
-    },
+    super::TIMEOUT,
 ];
 
 /// The product a profile names (default RFEM); `Err` says what to write instead.
@@ -106,7 +100,8 @@ pub fn validate(p: &Profile) -> Vec<String> {
         .collect()
 }
 
-/// The warning for a profile that sends its keys over plain gRPC to another computer.
+/// The warning for a profile that sends its keys over plain gRPC to another computer (an
+/// unreadable product still warns, as RFEM: the key goes out whatever the product).
 pub fn warnings(p: &Profile) -> Vec<String> {
     let (Ok(host), Ok(port), Ok(Tls::Plain)) = (host(p), port(p), tls(p)) else {
         return Vec::new();
@@ -114,11 +109,18 @@ pub fn warnings(p: &Profile) -> Vec<String> {
     if is_loopback_host(&host) {
         return Vec::new();
     }
-    let product = product(p).unwrap_or_default().display_name();
+    let t = Target {
+        product: product(p).unwrap_or_default(),
+        host,
+        port,
+        tls: Tls::Plain,
+        timeout: std::time::Duration::ZERO,
+    };
     vec![format!(
-        "WARNING: profile \"{}\" checks its keys with {product} at {} over plain gRPC: each key travels unencrypted (in every call's authorization header), so anyone on the network path can read it. If the application serves TLS, set tls_ca_bundle to system or its CA file.",
+        "WARNING: profile \"{}\" checks its keys with {} at {} over plain gRPC: each key travels unencrypted (in every call's authorization header), so anyone on the network path can read it. If the application serves TLS, set tls_ca_bundle to system or its CA file.",
         p.name,
-        simcred_dlubal::Target { product: Product::Rfem, host, port, tls: Tls::Plain, timeout: std::time::Duration::ZERO }.addr()
+        t.product.display_name(),
+        t.addr()
     )]
 }
 

@@ -135,6 +135,23 @@ impl Setting {
     }
 }
 
+/// The TLS CA bundle setting (`tls_ca_bundle`).
+pub const TLS_CA_BUNDLE: Setting = Setting {
+    kind: SettingKind::CaBundle,
+    placeholder: Some("system"),
+    help: Some("system, the full path of a PEM file, or unsecure-none (no certificate checks)."),
+    advanced: true,
+    ..Setting::text("tls_ca_bundle", "TLS CA bundle")
+};
+
+/// The request timeout setting (`timeout`, seconds).
+pub const TIMEOUT: Setting = Setting {
+    kind: SettingKind::Seconds,
+    placeholder: Some("15"),
+    advanced: true,
+    ..Setting::text("timeout", "Timeout (s)")
+};
+
 /// Settings every networked service has (after its own), in form order.
 pub const NETWORK_SETTINGS: [Setting; 3] = [
     Setting {
@@ -144,21 +161,8 @@ pub const NETWORK_SETTINGS: [Setting; 3] = [
         advanced: true,
         ..Setting::text("https_proxy", "HTTPS proxy")
     },
-    Setting {
-        kind: SettingKind::CaBundle,
-        placeholder: Some("system"),
-        help: Some(
-            "system, the full path of a PEM file, or unsecure-none (no certificate checks).",
-        ),
-        advanced: true,
-        ..Setting::text("tls_ca_bundle", "TLS CA bundle")
-    },
-    Setting {
-        kind: SettingKind::Seconds,
-        placeholder: Some("15"),
-        advanced: true,
-        ..Setting::text("timeout", "Timeout (s)")
-    },
+    TLS_CA_BUNDLE,
+    TIMEOUT,
 ];
 
 /// The setting every service has (last in forms).
