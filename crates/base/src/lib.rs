@@ -7,6 +7,7 @@
 pub mod atomic;
 pub mod fsio;
 pub mod http;
+pub mod runtime;
 pub mod secret;
 pub mod text;
 

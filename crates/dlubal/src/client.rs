@@ -141,25 +141,16 @@ pub fn check_host(host: &str) -> Result<String, CheckError> {
 /// Checks `key` against the application at `target`: see the module's documentation.
 pub fn check(target: &Target, key: &Secret) -> Result<Answer, CheckError> {
     simcred_base::http::install_crypto_provider();
-    let run = || -> Result<Answer, CheckError> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| CheckError::Setup(format!("could not start the network runtime: {e}")))?;
-        rt.block_on(async {
-            match tokio::time::timeout(target.timeout, check_async(target, key)).await {
-                Ok(r) => r,
-                Err(_) => Err(timeout(target)),
-            }
-        })
+    let rt = simcred_base::runtime::new()
+        .map_err(|e| CheckError::Setup(format!("could not start the network runtime: {e}")))?;
+    let fut = async {
+        match tokio::time::timeout(target.timeout, check_async(target, key)).await {
+            Ok(r) => r,
+            Err(_) => Err(timeout(target)),
+        }
     };
-    // A runtime cannot be started inside another one's worker thread: run beside it then.
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| s.spawn(run).join())
-            .unwrap_or_else(|_| Err(CheckError::Setup("the check stopped unexpectedly".into())))
-    } else {
-        run()
-    }
+    simcred_base::runtime::block_on(&rt, fut)
+        .unwrap_or_else(|| Err(CheckError::Setup("the check stopped unexpectedly".into())))
 }
 
 fn timeout(target: &Target) -> CheckError {

@@ -406,12 +406,9 @@ impl Http {
         fut: impl std::future::Future<Output = Result<T, HttpError>> + Send,
     ) -> Result<T, HttpError> {
         if self.runtime.get().is_none() {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| {
-                    HttpError::Setup(format!("could not start the network runtime: {e}"))
-                })?;
+            let rt = crate::runtime::new().map_err(|e| {
+                HttpError::Setup(format!("could not start the network runtime: {e}"))
+            })?;
             // Another thread may have won the race: then its runtime is used.
             let _ = self.runtime.set(rt);
         }
@@ -420,13 +417,8 @@ impl Http {
                 "could not start the network runtime".into(),
             ));
         };
-        if tokio::runtime::Handle::try_current().is_ok() {
-            std::thread::scope(|s| s.spawn(|| rt.block_on(fut)).join()).unwrap_or_else(|_| {
-                Err(HttpError::Other("the request stopped unexpectedly".into()))
-            })
-        } else {
-            rt.block_on(fut)
-        }
+        crate::runtime::block_on(rt, fut)
+            .unwrap_or_else(|| Err(HttpError::Other("the request stopped unexpectedly".into())))
     }
 
     fn map_error(&self, host: &str, e: &reqwest::Error) -> HttpError {
