@@ -146,6 +146,9 @@ fn over_tls_the_ca_file_is_what_makes_the_application_trusted() {
     let out = env.run(&["key", "check", &p]);
     out.ok();
     assert!(out.stdout.contains("valid — accepted by RFEM"), "{out:?}");
+    let r = json(&env.run(&["key", "check", &p, "--json"]).stdout);
+    assert_eq!(r["key"]["status"], "valid", "{r}");
+    assert!(r["unreachable"].is_null(), "{r}");
 
     // The system's authorities do not know the sandbox's own CA: a sentence, no verdict.
     env.run(&["profile", "edit", &p, "--set", "tls_ca_bundle=system"])
@@ -160,6 +163,13 @@ fn over_tls_the_ca_file_is_what_makes_the_application_trusted() {
         out.stdout
             .contains("certificate authority this computer does not trust"),
         "{out:?}"
+    );
+    let r = json(&env.run(&["key", "check", &p, "--json"]).stdout);
+    assert_eq!(r["key"]["status"], "valid", "the last answer stands: {r}");
+    let why = r["unreachable"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("certificate authority this computer does not trust"),
+        "{r}"
     );
 
     // Plain gRPC to the TLS port, and TLS to the plain port: a sentence each, no verdict.

@@ -36,6 +36,7 @@ from selenium.common.exceptions import (
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -453,6 +454,9 @@ def launch_app(
         driver = webdriver.Remote(
             command_executor=url, options=opts, client_config=ClientConfig(remote_server_addr=url, timeout=120)
         )
+        # Text typed into a field is text, even when it names a file here (a CA bundle's path):
+        # Selenium's default would try to upload that file, which WebKitWebDriver cannot.
+        driver.file_detector = UselessFileDetector()
         app = App(driver, log)
         wait_until(
             "the UI to be ready",

@@ -9,9 +9,9 @@ from conftest import secret, unique, wait_until
 from test_keys import add_key_in_app
 
 
-def profile_on(app, port, key):
-    """A Dlubal profile made in the app's form (its own settings: product, host, port), holding
-    `key` as `main`, added in the app too."""
+def profile_on(app, port, key, tls_ca_bundle=None):
+    """A Dlubal profile made in the app's form (its own settings: product, host, port and, when
+    given, the TLS CA bundle), holding `key` as `main`, added in the app too."""
     app.click("add-profile")
     app.choose("profile-service-service", "dlubal")
     app.click("profile-service-submit")
@@ -20,6 +20,9 @@ def profile_on(app, port, key):
     p = unique("rfem")
     app.type("profile-form-name", p)
     app.type("profile-form-port", str(port))
+    if tls_ca_bundle is not None:
+        app.click("profile-form-group-network-and-more")
+        app.type("profile-form-tls_ca_bundle", tls_ca_bundle)
     app.click("profile-form-submit")
     app.wait_gone("profile-form")
     app.select_profile(p)
@@ -88,3 +91,29 @@ def test_a_stopped_application_is_named_and_the_key_keeps_its_state(app, cli, sa
     app.wait_text("problems", f"RFEM is not running on 127.0.0.1:{closed}", 30)
     # No verdict on the key: never "valid" or "invalid" for an application that is not there.
     assert app.badge(p) in ("unverified", "unreachable"), app.badge(p)
+
+
+def test_over_tls_the_ca_file_makes_the_application_trusted(app, cli, sandbox, tmp_path, removed_after):
+    good = secret("ak-")
+    sandbox.add_dlubal_key(good)
+    info = sandbox.dlubal()
+    ca = tmp_path / "dlubal-ca.pem"
+    ca.write_text(info["ca_pem"])
+    p = profile_on(app, info["tls_port"], good, tls_ca_bundle=str(ca))
+    removed_after.append(p)
+    app.select_profile(p)
+    app.click("key-check-main")
+    app.wait_badge(p, "valid", 30)
+    app.wait_text("detail-usage", "API requests this month")
+
+    # With the system's authorities instead, the sandbox's own CA is unknown: a sentence that says
+    # so, and no verdict on the key (it stays valid from the last answer).
+    app.click("profile-edit")
+    app.click("profile-form-group-network-and-more")
+    app.type("profile-form-tls_ca_bundle", "system")
+    app.click("profile-form-submit")
+    app.wait_gone("profile-form")
+    app.click("key-check-main")
+    app.wait_text("problems", "certificate authority this computer does not trust", 30)
+    assert app.badge(p) != "invalid", app.badge(p)
+    assert good not in app.driver.page_source
