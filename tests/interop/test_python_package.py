@@ -12,7 +12,12 @@ secrets on stdin, code in a subprocess of this venv).
 
 from __future__ import annotations
 
+import contextlib
+import json
+import shutil
 import socket
+import subprocess
+import time
 
 import pytest
 
@@ -235,3 +240,103 @@ except simcred.SimcredError as e:
     assert got is not None and got[:2] == ["StoreError", "store_offline"], got
     assert 'team store "acme"' in got[2] and f"127.0.0.1:{port}" in got[2], got
     assert "hvs.not-a-real-token" not in got[2]
+
+
+def name_has_owner(env: dict, name: str) -> bool:
+    """Whether a D-Bus name has an owner on env's session bus (asking starts nothing)."""
+    r = subprocess.run(
+        ["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+         "--method", "org.freedesktop.DBus.NameHasOwner", name],
+        env=env, capture_output=True, text=True, timeout=10,
+    )  # fmt: skip
+    return r.stdout.strip() == "(true,)"
+
+
+@contextlib.contextmanager
+def own_keyring(sb):  # noqa: F811
+    """A session bus and an unlocked gnome-keyring of this test's own (in its HOME), for `sb`'s
+    commands while the block runs, with no display (an unlock prompt is dismissed at once): a
+    collection this test locks is not the suite's."""
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    keyring = None
+    saved = dict(sb.env)
+    try:
+        address = bus.stdout.readline().strip()
+        assert address, "dbus-daemon printed no address"
+        # All of it below the test's HOME: a daemon given the suite's XDG data dir would open
+        # (and fail to unlock) the suite's keyring.
+        for var in (
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+            "GNOME_KEYRING_CONTROL",
+            "XDG_DATA_HOME",
+            "XDG_CACHE_HOME",
+            "XDG_RUNTIME_DIR",
+        ):
+            sb.env.pop(var, None)
+        sb.env["DBUS_SESSION_BUS_ADDRESS"] = address
+        keyring = subprocess.Popen(
+            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=sb.env,
+        )
+        keyring.stdin.write(b"own-pass")
+        keyring.stdin.close()
+        # Asked before the daemon owns its name, the bus would start a second, locked keyring
+        # (its prompt unanswered): wait for the name without asking for it.
+        deadline = time.monotonic() + 20
+        while not name_has_owner(sb.env, "org.freedesktop.secrets"):
+            assert time.monotonic() < deadline, "the test's own keyring took the bus name not within 20 s"
+            time.sleep(0.05)
+        st = json.loads(sb.simcred("status", "--json").stdout)
+        assert st["backend_state"] == "reachable", st
+        yield address
+    finally:
+        sb.env.clear()
+        sb.env.update(saved)
+        for p in (keyring, bus):
+            if p is not None:
+                p.kill()
+                p.wait(timeout=10)
+        bus.stdout.close()
+
+
+@pytest.mark.skipif(not shutil.which("gdbus"), reason="gdbus (libglib2.0-bin) locks the collection")
+def test_a_locked_keyring_is_keyring_locked_from_python(sb):  # noqa: F811
+    key = new_key("lk")
+    with own_keyring(sb):
+        prof = f"interop-locked-{sb.tag}"
+        sb.simcred("profile", "add", prof, "--service", "modelon", "--url", "https://impact.example.com/")
+        sb.add_key(prof, None, key)
+        subprocess.run(
+            [
+                "gdbus", "call", "--session", "--dest", "org.freedesktop.secrets",
+                "--object-path", "/org/freedesktop/secrets",
+                "--method", "org.freedesktop.Secret.Service.Lock",
+                "[objectpath '/org/freedesktop/secrets/aliases/default']",
+            ],
+            env=sb.env, check=True, capture_output=True, timeout=20,
+        )  # fmt: skip
+        got = sb.client(
+            """
+import simcred
+try:
+    simcred.key(ARGS["p"])
+    OUT = None
+except simcred.SimcredError as e:
+    OUT = [type(e).__name__, e.code, e.message]
+""",
+            p=prof,
+        )
+        cli = sb.simcred("key", "get", prof, ok=False)
+    assert got is not None and got[:2] == ["KeyringLocked", "keyring_locked"], got
+    assert "locked" in got[2] and "unlock it" in got[2], got
+    assert cli.returncode != 0 and "the keyring is locked" in cli.stderr, cli
+    assert key not in got[2] and key not in cli.stdout + cli.stderr

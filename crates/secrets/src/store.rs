@@ -249,10 +249,10 @@ impl KeyringStore {
             if matches!(&r, Err(e) if daemon_vanished(&e.to_string())) {
                 r = f();
             }
-            let _ = tx.send(r);
+            let _ = tx.send(r.map_err(classify));
         });
         match rx.recv_timeout(self.timeout) {
-            Ok(r) => r.map_err(map_keyring_error),
+            Ok(r) => r,
             Err(_) => Err(StoreError::Timeout {
                 secs: self.timeout.as_secs(),
             }),
@@ -284,6 +284,21 @@ fn unavailable(reason: String) -> StoreError {
         reason,
         hint: hint.to_string(),
     }
+}
+
+/// A keyring error as a [`StoreError`]. Refused access to a collection that is locked (its
+/// unlock prompt dismissed, or no display to show it on) is [`StoreError::Locked`], which says
+/// what to do, rather than "no keyring is reachable". Runs on the request's own thread, inside
+/// its deadline, since asking whether the collection is locked is one more D-Bus call.
+fn classify(e: keyring::Error) -> StoreError {
+    #[cfg(target_os = "linux")]
+    if matches!(e, keyring::Error::NoStorageAccess(_))
+        && !daemon_vanished(&e.to_string())
+        && default_collection_locked() == Some(true)
+    {
+        return StoreError::Locked;
+    }
+    map_keyring_error(e)
 }
 
 fn map_keyring_error(e: keyring::Error) -> StoreError {
