@@ -4,9 +4,7 @@
 
 pub mod commands;
 pub mod error;
-pub mod project;
 pub mod state;
-pub mod stores;
 #[cfg(test)]
 mod ui_bundle;
 
@@ -33,54 +31,54 @@ pub fn run() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::status,
-            commands::status_check,
-            commands::list_profiles,
-            commands::profile_show,
-            commands::profile_add,
-            commands::profile_edit,
-            commands::profile_remove,
-            commands::profile_open_url,
-            commands::key_add,
-            commands::key_check,
-            commands::key_default,
-            commands::key_rename,
-            commands::key_remove,
-            commands::key_remove_later,
-            commands::key_remove_undo,
-            commands::key_replace,
-            commands::key_copy,
-            commands::clipboard_clear,
-            commands::device_login_start,
-            commands::device_login_open,
-            commands::device_login_wait,
-            commands::device_login_cancel,
-            commands::password_login,
-            commands::offline_token,
-            commands::consents_list,
-            commands::consent_revoke,
-            commands::logout,
-            commands::export,
-            commands::import_scan,
-            commands::import,
-            commands::audit,
-            commands::sandbox_start,
-            commands::demo_profiles,
-            stores::store_list,
-            stores::store_add,
-            stores::store_login,
-            stores::store_logout,
-            stores::store_remove,
-            stores::profile_move,
-            project::project_open,
+            commands::app::app_info,
+            commands::profiles::status,
+            commands::profiles::status_check,
+            commands::profiles::list_profiles,
+            commands::profiles::profile_show,
+            commands::profiles::profile_add,
+            commands::profiles::profile_edit,
+            commands::profiles::profile_remove,
+            commands::profiles::profile_open_url,
+            commands::keys::key_add,
+            commands::keys::key_check,
+            commands::keys::key_default,
+            commands::keys::key_rename,
+            commands::keys::key_remove,
+            commands::keys::key_remove_later,
+            commands::keys::key_remove_undo,
+            commands::keys::key_replace,
+            commands::keys::key_copy,
+            commands::keys::clipboard_clear,
+            commands::signin::device_login_start,
+            commands::signin::device_login_open,
+            commands::signin::device_login_wait,
+            commands::signin::device_login_cancel,
+            commands::signin::password_login,
+            commands::signin::offline_token,
+            commands::signin::consents_list,
+            commands::signin::consent_revoke,
+            commands::signin::logout,
+            commands::vendor_files::export,
+            commands::vendor_files::import_scan,
+            commands::vendor_files::import,
+            commands::vendor_files::audit,
+            commands::demo::sandbox_start,
+            commands::demo::demo_profiles,
+            commands::stores::store_list,
+            commands::stores::store_add,
+            commands::stores::store_login,
+            commands::stores::store_logout,
+            commands::stores::store_remove,
+            commands::stores::profile_move,
+            commands::project::project_open,
         ])
         .build(tauri::generate_context!());
     match result {
         Ok(app) => app.run(|handle, event| {
             // Deleted keys still in their undo window are deleted now, not kept by accident.
             if let tauri::RunEvent::Exit = event {
-                commands::flush_deletes(handle);
+                commands::keys::flush_deletes(handle);
             }
         }),
         Err(e) => {
@@ -102,7 +100,7 @@ fn open_main_window(app: &tauri::App) -> tauri::Result<()> {
     else {
         return Err(tauri::Error::WindowNotFound);
     };
-    let first = commands::first_screen(app.state::<state::AppState>());
+    let first = commands::app::first_screen(app.state::<state::AppState>());
     tauri::WebviewWindowBuilder::from_config(app.handle(), config)?
         .initialization_script(format!("globalThis.__simcredFirst = {first};"))
         .build()?;
