@@ -42,17 +42,8 @@ impl Simcred {
     }
 
     /// The parts' context.
-    pub fn ctx(&self) -> Ctx<'_> {
+    pub(crate) fn ctx(&self) -> Ctx<'_> {
         Ctx::new(&self.config, &self.store)
-    }
-
-    /// The stores: the OS keyring and the team stores (see [`crate::stores`]).
-    pub fn stores(&self) -> &crate::stores::Stores {
-        &self.store
-    }
-
-    pub fn config(&self) -> &ConfigStore {
-        &self.config
     }
 
     /// The secret store's name, for people.
@@ -454,6 +445,53 @@ impl Simcred {
     /// key in, and removes their private directories (see [`crate::aftercare::recover`]).
     pub fn recover_runs(&self) -> crate::aftercare::Report {
         crate::aftercare::recover(&self.ctx())
+    }
+
+    /// Writes a profile's key(s) to the vendor's file (see [`crate::vendor::export`]).
+    pub fn export(
+        &self,
+        profile: &str,
+        key: Option<&str>,
+        path: Option<&std::path::Path>,
+        force: bool,
+        include_secret: bool,
+    ) -> Result<crate::vendor::Exported> {
+        crate::vendor::export(&self.ctx(), profile, key, path, force, include_secret)
+    }
+
+    /// Stores the keys `found` in the vendors' files (see [`crate::vendor::import`]).
+    pub fn import(
+        &self,
+        found: &[crate::vendor::Found],
+        profile: Option<&str>,
+    ) -> Result<Vec<crate::vendor::Imported>> {
+        crate::vendor::import(&self.ctx(), found, profile)
+    }
+
+    /// Removes the plaintext copies of what [`Simcred::import`] stored (see
+    /// [`crate::vendor::remove_plaintext`]); returns what was removed, as sentences.
+    pub fn remove_plaintext(
+        &self,
+        found: &[crate::vendor::Found],
+        imported: &[crate::vendor::Imported],
+    ) -> Result<Vec<String>> {
+        crate::vendor::remove_plaintext(&self.ctx(), found, imported)
+    }
+
+    /// The client a profile's offline token is for when none is named (SimAI: the SDK's own).
+    pub fn default_offline_client(&self, profile: &str) -> Result<String> {
+        self.ctx().offline_client(&self.profile(profile)?, None)
+    }
+
+    /// The `[stores.NAME]` table of profiles.toml.
+    pub fn store_config(&self, name: &str) -> Result<crate::stores::StoreConfig> {
+        self.config.store(name)
+    }
+
+    /// Whether every profile is on this computer (no `[stores.*]` configured): reading them
+    /// then asks no server.
+    pub fn local_only(&self) -> bool {
+        self.config.stores().is_ok_and(|s| s.is_empty())
     }
 
     /// The plaintext credentials left on this machine (see [`crate::audit`]).

@@ -59,7 +59,7 @@ fn info(sandbox_url: Option<String>) -> AppInfo {
 pub fn first_screen(state: State<'_, AppState>) -> serde_json::Value {
     let mut first = serde_json::json!({ "app_info": app_info(state) });
     if let Ok(sc) = open() {
-        let local_only = sc.config().stores().is_ok_and(|s| s.is_empty());
+        let local_only = sc.local_only();
         let status = local_only.then(|| sc.status_with_probe(Ok(())));
         if let Some(Ok(Ok(mut status))) = status.map(|r| r.map(serde_json::to_value)) {
             status["keyring_unchecked"] = serde_json::Value::Bool(true);

@@ -17,8 +17,7 @@ pub async fn export(
 ) -> Result<Exported, UiError> {
     blocking(move || {
         let sc = open()?;
-        Ok(vendor::export(
-            &sc.ctx(),
+        Ok(sc.export(
             &profile,
             key.as_deref(),
             None,
@@ -92,9 +91,9 @@ pub async fn import(
         let sc = open()?;
         let found = vendor::scan(&vendor::importable())?;
         let profile = profile.filter(|p| !p.trim().is_empty());
-        let imported = vendor::import(&sc.ctx(), &found, profile.as_deref())?;
+        let imported = sc.import(&found, profile.as_deref())?;
         let removed = if remove_plaintext {
-            vendor::remove_plaintext(&sc.ctx(), &found, &imported)?
+            sc.remove_plaintext(&found, &imported)?
         } else {
             vec![]
         };

@@ -258,8 +258,7 @@ pub fn consents(c: ConsentsCmd) -> Result<i32> {
             let local = sc.revoke_consent(&profile, &client_id)?;
             println!("Revoked the consent of {client_id}.");
             if local {
-                let prof = sc.profile(&profile)?;
-                let again = if sc.ctx().offline_client(&prof, None)? == client_id {
+                let again = if sc.default_offline_client(&profile)? == client_id {
                     format!("simcred offline-token {profile}")
                 } else {
                     format!("simcred offline-token {profile} --client {client_id}")

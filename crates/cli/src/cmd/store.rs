@@ -146,7 +146,7 @@ pub fn run(sc: &Simcred, c: StoreCmd) -> Result<i32> {
             callback_port,
         } => {
             // Before anything secret is typed or sent.
-            if let Ok(cfg) = sc.config().store(&name) {
+            if let Ok(cfg) = sc.store_config(&name) {
                 warn_tls(&cfg);
             }
             let need = |v: Option<String>, flag: &str| {

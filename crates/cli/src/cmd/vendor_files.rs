@@ -66,8 +66,7 @@ pub fn export(
     }: ExportArgs,
 ) -> Result<i32> {
     let sc = open()?;
-    let out = vendor::export(
-        &sc.ctx(),
+    let out = sc.export(
         &profile,
         key.as_deref(),
         path.as_deref(),
@@ -144,7 +143,7 @@ fn import_from(
         }
         return Ok(0);
     }
-    let done = vendor::import(&sc.ctx(), &found, profile)?;
+    let done = sc.import(&found, profile)?;
     if json {
         print_json(&done)?;
     } else {
@@ -171,7 +170,7 @@ fn import_from(
         ))?
     };
     if remove {
-        for line in vendor::remove_plaintext(&sc.ctx(), &found, &done)? {
+        for line in sc.remove_plaintext(&found, &done)? {
             eprintln!("{line}");
         }
     }
