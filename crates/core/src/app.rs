@@ -595,6 +595,37 @@ mod tests {
         (d, s)
     }
 
+    /// `key get`, `status`, `run`: each command reads profiles.toml once (it asked three times:
+    /// the keyring namespace, the profile, the store the profile lives in).
+    #[test]
+    fn a_command_reads_the_profiles_file_once() {
+        let d = tempfile::tempdir().unwrap();
+        let store = MemoryStore::default();
+        let first = Simcred::with(ConfigStore::at(d.path()), Box::new(store.clone()));
+        first.add_profile("p", svc("modelon"), &[]).unwrap();
+        first
+            .add_key("p", None, Secret::new("k-0123456789"), true)
+            .unwrap();
+        type Command = fn(&Simcred);
+        let ops: [(&str, Command); 3] = [
+            ("key get", |s| drop(s.get_key("p", None).unwrap())),
+            ("status", |s| drop(s.status().unwrap())),
+            ("run", |s| drop(s.run_env("p", None).unwrap())),
+        ];
+        for (what, op) in ops {
+            // As `Simcred::open` does: the namespace first, then the command.
+            let config = ConfigStore::at(d.path());
+            config.keyring_id().unwrap();
+            let s = Simcred::with(config.clone(), Box::new(store.clone()));
+            op(&s);
+            assert_eq!(
+                config.reads(),
+                1,
+                "{what} read profiles.toml more than once"
+            );
+        }
+    }
+
     #[test]
     fn named_keys_default_rename_remove() {
         let (_d, s) = sc();

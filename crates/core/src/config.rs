@@ -9,6 +9,7 @@
 
 use crate::atomic::write_atomic;
 use crate::profile::{KeyMeta, KeyStatus, Profile, Service};
+use crate::snapshot::Snapshot;
 use crate::stores::StoreConfig;
 use std::collections::BTreeMap;
 use std::fs;
@@ -50,27 +51,37 @@ pub enum ConfigError {
     NoConfigDir,
 }
 
-/// Where SimCred keeps its files.
+/// Where SimCred keeps its files. Clones share what was read of `profiles.toml`: a command
+/// (one [`crate::Simcred::open`]) reads the file once while it stays the same
+/// ([`crate::snapshot`]).
 #[derive(Debug, Clone)]
 pub struct ConfigStore {
     dir: PathBuf,
+    read: Snapshot,
 }
 
 impl ConfigStore {
     /// The config dir from `SIMCRED_CONFIG_DIR`, else the platform's (`~/.config/simcred`).
     pub fn from_env() -> Result<Self, ConfigError> {
         if let Some(d) = std::env::var_os("SIMCRED_CONFIG_DIR").filter(|d| !d.is_empty()) {
-            return Ok(ConfigStore { dir: d.into() });
+            return Ok(ConfigStore::at(d));
         }
         let dirs = directories::ProjectDirs::from("dev", "simcred", "simcred")
             .ok_or(ConfigError::NoConfigDir)?;
-        Ok(ConfigStore {
-            dir: dirs.config_dir().to_path_buf(),
-        })
+        Ok(ConfigStore::at(dirs.config_dir()))
     }
 
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        ConfigStore { dir: dir.into() }
+        ConfigStore {
+            dir: dir.into(),
+            read: Snapshot::default(),
+        }
+    }
+
+    /// How many times this store and its clones read `profiles.toml` outside a write (see
+    /// [`Snapshot::reads`]).
+    pub fn reads(&self) -> usize {
+        self.read.reads()
     }
 
     pub fn dir(&self) -> &Path {
@@ -108,9 +119,14 @@ impl ConfigStore {
         Ok(Some(f))
     }
 
+    /// The file's text (`None`: no file), read once while it stays the same.
     fn read_text(&self) -> Result<Option<String>, ConfigError> {
         let path = self.profiles_path();
-        match fs::read(&path) {
+        self.read.text(&path, || self.read_file(&path))
+    }
+
+    fn read_file(&self, path: &Path) -> Result<Option<String>, ConfigError> {
+        match fs::read(path) {
             Ok(bytes) => String::from_utf8(bytes)
                 .map(Some)
                 .map_err(|e| ConfigError::Invalid {
@@ -118,11 +134,11 @@ impl ConfigStore {
                         &String::from_utf8_lossy(e.as_bytes()),
                         e.utf8_error().valid_up_to(),
                     ),
-                    path: path.clone(),
+                    path: path.to_path_buf(),
                     message: "the file is not valid UTF-8".into(),
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.io(&path, e)),
+            Err(e) => Err(self.io(path, e)),
         }
     }
 
@@ -144,7 +160,8 @@ impl ConfigStore {
     ) -> Result<T, E> {
         let _lock = self.lock(true)?;
         let path = self.profiles_path();
-        let text = self.read_text()?;
+        // Under the lock, from the disk: what another process wrote a moment ago counts.
+        let text = self.read_file(&path)?;
         let (doc, profiles) = match &text {
             Some(t) => parse(&path, t)?,
             None => (DocumentMut::new(), Vec::new()),
@@ -164,6 +181,7 @@ impl ConfigStore {
         };
         if text.as_deref() != Some(new_text.as_str()) {
             // 0600: the file can hold proxy credentials and says which accounts exist.
+            self.read.forget();
             write_atomic(&path, new_text.as_bytes(), true).map_err(|e| self.io(&path, e))?;
         }
         Ok(out)

@@ -22,6 +22,7 @@ pub mod providers;
 mod run_env;
 pub mod settings;
 pub mod signin;
+pub mod snapshot;
 pub mod status;
 pub mod stores;
 pub mod team;

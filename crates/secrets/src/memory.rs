@@ -5,14 +5,15 @@
 use crate::secret::Secret;
 use crate::store::{SecretId, SecretKind, SecretStore, StoreError};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-/// Secrets in memory; see the module doc.
-#[derive(Default)]
+/// Secrets in memory; see the module doc. Clones share the secrets (and the failure), as two
+/// handles on one keyring do.
+#[derive(Default, Clone)]
 pub struct MemoryStore {
-    map: Mutex<HashMap<String, String>>,
+    map: Arc<Mutex<HashMap<String, String>>>,
     /// When set, every call fails with [`StoreError::Failed`] and this text.
-    failing: Mutex<Option<String>>,
+    failing: Arc<Mutex<Option<String>>>,
 }
 
 impl MemoryStore {
