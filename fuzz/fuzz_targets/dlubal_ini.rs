@@ -11,7 +11,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use simcred_core::profile::validate_name;
-use simcred_core::providers::dlubal::{check_value, Ini, IniError};
+use simcred_core::providers::dlubal::{check_value, parse_ini, Ini, IniError};
 use std::path::Path;
 
 const PATH: &str = "/home/u/.config/Dlubal/api/config.ini";
@@ -39,7 +39,7 @@ fn check_err(e: &IniError, text: &str, extra: usize) {
 }
 
 fn parse(text: &str) -> Option<Ini> {
-    match Ini::parse(Path::new(PATH), text) {
+    match parse_ini(Path::new(PATH), text) {
         Ok(i) => Some(i),
         Err(e) => {
             check_err(&e, text, 0);
@@ -49,7 +49,7 @@ fn parse(text: &str) -> Option<Ini> {
 }
 
 fn others(ini: &Ini, key: &str) -> Vec<(String, String)> {
-    ini.api_keys()
+    ini.entries()
         .into_iter()
         .filter(|(k, _)| k != key)
         .collect()
@@ -59,8 +59,8 @@ fn others(ini: &Ini, key: &str) -> Vec<(String, String)> {
 /// `[api_keys]` section (a `set` on a file without one adds it, and `[DEFAULT]` entries then
 /// show through, as in `ConfigParser`).
 fn others_with_section(old_text: &str, key: &str) -> Vec<(String, String)> {
-    let old = Ini::parse(Path::new(PATH), old_text).unwrap();
-    match Ini::parse(Path::new(PATH), &format!("{old_text}\n[api_keys]\n")) {
+    let old = parse_ini(Path::new(PATH), old_text).unwrap();
+    match parse_ini(Path::new(PATH), &format!("{old_text}\n[api_keys]\n")) {
         Ok(with) => others(&with, key),
         Err(_) => others(&old, key),
     }
@@ -76,10 +76,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let Some(mut ini) = parse(text) else { return };
-    let before = ini.api_keys();
+    let before = ini.entries();
     // Re-rendering without edits reads the same.
-    let again = Ini::parse(Path::new(PATH), &ini.to_text()).expect("to_text re-parses");
-    assert_eq!(again.api_keys(), before);
+    let again = parse_ini(Path::new(PATH), &ini.to_text()).expect("to_text re-parses");
+    assert_eq!(again.entries(), before);
 
     let key_ok = validate_name("key", key).is_ok() && key == key.to_ascii_lowercase();
     let value_ok = check_value(value).is_ok() && value == value.trim();
@@ -93,7 +93,7 @@ fuzz_target!(|data: &[u8]| {
         match ini.set(key, value) {
             Ok(()) => {
                 let out = ini.to_text();
-                let re = Ini::parse(Path::new(PATH), &out)
+                let re = parse_ini(Path::new(PATH), &out)
                     .unwrap_or_else(|e| panic!("{e}\n--- file ---\n{out}"));
                 assert_eq!(re.get(key), Some(value), "\n--- file ---\n{out}");
                 assert_eq!(
@@ -118,7 +118,7 @@ fuzz_target!(|data: &[u8]| {
     match ini.remove(key) {
         Ok(removed) => {
             let out = ini.to_text();
-            let re = Ini::parse(Path::new(PATH), &out)
+            let re = parse_ini(Path::new(PATH), &out)
                 .unwrap_or_else(|e| panic!("{e}\n--- file ---\n{out}"));
             assert_eq!(re.get(key), None, "\n--- file ---\n{out}");
             assert!(removed || !had, "get found {key} but remove did not");
@@ -127,7 +127,7 @@ fuzz_target!(|data: &[u8]| {
             }
             assert_eq!(
                 others(&re, key),
-                others(&Ini::parse(Path::new(PATH), &old).unwrap(), key)
+                others(&parse_ini(Path::new(PATH), &old).unwrap(), key)
             );
         }
         Err(e) => {

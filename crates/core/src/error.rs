@@ -3,7 +3,7 @@
 //! command of one face: the CLI adds hints naming its commands (by code), the app words its own.
 
 use crate::config::ConfigError;
-use crate::providers::dlubal::IniError;
+use crate::providers::ini::IniError;
 use crate::store::StoreError;
 
 /// One setting that does not fit its kind, or is missing.

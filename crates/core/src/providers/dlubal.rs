@@ -8,6 +8,7 @@
 //! into the file and never drops entries it did not write.
 
 use super::files::{self, Found, Reexport, Source, VendorFiles};
+pub use super::ini::{Ini, IniError};
 use super::{CheckOutcome, Hints, KeyPolicy, Provider};
 use crate::error::Error;
 use crate::handoff::{Base, RunFile};
@@ -150,381 +151,10 @@ pub fn config_path() -> Option<PathBuf> {
     }
 }
 
-/// A `config.ini` that Python's `ConfigParser` would refuse, or an edit SimCred cannot make
-/// without changing how the rest of the file reads. The message names the line and what was
-/// expected there, never the line's content (it may be a pasted key).
-#[derive(Debug, thiserror::Error)]
-#[error("{}:{line}: {message}. SimCred left the file unchanged", path.display())]
-pub struct IniError {
-    pub path: PathBuf,
-    pub line: usize,
-    pub message: String,
-}
-
-/// The section `ConfigParser` treats as defaults for every other section.
-const DEFAULT_SECTION: &str = "DEFAULT";
-
-#[derive(Debug, Clone, PartialEq)]
-struct Opt {
-    section: String,
-    key: String,
-    value: String,
-    /// First and last line (inclusive, 0-based) of the option, continuation lines included.
-    first: usize,
-    last: usize,
-}
-
-/// An INI file read with `ConfigParser`'s rules (its defaults: `=` and `:` delimiters, `#` and
-/// `;` comment lines, no inline comments, indented continuation lines, lower-cased names,
-/// duplicates refused, `[DEFAULT]` inherited by every section), editable line by line so
-/// everything else in it stays as it was.
-#[derive(Debug, Clone)]
-pub struct Ini {
-    path: PathBuf,
-    lines: Vec<String>,
-    opts: Vec<Opt>,
-    /// Section name → index of its header line (`[DEFAULT]` may appear more than once).
-    sections: Vec<(String, usize)>,
-}
-
-/// Python's `str.isspace()`: Unicode white space plus the separators U+001C..U+001F.
-fn py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-fn py_strip(s: &str) -> &str {
-    s.trim_matches(py_space)
-}
-
-/// Splits lines the way Python's text files do (universal newlines: `\n`, `\r\n`, `\r`).
-fn split_lines(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' => out.push(std::mem::take(&mut cur)),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push(std::mem::take(&mut cur));
-            }
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// `ConfigParser.SECTCRE` (`\[(?P<header>.+)\]`, matched at the start): the text between the
-/// first `[` and the last `]`, which must not be empty; anything after the `]` is ignored.
-fn section_header(value: &str) -> Option<&str> {
-    let rest = value.strip_prefix('[')?;
-    let end = rest.rfind(']')?;
-    (end > 0).then(|| &rest[..end])
-}
-
-/// Builds the option list; see [`Ini::parse`].
-struct Parser<'a> {
-    path: &'a Path,
-    opts: Vec<Opt>,
-    sections: Vec<(String, usize)>,
-    /// The current section, the last option's index, and its parts (joined at the end).
-    current: Option<String>,
-    last_opt: Option<usize>,
-    parts: Vec<Vec<String>>,
-    indent_level: usize,
-}
-
-impl Parser<'_> {
-    fn err(&self, line: usize, message: impl Into<String>) -> IniError {
-        IniError {
-            path: self.path.to_path_buf(),
-            line: line + 1,
-            message: message.into(),
-        }
-    }
-
-    fn line(&mut self, i: usize, raw: &str) -> Result<(), IniError> {
-        let stripped = py_strip(raw);
-        let comment = stripped.starts_with('#') || stripped.starts_with(';');
-        if stripped.is_empty() || comment {
-            // An empty line belongs to a value that continues after it; a comment does not.
-            if !comment && self.current.is_some() {
-                if let Some(o) = self.last_opt {
-                    self.parts[o].push(String::new());
-                }
-            }
-            return Ok(());
-        }
-        let indent = raw.chars().take_while(|c| py_space(*c)).count();
-        if let (Some(_), Some(o)) = (&self.current, self.last_opt) {
-            if indent > self.indent_level {
-                self.parts[o].push(stripped.to_string());
-                self.opts[o].last = i;
-                return Ok(());
-            }
-        }
-        self.indent_level = indent;
-        if let Some(name) = section_header(stripped) {
-            return self.header(i, name);
-        }
-        self.option(i, stripped)
-    }
-
-    fn header(&mut self, i: usize, name: &str) -> Result<(), IniError> {
-        if name != DEFAULT_SECTION {
-            if let Some((_, at)) = self.sections.iter().find(|(s, _)| s == name) {
-                return Err(self.err(
-                    i,
-                    format!(
-                        "this section header repeats the one on line {} (Python's ConfigParser refuses a section given twice)",
-                        at + 1
-                    ),
-                ));
-            }
-        }
-        self.sections.push((name.to_string(), i));
-        self.current = Some(name.to_string());
-        self.last_opt = None;
-        Ok(())
-    }
-
-    fn option(&mut self, i: usize, value: &str) -> Result<(), IniError> {
-        let Some(section) = self.current.clone() else {
-            return Err(self.err(
-                i,
-                "expected a [section] header (such as [api_keys]) before the first setting",
-            ));
-        };
-        let Some(pos) = value.find(['=', ':']) else {
-            return Err(self.err(
-                i,
-                "expected a name = value line, a [section] header, or a comment starting with # or ;",
-            ));
-        };
-        let key = value[..pos].trim_end_matches(py_space).to_lowercase();
-        if key.is_empty() {
-            return Err(self.err(i, "expected a name before the = or :"));
-        }
-        if let Some(o) = self
-            .opts
-            .iter()
-            .find(|o| o.section == section && o.key == key)
-        {
-            return Err(self.err(
-                i,
-                format!(
-                    "this name repeats the one on line {} in the same section (Python's ConfigParser refuses duplicates)",
-                    o.first + 1
-                ),
-            ));
-        }
-        self.parts
-            .push(vec![py_strip(&value[pos + 1..]).to_string()]);
-        self.opts.push(Opt {
-            section,
-            key,
-            value: String::new(),
-            first: i,
-            last: i,
-        });
-        self.last_opt = Some(self.opts.len() - 1);
-        Ok(())
-    }
-
-    fn finish(mut self) -> (Vec<Opt>, Vec<(String, usize)>) {
-        for (o, parts) in self.opts.iter_mut().zip(self.parts) {
-            o.value = parts.join("\n").trim_end_matches(py_space).to_string();
-        }
-        (self.opts, self.sections)
-    }
-}
-
-impl Ini {
-    /// Parses `text` (as read from `path`, for messages). A leading BOM is dropped (SimCred
-    /// then writes the file without it, which Python reads; Python itself would refuse it).
-    pub fn parse(path: &Path, text: &str) -> Result<Ini, IniError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let lines = split_lines(text);
-        let mut p = Parser {
-            path,
-            opts: Vec::new(),
-            sections: Vec::new(),
-            current: None,
-            last_opt: None,
-            parts: Vec::new(),
-            indent_level: 0,
-        };
-        for (i, raw) in lines.iter().enumerate() {
-            p.line(i, raw)?;
-        }
-        let (opts, sections) = p.finish();
-        Ok(Ini {
-            path: path.to_path_buf(),
-            lines,
-            opts,
-            sections,
-        })
-    }
-
-    fn has_section(&self) -> bool {
-        self.sections.iter().any(|(s, _)| s == SECTION)
-    }
-
-    fn own(&self, section: &str, key: &str) -> Option<&Opt> {
-        self.opts
-            .iter()
-            .find(|o| o.section == section && o.key == key)
-    }
-
-    /// `name → value` of the `[api_keys]` section as `ConfigParser.items()` gives it: the
-    /// `[DEFAULT]` entries first (overridden by the section's own), then the section's, in file
-    /// order; `default` included. Empty when there is no `[api_keys]` section.
-    pub fn api_keys(&self) -> Vec<(String, String)> {
-        if !self.has_section() {
-            return Vec::new();
-        }
-        let defaults = self.opts.iter().filter(|o| o.section == DEFAULT_SECTION);
-        let mut out: Vec<(String, String)> = defaults
-            .map(|d| {
-                let v = self.own(SECTION, &d.key).unwrap_or(d);
-                (d.key.clone(), v.value.clone())
-            })
-            .collect();
-        for o in self.opts.iter().filter(|o| o.section == SECTION) {
-            if !out.iter().any(|(k, _)| *k == o.key) {
-                out.push((o.key.clone(), o.value.clone()));
-            }
-        }
-        out
-    }
-
-    /// The value of one `[api_keys]` entry (or the `[DEFAULT]` one it inherits).
-    pub fn get(&self, key: &str) -> Option<&str> {
-        if !self.has_section() {
-            return None;
-        }
-        self.own(SECTION, key)
-            .or_else(|| self.own(DEFAULT_SECTION, key))
-            .map(|o| o.value.as_str())
-    }
-
-    /// Sets `[api_keys] name = value`, replacing the section's entry if there is one. Refuses
-    /// (and changes nothing) when the file would not read back with exactly this value and
-    /// everything else as it was.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), IniError> {
-        let line = format!("{key} = {value}");
-        let before = self.clone();
-        let at = if let Some(o) = self.own(SECTION, key).cloned() {
-            self.lines.splice(o.first..=o.last, Some(line));
-            o.first
-        } else if let Some(&(_, header)) = self.sections.iter().find(|(s, _)| s == SECTION) {
-            // After the section's last non-blank line.
-            let next_header = self
-                .sections
-                .iter()
-                .map(|(_, l)| *l)
-                .filter(|l| *l > header)
-                .min()
-                .unwrap_or(self.lines.len());
-            let mut at = next_header;
-            while at > header + 1 && py_strip(&self.lines[at - 1]).is_empty() {
-                at -= 1;
-            }
-            self.lines.insert(at, line);
-            at
-        } else {
-            if self.lines.last().is_some_and(|l| !py_strip(l).is_empty()) {
-                self.lines.push(String::new());
-            }
-            self.lines.push(format!("[{SECTION}]"));
-            self.lines.push(line);
-            self.lines.len() - 1
-        };
-        self.reparse(&before, at, |o| !(o.section == SECTION && o.key == key))?;
-        if self.own(SECTION, key).map(|o| o.value.as_str()) != Some(value) {
-            let line = self.own(SECTION, key).map(|o| o.first).unwrap_or(at);
-            *self = before;
-            return Err(self.edit_error(line, key));
-        }
-        Ok(())
-    }
-
-    /// Removes an `[api_keys]` entry, and a `[DEFAULT]` entry of that name (which `[api_keys]`
-    /// would otherwise still show); `false` when there was none. Refuses (and changes nothing)
-    /// when taking the lines out would change how the rest of the file reads.
-    pub fn remove(&mut self, key: &str) -> Result<bool, IniError> {
-        let mut removed = false;
-        for section in [SECTION, DEFAULT_SECTION] {
-            if let Some(o) = self.own(section, key).cloned() {
-                let before = self.clone();
-                self.lines.splice(o.first..=o.last, None);
-                self.reparse(&before, o.first, |x| {
-                    !(x.section == section && x.key == key)
-                })?;
-                removed = true;
-            }
-        }
-        Ok(removed)
-    }
-
-    /// Re-reads the edited lines; on a parse error or when an entry that `keep` selects would
-    /// read differently, restores `before` and refuses.
-    fn reparse(
-        &mut self,
-        before: &Ini,
-        at: usize,
-        keep: impl Fn(&Opt) -> bool,
-    ) -> Result<(), IniError> {
-        let text = self.to_text();
-        let path = self.path.clone();
-        let same = |a: &Ini, b: &Ini| {
-            let kv = |i: &Ini| -> Vec<(String, String, String)> {
-                i.opts
-                    .iter()
-                    .filter(|o| keep(o))
-                    .map(|o| (o.section.clone(), o.key.clone(), o.value.clone()))
-                    .collect()
-            };
-            kv(a) == kv(b)
-        };
-        match Ini::parse(&path, &text) {
-            Ok(new) if same(&new, before) => {
-                *self = new;
-                Ok(())
-            }
-            _ => {
-                *self = before.clone();
-                Err(self.edit_error(at, ""))
-            }
-        }
-    }
-
-    fn edit_error(&self, line: usize, key: &str) -> IniError {
-        let what = if key.is_empty() {
-            "this edit".to_string()
-        } else {
-            format!("writing \"{key}\"")
-        };
-        IniError {
-            path: self.path.clone(),
-            line: line + 1,
-            message: format!(
-                "{what} would change how Python's ConfigParser reads the lines around it; edit the file by hand"
-            ),
-        }
-    }
-
-    /// The file's text (no BOM, `\n` line ends, final newline).
-    pub fn to_text(&self) -> String {
-        let mut s = self.lines.join("\n");
-        s.push('\n');
-        s
-    }
+/// Dlubal's `config.ini` (its text as read from `path`, for messages), its `[api_keys]` section
+/// the one read and edited.
+pub fn parse_ini(path: &Path, text: &str) -> Result<Ini, IniError> {
+    Ini::parse(path, text, SECTION)
 }
 
 /// Whether a value can be written to `config.ini` so that `ConfigParser` reads it back as is.
@@ -553,11 +183,11 @@ pub fn check_value(value: &str) -> Result<(), String> {
 /// that copies none of them becomes `imported-default`.
 pub fn parse_config(path: &Path, text: &str) -> crate::error::Result<Vec<Found>> {
     let service = Service::of(&Dlubal);
-    let ini = Ini::parse(path, text)?;
+    let ini = parse_ini(path, text)?;
     let default = ini.get("default").map(String::from);
     let mut named_default = false;
     let mut out = Vec::new();
-    for (n, v) in ini.api_keys() {
+    for (n, v) in ini.entries() {
         if n == "default" {
             continue;
         }
@@ -682,7 +312,7 @@ impl VendorFiles for DlubalFiles {
         force: bool,
     ) -> crate::error::Result<()> {
         let text = files::read_opt(path)?.unwrap_or_default();
-        let mut ini = Ini::parse(path, &text)?;
+        let mut ini = parse_ini(path, &text)?;
         let mut conflicts = Vec::new();
         for (n, s) in pairs {
             check_value(s.expose()).map_err(|m| Error::Invalid(format!("key \"{n}\": {m}")))?;
@@ -727,7 +357,7 @@ impl VendorFiles for DlubalFiles {
         let Some((p, shown, text)) = files::open_for_removal(dl)? else {
             return Ok(());
         };
-        let mut ini = Ini::parse(&p, &text)?;
+        let mut ini = parse_ini(&p, &text)?;
         let mut lines = Vec::new();
         for f in dl {
             if f.name == "imported-default" || ini.get(&f.name) != Some(f.secret.expose()) {
@@ -765,7 +395,7 @@ impl VendorFiles for DlubalFiles {
         text: &str,
     ) -> Reexport {
         let shown = path.display();
-        let mut ini = match Ini::parse(path, text) {
+        let mut ini = match parse_ini(path, text) {
             Ok(i) => i,
             Err(e) => return Reexport::Kept(e.to_string()),
         };
@@ -799,14 +429,14 @@ mod tests {
 
     #[test]
     fn reads_like_configparser() {
-        let ini = Ini::parse(Path::new("c.ini"), SAMPLE).unwrap();
+        let ini = parse_ini(Path::new("c.ini"), SAMPLE).unwrap();
         assert_eq!(ini.get("project_2"), Some("ak-2222"));
         assert_eq!(ini.get("default"), Some("ak-1111"));
     }
 
     #[test]
     fn merge_keeps_everything_else() {
-        let mut ini = Ini::parse(Path::new("c.ini"), SAMPLE).unwrap();
+        let mut ini = parse_ini(Path::new("c.ini"), SAMPLE).unwrap();
         ini.set("project_3", "ak-3333").unwrap();
         ini.set("default", "ak-3333").unwrap();
         let out = ini.to_text();
@@ -821,23 +451,23 @@ mod tests {
 
     #[test]
     fn new_file_gets_the_section() {
-        let mut ini = Ini::parse(Path::new("c.ini"), "").unwrap();
+        let mut ini = parse_ini(Path::new("c.ini"), "").unwrap();
         ini.set("a", "ak-1").unwrap();
         assert_eq!(ini.to_text(), "[api_keys]\na = ak-1\n");
     }
 
     #[test]
     fn malformed_lines_are_reported_with_line() {
-        let e = Ini::parse(Path::new("c.ini"), "[api_keys]\nok = 1\njunk line\n").unwrap_err();
+        let e = parse_ini(Path::new("c.ini"), "[api_keys]\nok = 1\njunk line\n").unwrap_err();
         assert_eq!(e.line, 3);
         assert!(e.to_string().starts_with("c.ini:3:"));
-        assert!(Ini::parse(Path::new("c.ini"), "a = 1\n").is_err());
-        assert!(Ini::parse(Path::new("c.ini"), "[api_keys]\na=1\nA=2\n").is_err());
+        assert!(parse_ini(Path::new("c.ini"), "a = 1\n").is_err());
+        assert!(parse_ini(Path::new("c.ini"), "[api_keys]\na=1\nA=2\n").is_err());
     }
 
     #[test]
     fn bom_is_dropped_and_values_checked() {
-        let ini = Ini::parse(Path::new("c.ini"), "\u{feff}[api_keys]\na = ak-1\n").unwrap();
+        let ini = parse_ini(Path::new("c.ini"), "\u{feff}[api_keys]\na = ak-1\n").unwrap();
         assert!(!ini.to_text().starts_with('\u{feff}'));
         assert!(check_value("ak-50%").is_err());
         assert!(check_value("ak-ok").is_ok());
@@ -852,7 +482,7 @@ mod tests {
             format!("[api_keys]\n{key} = 1\n{key} = 2\n"),
             format!("[{key}]\n[{key}]\n"),
         ] {
-            let e = Ini::parse(Path::new("/h/config.ini"), &text).unwrap_err();
+            let e = parse_ini(Path::new("/h/config.ini"), &text).unwrap_err();
             let m = e.to_string();
             assert!(m.starts_with("/h/config.ini:"), "{m}");
             assert!(!m.contains("ak-9f8e"), "{m}");
@@ -862,7 +492,7 @@ mod tests {
 
     #[test]
     fn accepts_what_configparser_accepts() {
-        let ini = Ini::parse(
+        let ini = parse_ini(
             Path::new("c.ini"),
             "[api_keys] ; my keys\na: ak-1\nB =ak-2\nc =\nd = x\n  more\n\n  end\n",
         )
@@ -871,19 +501,19 @@ mod tests {
         assert_eq!(ini.get("b"), Some("ak-2"));
         assert_eq!(ini.get("c"), Some(""));
         assert_eq!(ini.get("d"), Some("x\nmore\n\nend"));
-        let ini = Ini::parse(
+        let ini = parse_ini(
             Path::new("c.ini"),
             "[DEFAULT]\nx = ak-d\n[api_keys]\na = 1\n",
         )
         .unwrap();
         assert_eq!(ini.get("x"), Some("ak-d"));
-        assert_eq!(ini.api_keys().len(), 2);
+        assert_eq!(ini.entries().len(), 2);
     }
 
     #[test]
     fn edits_keep_continuations_and_refuse_what_would_not_read_back() {
         let text = "[api_keys]\na = 1\nb = 2\n   cont\n\n[other]\nx = 1\n";
-        let mut ini = Ini::parse(Path::new("c.ini"), text).unwrap();
+        let mut ini = parse_ini(Path::new("c.ini"), text).unwrap();
         // Taking out `b` alone would make `cont` a continuation of `a`: its lines go too.
         assert!(ini.remove("b").unwrap());
         assert_eq!(ini.get("a"), Some("1"));
@@ -895,7 +525,7 @@ mod tests {
         ini.set("n", "ak-n").unwrap();
         assert_eq!(ini.get("n"), Some("ak-n"));
         // A [DEFAULT] entry seen through [api_keys] is removed where it is.
-        let mut ini = Ini::parse(
+        let mut ini = parse_ini(
             Path::new("c.ini"),
             "[DEFAULT]\nk = ak-1\n[api_keys]\na = 2\n",
         )
@@ -1026,9 +656,9 @@ print(json.dumps(out))
         };
         assert_eq!(expected.len(), CORPUS.len());
         for (text, want) in CORPUS.iter().zip(expected) {
-            let got = Ini::parse(Path::new("c.ini"), text)
+            let got = parse_ini(Path::new("c.ini"), text)
                 .ok()
-                .map(|i| i.api_keys());
+                .map(|i| i.entries());
             assert_eq!(got, want, "input {text:?}");
         }
     }

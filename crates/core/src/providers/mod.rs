@@ -14,6 +14,7 @@ pub mod dlubal_check;
 #[cfg(feature = "example-vendor")]
 pub mod example;
 pub mod files;
+pub mod ini;
 pub mod modelon;
 pub mod oidc;
 pub mod simai;
