@@ -10,7 +10,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use simcred_core::providers::oidc::jwt_claims;
+use simcred_core::providers::oauth::jwt_claims;
 
 /// Whether `v` holds a float (serde_json's float printing does not round-trip every last bit).
 fn has_float(v: &serde_json::Value) -> bool {

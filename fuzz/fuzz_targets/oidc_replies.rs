@@ -1,5 +1,5 @@
-//! Token and device-authorization replies of an OIDC provider (`oidc::parse_token_reply`,
-//! `oidc::parse_device_reply`): what Keycloak, or anything posing as it, answers.
+//! Token and device-authorization replies of an OIDC provider (`oauth::parse_token_reply`,
+//! `oauth::parse_device_reply`): what Keycloak, or anything posing as it, answers.
 //!
 //! Invariants: no panic; device `interval` in 1..=60 s and `expires_in` in 1..=1800 s whatever
 //! the server says; `user_code` terminal-safe; token `expires_in` at most ten years; tokens are
@@ -11,7 +11,7 @@ mod common;
 
 use common::{assert_clean, reply};
 use libfuzzer_sys::fuzz_target;
-use simcred_core::providers::oidc::{parse_device_reply, parse_token_reply};
+use simcred_core::providers::oauth::{parse_device_reply, parse_token_reply};
 use url::Url;
 
 const CLIENTS: [&str; 3] = [

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 #[cfg(test)]
-use simcred_core::providers::oidc::AuthError;
+use simcred_core::providers::oauth::AuthError;
 use simcred_core::Error;
 
 /// An error returned by a command.

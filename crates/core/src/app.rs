@@ -7,7 +7,7 @@ use crate::config::ConfigStore;
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::profile::{KeyMeta, Profile, Service};
-use crate::providers::oidc::AuthTarget;
+use crate::providers::oauth::AuthTarget;
 use crate::secret::Secret;
 use crate::signin::{AccessToken, Consent, DeviceLogin, Logout, SignIn};
 use crate::store::{KeyringStore, SecretStore, StoreError};

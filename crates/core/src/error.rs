@@ -37,7 +37,7 @@ pub enum Error {
     VendorFile(#[from] IniError),
     /// Signing in failed.
     #[error(transparent)]
-    Auth(#[from] crate::providers::oidc::AuthError),
+    Auth(#[from] crate::providers::oauth::AuthError),
     /// A server could not be reached.
     #[error(transparent)]
     Http(#[from] crate::http::HttpError),
@@ -140,7 +140,7 @@ pub enum Error {
 impl Error {
     /// A stable machine name for the faces to branch on and word their own hints.
     pub fn code(&self) -> &'static str {
-        use crate::providers::oidc::AuthError;
+        use crate::providers::oauth::AuthError;
         match self {
             Error::Config(_) => "config",
             Error::Store(StoreError::Locked) => "keyring_locked",

@@ -15,13 +15,13 @@ use crate::error::{Error, Result};
 use crate::http::Http;
 use crate::profile::{find_profile, now};
 use crate::profile::{KeyMeta, KeyStatus, Profile};
-use crate::providers::oidc::{jwt_claims, AuthError, AuthTarget, DeviceAuth, TokenSet};
+use crate::providers::oauth::{jwt_claims, AuthError, AuthTarget, DeviceAuth, TokenSet};
 use crate::providers::{net_options, SignIn as Provider};
 use crate::secret::Secret;
 use crate::store::{SecretId, SecretKind};
 use serde::Serialize;
 
-pub use crate::providers::oidc::Consent;
+pub use crate::providers::oauth::Consent;
 pub use crate::providers::simai::parse_consents;
 
 /// Token metadata names in the profile's `tokens` table.

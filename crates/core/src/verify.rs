@@ -9,7 +9,7 @@
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::profile::{now, KeyMeta, KeyStatus, Profile};
-use crate::providers::oidc::AuthError;
+use crate::providers::oauth::AuthError;
 use crate::providers::KeyPolicy;
 use crate::signin::{OFFLINE, SESSION};
 use serde::Serialize;

@@ -16,6 +16,7 @@ pub mod example;
 pub mod files;
 pub mod ini;
 pub mod modelon;
+pub mod oauth;
 pub mod oidc;
 pub mod simai;
 
@@ -278,7 +279,7 @@ pub trait Provider: Sync + Send {
 /// A service that signs in with OAuth (device login, password + TOTP, offline tokens).
 pub trait SignIn: Sync {
     /// Where and as whom to sign in for this profile; `http` is the profile's client.
-    fn target(&self, profile: &Profile, http: Http) -> Result<oidc::AuthTarget, crate::Error>;
+    fn target(&self, profile: &Profile, http: Http) -> Result<oauth::AuthTarget, crate::Error>;
     /// The client id a stored token must be refreshed and revoked with, given its `azp`
     /// (legacy tokens issued to another client); `None` for the target's own client.
     fn client_for(&self, _azp: Option<&str>) -> Option<&'static str> {
@@ -308,7 +309,8 @@ pub trait SignIn: Sync {
 /// A service API that lists and revokes consents (offline tokens granted to clients).
 pub trait Consents: Sync {
     /// The consents of the signed-in user.
-    fn list(&self, profile: &Profile, access: &Secret) -> Result<Vec<oidc::Consent>, crate::Error>;
+    fn list(&self, profile: &Profile, access: &Secret)
+        -> Result<Vec<oauth::Consent>, crate::Error>;
     /// Revokes one client's consent.
     fn revoke(
         &self,

@@ -9,7 +9,7 @@
 //! `/etc/ansys_simai.conf`, `/etc/ansys/simai.conf` (`%APPDATA%\Ansys\simai.conf` on Windows).
 
 use super::files::{self, Found, Source, VendorFiles};
-use super::oidc::{AuthTarget, Consent, Endpoints};
+use super::oauth::{AuthTarget, Consent, Endpoints};
 use super::{Consents, Hints, KeyPolicy, Provider, Setting, SettingKind, SignIn};
 use crate::error::{Error, Result};
 use crate::handoff::{Base, RunFile};
@@ -218,7 +218,9 @@ fn api_error(reply: &Reply, what: &str, sent: &[&Secret]) -> Error {
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from));
     if reply.status == 401 {
-        return Error::Auth(super::oidc::AuthError::Unauthorized("the SimAI API".into()));
+        return Error::Auth(super::oauth::AuthError::Unauthorized(
+            "the SimAI API".into(),
+        ));
     }
     let msg = match (reply.status, msg) {
         (_, Some(m)) => format!("{} ({})", crate::text::from_server(&m, sent), reply.status),
