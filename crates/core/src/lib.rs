@@ -26,6 +26,9 @@ pub mod snapshot;
 pub mod status;
 pub mod stores;
 pub mod team;
+pub mod team_entry;
+pub mod team_keys;
+pub mod team_move;
 pub mod vendor;
 pub mod verify;
 
