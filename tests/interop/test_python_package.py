@@ -257,28 +257,32 @@ def own_keyring(sb):  # noqa: F811
     """A session bus and an unlocked gnome-keyring of this test's own (in its HOME), for `sb`'s
     commands while the block runs, with no display (an unlock prompt is dismissed at once): a
     collection this test locks is not the suite's."""
+    saved = dict(sb.env)
+    # All of it below the test's HOME: a daemon given the suite's XDG data dir would open (and
+    # fail to unlock) the suite's keyring. No display for the bus either: the unlock prompt's
+    # window (gcr-prompter) is started by the bus, with the bus's environment, and on the suite's
+    # Xvfb it would wait for a password nobody types.
+    for var in (
+        "DISPLAY",
+        "WAYLAND_DISPLAY",
+        "GNOME_KEYRING_CONTROL",
+        "XDG_DATA_HOME",
+        "XDG_CACHE_HOME",
+        "XDG_RUNTIME_DIR",
+        "DBUS_SESSION_BUS_ADDRESS",
+    ):
+        sb.env.pop(var, None)
     bus = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env=sb.env,
     )
     keyring = None
-    saved = dict(sb.env)
     try:
         address = bus.stdout.readline().strip()
         assert address, "dbus-daemon printed no address"
-        # All of it below the test's HOME: a daemon given the suite's XDG data dir would open
-        # (and fail to unlock) the suite's keyring.
-        for var in (
-            "DISPLAY",
-            "WAYLAND_DISPLAY",
-            "GNOME_KEYRING_CONTROL",
-            "XDG_DATA_HOME",
-            "XDG_CACHE_HOME",
-            "XDG_RUNTIME_DIR",
-        ):
-            sb.env.pop(var, None)
         sb.env["DBUS_SESSION_BUS_ADDRESS"] = address
         keyring = subprocess.Popen(
             ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
