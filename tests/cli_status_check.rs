@@ -80,8 +80,9 @@ fn modelon_valid_then_unreachable_then_invalid() {
     );
     assert!(out.stdout.contains("valid — demo-user"), "{out:?}");
     assert!(
-        out.stdout.contains("the service could not be reached at"),
-        "{out:?}"
+        out.stdout
+            .contains("the service did not answer when last asked (just now)"),
+        "the failed attempt's time in words, not an RFC 3339 stamp: {out:?}"
     );
     let st = json(&env.run(&["status", "--json"]).stdout);
     let mine = profile(&st, &p);

@@ -49,6 +49,10 @@ pub enum ProfileState {
     },
     /// A sign-in profile whose token was refused, revoked or expired.
     TokenProblem { token: TokenKind, status: KeyStatus },
+    /// A sign-in profile signed in again (a working session) after its offline token was
+    /// refused, revoked or expired: the app works, scripts that use the offline token need a
+    /// new one. A new session supersedes "sign in again".
+    SignedInOfflineProblem { status: KeyStatus },
     /// Keys stored for a service that cannot check them from here (neither good nor bad).
     Stored,
 }
@@ -81,6 +85,9 @@ impl fmt::Display for ProfileState {
                     .map(|c| format!(", last used {c}"))
                     .unwrap_or_default()
             ),
+            ProfileState::SignedInOfflineProblem { status } => {
+                write!(f, "signed in · offline token {status} — generate a new one")
+            }
             ProfileState::TokenProblem { token, status } => write!(
                 f,
                 "{} {status}",
@@ -203,19 +210,27 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
     }
     let sign_in = p.service.provider().key_policy() == KeyPolicy::TokensOnly;
     let offline_tokens: Vec<(String, KeyMeta)> = crate::signin::offline_tokens(&p);
+    // A session that works after the offline token stopped working (signed in again): the
+    // session is what the service now answers about, and what the state says.
+    let session_ok = p
+        .token(crate::signin::SESSION)
+        .is_some_and(|s| !s.status.needs_attention());
     // The credential the service answers about: the token in use, else the default key.
     let asked = if sign_in {
         [crate::signin::OFFLINE, crate::signin::SESSION]
             .into_iter()
-            .find_map(|n| p.token(n))
+            .filter_map(|n| p.token(n))
+            .find(|m| !(session_ok && m.status.needs_attention()))
             .or(offline_tokens.first().map(|(_, m)| m))
     } else {
         p.keys.iter().find(|k| k.default).or(p.keys.first())
     }
     .cloned();
     if let Some(u) = asked.as_ref().and_then(|a| a.unreachable.as_deref()) {
+        // In words ("3 min ago"), as everywhere the app and the CLI show a time.
+        let when = ago_now(u).unwrap_or_else(|| crate::text::safe(u));
         problems.push(format!(
-            "the service could not be reached at {u}{}",
+            "the service did not answer when last asked ({when}){}",
             asked
                 .as_ref()
                 .and_then(|a| a.unreachable_detail.as_deref())
@@ -254,6 +269,15 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
         });
         let session = p.token(crate::signin::SESSION);
         match (offline, session) {
+            (Some(o), Some(_)) if o.status.needs_attention() && session_ok => {
+                if o.name == crate::signin::OFFLINE {
+                    problems.push(format!(
+                        "the offline token is {} (signed in again since); scripts that use it need a new one: `simcred offline-token {}`",
+                        o.status, p.name
+                    ));
+                }
+                ProfileState::SignedInOfflineProblem { status: o.status }
+            }
             (Some(o), _) if o.status.needs_attention() => {
                 if o.name == crate::signin::OFFLINE {
                     problems.push(format!(
@@ -464,6 +488,56 @@ mod tests {
             vec![key("session", KeyStatus::Valid)],
         ));
         assert_eq!(s.state, "signed in");
+    }
+
+    #[test]
+    fn a_new_session_supersedes_a_revoked_offline_token() {
+        let mut old = key("offline", KeyStatus::Revoked);
+        old.unreachable = Some("2026-01-01T00:00:00Z".into());
+        old.detail =
+            Some("the identity provider says the token is no longer valid; sign in again".into());
+        let mut session = key("session", KeyStatus::Valid);
+        session.account = Some("demo@example.com".into());
+        session.checked = Some("2026-01-02T00:00:00Z".into());
+        let s = profile_status(prof("simai", vec![], vec![old.clone(), session]));
+        assert_eq!(
+            s.condition,
+            ProfileState::SignedInOfflineProblem {
+                status: KeyStatus::Revoked
+            }
+        );
+        assert_eq!(
+            s.state,
+            "signed in · offline token revoked — generate a new one"
+        );
+        // The session is what the service answered about: its account and time, not the old
+        // token's failed attempt; nothing says "sign in again".
+        assert_eq!(s.account.as_deref(), Some("demo@example.com"));
+        assert_eq!(s.checked.as_deref(), Some("2026-01-02T00:00:00Z"));
+        assert_eq!(s.unreachable, None);
+        assert!(
+            s.problems.iter().all(|x| !x.contains("sign in again")),
+            "{:?}",
+            s.problems
+        );
+        assert!(
+            s.problems
+                .iter()
+                .any(|x| x.contains("simcred offline-token p")),
+            "{:?}",
+            s.problems
+        );
+        // Scripts still need a new offline token: the profile still asks for attention.
+        assert!(s.needs_attention);
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["condition"]["kind"], "signed_in_offline_problem");
+        // A session that does not work either: the offline token's problem, as before.
+        let s = profile_status(prof(
+            "simai",
+            vec![],
+            vec![old, key("session", KeyStatus::Expired)],
+        ));
+        assert_eq!(s.state, "offline token revoked");
     }
 
     #[test]
