@@ -8,6 +8,7 @@
 // timers.
 
 import { call, early, listen } from "./lib/api.js";
+import { startClock } from "./lib/clock.js";
 import { CMD } from "./lib/commands.js";
 import { $ } from "./lib/dom.js";
 import { welcomeServices } from "./lib/forms.js";
@@ -103,6 +104,7 @@ async function init() {
   // Ask the services once the window shows what is stored, then every few minutes.
   if (state.status?.profiles?.length) checkServices({ quiet: true });
   setInterval(() => checkServices({ quiet: true }), CHECK_EVERY_MS);
+  startClock();
 }
 
 init();

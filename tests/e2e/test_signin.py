@@ -161,3 +161,44 @@ def test_offline_tokens_per_client_in_the_sign_in_table_and_consents(app, cli, s
     )
     assert app.q("token-status-offline").get_attribute("data-kind") == "offline"
     assert cli.run("token", p).stdout.count(".") == 2
+
+
+def test_a_new_sign_in_supersedes_a_revoked_offline_token(app, cli, sandbox):
+    """Issue 23: after the offline token was revoked, a browser login said "revoked" and "sign in
+    again" right under "Signed in as …". Now the new session is the state, the old token's
+    problem beside it, everywhere on screen."""
+    p = simai_profile(app, cli, sandbox)
+    cli.run("offline-token", p, "--password", "--username", DEMO_USER, "--no-totp", input=DEMO_PASSWORD + "\n")
+    cli.run("consents", "revoke", p, "com.ansys.simai.sdk", "--yes")
+    app.refresh()
+    app.wait_badge(p, "revoked")
+
+    app.click("login-browser")
+    app.wait("device-code")
+    wait_until("a pending device login", sandbox.approve_latest, 10)
+    app.wait_text("device-status", f"Signed in to {p}", 30)
+    app.click("device-cancel")
+    app.wait_gone("device-dialog")
+
+    app.wait_badge(p, "signed-in-attention")
+    # Refresh asks the identity provider (with the new session): the state holds, and says who.
+    app.refresh()
+    app.wait_badge(p, "signed-in-attention")
+    assert app.q(f"badge-{p}").text == "signed in · offline token revoked"
+    assert app.wait_text("detail-badge", "signed in").startswith("signed in · offline token revoked")
+    assert app.q("detail-badge").get_attribute("data-kind") == "signed-in-attention"
+    assert f"Signed in as {DEMO_USER}" in app.wait_text("detail-account", DEMO_USER)
+    problems = app.wait_text("problems", "offline token")
+    assert f"simcred offline-token {p}" in problems and "sign in again" not in problems.lower(), problems
+    assert app.q("token-status-offline").get_attribute("data-kind") == "revoked"
+    assert app.q("token-status-session").get_attribute("data-kind") == "signed-in"
+    # A revoked token does not "expire never".
+    assert "never" not in app.q("token-row-offline").text
+    st = next(x for x in cli.status()["profiles"] if x["name"] == p)
+    assert st["state"] == "signed in · offline token revoked — generate a new one", st
+    assert not any("sign in again" in x for x in st["problems"]), st
+
+    # A new offline token clears it.
+    cli.run("offline-token", p, "--password", "--username", DEMO_USER, "--no-totp", input=DEMO_PASSWORD + "\n")
+    app.refresh()
+    app.wait_badge(p, "offline")

@@ -4,7 +4,7 @@ a dead server is kept apart from the credential's own state, and the account is 
 import json
 import re
 
-from conftest import unique
+from conftest import unique, wait_until
 
 
 def checked_recently(badge: str) -> bool:
@@ -30,13 +30,30 @@ def test_refresh_asks_the_service_and_keeps_unreachable_apart(app, cli, healed):
     assert checked_recently(badge), badge
     assert "Key of demo-user" in app.wait_text("detail-account", "Key of")
     assert not app.exists("detail-unreachable")
+    # Issue 23: the age is live ("checked 45 s ago" moved only with a re-render); the absolute
+    # time is the tooltip.
+    wait_until(
+        "the badge's age to move on by itself",
+        lambda: re.search(r"checked \d+ s ago", app.q("detail-badge").text),
+        timeout=30,
+    )
+    assert re.search(r"checked \d{4}-\d\d-\d\d \d\d:\d\d", app.attr("detail-badge", "title")), app.attr("detail-badge", "title")
+    app.click("key-check-api-key")
+    app.message("is valid")
+    assert app.q("message").get_attribute("data-kind") == "success"
 
-    # The server drops connections: the key stays valid (as last checked), "unreachable" beside it.
+    # The server drops connections: the key stays valid (as last checked), "unreachable" beside it,
+    # in the list as in the detail, and the green "…is valid" gives way to what is true now.
     sandbox.fault("reset")
     app.refresh()
     app.wait("detail-unreachable")
     assert app.q("detail-unreachable").get_attribute("data-kind") == "unreachable"
     assert app.badge(p) == "valid"
+    assert app.wait(f"list-unreachable-{p}").text == "unreachable"
+    assert "unreachable" in app.attr(f"profile-item-{p}", "aria-label")
+    text = app.message("did not answer")
+    assert app.q("message").get_attribute("data-kind") == "warning", text
+    assert "last known state is kept" in text, text
     # (exit 1: other tests' profiles in the shared store need attention)
     status = json.loads(cli.run("status", "--json", check=False).stdout)
     mine = next(x for x in status["profiles"] if x["name"] == p)
@@ -48,6 +65,7 @@ def test_refresh_asks_the_service_and_keeps_unreachable_apart(app, cli, healed):
     app.refresh()
     app.wait_badge(p, "invalid")
     assert not app.exists("detail-unreachable")
+    assert not app.exists(f"list-unreachable-{p}")
 
 
 def test_refresh_shows_who_is_signed_in(app, cli, sandbox):

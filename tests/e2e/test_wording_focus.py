@@ -106,7 +106,8 @@ def test_delete_offers_undo_and_keeps_the_secret_until_the_window_passes(app, cl
     app.select_profile(p)
     app.click("key-delete-first")
     app.wait_gone("key-row-first")
-    app.message("Deleted the key first")
+    # Issue 23: the message says how long Undo lasts.
+    assert app.message("Deleted the key first").endswith("Undo is possible for 8 s.")
     assert app.q("message-action").text == "Undo"
     assert active(app) == "key-copy-second"
     # Still in the keyring during the undo window.
@@ -191,3 +192,38 @@ def test_filter_the_profile_list(app, cli, made):
     app.q("profile-filter").send_keys(" ")
     app.q("profile-filter").send_keys(Keys.BACKSPACE)
     app.wait(f"profile-item-{b}")
+
+
+def test_move_with_no_team_store_leads_to_adding_one(app, cli, made):
+    """Issue 23: "Move…" with no team store opened a dead end; now it offers to add one."""
+    p = unique("mv")
+    made.append(p)
+    cli.run("profile", "add", p, "--service", "dlubal")
+    app.refresh()
+    app.select_profile(p)
+    app.click("profile-move")
+    assert "no team store" in app.wait_text("move-none", "team store")
+    assert app.q("move-none-ok").text == "Add a team store…"
+    app.click("move-none-ok")
+    app.wait("stores-dialog")
+    app.click("stores-close")
+    app.wait_gone("stores-dialog")
+
+
+def test_a_key_just_added_can_be_checked_from_the_message(app, cli, sandbox, made):
+    """Issue 23: the app did not offer to check a Modelon key right after it was added."""
+    p = unique("impact")
+    made.append(p)
+    cli.run("profile", "add", p, "--service", "modelon", "--url", sandbox.modelon_url)
+    app.refresh()
+    app.select_profile(p)
+    app.click("key-add")
+    app.type("key-form-secret", sandbox.regenerate_modelon_key())
+    app.click("key-form-submit")
+    app.wait_gone("key-form")
+    app.message("Stored key api-key")
+    assert app.q("message-action").text == "Check now"
+    app.click("message-action")
+    app.message("is valid")
+    assert app.q("message").get_attribute("data-kind") == "success"
+    app.wait_badge(p, "valid")

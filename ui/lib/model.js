@@ -167,6 +167,8 @@ export function badgeForState(state) {
     "no key": ["none", "no key"],
   };
   if (words[s]) return { kind: words[s][0], label: words[s][1] };
+  const again = /^signed in · offline token (\w+)/.exec(s);
+  if (again) return signedInAgainBadge(again[1]);
   const m = /^(offline token|session) (\w+)$/.exec(s);
   if (m) {
     const problem = tokenProblemBadge(m[2]);
@@ -175,6 +177,11 @@ export function badgeForState(state) {
   if (s.startsWith("offline token")) return { kind: "offline", label: "offline token" };
   if (s.startsWith("session")) return { kind: "signed-in", label: "signed in" };
   return { kind: "unknown", label: s || "unknown" };
+}
+
+/** Signed in again after the offline token stopped working: the app works, scripts need a new token. */
+function signedInAgainBadge(status) {
+  return { kind: "signed-in-attention", label: `signed in · offline token ${String(status ?? "").toLowerCase()}` };
 }
 
 /** The badge of a token that no longer works, or null for a status that is not a problem. */
@@ -187,7 +194,8 @@ function tokenProblemBadge(status) {
 /**
  * The badge for a profile's typed `condition` from `status()` (or, when a backend sends none,
  * its `state` text). `kind` picks the colour and is stable for tests: valid, unverified,
- * invalid, unreachable, expired, revoked, signed-in, signed-out, none, offline, unknown. A
+ * invalid, unreachable, expired, revoked, signed-in, signed-in-attention (signed in again after the
+ * offline token stopped working), signed-out, none, offline, unknown. A
  * profile's badge says "unverified" even when its service cannot check keys (the key rows say
  * "stored · not checkable", see keyBadge).
  * @param {object|string} condition
@@ -208,6 +216,8 @@ export function badgeFor(condition) {
       return { kind: "signed-in", label: "signed in" };
     case "offline_token":
       return { kind: "offline", label: "offline token" };
+    case "signed_in_offline_problem":
+      return signedInAgainBadge(condition.status);
     case "token_problem":
       return (
         tokenProblemBadge(condition.status) ??
@@ -312,6 +322,25 @@ export function checkMessage(profile, report) {
   return { text: sentence(`${what} is ${label}${detail}`), kind: "info" };
 }
 
+/**
+ * A message about a profile that a later answer made untrue: a green "… is valid" shown before
+ * the service stopped answering (or before the profile came to need attention) is replaced by
+ * what is true now. `about` is {profile, kind, at} of the message on screen (`at` in ms), `st` the
+ * profile's line of the latest `status()`; null when the message still holds.
+ * @returns {{text: string, kind: "warning"|"error"}|null}
+ */
+export function supersededMessage(about, st, now = Date.now()) {
+  if (!about || !st || about.kind !== "success" || st.name !== about.profile) return null;
+  const down = Date.parse(st.unreachable ?? "");
+  if (!Number.isNaN(down) && down >= about.at - 1000) {
+    const why = st.unreachable_detail ? `: ${st.unreachable_detail}` : "";
+    return { text: sentence(`Profile ${about.profile}: the service did not answer ${agoText(st.unreachable, now)}${why}. Its last known state is kept`), kind: "warning" };
+  }
+  const b = profileBadge(st);
+  if (needsAttention(b.kind)) return { text: sentence(`Profile ${about.profile} is ${b.label} now`), kind: "error" };
+  return null;
+}
+
 /** A key shown masked from its stored last four characters: ••••••••c50c. */
 export function maskSecret(last4) {
   const tail = typeof last4 === "string" ? last4.slice(-4) : "";
@@ -387,10 +416,22 @@ export function relativeTime(iso, now = Date.now()) {
   return diff >= 0 ? `in ${v}` : `${v} ago`;
 }
 
-/** The countdown line for a copied key. */
+/** A keyring's name without its parenthesised detail: "Secret Service (D-Bus …)" → "Secret Service". */
+export function shortBackend(name) {
+  const s = String(name ?? "").trim();
+  return s.replace(/\s*\([^()]*\)$/, "") || s;
+}
+
+/** The countdown line for a copied key: the countdown first, so a narrow status bar cuts
+ * the key's name (the line's tooltip keeps it), never the time. */
 export function countdownText(key, secondsLeft) {
+  return countdownParts(key, secondsLeft).join(" ");
+}
+
+/** countdownText in its two parts: the countdown, and the name that may be cut. */
+export function countdownParts(key, secondsLeft) {
   const s = Math.max(0, Math.round(secondsLeft));
-  return `Copied ${key}. The clipboard clears in ${s} s.`;
+  return [`Clipboard clears in ${s} s ·`, `copied ${key}`];
 }
 
 /**

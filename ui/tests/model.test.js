@@ -5,6 +5,7 @@ import {
   checkMessage,
   badgeFor,
   badgeForState,
+  countdownParts,
   countdownText,
   errorText,
   formatTime,
@@ -15,6 +16,8 @@ import {
   keyPolicy,
   maskSecret,
   needsAttention,
+  shortBackend,
+  supersededMessage,
   normalizeService,
   profileBadge,
   relativeTime,
@@ -81,6 +84,7 @@ test("badges from the typed condition equal those from the state text", () => {
     [{ kind: "token_problem", token: "session", status: "revoked" }, "session revoked"],
     [{ kind: "token_problem", token: "offline", status: "unverified" }, "offline token unverified"],
     [{ kind: "token_problem", token: "session", status: "unverified" }, "session unverified"],
+    [{ kind: "signed_in_offline_problem", status: "revoked" }, "signed in · offline token revoked — generate a new one"],
   ];
   for (const [condition, state] of pairs) {
     assert.deepEqual(badgeFor(condition), badgeForState(state), JSON.stringify(condition));
@@ -90,6 +94,9 @@ test("badges from the typed condition equal those from the state text", () => {
     assert.ok(kinds.has(k), k);
   }
   assert.equal(badgeFor({ kind: "new_thing" }).kind, "unknown");
+  // Signed in again after the offline token was revoked: signed in, with the token's problem, not red.
+  assert.deepEqual(badgeFor({ kind: "signed_in_offline_problem", status: "revoked" }), { kind: "signed-in-attention", label: "signed in · offline token revoked" });
+  assert.ok(!needsAttention("signed-in-attention"));
   // A profile line: the condition wins over the text; without one the text is read.
   assert.equal(profileBadge({ state: "no key", condition: { kind: "key", status: "valid" } }).kind, "valid");
   assert.equal(profileBadge({ state: "signed out" }).kind, "signed-out");
@@ -209,8 +216,12 @@ test("times and countdowns", () => {
   assert.equal(relativeTime("2026-11-23T10:00:00Z", now), "2 h ago");
   assert.equal(relativeTime("2026-11-23T12:00:30Z", now), "in 30 s");
   assert.equal(relativeTime("", now), "");
-  assert.equal(countdownText("project_1", 2.6), "Copied project_1. The clipboard clears in 3 s.");
-  assert.equal(countdownText("k", -1), "Copied k. The clipboard clears in 0 s.");
+  assert.equal(countdownText("project_1", 2.6), "Clipboard clears in 3 s · copied project_1");
+  assert.equal(countdownText("k", -1), "Clipboard clears in 0 s · copied k");
+  assert.deepEqual(countdownParts("k", 3), ["Clipboard clears in 3 s ·", "copied k"]);
+  assert.equal(shortBackend("Secret Service (D-Bus org.freedesktop.secrets)"), "Secret Service");
+  assert.equal(shortBackend("Windows Credential Manager"), "Windows Credential Manager");
+  assert.equal(shortBackend("(odd)"), "(odd)");
 });
 
 test("tokens in display order with labels; settings known-first", () => {
@@ -268,4 +279,21 @@ test("a check's message is coloured by what happened, never green when nothing w
   assert.equal(down.text, "Could not check m/api-key: no answer from 127.0.0.1:1 within 15 s. The key stays unverified.");
   assert.match(checkMessage("m", r("valid", { unreachable: "reset" })).text, /The key stays valid as last checked\.$/);
   assert.equal(checkMessage("x", r("unverified")).kind, "info");
+});
+
+test("a green message gives way when a later answer says otherwise", () => {
+  const at = Date.parse("2026-12-04T12:00:00Z");
+  const about = { profile: "modelon", kind: "success", at };
+  const ok = { name: "modelon", condition: { kind: "key", status: "valid" }, checked: "2026-12-04T12:00:00Z" };
+  assert.equal(supersededMessage(about, ok, at + 60_000), null);
+  const down = { ...ok, unreachable: "2026-12-04T12:01:00Z", unreachable_detail: "nothing listens on 127.0.0.1:9" };
+  assert.deepEqual(supersededMessage(about, down, at + 60_000), {
+    text: "Profile modelon: the service did not answer just now: nothing listens on 127.0.0.1:9. Its last known state is kept.",
+    kind: "warning",
+  });
+  // An outage from before the message is old news; a warning or error stays as it is.
+  assert.equal(supersededMessage(about, { ...down, unreachable: "2026-12-04T11:50:00Z" }, at), null);
+  assert.equal(supersededMessage({ ...about, kind: "warning" }, down, at), null);
+  assert.equal(supersededMessage(about, { ...down, name: "other" }, at), null);
+  assert.equal(supersededMessage(about, { ...ok, condition: { kind: "key", status: "invalid" } }, at).kind, "error");
 });

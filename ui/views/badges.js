@@ -1,7 +1,8 @@
 // Badges: a {kind, label} from lib/model.js as an element, and the status a badge is made from.
 
+import { live } from "../lib/clock.js";
 import { h } from "../lib/dom.js";
-import { unreachableBadge } from "../lib/model.js";
+import { formatTime, unreachableBadge } from "../lib/model.js";
 import { state } from "../state.js";
 
 /** A badge element from a {kind, label} (model.js), with the core's own words as its tooltip. */
@@ -13,8 +14,18 @@ export function profileStatus(name) {
   return state.status?.profiles?.find((p) => p.name === name) ?? null;
 }
 
+/**
+ * A badge whose words carry an age ("valid · checked 2 min ago"): `make(now)` gives the
+ * {kind, label}, reworded as time passes (lib/clock.js); the tooltip holds the absolute time.
+ */
+export function liveBadge(make, testid, title) {
+  return live(badge(make(Date.now()), testid, title), (now) => make(now).label);
+}
+
 /** The "unreachable · 1 min ago" badge beside a profile's own state, or null. */
 export function unreachableOf(st) {
+  if (!unreachableBadge(st)) return null;
   const u = unreachableBadge(st);
-  return u ? badge(u, "detail-unreachable", u.detail ? `The service did not answer: ${u.detail}` : u.label) : null;
+  const when = `last asked ${formatTime(st.unreachable)}`;
+  return liveBadge((now) => unreachableBadge(st, now), "detail-unreachable", u.detail ? `The service did not answer (${when}): ${u.detail}` : `No answer (${when})`);
 }

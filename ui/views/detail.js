@@ -3,8 +3,8 @@
 
 import { $, h, replace } from "../lib/dom.js";
 import { exportOptions } from "../lib/forms.js";
-import { accountText, profileBadgeWithAge, sentence, service, serviceName, settingLabel, settingsRows } from "../lib/model.js";
-import { badge, profileStatus, unreachableOf } from "./badges.js";
+import { accountText, formatTime, profileBadgeWithAge, sentence, service, serviceName, settingLabel, settingsRows } from "../lib/model.js";
+import { liveBadge, profileStatus, unreachableOf } from "./badges.js";
 import { keysSection } from "./keys.js";
 import { editProfile, exportProfile, removeProfile } from "./profiles.js";
 import { keepingFocus } from "./shared.js";
@@ -27,7 +27,7 @@ export function renderDetail(p) {
         { class: "detail-title" },
         h("h2", { tabindex: "-1", "data-testid": "detail-name" }, p.name),
         h("span", { class: "service-tag", "data-testid": "detail-service" }, serviceName(p.service)),
-        st ? badge(profileBadgeWithAge(st), "detail-badge", st.state) : null,
+        st ? liveBadge((now) => profileBadgeWithAge(st, now), "detail-badge", st.checked ? `${st.state} · checked ${formatTime(st.checked)}` : st.state) : null,
         unreachableOf(st),
       ),
       h(

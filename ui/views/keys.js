@@ -6,7 +6,7 @@ import { CMD } from "../lib/commands.js";
 import { focusLater, formDialog, restoreFocus } from "../lib/dialogs.js";
 import { $, h, replace } from "../lib/dom.js";
 import { addKeyFields, keyPageUrl, lowerCaseNote, replaceKeyFields } from "../lib/forms.js";
-import { checkMessage, countdownText, formatTime, keyBadge, maskSecret, sentence, service } from "../lib/model.js";
+import { checkMessage, countdownParts, countdownText, formatTime, keyBadge, maskSecret, sentence, service } from "../lib/model.js";
 import { validateName } from "../lib/validate.js";
 import { clearAfter, state, undoSeconds } from "../state.js";
 import { actions } from "./actions.js";
@@ -110,7 +110,10 @@ async function addKey(p) {
       }),
   });
   if (meta) {
-    notify(`Stored key ${meta.name} in ${p.name} (${maskSecret(meta.last4)})${meta.default ? ", the default" : ""}.`, "success");
+    // A key the service can check: offer to check it now (a Dlubal check counts against the
+    // plan, so it is only ever asked for, never done unasked).
+    const check = svc?.checkable ? { label: "Check now", aria: `Check the key ${meta.name} with the service`, run: () => checkKey(p, meta, null) } : null;
+    notify(`Stored key ${meta.name} in ${p.name} (${maskSecret(meta.last4)})${meta.default ? ", the default" : ""}.`, "success", { action: check, seconds: check ? 20 : 10 });
     await actions.refresh();
   }
 }
@@ -238,7 +241,7 @@ async function deleteKey(p, k) {
   const next = rest[Math.min(i, rest.length - 1)];
   focusLater(next ? `key-copy-${next.name}` : "key-add");
   restoreFocus();
-  notify(`Deleted the key ${k.name} from ${p.name}.`, "success", {
+  notify(`Deleted the key ${k.name} from ${p.name}. Undo is possible for ${seconds} s.`, "success", {
     seconds,
     action: {
       label: "Undo",
@@ -283,6 +286,9 @@ async function setDefault(p, k) {
 }
 
 async function checkKey(p, k, button) {
+  // Focus comes back to this key's Check once the answer is shown (the button is disabled
+  // while it waits, and the re-render replaces it).
+  if (button && document.activeElement === button) focusLater(`key-check-${k.name}`);
   if (button) {
     button.disabled = true;
     button.textContent = "Checking…";
@@ -290,12 +296,14 @@ async function checkKey(p, k, button) {
   try {
     const r = await call(CMD.keyCheck, { profile: p.name, name: k.name });
     const { text, kind } = checkMessage(p.name, r);
-    notify(text, kind);
+    notify(text, kind, { about: p.name });
     await actions.refresh({ quiet: true });
   } catch (err) {
     notifyError(err, `Could not check the key ${k.name}`);
     await actions.refresh({ quiet: true });
   }
+  if (state.profile?.name === p.name) actions.renderDetail(state.profile);
+  restoreFocus();
 }
 
 async function copyKey(p, k) {
@@ -310,7 +318,10 @@ async function copyKey(p, k) {
 
 function showCountdown(key, seconds) {
   const el = $("#clipboard-status");
-  el.textContent = countdownText(key, seconds);
+  // The countdown stays whole; a narrow bar cuts the key's name (the tooltip keeps it).
+  const [count, name] = countdownParts(key, seconds);
+  replace(el, h("span", { class: "countdown" }, count), " ", h("span", { class: "cut" }, name));
+  el.title = countdownText(key, seconds);
   el.dataset.state = "counting";
   el.dataset.secondsLeft = String(seconds);
   $("#btn-clear-clipboard").hidden = false;

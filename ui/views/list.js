@@ -5,7 +5,7 @@ import { call } from "../lib/api.js";
 import { CMD } from "../lib/commands.js";
 import { confirmDialog, focusLater } from "../lib/dialogs.js";
 import { $, h, replace } from "../lib/dom.js";
-import { errorText, groupProfiles, profileBadge, profileBadgeWithAge, serviceName } from "../lib/model.js";
+import { errorText, groupProfiles, profileBadge, profileBadgeWithAge, serviceName, unreachableBadge } from "../lib/model.js";
 import { state } from "../state.js";
 import { actions } from "./actions.js";
 import { badge } from "./badges.js";
@@ -46,12 +46,14 @@ function drawList() {
                   "data-testid": `profile-item-${p.name}`,
                   "data-name": p.name,
                   "aria-current": state.selected === p.name ? "true" : undefined,
-                  "aria-label": `${p.name}, ${serviceName(p.service)}${p.store ? `, in store ${p.store}` : ""}, ${profileBadge(p).label}`,
+                  "aria-label": `${p.name}, ${serviceName(p.service)}${p.store ? `, in store ${p.store}` : ""}, ${profileBadge(p).label}${unreachableBadge(p) ? ", unreachable" : ""}`,
                   onclick: () => actions.select(p.name),
                 },
                 h("span", { class: "profile-name" }, p.name),
                 p.store ? h("span", { class: "store-tag", "data-testid": `store-tag-${p.name}`, title: `Secrets in store ${p.store}` }, p.store) : null,
                 badge(profileBadge(p), `badge-${p.name}`, profileBadgeWithAge(p).label),
+                // An outage shows beside the last known state, here as in the detail.
+                unreachableBadge(p) ? badge({ kind: "unreachable", label: "unreachable" }, `list-unreachable-${p.name}`, unreachableBadge(p).label) : null,
               ),
             ),
           ),

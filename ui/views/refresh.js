@@ -5,11 +5,12 @@ import { call, early } from "../lib/api.js";
 import { CMD } from "../lib/commands.js";
 import { restoreFocus } from "../lib/dialogs.js";
 import { $, afterPaint, h, replace } from "../lib/dom.js";
-import { formatTime, groupProfiles, sentence, service } from "../lib/model.js";
+import { live, still } from "../lib/clock.js";
+import { agoText, formatTime, groupProfiles, sentence, service, shortBackend } from "../lib/model.js";
 import { setSelected, state } from "../state.js";
 import { renderDetail } from "./detail.js";
 import { renderList } from "./list.js";
-import { notify, notifyError } from "./messages.js";
+import { notify, notifyError, reviewToast } from "./messages.js";
 import { loadConsents } from "./signin.js";
 
 /**
@@ -26,7 +27,7 @@ export async function checkServices({ quiet = false } = {}) {
   }
   const btn = $("#btn-refresh");
   btn.setAttribute("aria-busy", "true");
-  $("#last-refresh").textContent = "Checking with the services…";
+  still($("#last-refresh"), "Checking with the services…");
   state.checking = (async () => {
     // The re-read is inside the loop: a call that comes while it runs (it may have read the
     // profiles before the caller added one) gets a whole round of its own.
@@ -81,14 +82,17 @@ async function readStatus({ quiet = false } = {}) {
     $("#welcome").hidden = !empty;
     $("#layout").hidden = empty;
     renderList();
-    const be = state.status.backend_error
-      ? `Keyring: ${state.status.backend} — not reachable`
-      : state.status.keyring_unchecked
-        ? `Keyring: ${state.status.backend} — checking…`
-        : `Keyring: ${state.status.backend}`;
-    $("#backend").textContent = be;
-    $("#backend").title = state.status.backend_error ?? state.status.config_file;
-    $("#last-refresh").textContent = `Updated ${formatTime(new Date().toISOString())}`;
+    reviewToast(state.status.profiles);
+    // The status bar keeps to one line: the keyring's short name there ("Secret Service"), its
+    // full name and why or where in the tooltip.
+    const short = shortBackend(state.status.backend);
+    const suffix = state.status.backend_error ? " — not reachable" : state.status.keyring_unchecked ? " — checking…" : "";
+    $("#backend").textContent = `Keyring: ${short}${suffix}`;
+    $("#backend").title = `Keyring: ${state.status.backend}${suffix}: ${state.status.backend_error ?? `profiles in ${state.status.config_file}`}`;
+    // "Updated 2 min ago", live; the clock time on hover.
+    const updated = new Date().toISOString();
+    live($("#last-refresh"), (now) => `Updated ${agoText(updated, now)}`);
+    $("#last-refresh").title = `Updated ${formatTime(updated)}`;
     if (state.status.backend_error && !quiet) notify(sentence(state.status.backend_error), "error");
     // The first time, the list is painted before the selected profile's details are asked for.
     if (!state.listShown) {

@@ -37,7 +37,8 @@ export async function copyText(text, el, button) {
 /** A time for a table cell: date and clock each kept on one line, a break only between them. */
 export function timeCell(iso) {
   const [day, clock] = formatTime(iso).split(" ");
-  return clock ? [h("span", { class: "nowrap" }, day), " ", h("span", { class: "nowrap" }, clock)] : day;
+  // One element: a stacked table cell puts its one value beside its label.
+  return clock ? h("span", {}, [h("span", { class: "nowrap" }, day), " ", h("span", { class: "nowrap" }, clock)]) : day;
 }
 
 export function openInfo(testid, title, text) {

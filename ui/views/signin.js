@@ -5,7 +5,8 @@ import { call } from "../lib/api.js";
 import { CMD } from "../lib/commands.js";
 import { confirmDialog, formDialog, openDialog } from "../lib/dialogs.js";
 import { h, replace } from "../lib/dom.js";
-import { errorText, formatTime, isOfflineToken, relativeTime, sentence, service, tokenBadge, tokenRows } from "../lib/model.js";
+import { live } from "../lib/clock.js";
+import { errorText, formatTime, isOfflineToken, needsAttention, relativeTime, sentence, service, tokenBadge, tokenRows } from "../lib/model.js";
 import { state } from "../state.js";
 import { actions } from "./actions.js";
 import { badge } from "./badges.js";
@@ -43,11 +44,11 @@ export function signInSection(p, svc) {
               { "data-testid": `token-row-${t.name}` },
               // The client id (a long dotted name) on a line of its own that may break, so a
               // narrow window does not scroll sideways for it.
-              h("td", { "data-label": "Token" }, t.client && t.label.includes("(client ") ? ["Offline token", h("br"), h("span", { class: "muted small client-id" }, `client ${t.client}`)] : t.label),
+              h("td", { "data-label": "Token" }, t.client && t.label.includes("(client ") ? h("span", {}, ["Offline token", h("br"), h("span", { class: "muted small client-id" }, `client ${t.client}`)]) : t.label),
               h("td", { "data-label": "Status" }, badge(tokenBadge(t), `token-status-${t.name}`, t.status)),
               h("td", { class: "small", "data-label": "Created" }, t.name === "access" ? "—" : timeCell(t.created)),
               h("td", { class: "small", "data-label": "Last used" }, timeCell(t.checked)),
-              h("td", { class: "expires-cell", "data-label": "Expires" }, t.expires ? [h("span", { class: "nowrap" }, formatTime(t.expires)), " ", h("span", { class: "nowrap muted" }, `(${relativeTime(t.expires)})`)] : isOfflineToken(t.name) ? "never (until revoked)" : "—"),
+              h("td", { class: "expires-cell", "data-label": "Expires" }, expiresCell(t)),
               h("td", { class: "muted wrap-cell", "data-label": t.detail ? "Details" : "" }, t.detail ?? ""),
             ),
           ),
@@ -55,6 +56,14 @@ export function signInSection(p, svc) {
       )
     : h("p", { class: "muted", "data-testid": "signed-out-note" }, signedOutNote(ways));
   return h("section", { class: "card", "aria-labelledby": "signin-h" }, header, h("div", { class: "table-wrap" }, body));
+}
+
+/** When a token expires: the time and how far off (live), "never (until revoked)" for a working
+ * offline token, "—" for one that no longer works. */
+function expiresCell(t) {
+  if (!t.expires) return isOfflineToken(t.name) && !needsAttention(tokenBadge(t).kind) ? "never (until revoked)" : "—";
+  // One value for the cell (its stacked form has a label column and a value column).
+  return h("span", {}, [h("span", { class: "nowrap" }, formatTime(t.expires)), " ", live(h("span", { class: "nowrap muted" }), (now) => `(${relativeTime(t.expires, now)})`)]);
 }
 
 /** What the sign-in card says before the first sign-in, naming only the ways the service has. */
@@ -84,7 +93,7 @@ export function consentsSection(p) {
           h(
             "tr",
             { "data-testid": `consent-row-${x.client_id}` },
-            h("td", { "data-label": "Client" }, h("span", { class: "mono" }, x.client_id), x.stored_here ? h("span", { class: "default-mark" }, "SimCred's token") : null),
+            h("td", { "data-label": "Client" }, h("span", {}, h("span", { class: "mono" }, x.client_id), x.stored_here ? [" ", h("span", { class: "default-mark" }, "SimCred's token")] : null)),
             h("td", { class: "wrap-cell", "data-label": "Scopes" }, (x.granted_scopes ?? []).join(" ")),
             h("td", { class: "small", "data-label": "Created" }, timeCell(x.created_date)),
             h("td", { class: "small", "data-label": "Last used" }, timeCell(x.last_updated_date)),

@@ -10,7 +10,6 @@ import { validateName } from "../lib/validate.js";
 import { state } from "../state.js";
 import { actions } from "./actions.js";
 import { notify, notifyError } from "./messages.js";
-import { openInfo } from "./shared.js";
 
 /** Where a profile's secrets are, in a sentence (and what the kernel keyring does not keep). */
 export function storedIn(p, st) {
@@ -189,7 +188,14 @@ export async function moveProfile(p) {
   const here = p.store ?? "";
   const options = [{ value: "", label: "This computer's keyring" }, ...stores.map((s) => ({ value: s.name, label: `${s.name} (${storeKindName(s.kind)})` }))].filter((o) => o.value !== here);
   if (!stores.length) {
-    openInfo("move-none", `Move ${p.name}`, "There is no store to move it to yet. Add one under Stores… first.");
+    // Not a dead end: the way to a store is one button away.
+    const add = await confirmDialog({
+      title: `Move ${p.name}`,
+      text: "There is no team store to move it to yet. A team store (OpenBao or Vault) keeps a profile's secrets for the whole team.",
+      confirmLabel: "Add a team store…",
+      testid: "move-none",
+    });
+    if (add) await openStores();
     return;
   }
   const moved = await formDialog({
