@@ -9,7 +9,9 @@ import { keysSection } from "./keys.js";
 import { editProfile, exportProfile, removeProfile } from "./profiles.js";
 import { keepingFocus } from "./shared.js";
 import { consentsSection, signInSection } from "./signin.js";
+import { startSandbox } from "./settings.js";
 import { moveProfile, storedIn } from "./stores.js";
+import { state } from "../state.js";
 
 export function renderDetail(p) {
   const st = profileStatus(p.name);
@@ -29,6 +31,11 @@ export function renderDetail(p) {
         h("span", { class: "service-tag", "data-testid": "detail-service" }, serviceName(p.service)),
         st ? liveBadge((now) => profileBadgeWithAge(st, now), "detail-badge", st.checked ? `${st.state} · checked ${formatTime(st.checked)}` : st.state) : null,
         unreachableOf(st),
+        // A demo profile whose sandbox is not running (it runs inside the app and stops with it):
+        // one button starts it again and points the demo profiles at it.
+        st?.local_server_down && state.demo.includes(p.name)
+          ? h("button", { type: "button", class: "btn btn-small btn-primary", "data-testid": "detail-start-sandbox", onclick: () => startSandbox() }, "Start the sandbox")
+          : null,
       ),
       h(
         "div",

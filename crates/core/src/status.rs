@@ -140,6 +140,9 @@ pub struct ProfileStatus {
     /// above is then as of `checked`), and why.
     pub unreachable: Option<String>,
     pub unreachable_detail: Option<String>,
+    /// Whether that attempt found nothing running at a server on this computer (a loopback
+    /// URL; the app offers to start the sandbox for its demo profiles).
+    pub local_server_down: bool,
     /// The plan and how much of it is used, as the service said at the last valid check of
     /// the credential above (Dlubal: "plan Pro · 1,234 of 10,000 API requests this month").
     pub usage: Option<String>,
@@ -337,6 +340,12 @@ pub fn profile_status(p: Profile) -> ProfileStatus {
         account: asked.as_ref().and_then(|a| a.account.clone()),
         unreachable: asked.as_ref().and_then(|a| a.unreachable.clone()),
         unreachable_detail: asked.as_ref().and_then(|a| a.unreachable_detail.clone()),
+        local_server_down: asked.as_ref().is_some_and(|a| {
+            a.unreachable.is_some()
+                && a.unreachable_detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains(crate::http::LOCAL_NOT_RUNNING))
+        }),
         usage: asked.and_then(|a| a.usage),
         state: condition.to_string(),
         condition,
@@ -538,6 +547,31 @@ mod tests {
             vec![old, key("session", KeyStatus::Expired)],
         ));
         assert_eq!(s.state, "offline token revoked");
+    }
+
+    #[test]
+    fn a_local_server_that_is_not_running_is_told_apart() {
+        let mut k = key("api-key", KeyStatus::Valid);
+        k.default = true;
+        k.unreachable = Some("2026-01-01T00:00:00Z".into());
+        k.unreachable_detail = Some(format!(
+            "could not connect to 127.0.0.1:9: {}",
+            crate::http::LOCAL_NOT_RUNNING
+        ));
+        let s = profile_status(prof("modelon", vec![k.clone()], vec![]));
+        assert!(s.local_server_down);
+        assert!(
+            s.problems
+                .iter()
+                .any(|x| x.contains("nothing is running there on this computer")),
+            "{:?}",
+            s.problems
+        );
+        k.unreachable_detail = Some("the server closed the connection without answering".into());
+        assert!(!profile_status(prof("modelon", vec![k.clone()], vec![])).local_server_down);
+        // Answered since: nothing is down.
+        k.unreachable = None;
+        assert!(!profile_status(prof("modelon", vec![k], vec![])).local_server_down);
     }
 
     #[test]

@@ -113,6 +113,11 @@ pub fn parse_service_url(raw: &str) -> Result<Url, HttpError> {
     Ok(url)
 }
 
+/// Why a connection to a server on this computer (loopback) was refused, in words: the faces
+/// look for it to offer starting a local server (the app: the sandbox, for its demo profiles).
+pub const LOCAL_NOT_RUNNING: &str =
+    "nothing is running there on this computer (a local server that is not started, or the wrong port)";
+
 /// Refuses a URL SimCred must not send a secret to: a scheme other than https (or http on
 /// loopback), or a user name or password inside the URL.
 pub fn check_target(url: &Url) -> Result<(), HttpError> {
@@ -319,6 +324,7 @@ impl Http {
             }
         }
         let (client, proxy) = self.route(url);
+        let local = is_loopback(url);
         let mut host = crate::text::safe(
             &url.host_str()
                 .map(|h| match url.port() {
@@ -364,7 +370,7 @@ impl Http {
             let mut resp = client
                 .execute(request)
                 .await
-                .map_err(|e| self.map_error(&host, &e))?;
+                .map_err(|e| self.map_error(&host, local, &e))?;
             let status = resp.status().as_u16();
             let hdrs: Vec<(String, String)> = resp
                 .headers()
@@ -378,7 +384,11 @@ impl Http {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             let mut bytes = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_error(&host, &e))? {
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| self.map_error(&host, local, &e))?
+            {
                 if bytes.len() + chunk.len() > MAX_REPLY_BYTES {
                     return Err(HttpError::Other(format!(
                         "the reply from {host} is larger than 4 MiB, more than any answer SimCred expects; it was not read"
@@ -421,7 +431,9 @@ impl Http {
             .unwrap_or_else(|| Err(HttpError::Other("the request stopped unexpectedly".into())))
     }
 
-    fn map_error(&self, host: &str, e: &reqwest::Error) -> HttpError {
+    /// A transport error as a sentence; `local`: the server is on this computer (loopback), so a
+    /// refused connection means nothing is running there, said in those words.
+    fn map_error(&self, host: &str, local: bool, e: &reqwest::Error) -> HttpError {
         use std::io::ErrorKind;
         let timeout = || HttpError::Timeout {
             host: host.to_string(),
@@ -438,6 +450,9 @@ impl Http {
         };
         if kind == Some(ErrorKind::TimedOut) {
             return timeout();
+        }
+        if kind == Some(ErrorKind::ConnectionRefused) && local {
+            return connect(LOCAL_NOT_RUNNING.to_string());
         }
         if kind == Some(ErrorKind::ConnectionRefused) {
             return connect(
