@@ -256,7 +256,12 @@ fn remove_plaintext_removes_the_file_behind_a_symlinked_api_key() {
     fs::write(&real, format!("{k}\n")).unwrap();
     link(&real, &api_key(&env));
     let prof = env.name("m");
-    let out = run_or_kill(&env, &import_into("modelon", &prof, "--remove-plaintext"));
+    // (The file does not say its server: named, as import asks.)
+    let args = import_into("modelon", &prof, "--remove-plaintext");
+    let out = run_or_kill(
+        &env,
+        &[&args[..], &["--set", "url=https://impact.example.com/"]].concat(),
+    );
     out.ok();
     assert!(
         !real.exists(),

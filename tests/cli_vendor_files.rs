@@ -174,3 +174,93 @@ fn import_removing_plaintext_leaves_no_export_for_audit_to_report() {
     list.ok();
     assert!(!list.stdout.contains("config.ini"), "{list:?}");
 }
+
+/// Issue 23: import gave a Modelon key from `~/.impact/api.key` the cloud's URL whatever server
+/// it belonged to (and a check would then have sent it there). The file does not say its server,
+/// so import asks: skipped with a note until the server or an existing profile is named.
+#[test]
+fn a_modelon_key_whose_file_does_not_say_its_server_is_never_bound_to_a_guessed_one() {
+    let env = Env::new();
+    let k = secret("mk-");
+    fs::create_dir_all(env.home().join(".impact")).unwrap();
+    fs::write(env.home().join(".impact/api.key"), format!("{k}\n")).unwrap();
+    let p = env.name("acme");
+
+    let out = env.run(&[
+        "import",
+        "--service",
+        "modelon",
+        "--profile",
+        &p,
+        "--keep-plaintext",
+        "--json",
+    ]);
+    out.ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v[0]["action"], "skipped", "{v}");
+    let note = v[0]["note"].as_str().unwrap();
+    assert!(
+        note.contains("does not say which Modelon Impact server") && note.contains("--set url=URL"),
+        "{note}"
+    );
+    assert!(!note.contains(&k));
+    assert!(
+        env.run(&["profile", "list", "--json"]).stdout.trim() == "[]",
+        "no profile was made"
+    );
+
+    // Named: the new profile is bound to that server.
+    let out = env.run(&[
+        "import",
+        "--service",
+        "modelon",
+        "--profile",
+        &p,
+        "--set",
+        "url=https://impact.acme.example/",
+        "--keep-plaintext",
+        "--json",
+    ]);
+    out.ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v[0]["action"], "imported", "{v}");
+    let show = env.run(&["profile", "show", &p, "--json"]).stdout;
+    assert!(
+        show.contains("https://impact.acme.example/") && !show.contains("impact.modelon.cloud"),
+        "{show}"
+    );
+    assert_eq!(env.run(&["key", "get", &p]).stdout, k);
+
+    // Into an existing profile: it joins, with that profile's server; no URL needed.
+    let env2 = Env::new();
+    fs::create_dir_all(env2.home().join(".impact")).unwrap();
+    fs::write(env2.home().join(".impact/api.key"), format!("{k}\n")).unwrap();
+    let mine = env2.name("mine");
+    env2.run(&[
+        "profile",
+        "add",
+        &mine,
+        "--service",
+        "modelon",
+        "--url",
+        "https://impact.mine.example/",
+    ])
+    .ok();
+    let out = env2.run(&[
+        "import",
+        "--service",
+        "modelon",
+        "--profile",
+        &mine,
+        "--keep-plaintext",
+        "--json",
+    ]);
+    out.ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (v[0]["action"].as_str(), v[0]["profile"].as_str()),
+        (Some("imported"), Some(mine.as_str())),
+        "{v}"
+    );
+    assert_eq!(env2.run(&["key", "get", &mine]).stdout, k);
+}

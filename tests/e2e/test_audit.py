@@ -120,7 +120,15 @@ def test_audit_clean_then_import_and_remove(own, home, home_env):
 
         # Import and remove plaintext: the key file goes into the keyring and is deleted; the
         # shell line stays (to remove by hand).
+        # Issue 23: it shows what it will do and asks for the server the key file does not name
+        # (it gave the cloud's URL whatever server the key belonged to), plaintext removal ticked.
         app.click("audit-import")
+        app.wait("import-form")
+        assert "does not say which server" in app.wait_text("import-form", "does not say which server")
+        assert app.q("import-form-remove_plaintext").is_selected()
+        app.type("import-form-url", "https://impact.acme.example/")
+        app.click("import-form-submit")
+        app.wait_gone("import-form")
         app.message("Imported 1 key(s) → this computer's keyring and removed the plaintext.")
         app.wait_text("audit-result", "Imported 1 key(s) → this computer's keyring and removed the plaintext.")
         wait_until("the import finding to go", lambda: [f["advice"] for f in findings(app)] == ["remove"])
@@ -133,6 +141,7 @@ def test_audit_clean_then_import_and_remove(own, home, home_env):
         assert len(profiles) == 1, profiles
         name = profiles[0]["name"]
         try:
+            assert own.json("profile", "show", name, "--json")["settings"]["url"] == "https://impact.acme.example/"
             assert own.run("key", "get", name).stdout == value
             close_audit(app)
             # The profile list was refreshed with the imported profile.

@@ -258,7 +258,11 @@ CredentialManager().write_key_to_file(ARGS["key"])
     assert sb.impact_key_file.read_text() == key
     before = sb.impact_key_file.read_bytes()
 
-    rows = sb.simcred_json("import", "--service", "modelon", "--profile", prof, "--keep-plaintext")
+    # The file does not say which server its key is for: import is told (it does not guess).
+    server = "https://impact.example.com/"
+    rows = sb.simcred_json(
+        "import", "--service", "modelon", "--profile", prof, "--set", f"url={server}", "--keep-plaintext"
+    )
     assert rows == [
         {
             "profile": prof,
@@ -273,7 +277,7 @@ CredentialManager().write_key_to_file(ARGS["key"])
     assert sb.get_key(prof) == key
     assert sb.impact_key_file.read_bytes() == before  # --keep-plaintext
     shown = sb.simcred_json("profile", "show", prof)
-    assert shown["service"] == "modelon"
+    assert shown["service"] == "modelon" and shown["settings"]["url"] == server, shown
 
     # A second run with --remove-plaintext: already stored, so the file goes.
     r = sb.simcred("import", "--service", "modelon", "--profile", prof, "--remove-plaintext", "--json")

@@ -42,7 +42,8 @@ mk=$(random_key mk)
 SECRETS+=("$mk")
 mkdir -p "$(dirname "$apikey")"
 printf '%s' "$mk" >"$apikey"
-simcred_out import --remove-plaintext --json >"$work/import.json"
+# (api.key does not say which server its key is for: import is told, and does not guess.)
+simcred_out import --remove-plaintext --set url=https://impact.example.com/ --json >"$work/import.json"
 check "import --remove-plaintext deletes %USERPROFILE%\\.impact\\api.key" [ ! -e "$apikey" ]
 check "import --remove-plaintext deletes the Dlubal keys from config.ini" \
   bash -c '[ ! -e "$1" ] || ! grep -qF -- "$2" "$1"' _ "$ini" "$k1"

@@ -9,6 +9,7 @@ import { $, h, replace } from "../lib/dom.js";
 import { errorText, serviceName } from "../lib/model.js";
 import { actions } from "./actions.js";
 import { notify, notifyError } from "./messages.js";
+import { importKeys } from "./settings.js";
 import { copyText } from "./shared.js";
 
 /** One finding as a list row: where, what, whose, and what to do (with Copy path). */
@@ -87,11 +88,14 @@ export async function openAudit() {
     busy.hidden = false;
     ctx.showError(null);
     try {
-      const r = await call(CMD.import, { profile: null, remove_plaintext: true });
-      const text = auditImportText(r);
-      result.textContent = text;
-      result.hidden = false;
-      notify(text, "success");
+      // The import dialog: what goes where, the server a key's file does not say, confirmed.
+      const r = await importKeys({ removePlaintext: true });
+      if (r) {
+        const text = auditImportText(r);
+        result.textContent = text;
+        result.hidden = false;
+        notify(text, r.imported.some((x) => x.action === "skipped") ? "info" : "success");
+      }
     } catch (err) {
       ctx.showError(errorText(err));
       notifyError(err, "Could not import and remove plaintext");

@@ -13,7 +13,14 @@ import { actions } from "./actions.js";
 import { notify, notifyError } from "./messages.js";
 import { openInfo } from "./shared.js";
 
-export async function importKeys() {
+/**
+ * Import: shows what was found and where it will go, and does nothing until confirmed. A key
+ * whose file does not say its server (Modelon's api.key) asks for it: a new profile is bound
+ * only to a server someone named; an existing profile named instead is joined as it is.
+ * `removePlaintext` pre-ticks deleting the plaintext (the audit's Import and remove). Returns
+ * the import's report, or null when cancelled or nothing was found.
+ */
+export async function importKeys({ removePlaintext = false } = {}) {
   let found;
   try {
     found = await call(CMD.importScan);
@@ -23,8 +30,12 @@ export async function importKeys() {
   }
   if (!found.length) {
     openInfo("import-none", "Import existing keys", importTexts(importServices()).none);
-    return;
+    return null;
   }
+  const asks = found.filter((f) => f.needs_url && !f.problem);
+  // The one profile of this computer of the found keys' service, to join rather than make another.
+  const services = [...new Set(found.map((f) => f.service))];
+  const mine = services.length === 1 ? (state.status?.profiles ?? []).filter((p) => p.service === services[0] && !p.store) : [];
   const list = h(
     "ul",
     { class: "found-list", "data-testid": "import-found" },
@@ -36,11 +47,27 @@ export async function importKeys() {
     intro: "SimCred found these keys in plaintext files. Importing moves them into your keyring.",
     extra: list,
     fields: [
-      { name: "profile", label: "Into profile (empty: one named after each service)", placeholder: importTexts(importServices()).placeholder, validate: (v) => (String(v ?? "").trim() ? validateName("profile", String(v).trim()) : null) },
-      { name: "remove_plaintext", label: "Then delete the plaintext copies", type: "checkbox", value: false },
-    ],
+      {
+        name: "profile",
+        label: "Into profile (an existing one is joined; empty: a new one named after each service)",
+        placeholder: importTexts(importServices()).placeholder,
+        value: mine.length === 1 ? mine[0].name : "",
+        validate: (v) => (String(v ?? "").trim() ? validateName("profile", String(v).trim()) : null),
+      },
+      asks.length
+        ? {
+            name: "url",
+            label: `Server URL of the ${serviceName(asks[0].service)} key`,
+            inputmode: "url",
+            placeholder: "https://impact.example.com/",
+            help: `${asks.map((f) => f.source).join(", ")} does not say which server the key is for, and SimCred does not guess. A new profile needs it; a profile named above that exists keeps its own.`,
+            validate: (v) => (!String(v ?? "").trim() || /^https?:\/\/\S+$/.test(String(v).trim()) ? null : "Enter the server's URL, starting with https://."),
+          }
+        : null,
+      { name: "remove_plaintext", label: "Then delete the plaintext copies", type: "checkbox", value: removePlaintext },
+    ].filter(Boolean),
     submitLabel: "Import",
-    onSubmit: async (v) => await call(CMD.import, { profile: v.profile.trim() || null, remove_plaintext: !!v.remove_plaintext }),
+    onSubmit: async (v) => await call(CMD.import, { profile: v.profile.trim() || null, url: v.url?.trim() || null, remove_plaintext: !!v.remove_plaintext }),
   });
   if (r) {
     const done = r.imported.filter((x) => x.action === "imported");
@@ -50,6 +77,7 @@ export async function importKeys() {
     notify(`Imported ${done.length} key(s)${where ? ` → ${where}` : ""}.${skipped}${remaining}`, skipped ? "info" : "success");
     await actions.refresh();
   }
+  return r ?? null;
 }
 
 export async function openSettings() {

@@ -464,8 +464,9 @@ impl Simcred {
         &self,
         found: &[crate::vendor::Found],
         profile: Option<&str>,
+        settings: &[(String, String)],
     ) -> Result<Vec<crate::vendor::Imported>> {
-        crate::vendor::import(&self.ctx(), found, profile)
+        crate::vendor::import(&self.ctx(), found, profile, settings)
     }
 
     /// Removes the plaintext copies of what [`Simcred::import`] stored (see

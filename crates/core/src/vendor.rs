@@ -203,13 +203,42 @@ impl std::fmt::Display for Imported {
     }
 }
 
+/// The setting that names the server a key of `service` belongs to (Modelon: `url`), if the
+/// service has one: a key is only ever bound to a server someone named.
+fn server_setting(service: Service) -> Option<&'static str> {
+    if service.provider().key_policy() == KeyPolicy::TokensOnly {
+        return None;
+    }
+    service
+        .provider()
+        .settings()
+        .iter()
+        .find(|s| s.kind == crate::providers::SettingKind::Url)
+        .map(|s| s.name)
+}
+
+/// Whether importing `f` into a new profile needs the server named, because the vendor's file
+/// does not say which server the key is for (Modelon's `~/.impact/api.key` without
+/// `MODELON_IMPACT_CLIENT_URL`): import does not guess one.
+pub fn needs_server(f: &Found) -> bool {
+    f.url.is_none() && server_setting(f.service).is_some()
+}
+
 /// Moves found keys into the keyring, into `profile` or a profile named after the service
-/// (created when missing); offline tokens go into a profile named after their table.
+/// (created when missing, with `settings` — such as the server's `url` — over what the file
+/// says); offline tokens go into a profile named after their table. A key whose file does not
+/// say its server ([`needs_server`]) goes into a new profile only with the server named in
+/// `settings`; else it is skipped, with a note saying how to name it.
 ///
 /// Without `profile`, keys go only into profiles of this computer: a team profile of the name
 /// import would use does not receive them (they are skipped, with a note saying to name a
 /// profile). A named `profile` may be a team profile; each record says where its secret went.
-pub fn import(sc: &Ctx<'_>, found: &[Found], profile: Option<&str>) -> Result<Vec<Imported>> {
+pub fn import(
+    sc: &Ctx<'_>,
+    found: &[Found],
+    profile: Option<&str>,
+    settings: &[(String, String)],
+) -> Result<Vec<Imported>> {
     let mut out = Vec::new();
     for f in found {
         let tokens = f.service.provider().key_policy() == KeyPolicy::TokensOnly;
@@ -237,7 +266,7 @@ pub fn import(sc: &Ctx<'_>, found: &[Found], profile: Option<&str>) -> Result<Ve
         out.push(if tokens {
             import_token(sc, f, profile)?
         } else {
-            import_key(sc, f, profile)?
+            import_key(sc, f, profile, settings)?
         });
     }
     Ok(out)
@@ -308,13 +337,48 @@ fn skipped(pname: &str, key: &str, f: &Found, note: String) -> Imported {
     }
 }
 
-fn import_key(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Imported> {
+fn import_key(
+    sc: &Ctx<'_>,
+    f: &Found,
+    profile: Option<&str>,
+    given: &[(String, String)],
+) -> Result<Imported> {
     let pname = profile.unwrap_or(f.service.as_str()).to_string();
-    let settings: Vec<(String, String)> = f
+    let mut settings: Vec<(String, String)> = f
         .url
         .iter()
         .map(|u| ("url".to_string(), u.clone()))
         .collect();
+    // Only the settings this service has: one import may create profiles of several services.
+    let known = f.service.provider().settings();
+    for (k, v) in given
+        .iter()
+        .filter(|(k, _)| known.iter().any(|s| s.name == k))
+    {
+        settings.retain(|(x, _)| x != k);
+        settings.push((k.clone(), v.clone()));
+    }
+    if let Some(server) = server_setting(f.service) {
+        let exists = if profile.is_some() {
+            sc.list_profiles()?
+        } else {
+            sc.config().read()?
+        }
+        .iter()
+        .any(|p| p.name == pname);
+        if !exists && !settings.iter().any(|(k, _)| k == server) {
+            return Ok(skipped(
+                &pname,
+                &f.name,
+                f,
+                format!(
+                    "{} does not say which {} server this key is for, and SimCred does not guess; name it (--set {server}=URL) to make profile \"{pname}\", or import into an existing profile (--profile NAME)",
+                    f.source,
+                    f.service.display_name()
+                ),
+            ));
+        }
+    }
     let prof = match profile_for(sc, f, &pname, &settings, profile.is_some())? {
         Ok(p) => p,
         Err(note) => return Ok(skipped(&pname, &f.name, f, note)),

@@ -36,6 +36,8 @@ pub struct FoundKey {
     pub name: String,
     pub last4: String,
     pub url: Option<String>,
+    /// The file does not say which server the key is for: a new profile needs it named.
+    pub needs_url: bool,
     pub is_default: bool,
     /// Why it will not be imported (a bad name or value in the file), when it will not.
     pub problem: Option<String>,
@@ -49,6 +51,7 @@ pub async fn import_scan() -> Result<Vec<FoundKey>, UiError> {
         Ok(vendor::scan(&vendor::importable())?
             .into_iter()
             .map(|f| FoundKey {
+                needs_url: vendor::needs_server(&f),
                 service: f.service,
                 last4: f.secret.last4(),
                 source: f.source.to_string(),
@@ -85,13 +88,21 @@ pub struct ImportReport {
 #[tauri::command(rename_all = "snake_case")]
 pub async fn import(
     profile: Option<String>,
+    url: Option<String>,
     remove_plaintext: bool,
 ) -> Result<ImportReport, UiError> {
     blocking(move || {
         let sc = open()?;
         let found = vendor::scan(&vendor::importable())?;
         let profile = profile.filter(|p| !p.trim().is_empty());
-        let imported = sc.import(&found, profile.as_deref())?;
+        // The server of a key whose file does not say it (the dialog asks; nothing is guessed).
+        let settings: Vec<(String, String)> = url
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .map(|u| ("url".to_string(), u))
+            .into_iter()
+            .collect();
+        let imported = sc.import(&found, profile.as_deref(), &settings)?;
         let removed = if remove_plaintext {
             sc.remove_plaintext(&found, &imported)?
         } else {

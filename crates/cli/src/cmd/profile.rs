@@ -169,7 +169,8 @@ pub fn run(c: ProfileCmd) -> Result<i32> {
     Ok(0)
 }
 
-fn parse_pairs(set: &[String]) -> Result<Vec<(String, String)>> {
+/// `--set KEY=VALUE` arguments as pairs.
+pub(crate) fn parse_pairs(set: &[String]) -> Result<Vec<(String, String)>> {
     set.iter()
         .map(|s| match s.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),

@@ -38,6 +38,10 @@ pub struct ImportArgs {
     /// computer named after the service; a team profile of that name is not used)
     #[arg(long)]
     pub profile: Option<String>,
+    /// A setting of a profile import creates, KEY=VALUE, over what the file says; Modelon:
+    /// --set url=URL names the server of a key whose file does not say it (SimCred does not guess)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
     /// Delete the plaintext copies once the keys are in the keyring
     #[arg(long)]
     pub remove_plaintext: bool,
@@ -106,9 +110,11 @@ pub fn export(
 
 /// Runs `simcred import`.
 pub fn import(a: ImportArgs) -> Result<i32> {
+    let settings = crate::cmd::profile::parse_pairs(&a.set)?;
     import_from(
         a.service,
         a.profile.as_deref(),
+        &settings,
         a.remove_plaintext,
         a.keep_plaintext,
         a.json,
@@ -118,6 +124,7 @@ pub fn import(a: ImportArgs) -> Result<i32> {
 fn import_from(
     service: Option<Service>,
     profile: Option<&str>,
+    settings: &[(String, String)],
     remove: bool,
     keep: bool,
     json: bool,
@@ -143,7 +150,7 @@ fn import_from(
         }
         return Ok(0);
     }
-    let done = sc.import(&found, profile)?;
+    let done = sc.import(&found, profile, settings)?;
     if json {
         print_json(&done)?;
     } else {

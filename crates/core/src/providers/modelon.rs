@@ -346,23 +346,25 @@ impl VendorFiles for ModelonFiles {
 
     fn scan(&self) -> Result<Vec<Found>> {
         let service = crate::profile::Service::of(&Modelon);
-        let url = std::env::var(ENV_URL)
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_URL.to_string());
+        // The key file does not say which server its key is for (a Client(url=…,
+        // interactive=True) of any server writes it): its server only when the environment
+        // names one; import asks rather than assume the cloud default.
+        let url = std::env::var(ENV_URL).ok().filter(|u| !u.trim().is_empty());
         let mut out = Vec::new();
         if let Some(s) = std::env::var(ENV_KEY)
             .ok()
             .and_then(|v| Secret::from_user_input(&v))
         {
+            // The variable's key goes where the client sends it: the URL variable, else the
+            // client's own default.
             let mut f = Found::new(service, Source::Env(ENV_KEY), KEY_NAME, s);
-            f.url = Some(url.clone());
+            f.url = Some(url.clone().unwrap_or_else(|| DEFAULT_URL.to_string()));
             out.push(f);
         }
         if let Some(p) = key_file() {
             if let Some(s) = files::read_opt(&p)?.and_then(|t| Secret::from_user_input(&t)) {
                 let mut f = Found::new(service, Source::File(p), KEY_NAME, s);
-                f.url = Some(url);
+                f.url = url;
                 out.push(f);
             }
         }
