@@ -276,3 +276,67 @@ fn the_vendors_self_written_files_say_what_to_do() {
         "{left}"
     );
 }
+
+/// Issue 23: audit reported "the exported key … of profile p" for a file that no longer held it
+/// (emptied by hand, or deleted), and the records kept pointing there. Now the records follow the
+/// disk: what still holds the key is reported, the rest is forgotten.
+#[test]
+fn export_records_follow_the_disk() {
+    let env = Env::new();
+    let p = env.name("d");
+    env.run(&["profile", "add", &p, "--service", "dlubal"]).ok();
+    let (one, two) = (secret("ak-"), secret("ak-"));
+    env.run_in(&["key", "add", &p, "one"], &one).ok();
+    env.run_in(&["key", "add", &p, "two"], &two).ok();
+    let (kept, emptied, gone) = (
+        env.home().join("kept.ini"),
+        env.home().join("emptied.ini"),
+        env.home().join("gone.ini"),
+    );
+    for f in [&kept, &emptied, &gone] {
+        env.run(&["export", &p, "--path", f.to_str().unwrap()]).ok();
+    }
+    let exported_to = |env: &Env| -> Vec<String> {
+        let keys: serde_json::Value =
+            serde_json::from_str(&env.run(&["key", "list", &p, "--json"]).stdout).unwrap();
+        let mut all: Vec<String> = keys
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|k| k["exported"].as_array().unwrap().clone())
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(exported_to(&env).len(), 6, "two keys, three files");
+    // By hand: one file emptied of key one (two stays), one deleted.
+    fs::write(&emptied, format!("[api_keys]\ntwo = {two}\n")).unwrap();
+    fs::remove_file(&gone).unwrap();
+
+    let items = audit_json(&env);
+    let shown: Vec<String> = items
+        .iter()
+        .filter(|f| f["what"].as_str().unwrap().contains("the exported key"))
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["path"].as_str().unwrap(),
+                f["what"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(shown.iter().any(|s| s.contains("kept.ini")), "{shown:?}");
+    assert!(shown.iter().all(|s| !s.contains("gone.ini")), "{shown:?}");
+    assert!(
+        shown
+            .iter()
+            .all(|s| !(s.contains("emptied.ini") && s.contains("\"one\""))),
+        "{shown:?}"
+    );
+    let kept_s = kept.display().to_string();
+    let emptied_s = emptied.display().to_string();
+    let mut want = vec![kept_s.clone(), kept_s, emptied_s];
+    want.sort();
+    assert_eq!(exported_to(&env), want, "the records follow the disk");
+}

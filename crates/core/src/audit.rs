@@ -210,18 +210,56 @@ fn shell_findings() -> Vec<Finding> {
     out
 }
 
-/// Files SimCred itself exported that are still there, as recorded by `profiles` (this
-/// computer's: a path in a team profile's metadata is not this user's to remove).
-fn export_findings(profiles: &[Profile]) -> Vec<Finding> {
+/// A record of an export that no longer matches the disk: the file is gone (`key`: `None`,
+/// every record of the path goes), or it no longer holds key `key`.
+struct StaleExport {
+    profile: String,
+    key: Option<String>,
+    path: String,
+}
+
+/// Files SimCred itself exported that still hold what was exported, as recorded by `profiles`
+/// (this computer's: a path in a team profile's metadata is not this user's to remove), and the
+/// records that no longer match the disk (the file gone, or no longer holding the key, which is
+/// read from the store to tell; a key that cannot be read is reported as before).
+fn export_findings(ctx: &Ctx<'_>, profiles: &[Profile]) -> (Vec<Finding>, Vec<StaleExport>) {
     let mut out = Vec::new();
+    let mut stale = Vec::new();
     for p in profiles {
-        for (what, m) in p
+        for (what, m, kind) in p
             .keys
             .iter()
-            .map(|k| ("the exported key", k))
-            .chain(p.tokens.iter().map(|t| ("the exported token", t)))
+            .map(|k| ("the exported key", k, Some(SecretKind::ApiKey)))
+            .chain(p.tokens.iter().map(|t| ("the exported token", t, None)))
         {
             for path in &m.exported {
+                let text = match crate::fsio::read_text(Path::new(path)) {
+                    Ok(Some(t)) => Some(t),
+                    Ok(None) => {
+                        stale.push(StaleExport {
+                            profile: p.name.clone(),
+                            key: None,
+                            path: path.clone(),
+                        });
+                        continue;
+                    }
+                    // Not readable as text (or not a regular file): reported, not judged.
+                    Err(_) => None,
+                };
+                let gone = kind.zip(text).is_some_and(|(kind, text)| {
+                    matches!(
+                        ctx.store().get(&SecretId::new(&p.name, kind, &m.name)),
+                        Ok(Some(s)) if !text.contains(s.expose())
+                    )
+                });
+                if gone {
+                    stale.push(StaleExport {
+                        profile: p.name.clone(),
+                        key: Some(m.name.clone()),
+                        path: path.clone(),
+                    });
+                    continue;
+                }
                 if Path::new(path).is_file() {
                     out.push(Finding {
                         service: Some(p.service.as_str().to_string()),
@@ -235,7 +273,7 @@ fn export_findings(profiles: &[Profile]) -> Vec<Finding> {
             }
         }
     }
-    out
+    (out, stale)
 }
 
 /// Every plaintext credential found, one finding per place (a vendor file SimCred also
@@ -261,9 +299,18 @@ pub fn audit(ctx: &Ctx<'_>) -> Result<Vec<Finding>> {
         }
     }
     out.extend(shell_findings());
-    for f in export_findings(&profiles) {
+    let (exported, stale) = export_findings(ctx, &profiles);
+    for f in exported {
         if !out.iter().any(|o| o.path == f.path && o.line.is_none()) {
             out.push(f);
+        }
+    }
+    // SimCred's own records follow the disk: a file gone or emptied of the key is no longer
+    // "exported to" (nor reported, nor re-exported to on a replace).
+    for s in stale {
+        match &s.key {
+            None => ctx.forget_export(&s.profile, &s.path)?,
+            Some(k) => ctx.forget_key_export(&s.profile, k, &s.path)?,
         }
     }
     Ok(out.into_iter().map(Finding::made_safe).collect())
