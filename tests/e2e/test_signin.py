@@ -70,6 +70,17 @@ def test_generate_offline_token_with_password_and_totp_field(app, cli, sandbox):
     assert app.q("token-status-offline").get_attribute("data-kind") == "offline"
     state = [x for x in cli.status()["profiles"] if x["name"] == p][0]["state"]
     assert state.startswith("offline token"), state
+    # Issue 23: the sign-in added "Username" to the profile's settings quietly; now only when
+    # the form's box is ticked (unticked by default for a profile without one).
+    assert "username" not in cli.json("profile", "show", p, "--json")["settings"]
+    app.click("login-password")
+    assert not app.wait("password-form-remember_username").is_selected()
+    app.type("password-form-username", DEMO_USER)
+    app.type("password-form-password", DEMO_PASSWORD)
+    app.click("password-form-remember_username")
+    app.click("password-form-submit")
+    app.wait_gone("password-form", 30)
+    assert cli.json("profile", "show", p, "--json")["settings"]["username"] == DEMO_USER
     # The CLI can mint access tokens from it: one store.
     assert cli.run("token", p).stdout.count(".") == 2
 

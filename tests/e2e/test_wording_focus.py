@@ -227,3 +227,13 @@ def test_a_key_just_added_can_be_checked_from_the_message(app, cli, sandbox, mad
     app.message("is valid")
     assert app.q("message").get_attribute("data-kind") == "success"
     app.wait_badge(p, "valid")
+
+
+def test_enter_on_the_service_picker_goes_to_the_next_step(app):
+    """Issue 23: Enter did not advance the service picker (a drop-down does not submit a form)."""
+    app.click("add-profile")
+    picker = app.wait("profile-service-service")
+    picker.send_keys(Keys.ENTER)
+    app.wait("profile-form-name")
+    app.click("profile-form-cancel")
+    app.wait_gone("profile-form")

@@ -238,6 +238,13 @@ export function formDialog({
       if (onInput) onInput(values(), { inputs, rows });
     });
     cancel.addEventListener("click", () => ctx.close());
+    // Enter submits from a drop-down too, as from a text field (a form does not do it by itself).
+    form.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && e.target instanceof HTMLSelectElement && !e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+        e.preventDefault();
+        form.requestSubmit(submit);
+      }
+    });
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       if (!validate(true)) {

@@ -250,6 +250,7 @@ async function passwordLogin(p, offline) {
       { name: "password", label: "Password", type: "password", required: true, autocomplete: "current-password", validate: (v) => (String(v ?? "") ? null : "The password is empty.") },
       { name: "totp", label: "One-time code (TOTP)", type: "password", inputmode: "numeric", autocomplete: "one-time-code", help: "Leave empty if your account has no two-factor authentication." },
       { name: "offline", label: "Keep an offline token (scripts keep working without signing in again)", type: "checkbox", value: offline },
+      { name: "remember_username", label: "Remember the user name in this profile", type: "checkbox", value: !!p.settings.username },
     ],
     submitLabel: "Log in",
     onSubmit: async (v) =>
@@ -259,6 +260,7 @@ async function passwordLogin(p, offline) {
         password: v.password,
         totp: v.totp ? v.totp : null,
         offline: !!v.offline,
+        remember_username: !!v.remember_username,
       }),
   });
   if (r) {

@@ -382,6 +382,12 @@ impl Simcred {
         )
     }
 
+    /// Keeps the user name of a password sign-in in the profile (`username`), when the person
+    /// asked for it: the sign-in itself changes no setting.
+    pub fn remember_username(&self, profile: &str, username: &str) -> Result<()> {
+        self.ctx().remember_username(profile, username)
+    }
+
     /// [`Simcred::password_login`] for an offline token of `client` (`None`: the default).
     #[allow(clippy::too_many_arguments)]
     pub fn password_login_for(

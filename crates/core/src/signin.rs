@@ -372,8 +372,15 @@ impl Ctx<'_> {
             self.store()
                 .set(&sid(profile, SecretKind::Password), password)?;
         }
-        self.update_profile_setting(profile, "username", username)?;
+        // The user name is not written into the profile here: the faces ask first
+        // (Ctx::remember_username), so a sign-in changes no setting quietly.
         self.store_signin(profile, &client, tokens, offline)
+    }
+
+    /// Keeps `username` in the profile's settings (the SDK's config has it), for the next
+    /// password sign-in's form; a face calls it when the person asked for it.
+    pub(crate) fn remember_username(&self, profile: &str, username: &str) -> Result<()> {
+        self.update_profile_setting(profile, "username", username)
     }
 
     fn update_profile_setting(&self, profile: &str, key: &str, value: &str) -> Result<()> {

@@ -133,6 +133,7 @@ pub async fn password_login(
     totp: Option<SecretInput>,
     offline: bool,
     remember_password: Option<bool>,
+    remember_username: Option<bool>,
 ) -> Result<SignIn, UiError> {
     let password = password.require("password")?;
     let totp = totp.and_then(|t| t.0);
@@ -141,14 +142,20 @@ pub async fn password_login(
         return Err(UiError::invalid("the user name is empty"));
     }
     blocking(move || {
-        Ok(open()?.password_login(
+        let sc = open()?;
+        let s = sc.password_login(
             &profile,
             &username,
             &password,
             totp.as_ref(),
             offline,
             remember_password.unwrap_or(false),
-        )?)
+        )?;
+        // Only when the form's box says so: a sign-in adds no setting quietly.
+        if remember_username.unwrap_or(false) {
+            sc.remember_username(&profile, &username)?;
+        }
+        Ok(s)
     })
     .await
 }

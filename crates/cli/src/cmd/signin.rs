@@ -130,7 +130,7 @@ fn login(a: LoginArgs, offline: bool, client: Option<&str>) -> Result<i32> {
         let password = Secret::from_user_input(&password)
             .ok_or_else(|| anyhow::anyhow!("the password is empty"))?;
         let totp = Secret::from_user_input(&totp);
-        sc.password_login_for(
+        let s = sc.password_login_for(
             &a.profile,
             &username,
             &password,
@@ -138,7 +138,11 @@ fn login(a: LoginArgs, offline: bool, client: Option<&str>) -> Result<i32> {
             offline,
             a.remember_password,
             client,
-        )?
+        )?;
+        // As before: the CLI keeps the user name it was given in the profile (a setting of
+        // the SDK's config), for the next `login --password`.
+        sc.remember_username(&a.profile, &username)?;
+        s
     } else {
         let dl = sc.start_device_login_for(&a.profile, offline, client)?;
         eprintln!("Your code: {}", dl.auth.user_code);
