@@ -35,7 +35,7 @@ pub mod verify;
 // The base layer (crates/base), re-exported under its old paths so the core reads as before.
 pub use simcred_base::{atomic, fsio, http, secret, text, Secret};
 // The secrets layer (crates/secrets), likewise.
-pub use simcred_secrets::{kernel, store, vault, vault_store};
+pub use simcred_secrets::{kernel, store, vault, vault_login, vault_store};
 
 pub use app::{CheckReport, ProfileStatus, ReplaceReport, Simcred, StatusReport};
 pub use error::{Error, Result};

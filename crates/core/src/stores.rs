@@ -490,27 +490,28 @@ impl crate::ctx::Ctx<'_> {
         name: &str,
         how: LoginMethod,
     ) -> crate::Result<crate::vault::TokenInfo> {
-        use crate::vault::Login;
+        use crate::vault_login::Login;
         let cfg = self.store_config(name)?;
         no_login(&cfg)?;
         let at = cfg.vault_addr()?;
         let token = match &how {
             LoginMethod::Token(t) => t.clone(),
             LoginMethod::Userpass { username, password } => {
-                crate::vault::login(&at, &Login::Userpass { username, password })
+                crate::vault_login::login(&at, &Login::Userpass { username, password })
                     .map_err(StoreError::from)?
             }
             LoginMethod::AppRole { role_id, secret_id } => {
-                crate::vault::login(&at, &Login::AppRole { role_id, secret_id })
+                crate::vault_login::login(&at, &Login::AppRole { role_id, secret_id })
                     .map_err(StoreError::from)?
             }
             LoginMethod::Jwt { role, jwt } => {
-                crate::vault::login(&at, &Login::Jwt { role, jwt }).map_err(StoreError::from)?
+                crate::vault_login::login(&at, &Login::Jwt { role, jwt })
+                    .map_err(StoreError::from)?
             }
             LoginMethod::Oidc(pending) => {
                 let (deadline, waited) = crate::callback::deadline();
                 let code = pending.callback.wait(&pending.state, deadline, waited)?;
-                crate::vault::oidc_callback(&at, &pending.state, &code, &pending.nonce)
+                crate::vault_login::oidc_callback(&at, &pending.state, &code, &pending.nonce)
                     .map_err(StoreError::from)?
             }
         };
@@ -536,7 +537,7 @@ impl crate::ctx::Ctx<'_> {
         let at = cfg.vault_addr()?;
         let callback = crate::callback::Callback::listen(port).map_err(crate::Error::Invalid)?;
         let nonce = Secret::new(oidc_nonce());
-        let raw = crate::vault::oidc_auth_url(&at, role, &callback.redirect_uri(), &nonce)
+        let raw = crate::vault_login::oidc_auth_url(&at, role, &callback.redirect_uri(), &nonce)
             .map_err(StoreError::from)?;
         let url = crate::http::openable_url(&raw).ok_or_else(|| {
             crate::Error::Invalid(format!(

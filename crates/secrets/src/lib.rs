@@ -10,6 +10,7 @@ pub mod kernel;
 pub mod memory;
 pub mod store;
 pub mod vault;
+pub mod vault_login;
 pub mod vault_store;
 
 // The base layer's parts under the paths this crate's files use.

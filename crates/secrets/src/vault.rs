@@ -1,5 +1,5 @@
 //! A client for the KV version 2 secrets engine of OpenBao and HashiCorp Vault (the same HTTP
-//! API), and for their login methods (token, userpass, AppRole, JWT). It runs on SimCred's own
+//! API); its login methods (userpass, AppRole, JWT, OIDC) are in [`crate::vault_login`]. It runs on SimCred's own
 //! HTTP client, pinned to the vault's origin, so the proxy, CA bundle, timeout, no-redirect and
 //! loopback rules hold for the vault as for every other request. Everything SimCred keeps lives
 //! under `{mount}/data/{prefix}/…` (metadata under `{mount}/metadata/{prefix}/…`), so one
@@ -105,22 +105,6 @@ pub struct TokenInfo {
     pub renewable: bool,
 }
 
-/// How to log in.
-pub enum Login<'a> {
-    /// `auth/userpass/login/{username}`.
-    Userpass {
-        username: &'a str,
-        password: &'a Secret,
-    },
-    /// `auth/approle/login` with a role id and a secret id.
-    AppRole {
-        role_id: &'a str,
-        secret_id: &'a Secret,
-    },
-    /// `auth/jwt/login` with a role and a signed identity token (CI jobs).
-    Jwt { role: &'a str, jwt: &'a Secret },
-}
-
 /// A vault, reached with a token.
 pub struct Vault {
     http: Http,
@@ -128,11 +112,11 @@ pub struct Vault {
     token: Secret,
 }
 
-fn shown(at: &VaultAddr) -> String {
+pub(crate) fn shown(at: &VaultAddr) -> String {
     crate::text::safe(&origin_of(&at.addr))
 }
 
-fn client(at: &VaultAddr) -> Result<Http, VaultError> {
+pub(crate) fn client(at: &VaultAddr) -> Result<Http, VaultError> {
     let net = NetOptions {
         tls_ca_bundle: at.ca_bundle.clone(),
         ..NetOptions::default()
@@ -142,7 +126,7 @@ fn client(at: &VaultAddr) -> Result<Http, VaultError> {
         .pinned(&at.addr))
 }
 
-fn api_url(at: &VaultAddr, path: &str) -> Result<Url, VaultError> {
+pub(crate) fn api_url(at: &VaultAddr, path: &str) -> Result<Url, VaultError> {
     let base = at.addr.as_str().trim_end_matches('/');
     Url::parse(&format!("{base}/v1/{path}"))
         .map_err(|e| VaultError::Setup(format!("cannot build a vault URL for {path}: {e}")))
@@ -151,7 +135,7 @@ fn api_url(at: &VaultAddr, path: &str) -> Result<Url, VaultError> {
 /// Percent-encodes one path segment: letters, digits and `_-.@~` stay, everything else
 /// (`/`, `?`, `%`, spaces, non-ASCII) is escaped. `.` and `..` become `%2E`-free `_dot_` forms
 /// that cannot climb out of the prefix (URLs treat `%2E%2E` as `..`).
-fn seg(s: &str) -> String {
+pub(crate) fn seg(s: &str) -> String {
     match s {
         "" => "_empty_".into(),
         "." => "_dot_".into(),
@@ -169,7 +153,7 @@ fn seg(s: &str) -> String {
     }
 }
 
-fn headers<'a>(at: &'a VaultAddr, token: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn headers<'a>(at: &'a VaultAddr, token: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
     let mut h = vec![("accept", "application/json"), ("x-vault-request", "true")];
     if let Some(t) = token {
         h.push(("x-vault-token", t));
@@ -181,7 +165,7 @@ fn headers<'a>(at: &'a VaultAddr, token: Option<&'a str>) -> Vec<(&'a str, &'a s
 }
 
 /// The `errors` array of a vault error reply, joined and made safe.
-fn errors_of(reply: &Reply, secrets: &[&Secret]) -> String {
+pub(crate) fn errors_of(reply: &Reply, secrets: &[&Secret]) -> String {
     serde_json::from_str::<Value>(&reply.body)
         .ok()
         .and_then(|v| {
@@ -197,130 +181,11 @@ fn errors_of(reply: &Reply, secrets: &[&Secret]) -> String {
         .unwrap_or_else(|| format!("HTTP {}", reply.status))
 }
 
-fn json_of(reply: &Reply, at: &VaultAddr) -> Result<Value, VaultError> {
+pub(crate) fn json_of(reply: &Reply, at: &VaultAddr) -> Result<Value, VaultError> {
     serde_json::from_str(&reply.body).map_err(|_| VaultError::BadReply {
         addr: shown(at),
         what: format!("a {} reply that is not JSON", reply.status),
     })
-}
-
-/// Logs in and returns the new client token.
-pub fn login(at: &VaultAddr, how: &Login<'_>) -> Result<Secret, VaultError> {
-    let (path, body, sent): (String, Value, Vec<&Secret>) = match how {
-        Login::Userpass { username, password } => (
-            format!("auth/userpass/login/{}", seg(username)),
-            json!({ "password": password.expose() }),
-            vec![*password],
-        ),
-        Login::AppRole { role_id, secret_id } => (
-            "auth/approle/login".into(),
-            json!({ "role_id": role_id, "secret_id": secret_id.expose() }),
-            vec![*secret_id],
-        ),
-        Login::Jwt { role, jwt } => (
-            "auth/jwt/login".into(),
-            json!({ "role": role, "jwt": jwt.expose() }),
-            vec![*jwt],
-        ),
-    };
-    let v = unauthenticated(at, "POST", &path, Some(&body), &sent)?;
-    client_token(&v, at)
-}
-
-/// `auth.client_token` of a login reply.
-fn client_token(v: &Value, at: &VaultAddr) -> Result<Secret, VaultError> {
-    v.pointer("/auth/client_token")
-        .and_then(|t| t.as_str())
-        .filter(|t| !t.is_empty() && t.len() < 4096)
-        .map(Secret::new)
-        .ok_or_else(|| VaultError::BadReply {
-            addr: shown(at),
-            what: "a login reply without auth.client_token".into(),
-        })
-}
-
-/// A call made before there is a token (a login); `sent` are the secrets in it, redacted from
-/// any error the vault echoes.
-fn unauthenticated(
-    at: &VaultAddr,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-    sent: &[&Secret],
-) -> Result<Value, VaultError> {
-    let http = client(at)?;
-    let url = api_url(at, path)?;
-    let h = headers(at, None);
-    let reply = match body {
-        Some(b) => http.send_json(method, &url, &h, &b.to_string()),
-        None => http.send(method, &url, &h, None),
-    }
-    .map_err(|source| VaultError::Unreachable {
-        addr: shown(at),
-        source,
-    })?;
-    match reply.status {
-        200 => json_of(&reply, at),
-        503 => Err(VaultError::Sealed {
-            addr: shown(at),
-            status: 503,
-        }),
-        400 | 401 | 403 | 404 => Err(VaultError::LoginRefused {
-            addr: shown(at),
-            reason: errors_of(&reply, sent),
-        }),
-        s => Err(VaultError::BadReply {
-            addr: shown(at),
-            what: format!("login answered {s}: {}", errors_of(&reply, sent)),
-        }),
-    }
-}
-
-/// The first step of the OIDC login of people (`auth/oidc`, as `vault login -method=oidc`):
-/// the identity provider's page to open, for `role` (`None`: the mount's default role), which
-/// sends the browser back to `redirect_uri`.
-pub fn oidc_auth_url(
-    at: &VaultAddr,
-    role: Option<&str>,
-    redirect_uri: &str,
-    client_nonce: &Secret,
-) -> Result<String, VaultError> {
-    let body = json!({
-        "role": role.unwrap_or(""),
-        "redirect_uri": redirect_uri,
-        "client_nonce": client_nonce.expose(),
-    });
-    let v = unauthenticated(
-        at,
-        "POST",
-        "auth/oidc/oidc/auth_url",
-        Some(&body),
-        &[client_nonce],
-    )?;
-    v.pointer("/data/auth_url")
-        .and_then(|u| u.as_str())
-        .filter(|u| !u.is_empty())
-        .map(str::to_string)
-        .ok_or_else(|| VaultError::LoginRefused {
-            addr: shown(at),
-            reason: "no sign-in page for this role (is the role's redirect URI allowed?)".into(),
-        })
-}
-
-/// The last step: the vault exchanges the provider's `code` and returns a token.
-pub fn oidc_callback(
-    at: &VaultAddr,
-    state: &str,
-    code: &Secret,
-    client_nonce: &Secret,
-) -> Result<Secret, VaultError> {
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    q.append_pair("state", state)
-        .append_pair("code", code.expose())
-        .append_pair("client_nonce", client_nonce.expose());
-    let path = format!("auth/oidc/oidc/callback?{}", q.finish());
-    let v = unauthenticated(at, "GET", &path, None, &[code, client_nonce])?;
-    client_token(&v, at)
 }
 
 impl Vault {
