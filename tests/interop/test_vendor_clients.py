@@ -303,7 +303,16 @@ CredentialManager().write_key_to_file(ARGS["key"])
 """,
         key=key,
     )
+    # The client's file does not say its server: without one named, nothing is stored and the
+    # plaintext is not removed (it is still the only copy).
     rows = sb.simcred_json("import", "--service", "modelon", "--profile", prof, "--remove-plaintext")
+    assert [(x["profile"], x["action"]) for x in rows] == [(prof, "skipped")]
+    assert "does not say which Modelon Impact server" in rows[0]["note"], rows
+    assert sb.impact_key_file.read_text() == key
+    rows = sb.simcred_json(
+        "import", "--service", "modelon", "--profile", prof, "--set", "url=https://impact.example.com/",
+        "--remove-plaintext",
+    )
     assert [(x["profile"], x["action"]) for x in rows] == [(prof, "imported")]
     assert not sb.impact_key_file.exists()
     assert sb.get_key(prof) == key
