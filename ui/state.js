@@ -11,6 +11,8 @@ export const state = {
   status: null,
   selected: null,
   profile: null,
+  /** The status line the detail was last drawn with (JSON), to tell when it changed. */
+  detailLine: null,
   consents: null, // {profile, list, error, loading}
   copyId: null,
   /** The status read in flight (a promise), and the refresh() calls it and earlier ones cover. */

@@ -122,8 +122,13 @@ export async function select(name) {
 async function loadDetail(name, { quiet = false } = {}) {
   try {
     const p = await call(CMD.profileShow, { name });
-    const same = state.profile && JSON.stringify(state.profile) === JSON.stringify(p);
+    // Unchanged only when both what is stored and its status line are: the detail shows both
+    // (an answer recorded before the profile was read, and read into the status after, would
+    // otherwise never reach the screen).
+    const line = JSON.stringify(state.status?.profiles?.find((x) => x.name === name) ?? null);
+    const same = state.profile && JSON.stringify(state.profile) === JSON.stringify(p) && state.detailLine === line;
     state.profile = p;
+    state.detailLine = line;
     if (quiet && same && document.querySelector(`[data-profile="${CSS.escape(name)}"]`)) return;
     renderDetail(p);
     restoreFocus();
