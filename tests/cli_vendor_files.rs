@@ -88,8 +88,7 @@ fn modelon_export_and_import() {
     assert!(meta.contains(".impact/api.key"), "{meta}");
 
     let env2 = Env::new();
-    fs::create_dir_all(env2.home().join(".impact")).unwrap();
-    fs::write(env2.home().join(".impact/api.key"), format!("{k}\n")).unwrap();
+    plant_api_key(&env2, &k);
     let prof = env2.name("m");
     let other = secret("mk-env-");
     let out = env2.run_with(
@@ -175,6 +174,25 @@ fn import_removing_plaintext_leaves_no_export_for_audit_to_report() {
     assert!(!list.stdout.contains("config.ini"), "{list:?}");
 }
 
+/// Modelon's `~/.impact/api.key` holding `key`, as the vendor's client writes it.
+fn plant_api_key(env: &Env, key: &str) {
+    fs::create_dir_all(env.home().join(".impact")).unwrap();
+    fs::write(env.home().join(".impact/api.key"), format!("{key}\n")).unwrap();
+}
+
+/// `import --service modelon --profile PROFILE [EXTRA…] --keep-plaintext --json`, its rows.
+fn import_modelon(env: &Env, profile: &str, extra: &[&str]) -> serde_json::Value {
+    let args = [
+        &["import", "--service", "modelon", "--profile", profile][..],
+        extra,
+        &["--keep-plaintext", "--json"],
+    ]
+    .concat();
+    let out = env.run(&args);
+    out.ok();
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
 /// Issue 23: import gave a Modelon key from `~/.impact/api.key` the cloud's URL whatever server
 /// it belonged to (and a check would then have sent it there). The file does not say its server,
 /// so import asks: skipped with a note until the server or an existing profile is named.
@@ -182,21 +200,10 @@ fn import_removing_plaintext_leaves_no_export_for_audit_to_report() {
 fn a_modelon_key_whose_file_does_not_say_its_server_is_never_bound_to_a_guessed_one() {
     let env = Env::new();
     let k = secret("mk-");
-    fs::create_dir_all(env.home().join(".impact")).unwrap();
-    fs::write(env.home().join(".impact/api.key"), format!("{k}\n")).unwrap();
+    plant_api_key(&env, &k);
     let p = env.name("acme");
 
-    let out = env.run(&[
-        "import",
-        "--service",
-        "modelon",
-        "--profile",
-        &p,
-        "--keep-plaintext",
-        "--json",
-    ]);
-    out.ok();
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let v = import_modelon(&env, &p, &[]);
     assert_eq!(v[0]["action"], "skipped", "{v}");
     let note = v[0]["note"].as_str().unwrap();
     assert!(
@@ -210,19 +217,7 @@ fn a_modelon_key_whose_file_does_not_say_its_server_is_never_bound_to_a_guessed_
     );
 
     // Named: the new profile is bound to that server.
-    let out = env.run(&[
-        "import",
-        "--service",
-        "modelon",
-        "--profile",
-        &p,
-        "--set",
-        "url=https://impact.acme.example/",
-        "--keep-plaintext",
-        "--json",
-    ]);
-    out.ok();
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let v = import_modelon(&env, &p, &["--set", "url=https://impact.acme.example/"]);
     assert_eq!(v[0]["action"], "imported", "{v}");
     let show = env.run(&["profile", "show", &p, "--json"]).stdout;
     assert!(
@@ -233,8 +228,7 @@ fn a_modelon_key_whose_file_does_not_say_its_server_is_never_bound_to_a_guessed_
 
     // Into an existing profile: it joins, with that profile's server; no URL needed.
     let env2 = Env::new();
-    fs::create_dir_all(env2.home().join(".impact")).unwrap();
-    fs::write(env2.home().join(".impact/api.key"), format!("{k}\n")).unwrap();
+    plant_api_key(&env2, &k);
     let mine = env2.name("mine");
     env2.run(&[
         "profile",
@@ -246,17 +240,7 @@ fn a_modelon_key_whose_file_does_not_say_its_server_is_never_bound_to_a_guessed_
         "https://impact.mine.example/",
     ])
     .ok();
-    let out = env2.run(&[
-        "import",
-        "--service",
-        "modelon",
-        "--profile",
-        &mine,
-        "--keep-plaintext",
-        "--json",
-    ]);
-    out.ok();
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let v = import_modelon(&env2, &mine, &[]);
     assert_eq!(
         (v[0]["action"].as_str(), v[0]["profile"].as_str()),
         (Some("imported"), Some(mine.as_str())),

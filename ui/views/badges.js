@@ -24,8 +24,8 @@ export function liveBadge(make, testid, title) {
 
 /** The "unreachable · 1 min ago" badge beside a profile's own state, or null. */
 export function unreachableOf(st) {
-  if (!unreachableBadge(st)) return null;
   const u = unreachableBadge(st);
+  if (!u) return null;
   const when = `last asked ${formatTime(st.unreachable)}`;
   return liveBadge((now) => unreachableBadge(st, now), "detail-unreachable", u.detail ? `The service did not answer (${when}): ${u.detail}` : `No answer (${when})`);
 }

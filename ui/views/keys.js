@@ -302,7 +302,9 @@ async function checkKey(p, k, button) {
     notifyError(err, `Could not check the key ${k.name}`);
     await actions.refresh({ quiet: true });
   }
-  if (state.profile?.name === p.name) actions.renderDetail(state.profile);
+  // The refresh redrew the detail when anything changed; a button it left in place is still
+  // "Checking…" and disabled.
+  if (button?.isConnected && state.profile?.name === p.name) actions.renderDetail(state.profile);
   restoreFocus();
 }
 

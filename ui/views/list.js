@@ -34,8 +34,9 @@ function drawList() {
         h(
           "ul",
           { class: "group-list", role: "list" },
-          g.profiles.map((p) =>
-            h(
+          g.profiles.map((p) => {
+            const down = unreachableBadge(p);
+            return h(
               "li",
               {},
               h(
@@ -46,17 +47,17 @@ function drawList() {
                   "data-testid": `profile-item-${p.name}`,
                   "data-name": p.name,
                   "aria-current": state.selected === p.name ? "true" : undefined,
-                  "aria-label": `${p.name}, ${serviceName(p.service)}${p.store ? `, in store ${p.store}` : ""}, ${profileBadge(p).label}${unreachableBadge(p) ? ", unreachable" : ""}`,
+                  "aria-label": `${p.name}, ${serviceName(p.service)}${p.store ? `, in store ${p.store}` : ""}, ${profileBadge(p).label}${down ? ", unreachable" : ""}`,
                   onclick: () => actions.select(p.name),
                 },
                 h("span", { class: "profile-name" }, p.name),
                 p.store ? h("span", { class: "store-tag", "data-testid": `store-tag-${p.name}`, title: `Secrets in store ${p.store}` }, p.store) : null,
                 badge(profileBadge(p), `badge-${p.name}`, profileBadgeWithAge(p).label),
                 // An outage shows beside the last known state, here as in the detail.
-                unreachableBadge(p) ? badge({ kind: "unreachable", label: "unreachable" }, `list-unreachable-${p.name}`, unreachableBadge(p).label) : null,
+                down ? badge({ kind: "unreachable", label: "unreachable" }, `list-unreachable-${p.name}`, down.label) : null,
               ),
-            ),
-          ),
+            );
+          }),
         ),
       ),
     ),

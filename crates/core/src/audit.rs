@@ -308,10 +308,7 @@ pub fn audit(ctx: &Ctx<'_>) -> Result<Vec<Finding>> {
     // SimCred's own records follow the disk: a file gone or emptied of the key is no longer
     // "exported to" (nor reported, nor re-exported to on a replace).
     for s in stale {
-        match &s.key {
-            None => ctx.forget_export(&s.profile, &s.path)?,
-            Some(k) => ctx.forget_key_export(&s.profile, k, &s.path)?,
-        }
+        ctx.forget_export(&s.profile, &s.path, s.key.as_deref())?;
     }
     Ok(out.into_iter().map(Finding::made_safe).collect())
 }

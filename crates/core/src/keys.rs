@@ -357,31 +357,11 @@ impl Ctx<'_> {
         })
     }
 
-    /// Forgets that key `name` of `profile` was exported to `path` (the file no longer holds
-    /// it); the profile's other keys exported there keep their record.
-    pub(crate) fn forget_key_export(&self, profile: &str, name: &str, path: &str) -> Result<()> {
-        if !self.config().read()?.iter().any(|p| p.name == profile) {
-            return Ok(());
-        }
-        self.config().update(|doc| {
-            let Ok(prof) = find_profile(doc.profiles(), profile) else {
-                return Ok(());
-            };
-            if let Some(k) = prof.keys.iter().find(|k| k.name == name).cloned() {
-                if k.exported.iter().any(|p| p == path) {
-                    let mut m = k;
-                    m.exported.retain(|p| p != path);
-                    doc.put_key(profile, &m);
-                }
-            }
-            Ok::<_, Error>(())
-        })
-    }
-
     /// Forgets that `profile`'s keys and tokens were exported to `path` (their plaintext copy
-    /// there was removed), so neither `audit` nor the app points at a copy that is gone. Only
-    /// this computer's profiles record paths; for any other profile this does nothing.
-    pub(crate) fn forget_export(&self, profile: &str, path: &str) -> Result<()> {
+    /// there was removed), so neither `audit` nor the app points at a copy that is gone; with
+    /// `key`, only that key's record (the file no longer holds it, the others' stay). Only this
+    /// computer's profiles record paths; for any other profile this does nothing.
+    pub(crate) fn forget_export(&self, profile: &str, path: &str, key: Option<&str>) -> Result<()> {
         if !self.config().read()?.iter().any(|p| p.name == profile) {
             return Ok(());
         }
@@ -390,14 +370,14 @@ impl Ctx<'_> {
                 return Ok(());
             };
             let prof = prof.clone();
-            for k in &prof.keys {
+            for k in prof.keys.iter().filter(|k| key.is_none_or(|n| n == k.name)) {
                 if k.exported.iter().any(|p| p == path) {
                     let mut m = k.clone();
                     m.exported.retain(|p| p != path);
                     doc.put_key(profile, &m);
                 }
             }
-            for t in &prof.tokens {
+            for t in prof.tokens.iter().filter(|_| key.is_none()) {
                 if t.exported.iter().any(|p| p == path) {
                     let mut m = t.clone();
                     m.exported.retain(|p| p != path);

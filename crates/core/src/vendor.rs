@@ -272,7 +272,8 @@ pub fn import(
     Ok(out)
 }
 
-/// The profile `name` of `f`'s service: the existing one, or a new one with `settings`.
+/// The profile `name` of `f`'s service: the existing one, or a new one with `settings` (which
+/// must name the server, for a service whose keys belong to one: `Ok(Err(note))` otherwise).
 /// A name the user did not give (`explicit` false) is looked up among the profiles of this
 /// computer only; a team profile of that name is refused (`Ok(Err(note))`, nothing written):
 /// a personal key must not end up where the team reads it because of a name.
@@ -296,6 +297,16 @@ fn profile_for(
         ))),
         Ok(p) => Ok(Ok(p.clone())),
         Err(_) => {
+            // A new profile is bound only to a server someone named (the file or `settings`).
+            if let Some(server) = server_setting(f.service) {
+                if !settings.iter().any(|(k, _)| k == server) {
+                    return Ok(Err(format!(
+                        "{} does not say which {} server this key is for, and SimCred does not guess; name it (--set {server}=URL) to make profile \"{name}\", or import into an existing profile (--profile NAME)",
+                        f.source,
+                        f.service.display_name()
+                    )));
+                }
+            }
             if !explicit {
                 // A store that cannot be read now is no reason to stop: the new profile is
                 // local, where the key is safe.
@@ -357,27 +368,6 @@ fn import_key(
     {
         settings.retain(|(x, _)| x != k);
         settings.push((k.clone(), v.clone()));
-    }
-    if let Some(server) = server_setting(f.service) {
-        let exists = if profile.is_some() {
-            sc.list_profiles()?
-        } else {
-            sc.config().read()?
-        }
-        .iter()
-        .any(|p| p.name == pname);
-        if !exists && !settings.iter().any(|(k, _)| k == server) {
-            return Ok(skipped(
-                &pname,
-                &f.name,
-                f,
-                format!(
-                    "{} does not say which {} server this key is for, and SimCred does not guess; name it (--set {server}=URL) to make profile \"{pname}\", or import into an existing profile (--profile NAME)",
-                    f.source,
-                    f.service.display_name()
-                ),
-            ));
-        }
     }
     let prof = match profile_for(sc, f, &pname, &settings, profile.is_some())? {
         Ok(p) => p,
@@ -523,7 +513,7 @@ pub fn remove_plaintext(
     }
     for (f, r) in found.iter().zip(imported) {
         if let (Source::File(p), true) = (&f.source, r.action.is_stored()) {
-            sc.forget_export(&r.profile, &p.display().to_string())?;
+            sc.forget_export(&r.profile, &p.display().to_string(), None)?;
         }
     }
     Ok(done)
