@@ -13,6 +13,7 @@ pub mod config;
 pub mod ctx;
 pub mod error;
 pub mod handoff;
+pub mod import;
 pub mod keys;
 pub mod profile;
 pub mod profiles;
