@@ -248,3 +248,163 @@ fn a_modelon_key_whose_file_does_not_say_its_server_is_never_bound_to_a_guessed_
     );
     assert_eq!(env2.run(&["key", "get", &mine]).stdout, k);
 }
+
+/// Issue 23: import said where keys went only after putting them there. `--dry-run` says, per
+/// key, the profile it joins or makes and the server, and writes nothing — no profile, no
+/// secret, no export record; `--profile SERVICE=NAME` names the profile of each service, and
+/// the real run then does what the dry run said.
+#[test]
+fn import_dry_run_says_what_it_would_join_or_make_and_writes_nothing() {
+    let env = Env::new();
+    let mk = secret("mk-");
+    plant_api_key(&env, &mk);
+    let ini = env.xdg_config().join("Dlubal/api/config.ini");
+    fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    let dk = secret("ak-");
+    fs::write(&ini, format!("[api_keys]\np1 = {dk}\ndefault = {dk}\n")).unwrap();
+    let mine = env.name("impact");
+    env.run(&[
+        "profile",
+        "add",
+        &mine,
+        "--service",
+        "modelon",
+        "--url",
+        "https://impact.mine.example/",
+    ])
+    .ok();
+    let rfem = env.name("rfem");
+    let toml = env.config_dir().join("profiles.toml");
+    let before = fs::read(&toml).unwrap();
+    let (modelon_to, dlubal_to) = (format!("modelon={mine}"), format!("dlubal={rfem}"));
+    let plan_args = [
+        "import",
+        "--profile",
+        &modelon_to,
+        "--profile",
+        &dlubal_to,
+        "--dry-run",
+    ];
+
+    let out = env.run(&plan_args);
+    out.ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{out:?}");
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with(&format!("would import: {mine}/api-key from "))
+                && l.ends_with("→ this computer's keyring (joins the existing profile)")
+        ),
+        "{out:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("would import: {rfem}/p1 from "))
+                && l.ends_with("→ this computer's keyring (new profile)")),
+        "{out:?}"
+    );
+    assert_eq!(
+        fs::read(&toml).unwrap(),
+        before,
+        "a dry run writes no profile"
+    );
+    assert!(env
+        .run(&["key", "get", &mine])
+        .fails()
+        .stderr
+        .contains("no key"));
+    assert_eq!(
+        fs::read_to_string(env.home().join(".impact/api.key")).unwrap(),
+        format!("{mk}\n")
+    );
+    assert!(!out.stdout.contains(&mk) && !out.stdout.contains(&dk));
+
+    // --json says the same, marked as a plan; a new Modelon profile names its server.
+    let v: serde_json::Value = serde_json::from_str(
+        &env.run(&[
+            "import",
+            "--service",
+            "modelon",
+            "--profile",
+            "modelon=brandnew",
+            "--set",
+            "url=https://impact.acme.example/",
+            "--dry-run",
+            "--json",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            &v[0]["action"],
+            &v[0]["new_profile"],
+            &v[0]["server"],
+            &v[0]["planned"]
+        ),
+        (
+            &serde_json::json!("imported"),
+            &serde_json::json!(true),
+            &serde_json::json!("https://impact.acme.example/"),
+            &serde_json::json!(true)
+        ),
+        "{v}"
+    );
+    assert_eq!(fs::read(&toml).unwrap(), before);
+
+    // A second, different key for that new single-key profile: the plan skips it, as the real
+    // run would (not "would import" twice).
+    let other = secret("mk-");
+    let out = env.run_with(
+        &[
+            "import",
+            "--service",
+            "modelon",
+            "--profile",
+            "modelon=brandnew",
+            "--set",
+            "url=https://impact.acme.example/",
+            "--dry-run",
+        ],
+        None,
+        &[("MODELON_IMPACT_CLIENT_API_KEY", &other)],
+    );
+    out.ok();
+    assert_eq!(
+        out.stdout
+            .lines()
+            .map(|l| l.split(':').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["would import", "would skip"],
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("already has a different key"),
+        "{out:?}"
+    );
+    assert!(!out.stdout.contains(&other));
+
+    // The real run does what the plan said.
+    let real: Vec<&str> = plan_args[..5].to_vec();
+    let out = env.run(&[&real[..], &["--keep-plaintext"]].concat());
+    out.ok();
+    assert!(
+        out.stdout.contains(&format!("imported: {rfem}/p1 from "))
+            && out.stdout.contains("(new profile)"),
+        "{out:?}"
+    );
+    assert_eq!(env.run(&["key", "get", &mine]).stdout, mk);
+    assert_eq!(env.run(&["key", "get", &rfem, "p1"]).stdout, dk);
+
+    // A service named twice, or one without vendor files, is refused before anything is read.
+    let e = env.run(&["import", "--profile", "modelon=a", "--profile", "modelon=b"]);
+    e.fails();
+    assert!(e.stderr.contains("modelon is named twice"), "{e:?}");
+    let e = env.run(&["import", "--profile", "nosuch=a", "--dry-run"]);
+    e.fails();
+    assert!(
+        e.stderr.contains("is not a service with vendor files"),
+        "{e:?}"
+    );
+}

@@ -149,3 +149,45 @@ def test_audit_clean_then_import_and_remove(own, home, home_env):
         finally:
             own.run("profile", "remove", name, "--yes", check=False)
         assert os.path.exists(bashrc)
+
+
+def test_import_shows_what_it_joins_or_makes_before_it_writes(own, home, home_env):
+    """Issue 23: import made profiles without asking and gave a Modelon key a guessed server.
+    The dialog now says, per key, the existing profile it joins or the new one it makes and the
+    server (the core's dry run, again after each change), asks for the server the key file does
+    not name, and writes nothing until Import."""
+    key_file = home / ".impact" / "api.key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    value = secret("ak-")
+    key_file.write_text(value)
+    mine = "impact-mine"
+    own.run("profile", "add", mine, "--service", "modelon", "--url", "https://impact.mine.example/")
+    try:
+        with launch_app(own.config_dir, home_env) as app:
+            app.wait(f"profile-item-{mine}")
+            app.click("import")
+            app.wait("import-form")
+            # The one Modelon profile of this computer is joined by default, with its own server.
+            assert app.q("import-form-profile_modelon").get_attribute("value") == mine
+            app.wait_text("import-plan", f'→ existing profile "{mine}", this computer\'s keyring')
+            # Another name makes a new profile, which needs the server the file does not say.
+            app.type("import-form-profile_modelon", "impact-new")
+            app.wait_text("import-plan", "not imported — ")
+            assert "does not say which Modelon Impact server" in app.q("import-plan").text
+            app.type("import-form-url", "https://impact.acme.example/")
+            app.wait_text("import-plan", '→ new profile "impact-new" for https://impact.acme.example/')
+            # Nothing written so far.
+            assert [p["name"] for p in own.json("profile", "list", "--json")] == [mine]
+            assert key_file.read_text() == value
+            # Back to the existing profile, and Import: it joins, keeping its server.
+            app.type("import-form-profile_modelon", mine)
+            app.wait_text("import-plan", f'existing profile "{mine}"')
+            app.click("import-form-submit")
+            app.wait_gone("import-form")
+            app.message("Imported 1 key(s) → this computer's keyring.")
+            assert value not in app.page_source()
+        assert own.run("key", "get", mine).stdout == value
+        assert [p["name"] for p in own.json("profile", "list", "--json")] == [mine]
+        assert own.json("profile", "show", mine, "--json")["settings"]["url"] == "https://impact.mine.example/"
+    finally:
+        own.run("profile", "remove", mine, "--yes", check=False)

@@ -272,6 +272,8 @@ CredentialManager().write_key_to_file(ARGS["key"])
             "note": None,
             "stored_in": "this computer's keyring",
             "team_store": None,
+            "new_profile": True,
+            "server": server,
         }
     ]
     assert sb.get_key(prof) == key
@@ -443,9 +445,9 @@ def test_simcred_imports_what_dlubal_client_wrote(sb: Sandbox):
     src = str(sb.dlubal_ini)
     assert rows == [
         {"profile": prof, "key": "project_a", "source": src, "action": "imported", "note": None,
-         "stored_in": "this computer's keyring", "team_store": None},
+         "stored_in": "this computer's keyring", "team_store": None, "new_profile": True, "server": None},
         {"profile": prof, "key": "project_b", "source": src, "action": "imported", "note": None,
-         "stored_in": "this computer's keyring", "team_store": None},
+         "stored_in": "this computer's keyring", "team_store": None, "new_profile": True, "server": None},
     ]
     assert sb.dlubal_ini.read_bytes() == before  # --keep-plaintext
     assert sb.get_key(prof) == vb  # the one equal to `default` is the default

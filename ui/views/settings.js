@@ -4,9 +4,10 @@
 import { call } from "../lib/api.js";
 import { CMD } from "../lib/commands.js";
 import { formDialog } from "../lib/dialogs.js";
-import { $, h } from "../lib/dom.js";
+import { $, h, replace } from "../lib/dom.js";
+import { importTargets, importsAny, planLine } from "../lib/importing.js";
 import { importTexts, sandboxText } from "../lib/forms.js";
-import { importServices, maskSecret, serviceName } from "../lib/model.js";
+import { errorText, importServices, keyPolicy, maskSecret, serviceName } from "../lib/model.js";
 import { validateName } from "../lib/validate.js";
 import { clearAfter, rememberClearAfter, setSelected, state } from "../state.js";
 import { actions } from "./actions.js";
@@ -14,9 +15,11 @@ import { notify, notifyError } from "./messages.js";
 import { openInfo } from "./shared.js";
 
 /**
- * Import: shows what was found and where it will go, and does nothing until confirmed. A key
- * whose file does not say its server (Modelon's api.key) asks for it: a new profile is bound
- * only to a server someone named; an existing profile named instead is joined as it is.
+ * Import: shows what was found and, per key, where it will go — the existing profile it joins
+ * or the new one it makes, and the server — as the core's dry run says, again after each
+ * change; nothing is written until confirmed. Each service's profile can be named (empty: the
+ * default name). A key whose file does not say its server (Modelon's api.key) asks for it: a
+ * new profile is bound only to a server someone named; an existing profile keeps its own.
  * `removePlaintext` pre-ticks deleting the plaintext (the audit's Import and remove). Returns
  * the import's report, or null when cancelled or nothing was found.
  */
@@ -33,42 +36,75 @@ export async function importKeys({ removePlaintext = false } = {}) {
     return null;
   }
   const asks = found.filter((f) => f.needs_url && !f.problem);
-  // The one profile of this computer of the found keys' service, to join rather than make another.
-  const services = [...new Set(found.map((f) => f.service))];
-  const mine = services.length === 1 ? (state.status?.profiles ?? []).filter((p) => p.service === services[0] && !p.store) : [];
+  const targets = importTargets(found, state.status?.profiles ?? [], keyPolicy);
   const list = h(
     "ul",
     { class: "found-list", "data-testid": "import-found" },
     found.map((f) => h("li", {}, h("strong", {}, serviceName(f.service)), ` ${f.name} `, h("span", { class: "mono" }, maskSecret(f.last4)), h("span", { class: "small muted" }, ` from ${f.source}`), f.problem ? h("span", { class: "small warning", "data-testid": "import-problem" }, ` — not imported: ${f.problem}`) : null)),
   );
-  const r = await formDialog({
+  const plan = h("ul", { class: "found-list", "data-testid": "import-plan", "aria-live": "polite" });
+  const args = (v) => ({
+    profiles: Object.fromEntries(targets.map((t) => [t.service, String(v[`profile_${t.service}`] ?? "").trim()])),
+    url: v.url?.trim() || null,
+    remove_plaintext: !!v.remove_plaintext,
+  });
+  // The dry run, again after each change (the latest answer wins; a bad name waits for a good one).
+  let asked = 0;
+  let timer = null;
+  const preview = async (v) => {
+    const mine = ++asked;
+    if (targets.some((t) => String(v[`profile_${t.service}`] ?? "").trim() && validateName("profile", String(v[`profile_${t.service}`]).trim()))) return;
+    try {
+      const r = await call(CMD.import, { ...args(v), remove_plaintext: false, dry_run: true });
+      if (mine !== asked) return;
+      replace(plan, ...r.imported.map((rec) => h("li", { "data-testid": "import-plan-item", "data-action": rec.action, "data-new": rec.new_profile ? "1" : "0" }, planLine(rec))));
+      plan.dataset.imports = importsAny(r.imported) ? "1" : "0";
+    } catch (err) {
+      if (mine === asked) replace(plan, h("li", { class: "warning", "data-testid": "import-plan-error" }, errorText(err)));
+    }
+  };
+  const initial = Object.fromEntries(targets.map((t) => [`profile_${t.service}`, t.value]));
+  const dialog = formDialog({
     testid: "import-form",
     title: "Import existing keys",
-    intro: "SimCred found these keys in plaintext files. Importing moves them into your keyring.",
-    extra: list,
+    intro: "SimCred found these keys in plaintext files. Importing moves them into your keyring; nothing is written until you choose Import.",
+    before: list,
+    extra: h("div", { class: "field" }, h("p", { class: "small" }, h("strong", {}, "What Import will do")), plan),
     fields: [
-      {
-        name: "profile",
-        label: "Into profile (an existing one is joined; empty: a new one named after each service)",
-        placeholder: importTexts(importServices()).placeholder,
-        value: mine.length === 1 ? mine[0].name : "",
+      ...targets.map((t) => ({
+        name: `profile_${t.service}`,
+        label: `${serviceName(t.service)}: into profile (an existing one is joined; empty: a new one named ${t.placeholder})`,
+        placeholder: t.placeholder,
+        value: t.value,
         validate: (v) => (String(v ?? "").trim() ? validateName("profile", String(v).trim()) : null),
-      },
+      })),
       asks.length
         ? {
             name: "url",
             label: `Server URL of the ${serviceName(asks[0].service)} key`,
             inputmode: "url",
             placeholder: "https://impact.example.com/",
-            help: `${asks.map((f) => f.source).join(", ")} does not say which server the key is for, and SimCred does not guess. A new profile needs it; a profile named above that exists keeps its own.`,
+            help: `${asks.map((f) => f.source).join(", ")} does not say which server the key is for, and SimCred does not guess. A new profile needs it; an existing profile keeps its own.`,
             validate: (v) => (!String(v ?? "").trim() || /^https?:\/\/\S+$/.test(String(v).trim()) ? null : "Enter the server's URL, starting with https://."),
           }
         : null,
       { name: "remove_plaintext", label: "Then delete the plaintext copies", type: "checkbox", value: removePlaintext },
     ].filter(Boolean),
     submitLabel: "Import",
-    onSubmit: async (v) => await call(CMD.import, { profile: v.profile.trim() || null, url: v.url?.trim() || null, remove_plaintext: !!v.remove_plaintext }),
+    onInput: (v) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => preview(v), 250);
+    },
+    onSubmit: async (v) => {
+      clearTimeout(timer);
+      asked++;
+      return await call(CMD.import, args(v));
+    },
   });
+  // The first plan, as soon as the dialog is open (a dry run writes nothing).
+  preview(initial);
+  const r = await dialog;
+  clearTimeout(timer);
   if (r) {
     const done = r.imported.filter((x) => x.action === "imported");
     const where = [...new Set(done.map((x) => x.stored_in))].join(", ");

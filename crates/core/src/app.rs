@@ -465,14 +465,14 @@ impl Simcred {
         crate::vendor::export(&self.ctx(), profile, key, path, force, include_secret)
     }
 
-    /// Stores the keys `found` in the vendors' files (see [`crate::vendor::import`]).
+    /// Stores the keys `found` in the vendors' files where `choice` says, or with
+    /// `choice.dry_run` says what it would do (see [`crate::import::import`]).
     pub fn import(
         &self,
         found: &[crate::vendor::Found],
-        profile: Option<&str>,
-        settings: &[(String, String)],
+        choice: &crate::import::ImportChoice,
     ) -> Result<Vec<crate::vendor::Imported>> {
-        crate::vendor::import(&self.ctx(), found, profile, settings)
+        crate::import::import(&self.ctx(), found, choice)
     }
 
     /// Removes the plaintext copies of what [`Simcred::import`] stored (see

@@ -44,7 +44,34 @@ impl std::fmt::Display for ImportAction {
     }
 }
 
-/// What happened to one found key.
+/// Where an import puts what it found, and whether it only says what it would do.
+#[derive(Debug, Clone, Default)]
+pub struct ImportChoice {
+    /// Every credential found goes into this profile (an existing one is joined, else made).
+    pub profile: Option<String>,
+    /// The credentials of one service go into this profile instead of the one named after the
+    /// service (or, for offline tokens, after their table); `profile` wins over these.
+    pub per_service: Vec<(Service, String)>,
+    /// Settings of a profile the import makes (such as the server's `url`), over what the file
+    /// says; each service takes only the settings it has.
+    pub settings: Vec<(String, String)>,
+    /// Only say what would happen: no profile is made, nothing is stored or recorded.
+    pub dry_run: bool,
+}
+
+impl ImportChoice {
+    /// The profile someone named for `service`'s credentials, if any.
+    fn profile_of(&self, service: Service) -> Option<&str> {
+        self.profile.as_deref().or_else(|| {
+            self.per_service
+                .iter()
+                .find(|(s, _)| *s == service)
+                .map(|(_, n)| n.as_str())
+        })
+    }
+}
+
+/// What happened to one found key (in a dry run: what would happen).
 #[derive(Debug, Clone, Serialize)]
 pub struct Imported {
     pub profile: String,
@@ -58,18 +85,42 @@ pub struct Imported {
     pub stored_in: Option<String>,
     /// The team store that holds it now (`None`: this computer).
     pub team_store: Option<String>,
+    /// Whether `profile` is one this import makes (`false`: an existing profile is joined, or
+    /// the key was skipped before a profile was chosen).
+    pub new_profile: bool,
+    /// The server the profile's keys are for (its `url`), for a service whose keys belong to
+    /// one.
+    pub server: Option<String>,
+    /// A dry run's record: nothing was written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub planned: bool,
 }
 
 impl std::fmt::Display for Imported {
-    /// One line for people: `imported: dlubal/main from PATH → this computer's keyring`.
+    /// One line for people: `imported: dlubal/main from PATH → this computer's keyring`, with
+    /// `(new profile, server URL)` when the import makes the profile; a dry run's line begins
+    /// `would import:` or `would skip:` and says when an existing profile is joined.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let action = match (self.planned, self.action) {
+            (true, ImportAction::Imported) => "would import".to_string(),
+            (true, ImportAction::Skipped) => "would skip".to_string(),
+            (_, a) => a.to_string(),
+        };
         write!(
             f,
-            "{}: {}/{} from {}",
-            self.action, self.profile, self.key, self.source
+            "{action}: {}/{} from {}",
+            self.profile, self.key, self.source
         )?;
         if let Some(to) = &self.stored_in {
             write!(f, " → {to}")?;
+            match (self.new_profile, &self.server) {
+                (true, Some(s)) => write!(f, " (new profile, server {s})")?,
+                (true, None) => write!(f, " (new profile)")?,
+                (false, _) if self.planned && self.action == ImportAction::Imported => {
+                    write!(f, " (joins the existing profile)")?
+                }
+                _ => {}
+            }
         }
         if let Some(n) = &self.note {
             write!(f, " — {n}")?;
@@ -99,66 +150,106 @@ pub fn needs_server(f: &Found) -> bool {
     f.url.is_none() && server_setting(f.service).is_some()
 }
 
-/// Moves found keys into the keyring, into `profile` or a profile named after the service
-/// (created when missing, with `settings` — such as the server's `url` — over what the file
-/// says); offline tokens go into a profile named after their table. A key whose file does not
-/// say its server ([`needs_server`]) goes into a new profile only with the server named in
-/// `settings`; else it is skipped, with a note saying how to name it.
+/// One import so far: the profiles it made, and in a dry run what it would have stored, so that
+/// each later credential is judged as the real run would judge it.
+#[derive(Default)]
+struct Run {
+    dry: bool,
+    /// The profiles made (in a dry run: as they would be, with the keys they would get).
+    made: Vec<Profile>,
+    /// A dry run's would-be stored secrets: (profile, key, secret).
+    stored: Vec<(String, String, crate::secret::Secret)>,
+}
+
+impl Run {
+    fn made(&self, name: &str) -> bool {
+        self.made.iter().any(|p| p.name == name)
+    }
+
+    /// Whether a dry run would already have stored `secret` in `profile`, under which key.
+    fn stored_as(&self, profile: &str, secret: &crate::secret::Secret) -> Option<&str> {
+        self.stored
+            .iter()
+            .find(|(p, _, s)| p == profile && s == secret)
+            .map(|(_, k, _)| k.as_str())
+    }
+
+    /// `prof` with the keys a dry run would have added to it so far.
+    fn with_planned(&self, mut prof: Profile) -> Profile {
+        for (p, k, _) in &self.stored {
+            if *p == prof.name && prof.key(k).is_none() {
+                prof.keys.push(crate::profile::KeyMeta {
+                    name: k.clone(),
+                    ..Default::default()
+                });
+            }
+        }
+        prof
+    }
+}
+
+/// Moves found keys into the keyring, into the profile `choice` names for them or a profile
+/// named after the service (made when missing, with `choice.settings` — such as the server's
+/// `url` — over what the file says); offline tokens go into a profile named after their table.
+/// A key whose file does not say its server ([`needs_server`]) goes into a new profile only
+/// with the server named in the settings; else it is skipped, with a note saying how to name it.
 ///
-/// Without `profile`, keys go only into profiles of this computer: a team profile of the name
-/// import would use does not receive them (they are skipped, with a note saying to name a
-/// profile). A named `profile` may be a team profile; each record says where its secret went.
-pub fn import(
-    sc: &Ctx<'_>,
-    found: &[Found],
-    profile: Option<&str>,
-    settings: &[(String, String)],
-) -> Result<Vec<Imported>> {
+/// Without a profile named, keys go only into profiles of this computer: a team profile of the
+/// name import would use does not receive them (they are skipped, with a note saying to name a
+/// profile). A named profile may be a team profile; each record says where its secret went.
+/// With `choice.dry_run` nothing is written and the records say what would happen.
+pub fn import(sc: &Ctx<'_>, found: &[Found], choice: &ImportChoice) -> Result<Vec<Imported>> {
+    let mut run = Run {
+        dry: choice.dry_run,
+        ..Default::default()
+    };
     let mut out = Vec::new();
     for f in found {
         let tokens = f.service.provider().key_policy() == KeyPolicy::TokensOnly;
-        // A token's table name is only used when no --profile is given.
-        let problem = match (tokens, profile) {
+        let named = choice.profile_of(f.service);
+        // A token's table name is only used when no profile is named.
+        let problem = match (tokens, named) {
             (true, Some(_)) => crate::providers::files::key_problem(&f.secret),
             _ => f.problem.clone(),
         };
-        if let Some(note) = problem {
-            out.push(Imported {
-                profile: crate::text::safe(profile.unwrap_or(if tokens {
-                    &f.name
-                } else {
-                    f.service.as_str()
-                })),
-                key: crate::text::safe(&f.name),
-                source: f.source.to_string(),
-                action: ImportAction::Skipped,
-                note: Some(note),
-                stored_in: None,
-                team_store: None,
-            });
-            continue;
-        }
-        out.push(if tokens {
-            import_token(sc, f, profile)?
+        let mut rec = if let Some(note) = problem {
+            let pname = named.unwrap_or(if tokens { &f.name } else { f.service.as_str() });
+            skipped(
+                &crate::text::safe(pname),
+                &crate::text::safe(&f.name),
+                f,
+                note,
+            )
+        } else if tokens {
+            import_token(sc, &mut run, f, named)?
         } else {
-            import_key(sc, f, profile, settings)?
-        });
+            import_key(sc, &mut run, f, named, &choice.settings)?
+        };
+        rec.planned = run.dry;
+        out.push(rec);
     }
     Ok(out)
 }
 
-/// The profile `name` of `f`'s service: the existing one, or a new one with `settings` (which
-/// must name the server, for a service whose keys belong to one: `Ok(Err(note))` otherwise).
-/// A name the user did not give (`explicit` false) is looked up among the profiles of this
-/// computer only; a team profile of that name is refused (`Ok(Err(note))`, nothing written):
-/// a personal key must not end up where the team reads it because of a name.
+/// The profile `name` of `f`'s service and whether this import makes it: the existing one, or a
+/// new one with `settings` (which must name the server, for a service whose keys belong to
+/// one: `Ok(Err(note))` otherwise). A name the user did not give (`explicit` false) is looked
+/// up among the profiles of this computer only; a team profile of that name is refused
+/// (`Ok(Err(note))`, nothing written): a personal key must not end up where the team reads it
+/// because of a name. A dry run makes the profile in memory only.
 fn profile_for(
     sc: &Ctx<'_>,
+    run: &mut Run,
     f: &Found,
     name: &str,
     settings: &[(String, String)],
     explicit: bool,
-) -> Result<std::result::Result<Profile, String>> {
+) -> Result<std::result::Result<(Profile, bool), String>> {
+    if run.dry {
+        if let Some(p) = run.made.iter().find(|p| p.name == name) {
+            return Ok(Ok((run.with_planned(p.clone()), true)));
+        }
+    }
     let existing = if explicit {
         sc.list_profiles()?
     } else {
@@ -170,7 +261,7 @@ fn profile_for(
             p.service.display_name(),
             f.service.display_name()
         ))),
-        Ok(p) => Ok(Ok(p.clone())),
+        Ok(p) => Ok(Ok((run.with_planned(p.clone()), run.made(name)))),
         Err(_) => {
             // A new profile is bound only to a server someone named (the file or `settings`).
             if let Some(server) = server_setting(f.service) {
@@ -192,7 +283,13 @@ fn profile_for(
                     )));
                 }
             }
-            Ok(Ok(sc.add_profile(name, f.service, settings)?))
+            let prof = if run.dry {
+                crate::profiles::new_profile(name, f.service, settings, None)?
+            } else {
+                sc.add_profile(name, f.service, settings)?
+            };
+            run.made.push(prof.clone());
+            Ok(Ok((prof, true)))
         }
     }
 }
@@ -220,11 +317,43 @@ fn skipped(pname: &str, key: &str, f: &Found, note: String) -> Imported {
         note: Some(note),
         stored_in: None,
         team_store: None,
+        new_profile: false,
+        server: None,
+        planned: false,
     }
+}
+
+/// A record of `f` going into `prof` (made by this import when `new`), as imported.
+fn record(sc: &Ctx<'_>, prof: &Profile, new: bool, key: &str, f: &Found) -> Imported {
+    let (stored_in, team_store) = destination(sc, prof);
+    Imported {
+        profile: prof.name.clone(),
+        key: key.to_string(),
+        source: f.source.to_string(),
+        action: ImportAction::Imported,
+        note: None,
+        stored_in: Some(stored_in),
+        team_store,
+        new_profile: new,
+        server: server_setting(f.service)
+            .and_then(|s| prof.setting(s))
+            .map(String::from),
+        planned: false,
+    }
+}
+
+/// `rec` turned into a skip because of `note` (it keeps the profile it would have gone to).
+fn skip(mut rec: Imported, note: String) -> Imported {
+    rec.stored_in = None;
+    rec.team_store = None;
+    rec.action = ImportAction::Skipped;
+    rec.note = Some(note);
+    rec
 }
 
 fn import_key(
     sc: &Ctx<'_>,
+    run: &mut Run,
     f: &Found,
     profile: Option<&str>,
     given: &[(String, String)],
@@ -244,21 +373,17 @@ fn import_key(
         settings.retain(|(x, _)| x != k);
         settings.push((k.clone(), v.clone()));
     }
-    let prof = match profile_for(sc, f, &pname, &settings, profile.is_some())? {
+    let (prof, new) = match profile_for(sc, run, f, &pname, &settings, profile.is_some())? {
         Ok(p) => p,
         Err(note) => return Ok(skipped(&pname, &f.name, f, note)),
     };
-    let (stored_in, team_store) = destination(sc, &prof);
-    let mut rec = Imported {
-        profile: pname.clone(),
-        key: f.name.clone(),
-        source: f.source.to_string(),
-        action: ImportAction::Imported,
-        note: None,
-        stored_in: Some(stored_in),
-        team_store,
-    };
+    let mut rec = record(sc, &prof, new, &f.name, f);
     // Already stored under any name?
+    if let Some(k) = run.stored_as(&pname, &f.secret) {
+        rec.key = k.to_string();
+        rec.action = ImportAction::AlreadyStored;
+        return Ok(rec);
+    }
     for k in &prof.keys {
         if let Some(s) = sc
             .store()
@@ -273,55 +398,57 @@ fn import_key(
     }
     let single = matches!(f.service.provider().key_policy(), KeyPolicy::Single { .. });
     if single && !prof.keys.is_empty() {
-        rec.stored_in = None;
-        rec.team_store = None;
-        rec.action = ImportAction::Skipped;
-        rec.note = Some(format!(
-            "profile \"{pname}\" already has a different key; to use this one, replace its key"
+        return Ok(skip(
+            rec,
+            format!(
+                "profile \"{pname}\" already has a different key; to use this one, replace its key"
+            ),
         ));
-    } else if prof.key(&f.name).is_some() {
-        rec.stored_in = None;
-        rec.team_store = None;
-        rec.action = ImportAction::Skipped;
-        rec.note = Some(format!(
-            "profile \"{pname}\" already has a different key named \"{}\"; import into another profile",
-            f.name
+    }
+    if prof.key(&f.name).is_some() {
+        return Ok(skip(
+            rec,
+            format!(
+                "profile \"{pname}\" already has a different key named \"{}\"; import into another profile",
+                f.name
+            ),
         ));
-    } else {
-        sc.add_key(&pname, Some(&f.name), f.secret.clone(), f.is_default)?;
-        // Where the file is on this computer is no business of the team's metadata.
-        if let (Source::File(p), None) = (&f.source, &rec.team_store) {
-            sc.mark_exported(&pname, &f.name, &p.display().to_string())?;
-        }
+    }
+    if run.dry {
+        run.stored
+            .push((pname.clone(), f.name.clone(), f.secret.clone()));
+        return Ok(rec);
+    }
+    sc.add_key(&pname, Some(&f.name), f.secret.clone(), f.is_default)?;
+    // Where the file is on this computer is no business of the team's metadata.
+    if let (Source::File(p), None) = (&f.source, &rec.team_store) {
+        sc.mark_exported(&pname, &f.name, &p.display().to_string())?;
     }
     Ok(rec)
 }
 
-fn import_token(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Imported> {
+/// The key name an offline token's record shows.
+const TOKEN: &str = "offline token";
+
+fn import_token(sc: &Ctx<'_>, run: &mut Run, f: &Found, profile: Option<&str>) -> Result<Imported> {
     let pname = profile.unwrap_or(&f.name).to_string();
-    let prof = match profile_for(sc, f, &pname, &f.settings, profile.is_some())? {
+    let (prof, new) = match profile_for(sc, run, f, &pname, &f.settings, profile.is_some())? {
         Ok(p) => p,
-        Err(note) => return Ok(skipped(&pname, "offline token", f, note)),
+        Err(note) => return Ok(skipped(&pname, TOKEN, f, note)),
     };
     let source = f.source.to_string();
+    let mut rec = record(sc, &prof, new, TOKEN, f);
     // A sign-in is the person's: of a team profile, it stays in this computer's keyring.
-    let team = !sc.config().read()?.iter().any(|p| p.name == pname);
-    let (stored_in, team_store) = match team {
-        true => ("this computer's keyring".into(), None),
-        false => destination(sc, &prof),
-    };
-    let mut rec = Imported {
-        profile: pname.clone(),
-        key: "offline token".into(),
-        source: source.clone(),
-        action: ImportAction::Imported,
-        note: None,
-        stored_in: Some(stored_in),
-        team_store,
-    };
+    let local = new || sc.config().read()?.iter().any(|p| p.name == pname);
+    if !local {
+        rec.stored_in = Some("this computer's keyring".into());
+        rec.team_store = None;
+    }
     // The entry of the client the token was issued to (its `azp`).
     let (id, slot) = sc.offline_slot_for(&prof, &f.secret);
-    if sc.store().get(&id)?.as_ref() == Some(&f.secret) {
+    if run.stored_as(&pname, &f.secret).is_some()
+        || sc.store().get(&id)?.as_ref() == Some(&f.secret)
+    {
         rec.action = ImportAction::AlreadyStored;
         return Ok(rec);
     }
@@ -332,13 +459,17 @@ fn import_token(sc: &Ctx<'_>, f: &Found, profile: Option<&str>) -> Result<Import
         rec.note = Some("the stored copy has been refreshed since it was imported".into());
         return Ok(rec);
     }
-    if offline.is_some_and(|m| !m.status.needs_attention()) {
-        rec.stored_in = None;
-        rec.team_store = None;
-        rec.action = ImportAction::Skipped;
-        rec.note = Some(format!(
-            "profile \"{pname}\" already has a different offline token; sign out of it first to replace it"
+    let planned = run.stored.iter().any(|(p, k, _)| *p == pname && k == TOKEN);
+    if planned || offline.is_some_and(|m| !m.status.needs_attention()) {
+        return Ok(skip(
+            rec,
+            format!(
+                "profile \"{pname}\" already has a different offline token; sign out of it first to replace it"
+            ),
         ));
+    }
+    if run.dry {
+        run.stored.push((pname, TOKEN.into(), f.secret.clone()));
         return Ok(rec);
     }
     sc.store_offline_token(&pname, &f.secret, &source)?;

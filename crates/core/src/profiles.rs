@@ -35,25 +35,7 @@ impl Ctx<'_> {
             if doc.profile(name).is_some() {
                 return Err(Error::ProfileExists(name.to_string()));
             }
-            // The service's defaults, overridden by what the user gave.
-            let mut merged: std::collections::BTreeMap<String, String> =
-                crate::providers::settings_of(service)
-                    .into_iter()
-                    .filter_map(|s| s.default.map(|d| (s.name.to_string(), d.to_string())))
-                    .collect();
-            for (k, v) in settings {
-                merged.insert(k.clone(), v.trim().to_string());
-            }
-            let prof = Profile {
-                name: name.to_string(),
-                service,
-                settings: merged,
-                default_key: None,
-                keys: vec![],
-                tokens: vec![],
-                store: store.map(String::from),
-            };
-            validate_profile(&prof)?;
+            let prof = new_profile(name, service, settings, store)?;
             doc.insert_profile(name, service);
             for (k, v) in &prof.settings {
                 doc.set_setting(name, k, Some(v));
@@ -171,4 +153,36 @@ impl Ctx<'_> {
         }
         Ok(removed)
     }
+}
+
+/// The profile `name` of `service` as [`Ctx::add_profile_in`] would make it — the service's
+/// defaults under the given `settings`, each checked — without writing anything (an import's
+/// dry run shows it).
+pub(crate) fn new_profile(
+    name: &str,
+    service: Service,
+    settings: &[(String, String)],
+    store: Option<&str>,
+) -> Result<Profile> {
+    validate_name("profile", name).map_err(Error::Invalid)?;
+    check_setting_names(service, settings.iter().map(|(k, _)| k.as_str()))?;
+    let mut merged: std::collections::BTreeMap<String, String> =
+        crate::providers::settings_of(service)
+            .into_iter()
+            .filter_map(|s| s.default.map(|d| (s.name.to_string(), d.to_string())))
+            .collect();
+    for (k, v) in settings {
+        merged.insert(k.clone(), v.trim().to_string());
+    }
+    let prof = Profile {
+        name: name.to_string(),
+        service,
+        settings: merged,
+        default_key: None,
+        keys: vec![],
+        tokens: vec![],
+        store: store.map(String::from),
+    };
+    validate_profile(&prof)?;
+    Ok(prof)
 }

@@ -19,7 +19,7 @@ use crate::secret::Secret;
 use serde::Serialize;
 use std::path::Path;
 
-pub use crate::import::{import, needs_server, ImportAction, Imported};
+pub use crate::import::{import, needs_server, ImportAction, ImportChoice, Imported};
 pub use crate::providers::dlubal::parse_config as parse_dlubal_config;
 pub use crate::providers::files::{Found, Reexport, Source};
 pub use crate::providers::simai::parse_config as parse_simai_config;

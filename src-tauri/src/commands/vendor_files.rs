@@ -81,28 +81,50 @@ pub struct ImportReport {
     pub remaining: Vec<String>,
 }
 
-/// Moves the keys found into the keyring (into `profile`, which may be a team profile, or a
-/// profile of this computer named after the service: `vendor::import`, as the CLI), and with
-/// `remove_plaintext` deletes the plaintext copies of what was stored. Each record says where
-/// its secret went (`stored_in`).
+/// Moves the keys found into the keyring (into `profile`, which may be a team profile, or the
+/// profile `profiles` names for a service, else a profile of this computer named after the
+/// service: `vendor::import`, as the CLI), and with `remove_plaintext` deletes the plaintext
+/// copies of what was stored. Each record says where its secret went (`stored_in`) and whether
+/// its profile is new. With `dry_run` nothing is written: the records say what would happen.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn import(
     profile: Option<String>,
+    profiles: Option<std::collections::BTreeMap<String, String>>,
     url: Option<String>,
     remove_plaintext: bool,
+    dry_run: Option<bool>,
 ) -> Result<ImportReport, UiError> {
     blocking(move || {
         let sc = open()?;
         let found = vendor::scan(&vendor::importable())?;
-        let profile = profile.filter(|p| !p.trim().is_empty());
-        // The server of a key whose file does not say it (the dialog asks; nothing is guessed).
-        let settings: Vec<(String, String)> = url
-            .map(|u| u.trim().to_string())
-            .filter(|u| !u.is_empty())
-            .map(|u| ("url".to_string(), u))
-            .into_iter()
-            .collect();
-        let imported = sc.import(&found, profile.as_deref(), &settings)?;
+        let dry_run = dry_run.unwrap_or(false);
+        let mut per_service = Vec::new();
+        for (s, p) in profiles.unwrap_or_default() {
+            let p = p.trim();
+            if p.is_empty() {
+                continue;
+            }
+            let service = s
+                .parse::<simcred_core::Service>()
+                .map_err(simcred_core::Error::Invalid)?;
+            per_service.push((service, p.to_string()));
+        }
+        let choice = vendor::ImportChoice {
+            profile: profile
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty()),
+            per_service,
+            // The server of a key whose file does not say it (the dialog asks; nothing is guessed).
+            settings: url
+                .map(|u| u.trim().to_string())
+                .filter(|u| !u.is_empty())
+                .map(|u| ("url".to_string(), u))
+                .into_iter()
+                .collect(),
+            dry_run,
+        };
+        let imported = sc.import(&found, &choice)?;
+        let remove_plaintext = remove_plaintext && !dry_run;
         let removed = if remove_plaintext {
             sc.remove_plaintext(&found, &imported)?
         } else {

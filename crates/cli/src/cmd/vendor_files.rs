@@ -4,7 +4,7 @@
 
 use crate::ioutil::{confirm, open, print_json, report_aftercare};
 use crate::registry;
-use anyhow::Result;
+use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use simcred_core::{vendor, Service};
 use std::io::IsTerminal;
@@ -34,14 +34,23 @@ pub struct ImportArgs {
     /// Only this service (default: every service with vendor files)
     #[arg(long, value_parser = registry::service_parser(registry::importable))]
     pub service: Option<Service>,
-    /// Import into this profile, which may be a team profile (default: a profile of this
-    /// computer named after the service; a team profile of that name is not used)
-    #[arg(long)]
-    pub profile: Option<String>,
+    /// Import into this profile, which may be a team profile; an existing one is joined, a new
+    /// name makes one. SERVICE=PROFILE (repeatable) names one per service. Default: a profile of
+    /// this computer named after the service (SimAI: after the config file's table); a team
+    /// profile of that name is not used
+    #[arg(long, value_name = "PROFILE|SERVICE=PROFILE")]
+    pub profile: Vec<String>,
     /// A setting of a profile import creates, KEY=VALUE, over what the file says; Modelon:
     /// --set url=URL names the server of a key whose file does not say it (SimCred does not guess)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Only say what would be imported, into which profile (joined or new) and server; write
+    /// nothing
+    #[arg(long, conflicts_with_all = ["remove_plaintext", "yes"])]
+    pub dry_run: bool,
+    /// Import without asking first (on a terminal, import shows its plan and asks)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// Delete the plaintext copies once the keys are in the keyring
     #[arg(long)]
     pub remove_plaintext: bool,
@@ -110,33 +119,19 @@ pub fn export(
 
 /// Runs `simcred import`.
 pub fn import(a: ImportArgs) -> Result<i32> {
-    let settings = crate::cmd::profile::parse_pairs(&a.set)?;
-    import_from(
-        a.service,
-        a.profile.as_deref(),
-        &settings,
-        a.remove_plaintext,
-        a.keep_plaintext,
-        a.json,
-    )
-}
-
-fn import_from(
-    service: Option<Service>,
-    profile: Option<&str>,
-    settings: &[(String, String)],
-    remove: bool,
-    keep: bool,
-    json: bool,
-) -> Result<i32> {
+    let choice = vendor::ImportChoice {
+        settings: crate::cmd::profile::parse_pairs(&a.set)?,
+        dry_run: a.dry_run,
+        ..profile_choice(&a.profile)?
+    };
     let sc = open()?;
-    let services: Vec<Service> = match service {
+    let services: Vec<Service> = match a.service {
         Some(s) => vec![s],
         None => vendor::importable(),
     };
     let found = vendor::scan(&services)?;
     if found.is_empty() {
-        if json {
+        if a.json {
             println!("[]");
         } else {
             println!(
@@ -150,20 +145,47 @@ fn import_from(
         }
         return Ok(0);
     }
-    let done = sc.import(&found, profile, settings)?;
-    if json {
+    // On a terminal, the plan first; nothing is written until the person says yes.
+    let ask = !(a.yes || a.dry_run || a.json) && std::io::stdin().is_terminal();
+    if ask {
+        let plan = sc.import(
+            &found,
+            &vendor::ImportChoice {
+                dry_run: true,
+                ..choice.clone()
+            },
+        )?;
+        for d in &plan {
+            println!("{d}");
+        }
+        if !plan
+            .iter()
+            .any(|d| d.action == vendor::ImportAction::Imported)
+        {
+            return Ok(0);
+        }
+        if !confirm("Import these?")? {
+            eprintln!("Nothing imported.");
+            return Ok(0);
+        }
+    }
+    let done = sc.import(&found, &choice)?;
+    if a.json {
         print_json(&done)?;
     } else {
         for d in &done {
             println!("{d}");
         }
     }
+    if a.dry_run {
+        return Ok(0);
+    }
     let mut sources: Vec<String> = found.iter().map(|f| f.source.to_string()).collect();
     sources.dedup();
-    let remove = if remove {
+    let remove = if a.remove_plaintext {
         true
-    } else if keep || json || !std::io::stdin().is_terminal() {
-        if !json {
+    } else if a.keep_plaintext || a.json || !std::io::stdin().is_terminal() {
+        if !a.json {
             eprintln!(
                 "Plaintext copies remain in: {}. Remove them with `simcred import --remove-plaintext` once you no longer need them there.",
                 sources.join(", ")
@@ -182,6 +204,42 @@ fn import_from(
         }
     }
     Ok(0)
+}
+
+/// The profiles `--profile` names: one for everything, or SERVICE=PROFILE pairs (a profile name
+/// has no `=`), each service once.
+fn profile_choice(given: &[String]) -> Result<vendor::ImportChoice> {
+    let mut choice = vendor::ImportChoice::default();
+    for g in given {
+        match g.split_once('=') {
+            None if given.len() == 1 => choice.profile = Some(g.clone()),
+            None => bail!(
+                "--profile {g}: give one profile for everything, or SERVICE=PROFILE for each service"
+            ),
+            Some((s, p)) => {
+                let service: Service = s
+                    .parse()
+                    .ok()
+                    .filter(|s| registry::importable(*s))
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "--profile {g}: \"{}\" is not a service with vendor files ({})",
+                            simcred_core::text::safe(s),
+                            vendor::importable()
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?;
+                if choice.per_service.iter().any(|(x, _)| *x == service) {
+                    bail!("--profile: {} is named twice", service.as_str());
+                }
+                choice.per_service.push((service, p.to_string()));
+            }
+        }
+    }
+    Ok(choice)
 }
 
 /// Runs `simcred audit`.
