@@ -11,6 +11,7 @@ pub mod callback;
 pub mod clipboard;
 pub mod config;
 pub mod ctx;
+mod dirfd;
 pub mod error;
 pub mod handoff;
 pub mod import;

@@ -3,14 +3,14 @@
 //! must choose the compression or the method, raw sockets for connections that say nothing, and
 //! the `simcred-sandbox` binary.
 
-use std::io::{BufRead, BufReader, Read};
+mod support;
+
+use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use simcred_base::http::{parse_service_url, Http, NetOptions};
 use simcred_base::secret::Secret;
 use simcred_dlubal::proto::{ApplicationInfo, Empty, SubscriptionInfo, GET_APPLICATION_INFO};
 use simcred_dlubal::{check, Answer, CheckError, Product, Target, Tls};
@@ -18,6 +18,7 @@ use simcred_sandbox::{
     DlubalOptions, Sandbox, SandboxOptions, SimaiOptions, DLUBAL_INVALID_KEY, DLUBAL_PLAN,
     DLUBAL_REQUEST_LIMIT, DLUBAL_RESTRICTED,
 };
+use support::{client, url_of, Binary};
 
 /// The deadline every check here gets; each test also proves it answered well within it.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -266,12 +267,8 @@ fn other_methods_and_services_are_unimplemented_and_counted() {
 }
 
 fn http_json(sandbox: &Sandbox, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
-    let client = Http::new(&NetOptions {
-        timeout: Some(DEADLINE),
-        ..Default::default()
-    })
-    .expect("the HTTP client");
-    let url = parse_service_url(&format!("{}{path}", sandbox.url())).expect("a loopback URL");
+    let client = client(DEADLINE);
+    let url = url_of(&format!("{}{path}", sandbox.url()));
     let result = match (method, body) {
         ("GET", _) => client.send("GET", &url, &[], None),
         (_, Some(body)) => client.send_json("POST", &url, &[], &body.to_string()),
@@ -385,31 +382,17 @@ fn options_debug_redacts_the_keys_and_default_has_none() {
 fn binary_takes_dlubal_keys_and_writes_the_ca_where_told() {
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simcred-sandbox"))
-        .args(["--dlubal-key", "ak-bin-secret", "--dlubal-ca-file"])
-        .arg(&ca)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .trim_end()
-        .strip_prefix("SIMCRED_SANDBOX_URL=")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let bin = Binary::start([
+        OsStr::new("--dlubal-key"),
+        OsStr::new("ak-bin-secret"),
+        OsStr::new("--dlubal-ca-file"),
+        ca.as_os_str(),
+    ]);
+    let url = bin.url.clone();
     // The CA is written before the URL is printed.
     let ca_pem = std::fs::read_to_string(&ca).expect("the CA file");
-    let client = Http::new(&NetOptions {
-        timeout: Some(DEADLINE),
-        ..Default::default()
-    })
-    .expect("the HTTP client");
-    let control = parse_service_url(&format!("{url}/_sandbox/dlubal")).expect("a loopback URL");
-    let response = client.send("GET", &control, &[], None).unwrap();
+    let control = url_of(&format!("{url}/_sandbox/dlubal"));
+    let response = client(DEADLINE).send("GET", &control, &[], None).unwrap();
     assert!(
         (200..300).contains(&response.status),
         "a successful answer: {response:?}"
@@ -425,18 +408,8 @@ fn binary_takes_dlubal_keys_and_writes_the_ca_where_told() {
     .unwrap();
     assert_eq!(answer.application.name, "RSTAB 9");
 
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert_eq!(rest, "", "exactly one line on stdout");
+    let line = bin.line.clone();
+    let stderr = bin.stop();
     assert!(
         stderr.contains(&format!("gRPC on 127.0.0.1:{port} (TLS on port {tls_port}")),
         "{stderr}"

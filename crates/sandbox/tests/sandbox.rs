@@ -3,57 +3,18 @@
 //! protocols, raw sockets where the test needs to forge headers or see exactly what came back,
 //! and the `simcred-sandbox` binary itself.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use simcred_base::http::{self, parse_service_url, Http, HttpError, NetOptions};
+use simcred_base::http::HttpError;
 use simcred_sandbox::{Fault, Sandbox, SandboxOptions};
-use url::Url;
-
-/// What came back from one request.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    content_type: String,
-    hub_version: Option<String>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
-    }
-}
-
-fn client(timeout: Duration) -> Http {
-    Http::new(&NetOptions {
-        timeout: Some(timeout),
-        ..Default::default()
-    })
-    .expect("the HTTP client")
-}
-
-fn url_of(url: &str) -> Url {
-    parse_service_url(url).expect("a loopback URL")
-}
-
-fn reply(result: Result<http::Reply, HttpError>) -> Reply {
-    let response = result.expect("request failed");
-    Reply {
-        status: response.status,
-        content_type: response
-            .header("content-type")
-            .unwrap_or_default()
-            .to_owned(),
-        hub_version: response.header("x-jupyterhub-version").map(str::to_owned),
-        body: response.body,
-    }
-}
+use support::{client, reply, url_of, Binary, Reply};
 
 fn try_get(url: &str, key: Option<&str>, timeout: Duration) -> Result<Reply, HttpError> {
     let headers: Vec<(&str, &str)> = key.map(|k| ("impact-api-key", k)).into_iter().collect();
@@ -538,22 +499,14 @@ fn malformed_requests_get_a_400() {
 
 #[test]
 fn binary_prints_the_url_and_never_the_key() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simcred-sandbox"))
-        .args(["--port", "0", "--modelon-key", "bin-secret-key"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .trim_end()
-        .strip_prefix("SIMCRED_SANDBOX_URL=http://127.0.0.1:")
-        .map(|port| format!("http://127.0.0.1:{port}"))
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    assert!(url["http://127.0.0.1:".len()..].parse::<u16>().is_ok());
+    let bin = Binary::start(["--port", "0", "--modelon-key", "bin-secret-key"]);
+    let url = bin.url.clone();
+    assert!(
+        url.strip_prefix("http://127.0.0.1:")
+            .is_some_and(|port| port.parse::<u16>().is_ok()),
+        "unexpected first line {:?}",
+        bin.line
+    );
 
     let me = get(
         &format!("{url}/modelon/api/users/me"),
@@ -561,18 +514,8 @@ fn binary_prints_the_url_and_never_the_key() {
     );
     assert_eq!(me.status, 200);
 
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert_eq!(rest, "", "exactly one line on stdout");
+    let line = bin.line.clone();
+    let stderr = bin.stop();
     assert!(stderr.contains(&format!("{url}/modelon/")), "{stderr}");
     assert!(stderr.contains(&format!("{url}/hub-modelon/")), "{stderr}");
     assert!(!line.contains("bin-secret-key") && !stderr.contains("bin-secret-key"));

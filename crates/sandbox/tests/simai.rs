@@ -3,67 +3,22 @@
 //! device flow, password + TOTP, refresh, offline tokens, revocation, logout, userinfo), the API's
 //! consent endpoints, the browser's device page, the faults, and the binary's SimAI flags.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+mod support;
+
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use simcred_base::http::{self, parse_service_url, Http, HttpError, NetOptions};
 use simcred_sandbox::{
     Fault, Sandbox, SandboxOptions, SimaiOptions, REDIRECT_ORIGIN, SIMAI_CLIENT_ID,
 };
-use url::Url;
+use support::{reply, url_of, Binary, Reply};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-/// What came back from one request.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    content_type: String,
-    location: Option<String>,
-    cache_control: Option<String>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
-    }
-
-    fn str(&self, field: &str) -> String {
-        self.json()[field]
-            .as_str()
-            .unwrap_or_else(|| panic!("no string {field} in {}", self.body))
-            .to_owned()
-    }
-}
-
-/// SimCred's own client: redirects are never followed, loopback is never proxied.
-fn client() -> Http {
-    Http::new(&NetOptions {
-        timeout: Some(Duration::from_secs(10)),
-        ..Default::default()
-    })
-    .expect("the HTTP client")
-}
-
-fn url_of(url: &str) -> Url {
-    parse_service_url(url).expect("a loopback URL")
-}
-
-fn reply(result: Result<http::Reply, HttpError>) -> Reply {
-    let response = result.expect("request failed");
-    let header = |name: &str| response.header(name).map(str::to_owned);
-    Reply {
-        status: response.status,
-        content_type: header("content-type").unwrap_or_default(),
-        location: header("location"),
-        cache_control: header("cache-control"),
-        body: response.body,
-    }
+/// SimCred's own client, with a 10 s timeout.
+fn client() -> simcred_base::http::Http {
+    support::client(Duration::from_secs(10))
 }
 
 fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
@@ -1116,21 +1071,8 @@ fn faults_reach_the_realm_and_the_api() {
 
 #[test]
 fn binary_serves_simai_with_its_flags() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simcred-sandbox"))
-        .args(["--simai-totp", "246810", "--device-interval", "1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .trim_end()
-        .strip_prefix("SIMCRED_SANDBOX_URL=")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let bin = Binary::start(["--simai-totp", "246810", "--device-interval", "1"]);
+    let url = bin.url.clone();
     let realm = format!("{url}/auth/realms/simai/protocol/openid-connect");
 
     let device = post_form(
@@ -1154,18 +1096,7 @@ fn binary_serves_simai_with_its_flags() {
     assert_eq!(with("246810"), 200);
     assert_eq!(with(""), 401);
 
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert_eq!(rest, "", "exactly one line on stdout");
+    let stderr = bin.stop();
     assert!(stderr.contains(&format!("{url}/v2/")), "{stderr}");
     assert!(stderr.contains("demo@example.com") && stderr.contains("demo-password"));
     assert!(!stderr.contains("246810"), "the TOTP code is never printed");
