@@ -94,6 +94,13 @@ def test_generate_offline_token_with_browser(app, cli, sandbox):
     app.wait_text("device-status", "offline token is in your keyring", 30)
     app.click("device-cancel")
     app.wait_badge(p, "offline")
+    # Issue 23: the new offline token's "Last used" said "—" (SimCred has not used it yet) while
+    # Consents showed when its client's consent was last used; it now takes the consent's time.
+    app.wait("consent-row-com.ansys.simai.sdk", 30)
+    wait_until(
+        "the offline token's Last used",
+        lambda: app.q("token-used-offline").get_attribute("textContent").strip() not in ("", "—"),
+    )
 
 
 def test_revoke_consent(app, cli, sandbox):

@@ -244,6 +244,23 @@ export function isOfflineToken(name) {
   return name === "offline" || String(name ?? "").startsWith("offline@");
 }
 
+/**
+ * When a token row was last used: the later of SimCred's own last use of it (`checked`) and,
+ * for an offline token, the identity provider's last use of its client's consent (the
+ * consent's `last_updated_date`) when `consents` are loaded — a job that refreshed the token
+ * elsewhere, or the SDK itself, shows there and nowhere else. Null when neither says.
+ */
+export function tokenLastUsed(token, consents) {
+  const times = [token?.checked];
+  if (isOfflineToken(token?.name) && Array.isArray(consents)) {
+    const c = consents.find((x) => (token.client ? x?.client_id === token.client : x?.stored_here));
+    if (c) times.push(c.last_updated_date);
+  }
+  let best = null;
+  for (const t of times) if (t && !Number.isNaN(Date.parse(t)) && (!best || Date.parse(t) > Date.parse(best))) best = t;
+  return best;
+}
+
 /** The badge of one sign-in token row ({name: offline|offline@CLIENT|session|access, status}). */
 export function tokenBadge(token) {
   const st = String(token?.status ?? "").toLowerCase();

@@ -29,6 +29,7 @@ import {
   settingLabel,
   settingsRows,
   tokenBadge,
+  tokenLastUsed,
   tokenRows,
 } from "../lib/model.js";
 import { ACME, DLUBAL, MODELON, SERVICES } from "./fixtures.js";
@@ -296,4 +297,21 @@ test("a green message gives way when a later answer says otherwise", () => {
   assert.equal(supersededMessage({ ...about, kind: "warning" }, down, at), null);
   assert.equal(supersededMessage(about, { ...down, name: "other" }, at), null);
   assert.equal(supersededMessage(about, { ...ok, condition: { kind: "key", status: "invalid" } }, at).kind, "error");
+});
+
+test("tokenLastUsed takes the later of SimCred's last use and the consent's, for offline tokens only", () => {
+  const consents = [
+    { client_id: "com.ansys.simai.sdk", last_updated_date: "2026-12-02T10:05:00Z", stored_here: true },
+    { client_id: "sdk", last_updated_date: "2026-12-02T11:00:00Z", stored_here: false },
+  ];
+  const offline = { name: "offline", client: "com.ansys.simai.sdk", checked: null };
+  assert.equal(tokenLastUsed(offline), null);
+  assert.equal(tokenLastUsed(offline, consents), "2026-12-02T10:05:00Z");
+  assert.equal(tokenLastUsed({ ...offline, checked: "2026-12-02T10:30:00Z" }, consents), "2026-12-02T10:30:00Z");
+  // Another client's consent is not this token's; without a client, the one SimCred holds.
+  assert.equal(tokenLastUsed({ name: "offline@sdk", client: "sdk" }, consents), "2026-12-02T11:00:00Z");
+  assert.equal(tokenLastUsed({ name: "offline", client: null }, consents), "2026-12-02T10:05:00Z");
+  // A session is not a consent; a bad time from the server is ignored.
+  assert.equal(tokenLastUsed({ name: "session", checked: "2026-12-02T09:00:00Z" }, consents), "2026-12-02T09:00:00Z");
+  assert.equal(tokenLastUsed(offline, [{ client_id: "com.ansys.simai.sdk", last_updated_date: "yesterday" }]), null);
 });

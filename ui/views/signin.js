@@ -6,7 +6,7 @@ import { CMD } from "../lib/commands.js";
 import { confirmDialog, formDialog, openDialog } from "../lib/dialogs.js";
 import { h, replace } from "../lib/dom.js";
 import { live } from "../lib/clock.js";
-import { errorText, formatTime, isOfflineToken, needsAttention, relativeTime, sentence, service, tokenBadge, tokenRows } from "../lib/model.js";
+import { errorText, formatTime, isOfflineToken, needsAttention, relativeTime, sentence, service, tokenBadge, tokenLastUsed, tokenRows } from "../lib/model.js";
 import { state } from "../state.js";
 import { actions } from "./actions.js";
 import { badge } from "./badges.js";
@@ -47,7 +47,7 @@ export function signInSection(p, svc) {
               h("td", { "data-label": "Token" }, t.client && t.label.includes("(client ") ? h("span", {}, ["Offline token", h("br"), h("span", { class: "muted small client-id" }, `client ${t.client}`)]) : t.label),
               h("td", { "data-label": "Status" }, badge(tokenBadge(t), `token-status-${t.name}`, t.status)),
               h("td", { class: "small", "data-label": "Created" }, t.name === "access" ? "—" : timeCell(t.created)),
-              h("td", { class: "small", "data-label": "Last used" }, timeCell(t.checked)),
+              h("td", { class: "small", "data-label": "Last used", "data-testid": `token-used-${t.name}` }, timeCell(tokenLastUsed(t, consentsOf(p)))),
               h("td", { class: "expires-cell", "data-label": "Expires" }, expiresCell(t)),
               h("td", { class: "muted wrap-cell", "data-label": t.detail ? "Details" : "" }, t.detail ?? ""),
             ),
@@ -55,7 +55,13 @@ export function signInSection(p, svc) {
         ),
       )
     : h("p", { class: "muted", "data-testid": "signed-out-note" }, signedOutNote(ways));
-  return h("section", { class: "card", "aria-labelledby": "signin-h" }, header, h("div", { class: "table-wrap" }, body));
+  return h("section", { class: "card", "aria-labelledby": "signin-h", "data-testid": "signin" }, header, h("div", { class: "table-wrap" }, body));
+}
+
+/** The consents loaded for profile `p`, or null while there are none. */
+function consentsOf(p) {
+  const c = state.consents;
+  return c && c.profile === p.name && !c.loading && !c.error ? c.list : null;
 }
 
 /** When a token expires: the time and how far off (live), "never (until revoked)" for a working
@@ -120,12 +126,17 @@ export function consentsSection(p) {
   );
 }
 
-/** Redraws only the consents card (the rest of the detail, its token rows included, stays put). */
+/** Redraws the consents card and the sign-in card, whose "Last used" comes from the consents
+ * too (the rest of the detail stays put). */
 function redrawConsents(name) {
   if (state.profile?.name !== name) return;
   const old = document.querySelector('[data-testid="consents"]');
-  if (old) keepingFocus(old.parentElement, () => old.replaceWith(consentsSection(state.profile)));
-  else actions.renderDetail(state.profile);
+  if (!old) return actions.renderDetail(state.profile);
+  keepingFocus(old.parentElement, () => {
+    old.replaceWith(consentsSection(state.profile));
+    const card = document.querySelector('[data-testid="signin"]');
+    if (card) card.replaceWith(signInSection(state.profile, service(state.profile.service)));
+  });
 }
 
 export async function loadConsents(name) {
