@@ -28,7 +28,6 @@ def test_device_login_turns_badge_signed_in(app, cli, sandbox):
     assert len(letters(code)) >= 6, code
     app.wait_text("device-status", "Waiting")
     assert app.wait("device-url").text.startswith(sandbox.url)
-    app.screenshot("device-login.png")
 
     # The user approves in the browser (here: the sandbox's control endpoint).
     approved = wait_until("a pending device login", sandbox.approve_latest, 10)
@@ -112,8 +111,6 @@ def test_revoke_consent(app, cli, sandbox):
     app.wait_badge(p, "offline")
     app.wait("consent-row-sdk", 30)
     app.wait("consent-row-com.ansys.simai.sdk")
-    app.show_section("consents")
-    app.screenshot("consents.png")
 
     app.click("consent-revoke-sdk")
     app.wait_text("confirm", "stop working")
