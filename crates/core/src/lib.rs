@@ -24,6 +24,8 @@ pub mod providers;
 mod run_env;
 pub mod settings;
 pub mod signin;
+mod signin_consents;
+mod signin_tokens;
 pub mod snapshot;
 pub mod status;
 pub mod stores;
