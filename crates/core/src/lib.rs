@@ -28,6 +28,7 @@ mod signin_consents;
 mod signin_tokens;
 pub mod snapshot;
 pub mod status;
+mod store_verbs;
 pub mod stores;
 pub mod team;
 pub mod team_entry;
