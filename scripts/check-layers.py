@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Counts import circles between the files of each Rust crate, and files over the size limit.
 
-A file's imports are the `crate::NAME` paths in its code (a `#[cfg(test)]` module at the end of a
-file is left out: unit tests may reach anywhere). NAME is mapped to the file that defines that
+A file's imports are the `crate::NAME` and `super::NAME` paths in its code, also in braces
+(`crate::{a, b}`, `super::{a, b::{c, d}}`); a `#[cfg(test)]` module at the end of a file is left
+out: unit tests may reach anywhere. NAME is mapped to the file that defines that
 top-level module (`src/NAME.rs` or `src/NAME/mod.rs`; `crate::a::b` inside `src/a/` maps to
 `src/a/b.rs`). A circle is a strongly connected group of two or more files. A registry's `mod.rs`
 that lists its own members is not an import.
@@ -55,7 +56,7 @@ def resolve(mods, path):
 def imports(mods, f, mod_path):
     text = strip_comments(strip_tests(f.read_text()))
     out = set()
-    # crate::a::b, crate::{a, b::c}, super::x
+    # crate::a::b, crate::{a, b::c}
     for m in re.finditer(r"\bcrate::((?:\w+::)*\w+|\{[^}]*\})", text):
         body = m.group(1)
         heads = [p.strip() for p in body.strip("{}").split(",")] if body.startswith("{") else [body]
@@ -64,13 +65,50 @@ def imports(mods, f, mod_path):
             t = resolve(mods, parts)
             if t and t != f:
                 out.add(t)
-    for m in re.finditer(r"\bsuper::((?:\w+::)*\w+)", text):
+    # super::a::b, super::{a, b::{c, d}}
+    for m in re.finditer(r"\bsuper::", text):
         parent = list(mod_path[:-1])
-        parts = parent + m.group(1).split("::")
-        t = resolve(mods, parts)
-        if t and t != f:
-            out.add(t)
+        for path in use_paths(text, m.end()):
+            t = resolve(mods, parent + path)
+            if t and t != f:
+                out.add(t)
     return out
+
+
+def use_paths(text, i):
+    """The paths of the use tree (or plain path) starting at text[i]: `a::b` gives [[a, b]],
+    `{a, b::{c, self}}` gives [[a], [b, c], [b]]; `*` and `self` end a path where they stand."""
+    def tree(i, prefix):
+        paths = []
+        while True:
+            m = re.compile(r"\s*(\w+)\s*").match(text, i)
+            if m:
+                i = m.end()
+                name = m.group(1)
+                if name == "self":
+                    return [prefix], i
+                if text.startswith("::", i):
+                    i += 2
+                    prefix = prefix + [name]
+                    continue
+                return [prefix + [name]], i
+            m = re.compile(r"\s*\{").match(text, i)
+            if not m:
+                return ([prefix] if prefix else []), i
+            i = m.end()
+            while True:
+                sub, i = tree(i, prefix)
+                paths += sub
+                m = re.compile(r"\s*([,}])").match(text, i)
+                if not m:
+                    return paths, i
+                i = m.end()
+                if m.group(1) == "}":
+                    return paths, i
+                if re.compile(r"\s*\}").match(text, i):
+                    return paths, re.compile(r"\s*\}").match(text, i).end()
+
+    return [p for p in tree(i, [])[0] if p]
 
 
 def sccs(graph):

@@ -9,6 +9,12 @@
 //! a given client): the service's default client's in `offline` (keyring name `default`, the
 //! layout from before there were several, so old profiles read unchanged), any other client's
 //! in `offline@CLIENT` (keyring name `CLIENT`).
+//!
+//! This file has what the tokens are (names, keyring entries, metadata, the types the verbs
+//! return) and the sign-in itself (device and password login); the verbs on the tokens held
+//! (an offline token stored from elsewhere, fresh access tokens, marking a token revoked) are
+//! in `signin_tokens.rs`, consents and logout in `signin_consents.rs`. Both import this file,
+//! never the other way round.
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
@@ -31,8 +37,6 @@ pub const ACCESS: &str = "access";
 const SECRET_NAME: &str = "default";
 /// The metadata prefix of the offline tokens of clients other than the default one.
 const OFFLINE_AT: &str = "offline@";
-/// An access token is reused until this many seconds before it expires.
-const ACCESS_MARGIN_SECS: i64 = 60;
 
 /// A device login waiting for the user to approve it in the browser.
 pub struct DeviceLogin {
@@ -107,17 +111,17 @@ pub struct Logout {
 }
 
 /// The client a token was issued to (its `azp` claim), if it says.
-fn azp(token: &Secret) -> Option<String> {
+pub(crate) fn azp(token: &Secret) -> Option<String> {
     jwt_claims(token.expose())
         .and_then(|c| c.get("azp").and_then(|a| a.as_str()).map(crate::text::safe))
 }
 
-fn sid(profile: &str, kind: SecretKind) -> SecretId {
+pub(crate) fn sid(profile: &str, kind: SecretKind) -> SecretId {
     SecretId::new(profile, kind, SECRET_NAME)
 }
 
 /// The service's default client for a profile (empty for a service without sign-in).
-fn default_client_of(prof: &Profile) -> String {
+pub(crate) fn default_client_of(prof: &Profile) -> String {
     sign_in_of(prof)
         .map(|s| s.default_client(prof))
         .unwrap_or_default()
@@ -167,7 +171,7 @@ fn default_entry_client(prof: &Profile, meta: &KeyMeta, default: &str) -> String
 }
 
 /// The client a token's `detail` names ("client ID, …", as SimCred writes it).
-fn detail_client(detail: Option<&str>) -> Option<&str> {
+pub(crate) fn detail_client(detail: Option<&str>) -> Option<&str> {
     detail?
         .strip_prefix("client ")?
         .split([',', ' '])
@@ -195,7 +199,7 @@ pub fn offline_tokens(prof: &Profile) -> Vec<(String, KeyMeta)> {
 }
 
 /// The RFC 3339 time `secs` from now; `None` when absent or beyond what a date can hold.
-fn expiry(secs: Option<u64>) -> Option<String> {
+pub(crate) fn expiry(secs: Option<u64>) -> Option<String> {
     let secs = i64::try_from(secs?).ok()?;
     let d = chrono::Duration::try_seconds(secs)?;
     chrono::Utc::now()
@@ -203,7 +207,7 @@ fn expiry(secs: Option<u64>) -> Option<String> {
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
-fn token_meta(
+pub(crate) fn token_meta(
     name: &str,
     status: KeyStatus,
     detail: Option<String>,
@@ -223,18 +227,8 @@ fn token_meta(
     }
 }
 
-/// The consents API of a profile's service, or an error saying it has none.
-fn consents_of(prof: &Profile) -> Result<&'static dyn crate::providers::Consents> {
-    sign_in_of(prof)?
-        .consents()
-        .ok_or_else(|| Error::NotSupported {
-            service: prof.service.display_name().to_string(),
-            what: "consents".into(),
-        })
-}
-
 /// The sign-in of a profile's service, or an error saying it has none.
-fn sign_in_of(prof: &Profile) -> Result<&'static dyn Provider> {
+pub(crate) fn sign_in_of(prof: &Profile) -> Result<&'static dyn Provider> {
     prof.service
         .provider()
         .sign_in()
@@ -451,383 +445,6 @@ impl Ctx<'_> {
             offline_token: offline,
             access_expires,
             scope: tokens.scope,
-        })
-    }
-
-    /// Stores an offline token obtained elsewhere (imported from the SDK's config file).
-    /// It goes to the slot of the client it was issued to (its `azp`, when that is one of the
-    /// service's clients; else the default client's).
-    pub fn store_offline_token(&self, profile: &str, token: &Secret, source: &str) -> Result<()> {
-        let prof = self.profile(profile)?;
-        let (id, name) = self.offline_slot_for(&prof, token);
-        let client = azp(token).unwrap_or_else(|| default_client_of(&prof));
-        self.store().set(&id, token)?;
-        let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
-        self.update_profile(profile, |doc| {
-            find_profile(doc.profiles(), profile)?;
-            let mut m = token_meta(
-                &name,
-                KeyStatus::Unverified,
-                Some(format!("client {client}, imported from {source}")),
-                None,
-            );
-            m.exported = vec![source.to_string()];
-            doc.put_token(profile, &m);
-            doc.remove_token(profile, ACCESS);
-            Ok::<_, Error>(())
-        })
-    }
-
-    /// Where an offline token obtained elsewhere goes: the keyring entry and metadata name of
-    /// the client it was issued to (its `azp`, when that is one of the service's clients),
-    /// else the default client's.
-    pub(crate) fn offline_slot_for(&self, prof: &Profile, token: &Secret) -> (SecretId, String) {
-        let client = azp(token)
-            .filter(|c| {
-                sign_in_of(prof)
-                    .map(|s| s.clients(prof).contains(c))
-                    .unwrap_or(false)
-            })
-            .unwrap_or_else(|| default_client_of(prof));
-        (offline_sid(prof, &client), offline_meta_name(prof, &client))
-    }
-
-    /// The working offline tokens the profile holds, as `(client, metadata name, token)`, the
-    /// `offline` entry first; the client is the token's `azp`, else its entry's. Profiles from
-    /// before tokens were kept per client may hold a legacy `sdk` token in `offline`.
-    pub(crate) fn held_offline_tokens(
-        &self,
-        prof: &Profile,
-    ) -> Result<Vec<(String, String, Secret)>> {
-        let mut out = Vec::new();
-        for (client, meta) in offline_tokens(prof) {
-            if meta.status.needs_attention() {
-                continue;
-            }
-            if let Some(t) = self.store().get(&offline_sid_named(prof, &meta.name))? {
-                out.push((azp(&t).unwrap_or(client), meta.name, t));
-            }
-        }
-        Ok(out)
-    }
-
-    /// The clients the profile has a working offline token of.
-    pub fn offline_token_clients(&self, prof: &Profile) -> Result<Vec<String>> {
-        let mut out: Vec<String> = Vec::new();
-        for (c, _, _) in self.held_offline_tokens(prof)? {
-            if !out.contains(&c) {
-                out.push(c);
-            }
-        }
-        Ok(out)
-    }
-
-    /// A fresh access token: the cached one while it has more than a minute left, else one
-    /// minted from the offline token (or the session's refresh token). A rotated refresh token
-    /// is stored. A refresh the server rejects with `invalid_grant` marks the token revoked.
-    pub fn access_token(&self, profile: &str, force_refresh: bool) -> Result<AccessToken> {
-        let prof = self.profile(profile)?;
-        let sign_in = sign_in_of(&prof)?;
-        if !force_refresh {
-            if let Some(meta) = prof.token(ACCESS) {
-                let fresh = meta
-                    .expires
-                    .as_deref()
-                    .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
-                    .is_some_and(|e| {
-                        (e.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds()
-                            > ACCESS_MARGIN_SECS
-                    });
-                if fresh {
-                    if let Some(t) = self.store().get(&sid(profile, SecretKind::AccessToken))? {
-                        return Ok(AccessToken {
-                            token: t,
-                            expires: meta.expires.clone(),
-                            cached: true,
-                        });
-                    }
-                }
-            }
-        }
-        // The default client's offline token, the session, then other clients' offline tokens;
-        // the first that works, else the first there is (to say what is wrong with it).
-        let mut candidates: Vec<(SecretId, KeyMeta, Option<String>)> = Vec::new();
-        let offline = offline_tokens(&prof);
-        let default = sign_in.default_client(&prof);
-        let slot_client = |c: &String| (*c != default).then(|| c.clone());
-        for (client, meta) in offline.iter().filter(|(_, m)| m.name == OFFLINE) {
-            candidates.push((
-                offline_sid_named(&prof, &meta.name),
-                meta.clone(),
-                slot_client(client),
-            ));
-        }
-        if let Some(m) = prof.token(SESSION) {
-            candidates.push((sid(profile, SecretKind::RefreshToken), m.clone(), None));
-        }
-        for (client, meta) in offline.iter().filter(|(_, m)| m.name != OFFLINE) {
-            candidates.push((
-                offline_sid_named(&prof, &meta.name),
-                meta.clone(),
-                slot_client(client),
-            ));
-        }
-        let chosen = candidates
-            .iter()
-            .find(|(_, m, _)| !m.status.needs_attention())
-            .or(candidates.first())
-            .cloned();
-        let Some((id, meta, slot_client)) = chosen else {
-            return Err(Error::NotSignedIn {
-                profile: profile.to_string(),
-                offline: false,
-            });
-        };
-        let name = meta.name.clone();
-        if meta.status.needs_attention() {
-            return Err(Error::TokenDead {
-                profile: profile.to_string(),
-                token: if name.starts_with(OFFLINE) {
-                    OFFLINE.to_string()
-                } else {
-                    name.clone()
-                },
-                status: meta.status.to_string(),
-                detail: meta.detail.clone(),
-            });
-        }
-        let refresh = self.store().get(&id)?.ok_or_else(|| Error::SecretMissing {
-            profile: profile.to_string(),
-            name: format!("{name} token"),
-        })?;
-        let target = self.auth_target(&prof)?;
-        // A token refreshes with the client it was issued to: legacy SimAI offline tokens
-        // (`azp: sdk`) with "sdk", another client's slot with that client.
-        let client_id = sign_in
-            .client_for(azp(&refresh).as_deref())
-            .map(String::from)
-            .or(slot_client);
-        match target.client(client_id.as_deref()).refresh(&refresh) {
-            Ok(t) => {
-                self.store()
-                    .set(&sid(profile, SecretKind::AccessToken), &t.access)?;
-                if let Some(r) = t.refresh.as_ref().filter(|r| *r != &refresh) {
-                    self.store().set(&id, r)?;
-                }
-                let expires = expiry(t.expires_in);
-                self.update_profile(profile, |doc| {
-                    find_profile(doc.profiles(), profile)?;
-                    let mut m = meta.clone();
-                    m.checked = Some(now());
-                    doc.put_token(profile, &m);
-                    doc.put_token(
-                        profile,
-                        &token_meta(ACCESS, KeyStatus::Valid, None, expires.clone()),
-                    );
-                    Ok::<_, Error>(())
-                })?;
-                Ok(AccessToken {
-                    token: t.access,
-                    expires,
-                    cached: false,
-                })
-            }
-            Err(e) if e.token_is_dead() => {
-                let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
-                self.mark_revoked(profile, &name, format!("refresh refused: {e}"), true)?;
-                Err(e.into())
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Lists the consents (offline tokens granted to clients) of the signed-in user.
-    pub fn consents(&self, profile: &str) -> Result<Vec<Consent>> {
-        let prof = self.profile(profile)?;
-        let api = consents_of(&prof)?;
-        let mut access = self.access_token(profile, false)?;
-        let list = match api.list(&prof, &access.token) {
-            // A cached token the API no longer takes (the server restarted, the session was
-            // ended): mint a new one once; a fresh one refused too marks the token invalid.
-            Err(Error::Auth(AuthError::Unauthorized(_))) if access.cached => {
-                access = self.access_token(profile, true)?;
-                api.list(&prof, &access.token)
-            }
-            other => other,
-        };
-        if let Err(Error::Auth(AuthError::Unauthorized(why))) = &list {
-            self.mark_access_refused(profile, why)?;
-        }
-        let mut list = list?;
-        let mine = self.offline_token_clients(&prof)?;
-        for c in &mut list {
-            c.stored_here = mine.contains(&c.client_id);
-        }
-        Ok(list)
-    }
-
-    /// Revokes a consent at the service's API. When it backs one of SimCred's stored offline
-    /// tokens (the one of that client), that token — and only that one — is deleted and marked
-    /// revoked in the same operation, with the cached access token when that client issued it.
-    /// Returns whether it did.
-    pub fn revoke_consent(&self, profile: &str, client_id: &str) -> Result<bool> {
-        let prof = self.profile(profile)?;
-        let api = consents_of(&prof)?;
-        // The entries holding a token of this client (by its `azp`, else its slot).
-        let mut backed = Vec::new();
-        for (client, meta) in offline_tokens(&prof) {
-            if meta.status.needs_attention() {
-                continue;
-            }
-            let id = offline_sid_named(&prof, &meta.name);
-            if let Some(t) = self.store().get(&id)? {
-                if azp(&t).unwrap_or(client) == client_id {
-                    backed.push((id, meta.name));
-                }
-            }
-        }
-        let access = self.access_token(profile, false)?;
-        api.revoke(&prof, &access.token, client_id)?;
-        if backed.is_empty() {
-            return Ok(false);
-        }
-        let access_of_client = azp(&access.token).is_none_or(|a| a == client_id);
-        for (id, name) in &backed {
-            self.store().delete(id)?;
-            if access_of_client {
-                self.store()
-                    .delete(&sid(profile, SecretKind::AccessToken))?;
-            }
-            self.mark_revoked(
-                profile,
-                name,
-                format!(
-                    "consent of {} revoked with SimCred",
-                    crate::text::safe(client_id)
-                ),
-                access_of_client,
-            )?;
-        }
-        Ok(true)
-    }
-
-    /// Forgets the cached access token after an API refused it (401): the next call mints a
-    /// new one, and `status` no longer calls it valid.
-    pub(crate) fn mark_access_refused(&self, profile: &str, by: &str) -> Result<()> {
-        let _ = self.store().delete(&sid(profile, SecretKind::AccessToken));
-        self.update_profile(profile, |doc| {
-            let p = find_profile(doc.profiles(), profile)?;
-            if let Some(m) = p.token(ACCESS) {
-                let mut m = m.clone();
-                m.status = KeyStatus::Invalid;
-                m.checked = Some(now());
-                m.detail = Some(format!("{by} did not accept it (401)"));
-                doc.put_token(profile, &m);
-            }
-            Ok::<_, Error>(())
-        })
-    }
-
-    /// Marks a sign-in token (`offline…` or `session`) revoked, with the reason and time, and
-    /// with `forget_access` forgets the cached access token's metadata.
-    fn mark_revoked(
-        &self,
-        profile: &str,
-        name: &str,
-        detail: String,
-        forget_access: bool,
-    ) -> Result<()> {
-        self.update_profile(profile, |doc| {
-            let p = find_profile(doc.profiles(), profile)?;
-            if let Some(m) = p.token(name) {
-                let mut m = m.clone();
-                m.status = KeyStatus::Revoked;
-                m.checked = Some(now());
-                // Which client the token was of stays said (`offline` may hold another's).
-                let client = detail_client(m.detail.as_deref())
-                    .map(|c| format!("client {c}, "))
-                    .unwrap_or_default();
-                m.detail = Some(format!("{client}{detail}"));
-                doc.put_token(profile, &m);
-            }
-            if forget_access {
-                doc.remove_token(profile, ACCESS);
-            }
-            Ok::<_, Error>(())
-        })
-    }
-
-    /// Revokes the stored refresh/offline tokens at the identity provider (RFC 7009) and deletes
-    /// them locally. Local deletion happens even when the provider cannot be reached.
-    pub fn logout(&self, profile: &str) -> Result<Logout> {
-        let prof = self.profile(profile)?;
-        let mut revoked = false;
-        let mut remote_error = None;
-        let target = self.auth_target(&prof);
-        let default = default_client_of(&prof);
-        let mut held: Vec<(SecretId, Option<String>)> = vec![
-            (sid(profile, SecretKind::OfflineToken), None),
-            (sid(profile, SecretKind::RefreshToken), None),
-        ];
-        for (client, meta) in offline_tokens(&prof) {
-            if meta.name != OFFLINE {
-                held.push((
-                    offline_sid_named(&prof, &meta.name),
-                    (client != default).then_some(client),
-                ));
-            }
-        }
-        for (id, slot_client) in &held {
-            if let Some(t) = self.store().get(id)? {
-                match &target {
-                    Ok(target) => {
-                        let client = sign_in_of(&prof)?
-                            .client_for(azp(&t).as_deref())
-                            .map(String::from)
-                            .or(slot_client.clone());
-                        match target.client(client.as_deref()).revoke(&t) {
-                            Ok(()) => revoked = true,
-                            Err(e) => remote_error = Some(e.to_string()),
-                        }
-                    }
-                    Err(e) => remote_error = Some(e.to_string()),
-                }
-            }
-        }
-        let mut deleted = 0;
-        let others = held.iter().skip(2).map(|(id, _)| id.clone());
-        for id in [
-            sid(profile, SecretKind::OfflineToken),
-            sid(profile, SecretKind::RefreshToken),
-            sid(profile, SecretKind::AccessToken),
-            sid(profile, SecretKind::Password),
-        ]
-        .into_iter()
-        .chain(others)
-        {
-            if self.store().delete(&id)? {
-                deleted += 1;
-            }
-        }
-        let names: Vec<String> = offline_tokens(&prof)
-            .into_iter()
-            .map(|(_, m)| m.name)
-            .collect();
-        self.update_profile(profile, |doc| {
-            find_profile(doc.profiles(), profile)?;
-            for n in [OFFLINE, SESSION, ACCESS] {
-                doc.remove_token(profile, n);
-            }
-            for n in &names {
-                doc.remove_token(profile, n);
-            }
-            Ok::<_, Error>(())
-        })?;
-        Ok(Logout {
-            profile: profile.to_string(),
-            revoked_remotely: revoked,
-            remote_error,
-            deleted_locally: deleted,
         })
     }
 }

@@ -19,6 +19,7 @@ pub mod modelon;
 pub mod oauth;
 pub mod oidc;
 pub mod simai;
+mod simai_config;
 
 use crate::http::{Http, NetOptions};
 use crate::profile::{Profile, Service};
