@@ -123,6 +123,14 @@ pub(crate) fn parse_stores_in(
 }
 
 pub(crate) fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile>), ConfigError> {
+    parse_all(path, text).map(|(doc, profiles, _)| (doc, profiles))
+}
+
+/// [`parse`], and the `[stores.NAME]` tables it checked on the way (one parse for both).
+pub(crate) fn parse_all(
+    path: &Path,
+    text: &str,
+) -> Result<(DocumentMut, Vec<Profile>, Vec<StoreConfig>), ConfigError> {
     let invalid = |offset: usize, message: String| ConfigError::Invalid {
         path: path.to_path_buf(),
         line: line_of(text, offset),
@@ -144,10 +152,8 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile
             ));
         }
     }
-    let store_names: Vec<String> = parse_stores_in(&im, &invalid)?
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let stores = parse_stores_in(&im, &invalid)?;
+    let store_names: Vec<String> = stores.iter().map(|s| s.name.clone()).collect();
     let mut profiles = Vec::new();
     if let Some(item) = im.get("profiles") {
         let table = item.as_table_like().ok_or_else(|| {
@@ -263,7 +269,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<(DocumentMut, Vec<Profile
         }
     }
     profiles.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok((im.into_mut(), profiles))
+    Ok((im.into_mut(), profiles, stores))
 }
 
 fn span_start(item: &Item) -> usize {
