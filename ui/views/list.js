@@ -4,7 +4,7 @@
 import { call } from "../lib/api.js";
 import { CMD } from "../lib/commands.js";
 import { confirmDialog, focusLater } from "../lib/dialogs.js";
-import { $, h, replace } from "../lib/dom.js";
+import { $, afterPaint, h, replace } from "../lib/dom.js";
 import { errorText, groupProfiles, profileBadge, profileBadgeWithAge, serviceName, unreachableBadge } from "../lib/model.js";
 import { state } from "../state.js";
 import { actions } from "./actions.js";
@@ -13,6 +13,13 @@ import { notify } from "./messages.js";
 import { keepingFocus } from "./shared.js";
 
 const SIDEBAR_KEY = "simcred.sidebar";
+
+/** How many profiles the first paint shows at most (more than a window's height of them); the
+ * rest follow right after it, so 1,000 profiles paint about as soon as one (scripts/bench-app.sh). */
+const FIRST_PAINT_ITEMS = 30;
+
+/** Counts list draws, so the rest of a first draw is not appended to a list drawn since. */
+let draws = 0;
 
 export function renderList() {
   keepingFocus($("#profile-list"), drawList);
@@ -24,46 +31,55 @@ function drawList() {
   const f = state.filter.trim().toLowerCase();
   const profiles = f ? all.filter((p) => p.name.toLowerCase().includes(f) || serviceName(p.service).toLowerCase().includes(f)) : all;
   const groups = groupProfiles(profiles);
+  const draw = ++draws;
+  // Before the first paint, only the top of a long list; every later draw is whole (it keeps
+  // the focus on whichever item had it).
+  let budget = state.listShown ? Infinity : FIRST_PAINT_ITEMS;
+  const later = [];
   replace(
     nav,
-    groups.map((g) =>
-      h(
-        "section",
-        { class: "group", "data-testid": `group-${g.service}`, "aria-label": g.name },
-        h("h3", { class: "group-title" }, g.name),
-        h(
-          "ul",
-          { class: "group-list", role: "list" },
-          g.profiles.map((p) => {
-            const down = unreachableBadge(p);
-            return h(
-              "li",
-              {},
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "profile-item",
-                  "data-testid": `profile-item-${p.name}`,
-                  "data-name": p.name,
-                  "aria-current": state.selected === p.name ? "true" : undefined,
-                  "aria-label": `${p.name}, ${serviceName(p.service)}${p.store ? `, in store ${p.store}` : ""}, ${profileBadge(p).label}${down ? ", unreachable" : ""}`,
-                  onclick: () => actions.select(p.name),
-                },
-                h("span", { class: "profile-name" }, p.name),
-                p.store ? h("span", { class: "store-tag", "data-testid": `store-tag-${p.name}`, title: `Secrets in store ${p.store}` }, p.store) : null,
-                badge(profileBadge(p), `badge-${p.name}`, profileBadgeWithAge(p).label),
-                // An outage shows beside the last known state, here as in the detail.
-                down ? badge({ kind: "unreachable", label: "unreachable" }, `list-unreachable-${p.name}`, down.label) : null,
-              ),
-            );
-          }),
-        ),
-      ),
-    ),
+    groups.map((g) => {
+      const now = g.profiles.slice(0, Math.max(0, budget));
+      budget -= now.length;
+      const ul = h("ul", { class: "group-list", role: "list" }, now.map(profileItem));
+      if (now.length < g.profiles.length) later.push([ul, g.profiles.slice(now.length)]);
+      return h("section", { class: "group", "data-testid": `group-${g.service}`, "aria-label": g.name }, h("h3", { class: "group-title" }, g.name), ul);
+    }),
   );
+  if (later.length) {
+    afterPaint().then(() => {
+      if (draw !== draws) return;
+      for (const [ul, rest] of later) ul.append(...rest.map(profileItem));
+    });
+  }
   if (!profiles.length) nav.append(h("p", { class: "muted pad", "data-testid": "list-empty" }, all.length ? `No profile matches “${state.filter.trim()}”.` : "No profiles yet."));
   $("#btn-remove-demo").hidden = !state.demo.length;
+}
+
+/** One profile's button in the list: its name, team store, state and any outage. */
+function profileItem(p) {
+  const down = unreachableBadge(p);
+  return h(
+    "li",
+    {},
+    h(
+      "button",
+      {
+        type: "button",
+        class: "profile-item",
+        "data-testid": `profile-item-${p.name}`,
+        "data-name": p.name,
+        "aria-current": state.selected === p.name ? "true" : undefined,
+        "aria-label": `${p.name}, ${serviceName(p.service)}${p.store ? `, in store ${p.store}` : ""}, ${profileBadge(p).label}${down ? ", unreachable" : ""}`,
+        onclick: () => actions.select(p.name),
+      },
+      h("span", { class: "profile-name" }, p.name),
+      p.store ? h("span", { class: "store-tag", "data-testid": `store-tag-${p.name}`, title: `Secrets in store ${p.store}` }, p.store) : null,
+      badge(profileBadge(p), `badge-${p.name}`, profileBadgeWithAge(p).label),
+      // An outage shows beside the last known state, here as in the detail.
+      down ? badge({ kind: "unreachable", label: "unreachable" }, `list-unreachable-${p.name}`, down.label) : null,
+    ),
+  );
 }
 
 /** Shows or hides the profile list; remembered across starts. */

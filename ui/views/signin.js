@@ -126,17 +126,18 @@ export function consentsSection(p) {
   );
 }
 
-/** Redraws the consents card and the sign-in card, whose "Last used" comes from the consents
- * too (the rest of the detail stays put). */
+/** Redraws the consents card, and the token rows' "Last used" cells, which come from the
+ * consents too (the rest of the detail stays put). */
 function redrawConsents(name) {
   if (state.profile?.name !== name) return;
   const old = document.querySelector('[data-testid="consents"]');
   if (!old) return actions.renderDetail(state.profile);
-  keepingFocus(old.parentElement, () => {
-    old.replaceWith(consentsSection(state.profile));
-    const card = document.querySelector('[data-testid="signin"]');
-    if (card) card.replaceWith(signInSection(state.profile, service(state.profile.service)));
-  });
+  keepingFocus(old.parentElement, () => old.replaceWith(consentsSection(state.profile)));
+  const p = state.profile;
+  for (const t of tokenRows(p, service(p.service)?.sign_in?.clients ?? [])) {
+    const cell = document.querySelector(`[data-testid="token-used-${CSS.escape(t.name)}"]`);
+    if (cell) replace(cell, timeCell(tokenLastUsed(t, consentsOf(p))));
+  }
 }
 
 export async function loadConsents(name) {
