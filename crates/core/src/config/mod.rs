@@ -8,7 +8,7 @@
 //! A file that does not parse is reported with its path and line and is never written.
 
 mod doc;
-mod error;
+pub(crate) mod error;
 mod reader;
 
 pub use doc::{Fragment, ProfilesDoc, SIGNINS, TEAM_PARTS};
