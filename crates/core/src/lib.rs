@@ -29,6 +29,7 @@ mod signin_consents;
 mod signin_tokens;
 pub mod snapshot;
 pub mod status;
+mod store_config;
 mod store_problem;
 mod store_verbs;
 pub mod stores;

@@ -20,7 +20,7 @@ pub use reader::{parse_profiles, KEYRING_ID};
 use crate::atomic::write_atomic;
 use crate::profile::Profile;
 use crate::snapshot::Snapshot;
-use crate::stores::StoreConfig;
+use crate::store_config::StoreConfig;
 use std::fs;
 use std::path::{Path, PathBuf};
 use toml_edit::{value, DocumentMut, ImDocument, Table};
