@@ -23,6 +23,7 @@ mod project_error;
 pub mod project_report;
 pub mod providers;
 mod run_env;
+mod service;
 pub mod settings;
 pub mod signin;
 mod signin_consents;

@@ -18,12 +18,14 @@ pub mod ini;
 pub mod modelon;
 pub mod oauth;
 pub mod oidc;
+mod service;
 pub mod simai;
 mod simai_config;
 
 use crate::http::{Http, NetOptions};
-use crate::profile::{Profile, Service};
+use crate::profile::Profile;
 use crate::secret::Secret;
+use crate::service::Service;
 use serde::Serialize;
 
 /// Every service SimCred knows, in the order the faces list them.
