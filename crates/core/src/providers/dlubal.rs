@@ -11,9 +11,9 @@ use super::files::{self, Found, Reexport, Source, VendorFiles};
 pub use super::ini::{Ini, IniError};
 use super::{CheckOutcome, Hints, KeyPolicy, Provider};
 use crate::error::Error;
-use crate::handoff::{Base, RunFile};
 use crate::http::NetOptions;
 use crate::profile::{Profile, Service};
+use crate::run_files::{Base, RunFile};
 use crate::secret::Secret;
 use std::path::{Path, PathBuf};
 
@@ -114,11 +114,11 @@ impl Provider for Dlubal {
     /// The client writes only the `config.ini` it reads, which is the overlay's; the user's
     /// real one is watched as a backstop (a client that ignored `XDG_CONFIG_HOME` would write
     /// there): a change that puts the key in it is undone, the user's own edits are not.
-    fn run_watch(&self, _profile: &Profile) -> Vec<crate::aftercare::Watch> {
+    fn run_watch(&self, _profile: &Profile) -> Vec<crate::run_files::Watch> {
         config_path()
-            .map(|path| crate::aftercare::Watch {
+            .map(|path| crate::run_files::Watch {
                 path,
-                policy: crate::aftercare::Policy::IfSecret,
+                policy: crate::run_files::Policy::IfSecret,
             })
             .into_iter()
             .collect()

@@ -321,11 +321,11 @@ impl Provider for Modelon {
     /// the variable, or one typed at its prompt after a 401) to `~/.impact/api.key` with a
     /// plain `open('w')`; the file holds nothing but a key, so any change the run makes to it
     /// is undone. The client has no switch for the path (it is `~` + `.impact/api.key`).
-    fn run_watch(&self, _profile: &Profile) -> Vec<crate::aftercare::Watch> {
+    fn run_watch(&self, _profile: &Profile) -> Vec<crate::run_files::Watch> {
         key_file()
-            .map(|path| crate::aftercare::Watch {
+            .map(|path| crate::run_files::Watch {
                 path,
-                policy: crate::aftercare::Policy::AnyChange,
+                policy: crate::run_files::Policy::AnyChange,
             })
             .into_iter()
             .collect()

@@ -15,9 +15,9 @@ pub use super::simai_config::{
 };
 use super::{Consents, Hints, KeyPolicy, Provider, Setting, SettingKind, SignIn};
 use crate::error::{Error, Result};
-use crate::handoff::{Base, RunFile};
 use crate::http::{parse_service_url, Http, Reply};
 use crate::profile::Profile;
+use crate::run_files::{Base, RunFile};
 use crate::secret::Secret;
 use url::Url;
 
