@@ -13,6 +13,7 @@ pub mod config;
 pub mod ctx;
 mod dirfd;
 pub mod error;
+mod finding;
 pub mod handoff;
 pub mod import;
 pub mod keys;

@@ -10,6 +10,11 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// Token metadata names in the profile's `tokens` table.
+pub const OFFLINE: &str = "offline";
+pub const SESSION: &str = "session";
+pub const ACCESS: &str = "access";
+
 /// What is known about a key without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]

@@ -374,8 +374,8 @@ impl VendorFiles for ModelonFiles {
     /// The variable, and `~/.impact/api.key` as the client writes it itself: a
     /// `Client(url=…, interactive=True)` saves the key it used there (0644), and a new one after
     /// a 401. To import, or to remove when SimCred holds the same key.
-    fn audit(&self, held: &crate::audit::Held<'_>) -> Result<Vec<crate::audit::Finding>> {
-        let mut out = crate::audit::from_scan(&self.scan()?, "the API key", held);
+    fn audit(&self, held: &crate::finding::Held<'_>) -> Result<Vec<crate::finding::Finding>> {
+        let mut out = crate::finding::from_scan(&self.scan()?, "the API key", held);
         for f in out.iter_mut().filter(|f| !f.path.starts_with('$')) {
             f.what.push_str(
                 " in plaintext, as Modelon's client writes it (a Client(…, interactive=True) saves the key it used here)",

@@ -247,8 +247,8 @@ impl VendorFiles for SimaiFiles {
     /// a regular file or not TOML is a finding of its own), and its token caches
     /// (`$XDG_CACHE_HOME/ansys/pysimai/tokens-*.json`: access and refresh tokens the SDK wrote
     /// in plaintext when it signed in).
-    fn audit(&self, held: &crate::audit::Held<'_>) -> Result<Vec<crate::audit::Finding>> {
-        use crate::audit::{Advice, Finding};
+    fn audit(&self, held: &crate::finding::Held<'_>) -> Result<Vec<crate::finding::Finding>> {
+        use crate::finding::{Advice, Finding};
         let service = crate::profile::Service::of(&Simai);
         let mut out = Vec::new();
         for p in config_candidates() {
@@ -261,7 +261,7 @@ impl VendorFiles for SimaiFiles {
                 }
             };
             match parse_config(&p, &text) {
-                Ok(found) => out.extend(crate::audit::from_scan(
+                Ok(found) => out.extend(crate::finding::from_scan(
                     &found,
                     "the offline token of profile",
                     held,
