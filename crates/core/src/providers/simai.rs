@@ -11,7 +11,7 @@ use super::files::VendorFiles;
 use super::oauth::{AuthTarget, Consent, Endpoints};
 use super::simai_config::SimaiFiles;
 pub use super::simai_config::{
-    config_path, parse_config, run_config, CACHE_DIR, FIELDS, WINDOWS_CACHE_DIR,
+    config_path, parse_config, run_config, Simai, CACHE_DIR, FIELDS, WINDOWS_CACHE_DIR,
 };
 use super::{Consents, Hints, KeyPolicy, Provider, Setting, SettingKind, SignIn};
 use crate::error::{Error, Result};
@@ -27,9 +27,6 @@ pub const CLIENT_ID: &str = "com.ansys.simai.sdk";
 pub const LEGACY_CLIENT_ID: &str = "sdk";
 /// The SimAI API's default URL.
 pub const DEFAULT_URL: &str = "https://api.simai.ansys.com/v2/";
-
-/// The SimAI service.
-pub struct Simai;
 
 const SETTINGS: &[Setting] = &[
     Setting {

@@ -8,14 +8,18 @@
 //! `/etc/ansys_simai.conf`, `/etc/ansys/simai.conf` (`%APPDATA%\Ansys\simai.conf` on Windows).
 //!
 //! [`super::simai`] re-exports the public items under their old paths (`simai::parse_config`, …).
+//! The service's handle [`Simai`] is declared here too, so this file need not import
+//! `simai.rs`, which implements its `Provider` (and re-exports it as `simai::Simai`).
 
 use super::files::{self, Found, Source, VendorFiles};
-use super::simai::Simai;
 use super::{Provider, SettingKind};
 use crate::error::{Error, Result};
 use crate::profile::{Profile, Service};
 use crate::secret::Secret;
 use std::path::{Path, PathBuf};
+
+/// The SimAI service (its `Provider` is implemented in `simai.rs`).
+pub struct Simai;
 
 /// Where the SDK reads its config: the first existing of its search list, else the first
 /// entry (`$XDG_CONFIG_HOME/ansys_simai.conf`).
