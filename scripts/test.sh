@@ -26,7 +26,7 @@ cargo build --workspace --all-targets --locked "${FEATURES[@]}"
 stage lints
 cargo fmt --all --check
 # Import circles between files and files over 600 lines: today's count may only go down.
-python3 scripts/check-layers.py --at-most 1
+python3 scripts/check-layers.py --at-most 0
 cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 
 # 20 s a target, two at a time: a smoke run of every target that keeps CI within its time (the

@@ -20,6 +20,7 @@
 use crate::ctx::Ctx;
 use crate::dirfd::{dir_id, Dir};
 use crate::error::{Error, Result};
+pub use crate::run_files::{Policy, Watch};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -29,25 +30,6 @@ use std::path::{Path, PathBuf};
 const JOURNAL: &str = "aftercare.json";
 /// Symlinks followed from a watched path to the file a client would write.
 const MAX_LINKS: usize = 8;
-
-/// Which change to a watched file the run undoes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Policy {
-    /// Any change: the file holds only a key, so whatever the client wrote there is a key in
-    /// plaintext (Modelon's `~/.impact/api.key`).
-    AnyChange,
-    /// A change that leaves the profile's secret in it (the user's own file, which also holds
-    /// other entries the user may edit meanwhile: Dlubal's real `config.ini`).
-    IfSecret,
-}
-
-/// A vendor file the run must keep as it was.
-#[derive(Debug, Clone)]
-pub struct Watch {
-    pub path: PathBuf,
-    pub policy: Policy,
-}
 
 /// What was at a path (never following a symlink there).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -303,7 +285,7 @@ fn undo_change(e: &Entry, now: &State) -> std::result::Result<String, String> {
 /// directory. Called by `run` before it starts and by `audit`.
 pub fn recover(ctx: &Ctx<'_>) -> Report {
     let mut r = Report::default();
-    for s in crate::handoff::stale_dirs() {
+    for s in crate::run_dirs::stale_dirs() {
         let shown = s.dir.display();
         if let Some(pid) = s.child_running {
             r.notes.push(format!(
@@ -333,7 +315,7 @@ pub fn recover(ctx: &Ctx<'_>) -> Report {
                 )),
             }
         }
-        match crate::handoff::remove_dir(&s.dir) {
+        match crate::run_dirs::remove_dir(&s.dir) {
             Ok(()) => r.notes.push(format!(
                 "removed the private hand-over directory {shown} of a `simcred run` whose SimCred was stopped"
             )),

@@ -7,25 +7,7 @@ use crate::config::ConfigStore;
 use crate::error::Result;
 use crate::profile::{find_profile, Profile};
 use crate::store::SecretStore;
-
-/// A team store that could not be read (whole).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreProblem {
-    pub store: String,
-    /// The sentence saying why.
-    pub why: String,
-    /// The error's code ([`crate::Error::code`]: `store_offline`, `store_unauthorized`, …).
-    pub code: &'static str,
-}
-
-impl std::fmt::Display for StoreProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "team store \"{}\": {}", self.store, self.why)
-    }
-}
-
-/// Team stores that could not be read.
-pub type StoreProblems = Vec<StoreProblem>;
+pub use crate::store_problem::{StoreProblem, StoreProblems};
 
 /// The profiles file and the secret store, borrowed.
 #[derive(Clone, Copy)]

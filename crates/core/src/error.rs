@@ -2,7 +2,7 @@
 //! happened, has a stable [`Error::code`], and its message never contains a secret or a
 //! command of one face: the CLI adds hints naming its commands (by code), the app words its own.
 
-use crate::config::ConfigError;
+use crate::config::error::ConfigError;
 use crate::providers::ini::IniError;
 use crate::store::StoreError;
 
@@ -120,7 +120,7 @@ pub enum Error {
     #[error("no profile named \"{name}\" here, and team store \"{}\" was not read whole: {}", .problem.store, .problem.why)]
     InUnreadableStore {
         name: String,
-        problem: crate::ctx::StoreProblem,
+        problem: crate::store_problem::StoreProblem,
     },
     /// A request that cannot be carried out as asked; the sentence says why.
     #[error("{0}")]
@@ -130,7 +130,7 @@ pub enum Error {
     Io(String),
     /// The project file (`.simcred.toml`) cannot be used, or which profile to use is not clear.
     #[error(transparent)]
-    Project(#[from] crate::project::ProjectError),
+    Project(#[from] crate::project_error::ProjectError),
     /// A file SimCred reads or writes is not a regular file, too large, not text, or failed
     /// (its cause kept): code `io` for an IO failure, `invalid` for the rest, as before.
     #[error(transparent)]
@@ -209,7 +209,7 @@ mod tests {
             (
                 Error::InUnreadableStore {
                     name: "team-impact".into(),
-                    problem: crate::ctx::StoreProblem {
+                    problem: crate::store_problem::StoreProblem {
                         store: "acme".into(),
                         why: "cannot reach the vault".into(),
                         code: "store_offline",

@@ -5,109 +5,15 @@
 //! where it was exported) sits beside the profile; the secrets themselves are in the keyring.
 
 use crate::error::{Error, Result};
+pub use crate::service::Service;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
-/// One of the services in the registry ([`crate::providers::ALL`]): a handle on its provider.
-/// Compared, hashed, printed and serialised by its id (`simai`, `modelon`, ...).
-#[derive(Clone, Copy)]
-pub struct Service(&'static dyn crate::providers::Provider);
-
-impl Service {
-    /// Every service of the registry, in the order the faces list them.
-    pub fn all() -> impl Iterator<Item = Service> {
-        crate::providers::ALL.iter().map(|p| Service(*p))
-    }
-
-    /// The service with this provider.
-    pub fn of(provider: &'static dyn crate::providers::Provider) -> Service {
-        Service(provider)
-    }
-
-    /// Everything the service's provider knows and does.
-    pub fn provider(self) -> &'static dyn crate::providers::Provider {
-        self.0
-    }
-
-    /// The id used in `profiles.toml`, on the command line and in the app (`modelon`).
-    pub fn as_str(self) -> &'static str {
-        self.0.id()
-    }
-
-    /// The vendor's product name, for people.
-    pub fn display_name(self) -> &'static str {
-        self.0.display_name()
-    }
-}
-
-impl PartialEq for Service {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Eq for Service {}
-
-impl std::hash::Hash for Service {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state)
-    }
-}
-
-impl PartialOrd for Service {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Service {
-    /// Registry order.
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        let pos = |s: &Service| {
-            crate::providers::ALL
-                .iter()
-                .position(|p| p.id() == s.as_str())
-        };
-        pos(self).cmp(&pos(other))
-    }
-}
-
-impl fmt::Debug for Service {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Display for Service {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Service {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl FromStr for Service {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let want = s.trim().to_ascii_lowercase();
-        Service::all().find(|v| v.as_str() == want).ok_or_else(|| {
-            format!(
-                "unknown service \"{}\"; choose one of: {}",
-                crate::text::safe(s),
-                Service::all()
-                    .map(|v| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-    }
-}
+/// Token metadata names in the profile's `tokens` table.
+pub const OFFLINE: &str = "offline";
+pub const SESSION: &str = "session";
+pub const ACCESS: &str = "access";
 
 /// What is known about a key without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]

@@ -13,10 +13,8 @@
 //! name use it ([`ProjectFile::choose`]).
 
 use crate::profile::Service;
+pub use crate::project_error::{ProjectError, FILE_NAME};
 use std::path::{Path, PathBuf};
-
-/// The project file's name.
-pub const FILE_NAME: &str = ".simcred.toml";
 
 /// What a project file says, with where it says it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -36,51 +34,6 @@ pub struct ProjectEntry {
     pub store: Option<String>,
     /// The entry's line in the file (1-based).
     pub line: usize,
-}
-
-/// Why a project file cannot be used, or which profile to use is not clear.
-#[derive(Debug, thiserror::Error)]
-pub enum ProjectError {
-    /// The file does not parse or holds something SimCred cannot use.
-    #[error("{}:{line}: {message}", crate::text::safe(&.path.display().to_string()))]
-    Invalid {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
-    /// The file could not be read (not a regular file, too large, not text, unreadable).
-    #[error(transparent)]
-    File(#[from] crate::fsio::FileError),
-    /// The file names a profile that does not exist (or not in the store it names).
-    #[error("{}:{line}: {message}", crate::text::safe(&.path.display().to_string()))]
-    UnknownProfile {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
-    /// No profile was named and no project file says which one to use.
-    #[error("no profile named{}, and no {FILE_NAME} in this directory or above it names one{}", .what.as_deref().map(|w| format!(" for {w}")).unwrap_or_default(), .looked.as_deref().map(|p| format!(" (looked from {})", crate::text::safe(&p.display().to_string()))).unwrap_or_default())]
-    NoProfile {
-        what: Option<String>,
-        looked: Option<PathBuf>,
-    },
-    /// The project file names several profiles that fit; one must be chosen.
-    #[error("{} names profiles for {}; name the profile or the service", crate::text::safe(&.path.display().to_string()), .services.join(" and "))]
-    Ambiguous {
-        path: PathBuf,
-        services: Vec<String>,
-    },
-}
-
-impl ProjectError {
-    /// A stable code for the faces (see `Error::code`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProjectError::Invalid { .. } | ProjectError::File(_) => "project_file",
-            ProjectError::UnknownProfile { .. } => "unknown_profile",
-            ProjectError::NoProfile { .. } | ProjectError::Ambiguous { .. } => "no_profile",
-        }
-    }
 }
 
 impl ProjectFile {

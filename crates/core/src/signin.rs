@@ -30,10 +30,7 @@ use serde::Serialize;
 pub use crate::providers::oauth::Consent;
 pub use crate::providers::simai::parse_consents;
 
-/// Token metadata names in the profile's `tokens` table.
-pub const OFFLINE: &str = "offline";
-pub const SESSION: &str = "session";
-pub const ACCESS: &str = "access";
+pub use crate::profile::{ACCESS, OFFLINE, SESSION};
 const SECRET_NAME: &str = "default";
 /// The metadata prefix of the offline tokens of clients other than the default one.
 const OFFLINE_AT: &str = "offline@";

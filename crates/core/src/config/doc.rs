@@ -4,7 +4,7 @@
 use super::error::ConfigError;
 use super::reader::{parse, KEYRING_ID};
 use crate::profile::{KeyMeta, Profile, Service};
-use crate::stores::StoreConfig;
+use crate::store_config::StoreConfig;
 use std::path::PathBuf;
 use toml_edit::{value, Array, DocumentMut, Item, Table, TableLike};
 

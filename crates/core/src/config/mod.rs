@@ -8,7 +8,7 @@
 //! A file that does not parse is reported with its path and line and is never written.
 
 mod doc;
-mod error;
+pub(crate) mod error;
 mod reader;
 
 pub use doc::{Fragment, ProfilesDoc, SIGNINS, TEAM_PARTS};
@@ -20,7 +20,7 @@ pub use reader::{parse_profiles, KEYRING_ID};
 use crate::atomic::write_atomic;
 use crate::profile::Profile;
 use crate::snapshot::Snapshot;
-use crate::stores::StoreConfig;
+use crate::store_config::StoreConfig;
 use std::fs;
 use std::path::{Path, PathBuf};
 use toml_edit::{value, DocumentMut, Table};

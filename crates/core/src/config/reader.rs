@@ -3,7 +3,7 @@
 
 use super::error::ConfigError;
 use crate::profile::{KeyMeta, KeyStatus, Profile, Service};
-use crate::stores::StoreConfig;
+use crate::store_config::StoreConfig;
 use std::collections::BTreeMap;
 use std::path::Path;
 use toml_edit::{DocumentMut, ImDocument, Item};
@@ -71,7 +71,7 @@ pub(crate) fn parse_stores_in(
         };
         let kind_item = t.get("kind");
         let kind = text("kind")?
-            .and_then(|k| crate::stores::StoreKind::parse(&k))
+            .and_then(|k| crate::store_config::StoreKind::parse(&k))
             .ok_or_else(|| {
                 invalid(
                     kind_item
@@ -84,8 +84,8 @@ pub(crate) fn parse_stores_in(
             name: name.to_string(),
             kind,
             addr: text("addr")?,
-            mount: text("mount")?.unwrap_or_else(|| crate::stores::DEFAULT_MOUNT.into()),
-            prefix: text("prefix")?.unwrap_or_else(|| crate::stores::DEFAULT_PREFIX.into()),
+            mount: text("mount")?.unwrap_or_else(|| crate::store_config::DEFAULT_MOUNT.into()),
+            prefix: text("prefix")?.unwrap_or_else(|| crate::store_config::DEFAULT_PREFIX.into()),
             namespace: text("namespace")?,
             ca_bundle: text("ca_bundle")?,
         };

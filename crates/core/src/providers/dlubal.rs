@@ -11,9 +11,9 @@ use super::files::{self, Found, Reexport, Source, VendorFiles};
 pub use super::ini::{Ini, IniError};
 use super::{CheckOutcome, Hints, KeyPolicy, Provider};
 use crate::error::Error;
-use crate::handoff::{Base, RunFile};
 use crate::http::NetOptions;
 use crate::profile::{Profile, Service};
+use crate::run_files::{Base, RunFile};
 use crate::secret::Secret;
 use std::path::{Path, PathBuf};
 
@@ -114,11 +114,11 @@ impl Provider for Dlubal {
     /// The client writes only the `config.ini` it reads, which is the overlay's; the user's
     /// real one is watched as a backstop (a client that ignored `XDG_CONFIG_HOME` would write
     /// there): a change that puts the key in it is undone, the user's own edits are not.
-    fn run_watch(&self, _profile: &Profile) -> Vec<crate::aftercare::Watch> {
+    fn run_watch(&self, _profile: &Profile) -> Vec<crate::run_files::Watch> {
         config_path()
-            .map(|path| crate::aftercare::Watch {
+            .map(|path| crate::run_files::Watch {
                 path,
-                policy: crate::aftercare::Policy::IfSecret,
+                policy: crate::run_files::Policy::IfSecret,
             })
             .into_iter()
             .collect()
@@ -246,11 +246,11 @@ impl VendorFiles for DlubalFiles {
     /// (`site-packages/dlubal/api/config.ini` in any environment below the home directory).
     fn audit(
         &self,
-        held: &crate::audit::Held<'_>,
-    ) -> crate::error::Result<Vec<crate::audit::Finding>> {
+        held: &crate::finding::Held<'_>,
+    ) -> crate::error::Result<Vec<crate::finding::Finding>> {
         let mut out = match self.scan() {
             Ok(found) => {
-                let mut out = crate::audit::from_scan(&found, "the key", held);
+                let mut out = crate::finding::from_scan(&found, "the key", held);
                 for (f, x) in found.iter().zip(out.iter_mut()) {
                     if f.name == "imported-default" {
                         x.what = x.what.replacen(
@@ -268,7 +268,7 @@ impl VendorFiles for DlubalFiles {
             }
             Err(e) => config_path()
                 .map(|p| {
-                    vec![crate::audit::Finding::unreadable(
+                    vec![crate::finding::Finding::unreadable(
                         Service::of(&Dlubal),
                         &p,
                         &e,
@@ -289,14 +289,14 @@ impl VendorFiles for DlubalFiles {
                 .map(|f| f.len())
                 .unwrap_or(0);
             if keys > 0 {
-                out.push(crate::audit::Finding {
+                out.push(crate::finding::Finding {
                     service: Some(Dlubal.id().to_string()),
                     path: p.display().to_string(),
                     line: None,
                     what: format!(
                         "{keys} key(s) in the config.ini an older Dlubal client kept in its package"
                     ),
-                    advice: crate::audit::Advice::Remove,
+                    advice: crate::finding::Advice::Remove,
                     todo: None,
                 });
             }

@@ -7,58 +7,11 @@
 //! own formats.
 
 use crate::error::{Error, Result};
+pub use crate::finding::{Found, Source};
 use crate::fsio;
 use crate::profile::{Profile, Service};
 use crate::secret::Secret;
-use std::fmt;
 use std::path::{Path, PathBuf};
-
-/// Where a found key was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A file (as found; it may be a symlink).
-    File(PathBuf),
-    /// An environment variable, by name.
-    Env(&'static str),
-}
-
-impl Source {
-    /// The file, when it is one.
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            Source::File(p) => Some(p),
-            Source::Env(_) => None,
-        }
-    }
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::File(p) => write!(f, "{}", crate::text::safe(&p.display().to_string())),
-            Source::Env(v) => write!(f, "${v}"),
-        }
-    }
-}
-
-/// A key (or offline token) found in a vendor file or variable.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub service: Service,
-    pub source: Source,
-    /// The key's name (a profile name for a file that holds one token per profile).
-    pub name: String,
-    pub secret: Secret,
-    /// The server URL, when the vendor's client has one beside the key.
-    pub url: Option<String>,
-    /// Whether the vendor's file marks it as the default.
-    pub is_default: bool,
-    /// Profile settings found beside it.
-    pub settings: Vec<(String, String)>,
-    /// Why it cannot be imported as it is (an invalid name, a key with a line break inside);
-    /// `import` skips it with this note.
-    pub problem: Option<String>,
-}
 
 impl Found {
     /// A found entry with its value checked.
@@ -136,8 +89,8 @@ pub trait VendorFiles: Sync {
     /// [`VendorFiles::scan`] finds, to import, or to remove where SimCred holds it: `held`).
     /// A file that cannot be read is a finding ([`crate::audit::Finding::unreadable`]) where
     /// the vendor can tell; an error stops only this vendor's part of the audit.
-    fn audit(&self, held: &crate::audit::Held<'_>) -> Result<Vec<crate::audit::Finding>> {
-        Ok(crate::audit::from_scan(&self.scan()?, "the key", held))
+    fn audit(&self, held: &crate::finding::Held<'_>) -> Result<Vec<crate::finding::Finding>> {
+        Ok(crate::finding::from_scan(&self.scan()?, "the key", held))
     }
     /// Whether `export` may overwrite a different value (`--force`).
     fn export_force(&self) -> bool {

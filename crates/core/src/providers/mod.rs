@@ -18,12 +18,14 @@ pub mod ini;
 pub mod modelon;
 pub mod oauth;
 pub mod oidc;
+mod service;
 pub mod simai;
 mod simai_config;
 
 use crate::http::{Http, NetOptions};
-use crate::profile::{Profile, Service};
+use crate::profile::Profile;
 use crate::secret::Secret;
+use crate::service::Service;
 use serde::Serialize;
 
 /// Every service SimCred knows, in the order the faces list them.
@@ -255,12 +257,12 @@ pub trait Provider: Sync + Send {
         _profile: &Profile,
         _key_name: &str,
         _key: &Secret,
-    ) -> Vec<crate::handoff::RunFile> {
+    ) -> Vec<crate::run_files::RunFile> {
         Vec::new()
     }
     /// The vendor's own credential files its client may write the key to during a `run`,
     /// which the run keeps as they were (see [`crate::aftercare`]). Empty by default.
-    fn run_watch(&self, _profile: &Profile) -> Vec<crate::aftercare::Watch> {
+    fn run_watch(&self, _profile: &Profile) -> Vec<crate::run_files::Watch> {
         Vec::new()
     }
     /// The sign-in, for services that sign in instead of holding API keys.
@@ -291,7 +293,7 @@ pub trait SignIn: Sync {
     /// Files that let the vendor's client get its own tokens from the offline token, for
     /// `run --files` (a job that outlives any access token); the access-token variable is then
     /// removed from the child's environment. Empty when the service has none.
-    fn run_files(&self, _profile: &Profile, _offline: &Secret) -> Vec<crate::handoff::RunFile> {
+    fn run_files(&self, _profile: &Profile, _offline: &Secret) -> Vec<crate::run_files::RunFile> {
         Vec::new()
     }
     /// The client a token without an `azp` claim is taken to belong to.

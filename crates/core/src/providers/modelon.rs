@@ -321,11 +321,11 @@ impl Provider for Modelon {
     /// the variable, or one typed at its prompt after a 401) to `~/.impact/api.key` with a
     /// plain `open('w')`; the file holds nothing but a key, so any change the run makes to it
     /// is undone. The client has no switch for the path (it is `~` + `.impact/api.key`).
-    fn run_watch(&self, _profile: &Profile) -> Vec<crate::aftercare::Watch> {
+    fn run_watch(&self, _profile: &Profile) -> Vec<crate::run_files::Watch> {
         key_file()
-            .map(|path| crate::aftercare::Watch {
+            .map(|path| crate::run_files::Watch {
                 path,
-                policy: crate::aftercare::Policy::AnyChange,
+                policy: crate::run_files::Policy::AnyChange,
             })
             .into_iter()
             .collect()
@@ -374,8 +374,8 @@ impl VendorFiles for ModelonFiles {
     /// The variable, and `~/.impact/api.key` as the client writes it itself: a
     /// `Client(url=…, interactive=True)` saves the key it used there (0644), and a new one after
     /// a 401. To import, or to remove when SimCred holds the same key.
-    fn audit(&self, held: &crate::audit::Held<'_>) -> Result<Vec<crate::audit::Finding>> {
-        let mut out = crate::audit::from_scan(&self.scan()?, "the API key", held);
+    fn audit(&self, held: &crate::finding::Held<'_>) -> Result<Vec<crate::finding::Finding>> {
+        let mut out = crate::finding::from_scan(&self.scan()?, "the API key", held);
         for f in out.iter_mut().filter(|f| !f.path.starts_with('$')) {
             f.what.push_str(
                 " in plaintext, as Modelon's client writes it (a Client(…, interactive=True) saves the key it used here)",

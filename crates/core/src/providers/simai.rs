@@ -11,13 +11,13 @@ use super::files::VendorFiles;
 use super::oauth::{AuthTarget, Consent, Endpoints};
 use super::simai_config::SimaiFiles;
 pub use super::simai_config::{
-    config_path, parse_config, run_config, CACHE_DIR, FIELDS, WINDOWS_CACHE_DIR,
+    config_path, parse_config, run_config, Simai, CACHE_DIR, FIELDS, WINDOWS_CACHE_DIR,
 };
 use super::{Consents, Hints, KeyPolicy, Provider, Setting, SettingKind, SignIn};
 use crate::error::{Error, Result};
-use crate::handoff::{Base, RunFile};
 use crate::http::{parse_service_url, Http, Reply};
 use crate::profile::Profile;
+use crate::run_files::{Base, RunFile};
 use crate::secret::Secret;
 use url::Url;
 
@@ -27,9 +27,6 @@ pub const CLIENT_ID: &str = "com.ansys.simai.sdk";
 pub const LEGACY_CLIENT_ID: &str = "sdk";
 /// The SimAI API's default URL.
 pub const DEFAULT_URL: &str = "https://api.simai.ansys.com/v2/";
-
-/// The SimAI service.
-pub struct Simai;
 
 const SETTINGS: &[Setting] = &[
     Setting {

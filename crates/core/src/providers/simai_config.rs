@@ -8,14 +8,18 @@
 //! `/etc/ansys_simai.conf`, `/etc/ansys/simai.conf` (`%APPDATA%\Ansys\simai.conf` on Windows).
 //!
 //! [`super::simai`] re-exports the public items under their old paths (`simai::parse_config`, …).
+//! The service's handle [`Simai`] is declared here too, so this file need not import
+//! `simai.rs`, which implements its `Provider` (and re-exports it as `simai::Simai`).
 
 use super::files::{self, Found, Source, VendorFiles};
-use super::simai::Simai;
 use super::{Provider, SettingKind};
 use crate::error::{Error, Result};
 use crate::profile::{Profile, Service};
 use crate::secret::Secret;
 use std::path::{Path, PathBuf};
+
+/// The SimAI service (its `Provider` is implemented in `simai.rs`).
+pub struct Simai;
 
 /// Where the SDK reads its config: the first existing of its search list, else the first
 /// entry (`$XDG_CONFIG_HOME/ansys_simai.conf`).
@@ -247,8 +251,8 @@ impl VendorFiles for SimaiFiles {
     /// a regular file or not TOML is a finding of its own), and its token caches
     /// (`$XDG_CACHE_HOME/ansys/pysimai/tokens-*.json`: access and refresh tokens the SDK wrote
     /// in plaintext when it signed in).
-    fn audit(&self, held: &crate::audit::Held<'_>) -> Result<Vec<crate::audit::Finding>> {
-        use crate::audit::{Advice, Finding};
+    fn audit(&self, held: &crate::finding::Held<'_>) -> Result<Vec<crate::finding::Finding>> {
+        use crate::finding::{Advice, Finding};
         let service = crate::profile::Service::of(&Simai);
         let mut out = Vec::new();
         for p in config_candidates() {
@@ -261,7 +265,7 @@ impl VendorFiles for SimaiFiles {
                 }
             };
             match parse_config(&p, &text) {
-                Ok(found) => out.extend(crate::audit::from_scan(
+                Ok(found) => out.extend(crate::finding::from_scan(
                     &found,
                     "the offline token of profile",
                     held,
