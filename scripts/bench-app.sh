@@ -8,7 +8,8 @@
 # total PSS of the app and its WebKit processes at that moment. Prints medians and the ratios.
 #
 #   scripts/bench-app.sh [RUNS]      RUNS launches of each app (default 10), then 5 launches of
-#                                    SimCred with 1,000 profiles
+#                                    SimCred with 1,000 profiles alternating with 5 with one (the
+#                                    ratio of their medians: the target is ≤ 1.2×)
 #   BENCH_SIMCRED_ENV="NAME=VALUE …"  adds variables to SimCred's launches only (to try a setting)
 #
 # Runs in Xvfb with a private D-Bus session and an unlocked gnome-keyring. The release builds run
